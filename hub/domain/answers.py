@@ -1,0 +1,120 @@
+"""Inputs and answers of the queries (MODEL.md "A transfer query", "A stacking query").
+
+Plain data: the API maps them to protobuf, the CLI to CLI.md's JSON shapes.
+Credits are in the receiving (or target) institution's unit unless named ``tc``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+
+from hub.domain.model import Grant, Rule
+
+
+class Reason(StrEnum):
+    """Why a completed credential was not transferred, in MODEL.md's order."""
+
+    UNKNOWN_CREDENTIAL = "unknown_credential"
+    NO_CREDIT = "no_credit"
+    INDIVIDUAL_ASSESSMENT = "individual_assessment"
+    BELOW_MIN_GRADE = "below_min_grade"
+    OUTSIDE_EFFECTIVE_WINDOW = "outside_effective_window"
+    INCOMPLETE_COMBINATION = "incomplete_combination"
+    USED_ELSEWHERE = "used_elsewhere"
+    NO_AGREEMENT = "no_agreement"
+
+
+@dataclass(frozen=True, slots=True)
+class Completed:
+    """One completed credential of a transcript: a grade and a completion date."""
+
+    credential: str
+    grade: str
+    completed_on: date
+
+
+@dataclass(frozen=True, slots=True)
+class TransferQuery:
+    """A transfer query: a receiving institution and a learner's transcript."""
+
+    receiving_institution: str
+    completed: tuple[Completed, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Award:
+    """A rule that applies and was chosen, with the credentials it used."""
+
+    rule: Rule
+    used: tuple[str, ...]
+    credits: float
+    tc: float
+    unknown_credits: bool = False
+
+    @property
+    def grants(self) -> tuple[Grant, ...]:
+        """The first alternative's grants (every alternative is in ``rule.alternatives``)."""
+        return self.rule.alternatives[0] if self.rule.alternatives else ()
+
+
+@dataclass(frozen=True, slots=True)
+class NotTransferred:
+    """A completed credential no awarded rule used, with the first reason that holds."""
+
+    credential: str
+    reason: Reason
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """An inferred pathway: never counted in the total, always with its whole chain."""
+
+    sending: tuple[str, ...]
+    grants: tuple[Grant, ...]
+    chain: tuple[Rule, ...]
+    basis: str = "inferred"
+
+
+@dataclass(frozen=True, slots=True)
+class TransferAnswer:
+    """The answer to a transfer query, lists in CLI.md's stable order."""
+
+    receiving_institution: str
+    credit_unit: str
+    awarded: tuple[Award, ...]
+    not_transferred: tuple[NotTransferred, ...]
+    suggested: tuple[Suggestion, ...]
+    total_credits: float
+    total_tc: float
+
+
+@dataclass(frozen=True, slots=True)
+class StackQuery:
+    """A stacking query: a target credential and a learner's transcript."""
+
+    target: str
+    completed: tuple[Completed, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Counted:
+    """A completed credential that counted toward the target, with its value."""
+
+    credential: str
+    value: float
+    via_rule: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StackAnswer:
+    """Required, earned and remaining value in the target institution's unit."""
+
+    target: str
+    unit: str
+    required: float
+    earned: float
+    remaining: float
+    counted: tuple[Counted, ...] = field(default_factory=tuple)

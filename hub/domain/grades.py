@@ -1,0 +1,55 @@
+"""Grading scales: letters with the lowest percent that earns each (MODEL.md)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from hub.domain.errors import InvalidGrade
+
+_PERCENT_RE = re.compile(r"^\d{1,3}(?:\.\d+)?%?$")
+
+
+@dataclass(frozen=True, slots=True)
+class GradingScale:
+    """A letter scale: each letter with the lowest percent that earns it."""
+
+    letters: tuple[tuple[str, float], ...]
+
+    @classmethod
+    def of(cls, mapping: dict[str, float]) -> GradingScale:
+        """A scale from ``{"A+": 90, ...}``, kept highest first."""
+        items = sorted(((k.strip().upper(), float(v)) for k, v in mapping.items()),
+                       key=lambda kv: -kv[1])
+        return cls(tuple(items))
+
+    def as_dict(self) -> dict[str, float]:
+        """The scale as ``{letter: lowest percent}``."""
+        return dict(self.letters)
+
+    def to_percent(self, grade: str, *, field: str | None = None) -> float:
+        """A grade (percent such as ``78`` or a letter of this scale) as a percent.
+
+        A letter counts as its lowest percent. Anything the scale cannot read
+        raises :class:`InvalidGrade`: an unreadable grade is never a silent pass.
+        """
+        text = grade.strip().upper()
+        if _PERCENT_RE.match(text):
+            value = float(text.rstrip("%"))
+            if value > 100:
+                raise InvalidGrade(f"grade {grade!r} is over 100 percent", field=field)
+            return value
+        for letter, percent in self.letters:
+            if letter == text:
+                return percent
+        known = ", ".join(letter for letter, _ in self.letters)
+        raise InvalidGrade(
+            f"grade {grade!r} is neither a percent nor a letter of the sending scale ({known})",
+            field=field,
+        )
+
+
+DEFAULT_SCALE = GradingScale.of(
+    {"A+": 90, "A": 85, "A-": 80, "B+": 76, "B": 72, "B-": 68, "C+": 64, "C": 60,
+     "C-": 55, "D": 50, "F": 0}
+)

@@ -1,0 +1,66 @@
+"""Identifiers of MODEL.md: provinces, institutions, credentials.
+
+``PROV`` is two capital letters; an institution is ``PROV:INST`` with INST 2–10
+of ``A-Z0-9``; a credential is ``PROV:INST:CODE`` with the institution's own
+code upper-cased and inner white space folded to one space.
+"""
+
+from __future__ import annotations
+
+import re
+
+from hub.domain.errors import InvalidIdentifier
+
+PROVINCE_RE = re.compile(r"^[A-Z]{2}$")
+INSTITUTION_RE = re.compile(r"^([A-Z]{2}):([A-Z0-9]{2,10})$")
+MAX_CODE_LENGTH = 40
+
+
+def normalise_code(code: str) -> str:
+    """An institution's own credential code, upper-cased with white space folded."""
+    return " ".join(code.upper().split())
+
+
+def province_of(identifier: str) -> str:
+    """The province prefix of an institution, credential or rule id."""
+    return identifier.split(":", 1)[0]
+
+
+def institution_of(credential_id: str) -> str:
+    """The ``PROV:INST`` part of a credential id."""
+    prov, inst, _ = credential_id.split(":", 2)
+    return f"{prov}:{inst}"
+
+
+def parse_institution_id(text: str, *, field: str | None = None) -> str:
+    """Check and return an institution id ``PROV:INST``."""
+    candidate = text.strip().upper()
+    if not INSTITUTION_RE.match(candidate):
+        raise InvalidIdentifier(
+            f"{text!r} is not an institution id of the form PROV:INST (e.g. BC:UBCV)",
+            field=field,
+        )
+    return candidate
+
+
+def parse_credential_id(text: str, *, field: str | None = None) -> str:
+    """Check and normalise a credential id ``PROV:INST:CODE``."""
+    parts = text.strip().split(":", 2)
+    if len(parts) != 3 or not parts[2].strip():
+        raise InvalidIdentifier(
+            f"{text!r} is not a credential id of the form PROV:INST:CODE (e.g. BC:CAPU:ENGL 100)",
+            field=field,
+        )
+    institution = parse_institution_id(f"{parts[0]}:{parts[1]}", field=field)
+    code = normalise_code(parts[2])
+    if len(code) > MAX_CODE_LENGTH:
+        raise InvalidIdentifier(
+            f"credential code {code[:20]!r}… is longer than {MAX_CODE_LENGTH} characters",
+            field=field,
+        )
+    return f"{institution}:{code}"
+
+
+def credential_id(institution_id: str, code: str) -> str:
+    """The credential id of ``code`` at ``institution_id``."""
+    return f"{institution_id}:{normalise_code(code)}"

@@ -1,0 +1,202 @@
+"""The common equivalency model (MODEL.md): institutions, credentials, rules.
+
+Credits are kept in each institution's own unit and converted to transfer
+credits (tc; 3.0 tc is one standard one-term course) only where asked.
+Versions order an entity's changes by the province's own number, never by
+arrival: see :func:`supersedes`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+
+from hub.domain.grades import DEFAULT_SCALE, GradingScale
+
+TC_PER_STANDARD_COURSE = 3.0
+
+
+class CredentialKind(StrEnum):
+    """What an institution issues or accepts."""
+
+    COURSE = "course"
+    MICRO_CREDENTIAL = "micro-credential"
+    CERTIFICATE = "certificate"
+    DIPLOMA = "diploma"
+    DEGREE = "degree"
+
+
+class GrantKind(StrEnum):
+    """What a rule grants at the receiving institution (MODEL.md's grant kinds).
+
+    ``course``, ``unassigned`` and ``block`` describe one grant inside a
+    granting rule; ``no_credit`` and ``assessment`` are whole-rule outcomes
+    with no grants.
+    """
+
+    COURSE = "course"
+    UNASSIGNED = "unassigned"
+    BLOCK = "block"
+    NO_CREDIT = "no_credit"
+    ASSESSMENT = "assessment"
+
+
+GENERIC_SUBJECT = "GEN"
+
+
+@dataclass(frozen=True, slots=True)
+class CreditSystem:
+    """An institution's credit unit and the value of one standard one-term course."""
+
+    unit: str = "credits"
+    standard_course: float = 3.0
+
+    def to_tc(self, value: float) -> float:
+        """A value in this unit as transfer credits (tc)."""
+        return value * TC_PER_STANDARD_COURSE / self.standard_course
+
+
+@dataclass(frozen=True, slots=True)
+class Institution:
+    """An institution with its credit system and grading scale (``None``: the default)."""
+
+    id: str
+    name: str
+    credit_system: CreditSystem = field(default_factory=CreditSystem)
+    grading: GradingScale | None = None
+    sector: str | None = None
+    version: int = 1
+
+    @property
+    def province(self) -> str:
+        """The institution's province (``BC`` for ``BC:UBCV``)."""
+        return self.id.split(":", 1)[0]
+
+    @property
+    def scale(self) -> GradingScale:
+        """The scale grades from this institution are read through."""
+        return self.grading or DEFAULT_SCALE
+
+
+@dataclass(frozen=True, slots=True)
+class StackLink:
+    """A credential counts toward ``target`` with ``value`` in the target's unit."""
+
+    target: str
+    value: float
+
+
+@dataclass(frozen=True, slots=True)
+class Credential:
+    """A unit of learning an institution issues or accepts (``PROV:INST:CODE``)."""
+
+    id: str
+    kind: CredentialKind = CredentialKind.COURSE
+    title: str = ""
+    value: float | None = None
+    subject: str | None = None
+    level: int | None = None
+    stacks_into: tuple[StackLink, ...] = ()
+    competencies: tuple[str, ...] = ()
+    valid_from: date | None = None
+    valid_to: date | None = None
+    version: int = 1
+    retired: bool = False
+
+    @property
+    def institution(self) -> str:
+        """The ``PROV:INST`` that issues it."""
+        prov, inst, _ = self.id.split(":", 2)
+        return f"{prov}:{inst}"
+
+    @property
+    def code(self) -> str:
+        """The institution's own code (``ENGL 100``)."""
+        return self.id.split(":", 2)[2]
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """One thing a granting rule gives at the receiving institution.
+
+    ``credits`` is in the receiving institution's unit; ``None`` means unknown
+    (the Guide's ``(-)``), which counts as 0 and is said so in answers.
+    """
+
+    kind: GrantKind
+    credits: float | None
+    code: str | None = None
+    subject: str | None = None
+    level: int | None = None
+    program: str | None = None
+    designation: str | None = None
+
+    @property
+    def counted_credits(self) -> float:
+        """Credits that count toward totals: unknown credits count as 0."""
+        return self.credits or 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """An equivalency rule (articulation), decided by the receiving institution.
+
+    ``sending`` lists credential ids of one sending institution; all are
+    required unless ``any_n`` says how many of them suffice. ``outcome`` is
+    ``course``/``unassigned``/``block`` for a granting rule (the kind of its
+    first grant), or ``no_credit`` / ``assessment``. A granting rule has one or
+    more ``alternatives``, each a set of grants given together.
+    """
+
+    id: str
+    version: int
+    sending: tuple[str, ...]
+    receiving_institution: str
+    outcome: GrantKind
+    alternatives: tuple[tuple[Grant, ...], ...] = ()
+    any_n: int | None = None
+    min_grade: str | None = None
+    effective_start: date | None = None
+    effective_end: date | None = None
+    notes: str | None = None
+    notation: str | None = None
+    revoked: bool = False
+
+    @property
+    def province(self) -> str:
+        """The province that published the rule (its id's prefix)."""
+        return self.id.split(":", 1)[0]
+
+    @property
+    def sending_institution(self) -> str:
+        """The one institution all sending credentials come from."""
+        prov, inst, _ = self.sending[0].split(":", 2)
+        return f"{prov}:{inst}"
+
+    @property
+    def grants_credit(self) -> bool:
+        """True for ``course``/``unassigned``/``block`` rules."""
+        return self.outcome not in (GrantKind.NO_CREDIT, GrantKind.ASSESSMENT)
+
+    @property
+    def required_count(self) -> int:
+        """How many sending credentials the rule needs."""
+        return self.any_n if self.any_n is not None else len(self.sending)
+
+    def in_force_on(self, day: date) -> bool:
+        """True when ``day`` is inside the effective window, both ends included."""
+        if self.effective_start and day < self.effective_start:
+            return False
+        return not (self.effective_end and day > self.effective_end)
+
+
+def supersedes(new_version: int, new_is_removal: bool, old_version: int,
+               old_is_removal: bool) -> bool:
+    """True when a change at ``new_version`` replaces the stored one.
+
+    Higher versions win; at the same version a revocation or retirement wins
+    over an upsert (it removes that version), so a late older event never
+    resurrects what a newer one replaced or removed.
+    """
+    return (new_version, new_is_removal) > (old_version, old_is_removal)

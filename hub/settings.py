@@ -1,0 +1,47 @@
+"""The hub's one typed settings object: defaults, then environment, then overrides.
+
+Environment variables (CLI.md): ``TRANSFERHUB_DB``, ``TRANSFERHUB_KAFKA``,
+``TRANSFERHUB_HUB`` (the gRPC address), ``TRANSFERHUB_METRICS``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+DEFAULT_HOME = Path(".transferhub")
+DEFAULT_DB = f"sqlite:///{DEFAULT_HOME / 'hub.db'}"
+DEFAULT_KAFKA = "127.0.0.1:9092"
+DEFAULT_GRPC = "127.0.0.1:50051"
+DEFAULT_METRICS = "127.0.0.1:9464"
+
+_ENV = {
+    "db_url": "TRANSFERHUB_DB",
+    "kafka": "TRANSFERHUB_KAFKA",
+    "grpc": "TRANSFERHUB_HUB",
+    "metrics": "TRANSFERHUB_METRICS",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class HubSettings:
+    """Where the hub keeps its store, reads events, serves gRPC and metrics."""
+
+    db_url: str = DEFAULT_DB
+    kafka: str = DEFAULT_KAFKA
+    grpc: str = DEFAULT_GRPC
+    metrics: str | None = DEFAULT_METRICS
+    consumer_group: str = "transferhub-hub"
+    session_timeout_ms: int = 10_000
+    max_batch: int = 2_000
+
+    @classmethod
+    def load(cls, **overrides: object) -> HubSettings:
+        """Defaults, then environment, then the non-``None`` ``overrides``."""
+        settings = cls()
+        from_env = {name: os.environ[var] for name, var in _ENV.items() if os.environ.get(var)}
+        settings = replace(settings, **from_env)
+        known = {f.name for f in fields(cls)}
+        explicit = {k: v for k, v in overrides.items() if v is not None and k in known}
+        return replace(settings, **explicit)

@@ -1,0 +1,134 @@
+"""The store's ports: the equivalency repository, the ingest ledger, the unit of work.
+
+Implementations: ``InMemory*`` (unit tests) and ``Sql*`` (SQLite, PostgreSQL).
+One contract test suite (``tests/contract/``) runs against every one.
+
+Writes are version-checked: an upsert, retirement or revocation older than
+what is stored is ignored and reported as ``False`` (see
+``hub.domain.model.supersedes``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from hub.domain.model import Credential, Institution, Rule
+from hub.domain.ports import EquivalencyReader
+
+
+class EquivalencyRepository(EquivalencyReader, Protocol):
+    """Reads (see ``EquivalencyReader``) and version-checked writes of the model."""
+
+    def upsert_institution(self, institution: Institution) -> bool:
+        """Store the institution unless a newer version is stored; True when applied."""
+
+    def upsert_credential(self, credential: Credential) -> bool:
+        """Store the credential unless a newer version is stored; True when applied."""
+
+    def retire_credential(self, credential_id: str, version: int) -> bool:
+        """Mark the credential retired at ``version``; True when applied."""
+
+    def upsert_rule(self, rule: Rule) -> bool:
+        """Store the rule unless a newer version (or its revocation) is stored."""
+
+    def revoke_rule(self, rule_id: str, version: int) -> bool:
+        """Revoke the rule at ``version`` (removed as though never granted)."""
+
+    def get_credential(self, credential_id: str) -> Credential | None:
+        """One credential (retired ones too, flagged), or ``None``."""
+
+    def equivalents(self, credential_id: str, to: str | None = None) -> list[Rule]:
+        """Every unrevoked rule from a credential, to an institution or province when given."""
+
+    def counts(self) -> dict[str, int]:
+        """``{"institutions": n, "credentials": n, "rules": n}`` (unretired, unrevoked)."""
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    """An event the hub could not apply, kept for operators with its reason."""
+
+    id: int | None
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes
+    reason: str
+    province: str | None
+    event_id: str | None
+    recorded_at: datetime
+    replayed: bool = False
+
+
+class IngestLedger(Protocol):
+    """What the ingest records in the same transaction as the writes it applies."""
+
+    def seen(self, event_ids: Iterable[str]) -> set[str]:
+        """Those of ``event_ids`` already applied (the inbox)."""
+
+    def record_applied(self, event_id: str, province: str, entity_key: str,
+                       version: int, outcome: str, at: datetime) -> None:
+        """Add an event to the inbox; ``outcome`` is applied, stale or duplicate."""
+
+    def offsets(self, group: str) -> dict[tuple[str, int], int]:
+        """The next offset to read, by (topic, partition), as last committed here."""
+
+    def save_offset(self, group: str, topic: str, partition: int, next_offset: int) -> None:
+        """Record the next offset to read for a partition."""
+
+    def add_dead_letter(self, letter: DeadLetter) -> None:
+        """Keep a dead letter for operators."""
+
+    def dead_letters(self, limit: int = 100, include_replayed: bool = False) -> list[DeadLetter]:
+        """Dead letters, oldest first."""
+
+    def mark_replayed(self, ids: Iterable[int]) -> None:
+        """Flag dead letters as re-driven."""
+
+    def bump_stats(self, province: str, applied: int = 0, duplicate: int = 0,
+                   stale: int = 0, dead_lettered: int = 0,
+                   last_event_at: datetime | None = None) -> None:
+        """Add to the per-province counters shown by ``transferhub status``."""
+
+    def stats(self) -> dict[str, dict[str, object]]:
+        """Per-province counters: applied, duplicate, stale, dead_lettered, last_event_at."""
+
+
+class UnitOfWork(Protocol):
+    """One transaction over the repository and the ledger: all of it commits or none."""
+
+    equivalencies: EquivalencyRepository
+    ledger: IngestLedger
+
+    def __enter__(self) -> UnitOfWork: ...
+
+    def __exit__(self, *exc: object) -> None:
+        """Roll back whatever was not committed."""
+
+    def commit(self) -> None:
+        """Make every write of this unit visible at once."""
+
+    def rollback(self) -> None:
+        """Discard every write of this unit."""
+
+
+class Store(Protocol):
+    """A store: units of work for writers, and a reader for queries."""
+
+    def unit_of_work(self) -> UnitOfWork:
+        """A new transaction (use as a context manager)."""
+
+    def reader(self) -> AbstractContextManager[EquivalencyRepository]:
+        """A repository for one query (``with store.reader() as repo:``).
+
+        It sees committed state only, one consistent snapshot for the whole
+        query, and may be used from any thread.
+        """
+
+    def close(self) -> None:
+        """Release connections."""
