@@ -1,0 +1,46 @@
+"""What a province's reader yields: canonical records (the hub's domain types) or rejections.
+
+Each province's parser turns its own export into ``hub.domain.model``
+``Institution``, ``Credential`` and ``Rule`` objects with fully qualified ids
+(``BC:UBCV``, ``BC:CAPU:ENGL 100``, ``BC:88213``), and a :class:`Rejection`
+for every record it cannot read, so that one bad record never costs the good
+ones. Institutions and credentials carry ``version=0``: provinces do not
+version them, so the snapshot differ assigns the adapter's own per-entity
+counter. Rules carry the province's own version.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from hub.domain.model import Credential, Institution, Rule
+
+Record = Institution | Credential | Rule
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """A record that was not published: where it is and a reason a person can act on.
+
+    ``where`` is ``line 14`` (CSV, JSON Lines; ``equivalencies.csv line 14`` for
+    a folder) or an XML element path (``/TransferCreditGuide/Equivalency[12]``).
+    """
+
+    where: str
+    reason: str
+
+
+class ExportUnreadable(Exception):
+    """Nothing could be read at all: an empty, unreadable or hostile file (exit 2)."""
+
+
+class ExportReader(Protocol):
+    """A province's parser: one export in, records and rejections out, in file order."""
+
+    province: str
+
+    def read(self, path: Path) -> Iterator[Record | Rejection]:
+        """Stream the export at ``path``; raise ``ExportUnreadable`` when nothing can be read."""
