@@ -1,0 +1,162 @@
+"""One Saskatchewan feed element (Institution, Course, Equivalency) to one record.
+
+Each reader raises ``adapters.base.fields.Bad`` (or a domain
+``InvalidIdentifier``) with a message naming the attribute and what is
+expected; the feed reader turns that into a ``Rejection`` at the element's path.
+Attribute values are text: numbers and levels are read from their digits.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from xml.etree.ElementTree import Element
+
+from adapters.base import fields as f
+from hub.domain.model import (
+    Credential,
+    CredentialKind,
+    CreditSystem,
+    Grant,
+    GrantKind,
+    Institution,
+    Rule,
+)
+
+PROVINCE = "SK"
+_NUMBER_RE = re.compile(r"^\d+(?:\.\d+)?$")
+_GRANTS = {"course": GrantKind.COURSE, "unassigned": GrantKind.UNASSIGNED,
+           "block": GrantKind.BLOCK, "none": GrantKind.NO_CREDIT}
+
+
+def _number(element: Element, key: str, label: str, *, required: bool = True,
+            positive: bool = False) -> float | None:
+    value = element.get(key, "").strip()
+    if not value:
+        if required:
+            raise f.Bad(f"{label}: {key} is missing; expected a number")
+        return None
+    if not _NUMBER_RE.match(value):
+        raise f.Bad(f"{label}: {key} must be a number such as 3 or 1.5, got {value!r}")
+    return f.check_number(float(value), label, key, positive=positive)
+
+
+def _level(element: Element, label: str, *, required: bool) -> int | None:
+    value = element.get("level", "").strip()
+    if not value:
+        if required:
+            raise f.Bad(f"{label}: level is missing; expected a year level 1-4")
+        return None
+    return f.check_level(int(value) if value.isdigit() else value, label)
+
+
+def institution(element: Element) -> Institution:
+    """An ``<Institution>`` with its optional ``<Grade letter minPercent>`` children."""
+    ident = f.own_institution(element.attrib, "id", PROVINCE, "Institution")
+    label = f"Institution {ident}"
+    letters: dict[str, float] = {}
+    for i, grade in enumerate(element.findall("Grade"), 1):
+        letter = f.text(grade.attrib, "letter", f"{label} Grade[{i}]")
+        letters[letter] = _number(grade, "minPercent", f"{label} Grade[{i}]")
+    return Institution(
+        id=ident,
+        name=f.text(element.attrib, "name", label),
+        credit_system=CreditSystem(
+            unit=f.text(element.attrib, "creditUnit", label),
+            standard_course=_number(element, "standardCourse", label, positive=True),
+        ),
+        grading=f.grading(letters, label) if letters else None,
+        sector=f.text(element.attrib, "sector", label, required=False),
+        version=0,
+    )
+
+
+def course(element: Element) -> Credential:
+    """A ``<Course>`` of a Saskatchewan institution (``kind`` defaults to ``course``)."""
+    inst = f.own_institution(element.attrib, "institution", PROVINCE, "Course")
+    ident = f.credential_of(inst, f.text(element.attrib, "code", "Course"), "Course code")
+    label = f"Course {ident}"
+    kind = element.get("kind", "course").strip() or "course"
+    kinds = [k.value for k in CredentialKind]
+    if kind not in kinds:
+        raise f.Bad(f"{label}: kind is {kind!r}; expected one of {', '.join(kinds)}")
+    return Credential(
+        id=ident,
+        kind=CredentialKind(kind),
+        title=f.text(element.attrib, "title", label, required=False) or "",
+        value=_number(element, "credits", label, required=False),
+        subject=f.subject(element.attrib, "subject", label, required=False),
+        level=_level(element, label, required=False),
+        version=0,
+    )
+
+
+def equivalency(element: Element) -> Rule:
+    """An ``<Equivalency>``: Sending courses, Receiving grant, optional Condition."""
+    local_id = f.rule_id(element.get("id"))
+    label = f"Equivalency {local_id}"
+    sending_el = _one(element, "Sending", label)
+    sender = f.institution_in(sending_el.get("institution"), PROVINCE, f"{label} Sending")
+    codes = [c.get("code") for c in sending_el.findall("Course")]
+    if not codes or not all(codes):
+        raise f.Bad(f"{label}: Sending must hold one or more <Course code=...>")
+    sending = f.sending([f"{sender}:{c}" for c in codes], PROVINCE, label)
+    receiving_el = _one(element, "Receiving", label)
+    receiving = f.own_institution(receiving_el.attrib, "institution", PROVINCE,
+                                  f"{label} Receiving", what="receiving institution")
+    grant = receiving_el.get("grant", "").strip()
+    if grant not in _GRANTS:
+        raise f.Bad(f"{label}: Receiving grant is {grant!r}; expected one of "
+                    f"{', '.join(_GRANTS)}")
+    grants = tuple(_grants(grant, receiving_el, f"{label} Receiving"))
+    conditions = element.findall("Condition")
+    if len(conditions) > 1:
+        raise f.Bad(f"{label}: more than one <Condition>; put minimumGrade on one")
+    start = f.day(element.attrib, "effectiveFrom", label)
+    end = f.day(element.attrib, "effectiveTo", label, required=False)
+    f.ordered(start, end, label, "effectiveFrom", "effectiveTo")
+    return Rule(
+        id=f"{PROVINCE}:{local_id}",
+        version=f.version(element.get("version"), label),
+        sending=sending,
+        receiving_institution=receiving,
+        outcome=_GRANTS[grant],
+        alternatives=(grants,) if grants else (),
+        min_grade=f.min_grade(conditions[0].get("minimumGrade") if conditions else None, label),
+        effective_start=start,
+        effective_end=end,
+    )
+
+
+def _one(element: Element, tag: str, label: str) -> Element:
+    found = element.findall(tag)
+    if len(found) != 1:
+        raise f.Bad(f"{label}: expected exactly one <{tag}>, found {len(found)}")
+    return found[0]
+
+
+def _grants(grant: str, receiving: Element, label: str) -> Iterator[Grant]:
+    if grant == "course":
+        courses = receiving.findall("Course")
+        if not courses:
+            raise f.Bad(f"{label}: a course grant needs one or more <Course code credits>")
+        for i, item in enumerate(courses, 1):
+            where = f"{label} Course[{i}]"
+            code = f.code(f.text(item.attrib, "code", where) or "", f"{where} code")
+            subject, level = f.subject_level_of(code)
+            yield Grant(kind=GrantKind.COURSE, credits=_number(item, "credits", where),
+                        code=code, subject=subject, level=level)
+    elif grant == "unassigned":
+        yield Grant(kind=GrantKind.UNASSIGNED, credits=_number(receiving, "credits", label),
+                    subject=f.subject(receiving.attrib, "subject", label),
+                    level=_level(receiving, label, required=True))
+    elif grant == "block":
+        yield Grant(kind=GrantKind.BLOCK, credits=_number(receiving, "credits", label),
+                    program=f.text(receiving.attrib, "program", label))
+
+
+READERS: dict[str, Callable[[Element], Institution | Credential | Rule]] = {
+    "Institution": institution,
+    "Course": course,
+    "Equivalency": equivalency,
+}
