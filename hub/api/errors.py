@@ -1,0 +1,89 @@
+"""Errors of the API layer and the one place they become gRPC status codes.
+
+    DomainError (hub.domain.errors)     the input is wrong; never retryable
+    ├── InvalidIdentifier ─┐
+    ├── InvalidGrade       ├──────────→ INVALID_ARGUMENT, message names the field
+    ├── InvalidDate        │
+    ├── InvalidQuery ──────┘            (also the API's request caps, see limits)
+    └── NotFound ─────────────────────→ NOT_FOUND
+    any error with ``retryable = True`` → UNAVAILABLE (the store's transient
+                                          unavailability: the client retries)
+    Unimplemented (this module) ──────→ UNIMPLEMENTED
+    anything else ────────────────────→ INTERNAL, logged with its traceback
+
+Servicers never pick status codes themselves: their methods are wrapped with
+:func:`maps_errors`, so an interceptor added later (auth) sees the same codes.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import AsyncIterator, Callable
+from typing import Any, TypeVar
+
+import grpc
+import structlog
+
+from hub.domain.errors import DomainError, NotFound
+
+log = structlog.get_logger(__name__)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Unimplemented(Exception):
+    """The RPC exists in the contract but this hub process cannot serve it."""
+
+    retryable = False
+
+
+def status_for(exc: BaseException) -> tuple[grpc.StatusCode, str]:
+    """The status code and message a client receives for ``exc``."""
+    if isinstance(exc, NotFound):
+        return grpc.StatusCode.NOT_FOUND, str(exc)
+    if isinstance(exc, DomainError):
+        return grpc.StatusCode.INVALID_ARGUMENT, str(exc)
+    if isinstance(exc, Unimplemented):
+        return grpc.StatusCode.UNIMPLEMENTED, str(exc)
+    if getattr(exc, "retryable", False):
+        return grpc.StatusCode.UNAVAILABLE, f"the hub's store is unavailable, retry: {exc}"
+    return grpc.StatusCode.INTERNAL, "the hub failed to answer; the operators have the details"
+
+
+async def _abort(context: grpc.aio.ServicerContext, exc: Exception, method: str) -> None:
+    if isinstance(exc, grpc.aio.AbortError):  # already a status: let it through
+        raise exc
+    code, message = status_for(exc)
+    if code is grpc.StatusCode.INTERNAL:
+        log.exception("rpc_failed", method=method)
+    else:
+        log.info("rpc_refused", method=method, code=code.name, detail=message)
+    await context.abort(code, message)
+
+
+def maps_errors(method: F) -> F:
+    """Wrap a unary servicer method so errors become status codes (see the module tree)."""
+
+    @functools.wraps(method)
+    async def unary(self: object, request: object, context: grpc.aio.ServicerContext) -> object:
+        try:
+            return await method(self, request, context)
+        except Exception as exc:  # mapped to a status, never leaked as a traceback
+            await _abort(context, exc, method.__name__)
+
+    return unary  # type: ignore[return-value]
+
+
+def maps_stream_errors(method: F) -> F:
+    """Wrap a server-streaming servicer method so errors become status codes."""
+
+    @functools.wraps(method)
+    async def stream(self: object, request: object,
+                     context: grpc.aio.ServicerContext) -> AsyncIterator[object]:
+        try:
+            async for item in method(self, request, context):
+                yield item
+        except Exception as exc:  # mapped to a status, never leaked as a traceback
+            await _abort(context, exc, method.__name__)
+
+    return stream  # type: ignore[return-value]

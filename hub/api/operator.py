@@ -1,0 +1,150 @@
+"""The OperatorService servicer over the store's ledger and, when running, the ingest.
+
+``GetStatus`` and ``ListDeadLetters`` read the store; ``WatchEvents`` and
+``ReplayDeadLetters`` need the process's ingest (:class:`IngestControl`) and
+answer UNIMPLEMENTED when the hub serves queries without consuming events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol, TypeVar
+
+import grpc
+
+from hub.api import requests
+from hub.api.errors import Unimplemented, maps_errors, maps_stream_errors
+from hub.api.limits import MAX_COMPLETED, check_count
+from hub.domain.errors import InvalidQuery
+from hub.store.ports import DeadLetter, Store, UnitOfWork
+from transferhub.hub.v1 import operator_service_pb2 as pb
+from transferhub.hub.v1 import operator_service_pb2_grpc as pb_grpc
+
+T = TypeVar("T")
+MAX_DEAD_LETTERS = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class AppliedNotice:
+    """One event the ingest has just handled, as WatchEvents streams it."""
+
+    event_id: str
+    province: str
+    entity_key: str
+    version: int
+    outcome: str
+    applied_at: datetime
+
+
+class IngestControl(Protocol):
+    """What the ingest running in the same process offers operators (a port)."""
+
+    def lag(self) -> int:
+        """Events published but not yet applied, over all partitions."""
+
+    def watch(self) -> AsyncIterator[AppliedNotice]:
+        """Every event handled from now on, until the iterator is closed."""
+
+    async def replay(self, ids: Sequence[int]) -> tuple[int, int]:
+        """Re-drive dead letters (all unreplayed when empty); ``(applied, failed)``."""
+
+
+def _rfc3339(value: object) -> str:
+    if not isinstance(value, datetime):
+        return str(value or "")
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _dead_letter(letter: DeadLetter) -> pb.DeadLetter:
+    return pb.DeadLetter(
+        id=letter.id or 0, topic=letter.topic, partition=letter.partition, offset=letter.offset,
+        reason=letter.reason, province=letter.province or "", event_id=letter.event_id or "",
+        recorded_at=_rfc3339(letter.recorded_at), replayed=letter.replayed,
+    )
+
+
+class OperatorServicer(pb_grpc.OperatorServiceServicer):
+    """Serves OperatorService over a store and an optional in-process ingest."""
+
+    def __init__(self, store: Store, executor: Executor,
+                 ingest: IngestControl | None = None) -> None:
+        self._store = store
+        self._executor = executor
+        self._ingest = ingest
+
+    async def _in_unit(self, work: Callable[[UnitOfWork], T]) -> T:
+        """Run read-only ``work`` in a unit of work on a worker thread (never committed)."""
+        def run() -> T:
+            with self._store.unit_of_work() as uow:
+                return work(uow)
+        return await asyncio.get_running_loop().run_in_executor(self._executor, run)
+
+    def _require_ingest(self, what: str) -> IngestControl:
+        if self._ingest is None:
+            raise Unimplemented(f"{what} needs the hub's event consumption, which this "
+                                "process does not run (start it with `transferhub serve`)")
+        return self._ingest
+
+    @maps_errors
+    async def GetStatus(self, request: pb.GetStatusRequest,
+                        context: grpc.aio.ServicerContext) -> pb.Status:
+        """Per-province counters, lag, dead letters and store counts."""
+        stats, counts = await self._in_unit(
+            lambda uow: (uow.ledger.stats(), uow.equivalencies.counts()))
+        status = pb.Status(lag=self._ingest.lag() if self._ingest else 0,
+                           institutions=counts.get("institutions", 0),
+                           credentials=counts.get("credentials", 0),
+                           rules=counts.get("rules", 0))
+        for province, row in sorted(stats.items()):
+            entry = pb.ProvinceStatus(
+                events_applied=int(row.get("applied", 0) or 0),
+                events_duplicate=int(row.get("duplicate", 0) or 0),
+                events_stale=int(row.get("stale", 0) or 0),
+                dead_lettered=int(row.get("dead_lettered", 0) or 0),
+                last_event_at=_rfc3339(row.get("last_event_at")),
+            )
+            status.by_province[province].CopyFrom(entry)
+            status.events_applied += entry.events_applied
+            status.events_duplicate += entry.events_duplicate
+            status.dead_lettered += entry.dead_lettered
+        return status
+
+    @maps_stream_errors
+    async def WatchEvents(self, request: pb.WatchEventsRequest,
+                          context: grpc.aio.ServicerContext) -> AsyncIterator[pb.AppliedEvent]:
+        """Every event the ingest handles from now on, of one province when asked."""
+        province = requests.province(request.province)
+        ingest = self._require_ingest("WatchEvents")
+        async for notice in ingest.watch():
+            if province and notice.province != province:
+                continue
+            yield pb.AppliedEvent(
+                event_id=notice.event_id, province=notice.province,
+                entity_key=notice.entity_key, version=notice.version, outcome=notice.outcome,
+                applied_at=_rfc3339(notice.applied_at))
+
+    @maps_errors
+    async def ListDeadLetters(self, request: pb.ListDeadLettersRequest,
+                              context: grpc.aio.ServicerContext) -> pb.ListDeadLettersResponse:
+        """Dead letters, oldest first."""
+        if not 0 <= request.limit <= MAX_DEAD_LETTERS:
+            raise InvalidQuery(f"must be between 0 and {MAX_DEAD_LETTERS}", field="limit")
+        limit = request.limit or 100
+        letters = await self._in_unit(
+            lambda uow: uow.ledger.dead_letters(limit, request.include_replayed))
+        return pb.ListDeadLettersResponse(dead_letters=[_dead_letter(x) for x in letters])
+
+    @maps_errors
+    async def ReplayDeadLetters(self, request: pb.ReplayDeadLettersRequest,
+                                context: grpc.aio.ServicerContext
+                                ) -> pb.ReplayDeadLettersResponse:
+        """Re-drive dead letters through the in-process ingest."""
+        check_count(request.ids, "ids", MAX_COMPLETED)
+        applied, failed = await self._require_ingest("ReplayDeadLetters").replay(list(request.ids))
+        return pb.ReplayDeadLettersResponse(applied=applied, failed=failed)

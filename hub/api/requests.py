@@ -1,0 +1,82 @@
+"""Protobuf requests → domain queries, checked at the edge.
+
+Identifiers and dates are parsed here so that a malformed one is refused with
+the field's name (``completed[2].completed_on``); grades are read by the domain
+through the sending institution's scale, which only it knows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from hub.api.limits import check_count, check_string
+from hub.domain.answers import Completed, StackQuery, TransferQuery
+from hub.domain.dates import parse_completion_date
+from hub.domain.errors import InvalidIdentifier
+from hub.domain.identifiers import (
+    PROVINCE_RE,
+    parse_credential_id,
+    parse_institution_id,
+)
+from transferhub.hub.v1 import query_service_pb2 as pb
+
+
+def completed_items(items: Sequence[pb.CompletedCredential]) -> tuple[Completed, ...]:
+    """A transcript as domain ``Completed`` items, each field checked and named."""
+    check_count(items, "completed")
+    result = []
+    for index, item in enumerate(items):
+        where = f"completed[{index}]"
+        credential = check_string(item.credential, f"{where}.credential", required=True)
+        grade = check_string(item.grade, f"{where}.grade", required=True)
+        completed_on = check_string(item.completed_on, f"{where}.completed_on", required=True)
+        result.append(Completed(
+            credential=parse_credential_id(credential, field=f"{where}.credential"),
+            grade=grade.strip(),
+            completed_on=parse_completion_date(completed_on, field=f"{where}.completed_on"),
+        ))
+    return tuple(result)
+
+
+def transfer_query(request: pb.TransferRequest) -> TransferQuery:
+    """A ``TransferRequest`` as the domain's ``TransferQuery``."""
+    institution = check_string(request.receiving_institution, "receiving_institution",
+                               required=True)
+    return TransferQuery(
+        receiving_institution=parse_institution_id(institution, field="receiving_institution"),
+        completed=completed_items(request.completed),
+    )
+
+
+def stack_query(request: pb.StackRequest) -> StackQuery:
+    """A ``StackRequest`` as the domain's ``StackQuery``."""
+    target = check_string(request.target, "target", required=True)
+    return StackQuery(
+        target=parse_credential_id(target, field="target"),
+        completed=completed_items(request.completed),
+    )
+
+
+def credential(value: str, field: str = "credential") -> str:
+    """A checked, normalised credential id."""
+    return parse_credential_id(check_string(value, field, required=True), field=field)
+
+
+def province(value: str, field: str = "province") -> str | None:
+    """A checked two-letter province, or ``None`` when empty."""
+    text = check_string(value, field).strip().upper()
+    if not text:
+        return None
+    if not PROVINCE_RE.match(text):
+        raise InvalidIdentifier(f"{value!r} is not a two-letter province (e.g. BC)", field=field)
+    return text
+
+
+def institution_or_province(value: str, field: str = "to") -> str | None:
+    """A checked ``PROV:INST`` or ``PROV`` (``to`` of ListEquivalents), or ``None`` when empty."""
+    text = check_string(value, field).strip().upper()
+    if not text:
+        return None
+    if ":" in text:
+        return parse_institution_id(text, field=field)
+    return province(text, field)

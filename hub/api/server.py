@@ -1,0 +1,90 @@
+"""The hub's gRPC server: QueryService, OperatorService, health and reflection.
+
+``create_server`` binds (port 0 picks a free port, as tests want) and starts
+the server; ``stop_server`` drains it gracefully. Interceptors (auth, metrics)
+are passed in, so adding one never touches a servicer.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_health.v1.health import aio as health_aio
+from grpc_reflection.v1alpha import reflection
+
+from hub.api.operator import IngestControl, OperatorServicer
+from hub.api.query import QueryServicer, StackEngine, TransferEngine
+from hub.store.ports import Store
+from transferhub.hub.v1 import operator_service_pb2, query_service_pb2
+from transferhub.hub.v1 import operator_service_pb2_grpc as operator_grpc
+from transferhub.hub.v1 import query_service_pb2_grpc as query_grpc
+
+QUERY_SERVICE = query_service_pb2.DESCRIPTOR.services_by_name["QueryService"].full_name
+OPERATOR_SERVICE = operator_service_pb2.DESCRIPTOR.services_by_name["OperatorService"].full_name
+SERVICES = (QUERY_SERVICE, OPERATOR_SERVICE)
+QUERY_WORKERS = 8  # bounds concurrent store reads; the rest queue on the loop
+
+# What stop_server must release for each server create_server built.
+_resources: weakref.WeakKeyDictionary[grpc.aio.Server, tuple[health_aio.HealthServicer,
+                                                              Executor, bool]] = (
+    weakref.WeakKeyDictionary())
+
+
+def _default_engines() -> tuple[TransferEngine, StackEngine]:
+    from hub.domain.stacking import answer_stack
+    from hub.domain.transfer import answer_transfer
+    return answer_transfer, answer_stack
+
+
+async def create_server(
+    store: Store,
+    address: str = "127.0.0.1:0",
+    operator: IngestControl | None = None,
+    *,
+    interceptors: Sequence[grpc.aio.ServerInterceptor] = (),
+    executor: Executor | None = None,
+    transfer: TransferEngine | None = None,
+    stack: StackEngine | None = None,
+) -> tuple[grpc.aio.Server, int]:
+    """Build, bind and start the hub's server over ``store``; returns it and its port.
+
+    ``operator`` is the in-process ingest, when this process consumes events.
+    ``transfer``/``stack`` default to the domain's query engine.
+    """
+    owns_executor = executor is None
+    executor = executor or ThreadPoolExecutor(QUERY_WORKERS, thread_name_prefix="hub-query")
+    if transfer is None or stack is None:
+        default_transfer, default_stack = _default_engines()
+        transfer, stack = transfer or default_transfer, stack or default_stack
+    server = grpc.aio.server(interceptors=list(interceptors))
+    query_grpc.add_QueryServiceServicer_to_server(
+        QueryServicer(store, executor, transfer=transfer, stack=stack), server)
+    operator_grpc.add_OperatorServiceServicer_to_server(
+        OperatorServicer(store, executor, operator), server)
+    health = health_aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health, server)
+    reflection.enable_server_reflection(
+        (*SERVICES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
+         reflection.SERVICE_NAME), server)
+    port = server.add_insecure_port(address)
+    if port == 0:
+        raise OSError(f"cannot bind the hub's gRPC server to {address}")
+    await server.start()
+    for name in ("", *SERVICES):
+        await health.set(name, health_pb2.HealthCheckResponse.SERVING)
+    _resources[server] = (health, executor, owns_executor)
+    return server, port
+
+
+async def stop_server(server: grpc.aio.Server, grace: float = 5.0) -> None:
+    """Say NOT_SERVING, let in-flight RPCs finish for up to ``grace`` seconds, release threads."""
+    health, executor, owns_executor = _resources.pop(server, (None, None, False))
+    if health is not None:
+        await health.enter_graceful_shutdown()
+    await server.stop(grace)
+    if owns_executor and executor is not None:
+        executor.shutdown(wait=False, cancel_futures=True)

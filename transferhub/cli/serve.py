@@ -1,0 +1,66 @@
+"""``transferhub serve``: the hub in the foreground until SIGTERM or SIGINT.
+
+Everything is built by :func:`hub.bootstrap.start_hub`; this module only reads
+the options, waits for a signal and shuts down gracefully (exit 0).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+
+from transferhub.cli.main import EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE, EXIT_USAGE
+
+SHUTDOWN_GRACE = 5.0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``serve`` to the command tree."""
+    parser = subparsers.add_parser(
+        "serve", help="run the hub: keep the store, serve gRPC",
+        description="Run the hub in the foreground; SIGTERM or Ctrl-C stops it cleanly.")
+    parser.add_argument("--kafka", metavar="B", help="broker address (TRANSFERHUB_KAFKA)")
+    parser.add_argument("--db", metavar="URL", help="store URL, sqlite:///… or postgresql://… "
+                        "(TRANSFERHUB_DB)")
+    parser.add_argument("--grpc", metavar="HOST:PORT", help="gRPC address (TRANSFERHUB_HUB)")
+    parser.add_argument("--metrics", metavar="HOST:PORT",
+                        help="Prometheus metrics address; empty to disable (TRANSFERHUB_METRICS)")
+    parser.set_defaults(func=run)
+
+
+async def _serve(settings: object) -> None:
+    from hub.bootstrap import start_hub
+
+    hub = await start_hub(settings)  # type: ignore[arg-type]
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stopping.set)
+    host = hub.settings.grpc.rpartition(":")[0]
+    print(f"transferhub: serving gRPC on {host}:{hub.port} over {hub.settings.db_url}",
+          file=sys.stderr, flush=True)
+    try:
+        await stopping.wait()
+    finally:
+        print("transferhub: shutting down", file=sys.stderr, flush=True)
+        await hub.stop(SHUTDOWN_GRACE)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve until a signal; the exit code per CLI.md."""
+    from hub.settings import HubSettings
+    from hub.store.errors import StoreError
+
+    settings = HubSettings.load(db_url=args.db, kafka=args.kafka, grpc=args.grpc,
+                                metrics=args.metrics)
+    try:
+        asyncio.run(_serve(settings))
+    except StoreError as exc:
+        print(f"transferhub serve: the store at {settings.db_url}: {exc}", file=sys.stderr)
+        return EXIT_UNREACHABLE if exc.retryable else EXIT_USAGE
+    except (OSError, RuntimeError) as exc:  # the gRPC address cannot be bound
+        print(f"transferhub serve: cannot serve on {settings.grpc}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
