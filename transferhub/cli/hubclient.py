@@ -1,0 +1,63 @@
+"""The CLI's connection to the hub: gRPC only, retrying for a few seconds when unreachable.
+
+    HubUnreachable      the hub cannot be reached (exit 3)
+    HubRefused          the hub answered with an error; ``code`` says which
+
+``grpc.RpcError`` never leaves this module.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from typing import Any
+
+import grpc
+
+from hub.settings import DEFAULT_GRPC
+
+CONNECT_SECONDS = 5.0
+CALL_SECONDS = 60.0
+RETRIES = 3
+
+
+class HubUnreachable(Exception):
+    """The hub did not answer within the retry budget."""
+
+
+class HubRefused(Exception):
+    """The hub answered the request with an error status."""
+
+    def __init__(self, code: grpc.StatusCode, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def hub_address(explicit: str | None) -> str:
+    """``--hub``, else ``TRANSFERHUB_HUB``, else the default address."""
+    return explicit or os.environ.get("TRANSFERHUB_HUB") or DEFAULT_GRPC
+
+
+def call(address: str, stub_class: type, method: str, request: Any) -> Any:
+    """Call ``stub_class(channel).method(request)`` on the hub at ``address``."""
+    with grpc.insecure_channel(address) as channel:
+        try:
+            grpc.channel_ready_future(channel).result(timeout=CONNECT_SECONDS)
+        except grpc.FutureTimeoutError:
+            raise HubUnreachable(f"the hub at {address} cannot be reached "
+                                 f"(tried for {CONNECT_SECONDS:.0f} s)") from None
+        rpc: Callable[..., Any] = getattr(stub_class(channel), method)
+        for attempt in range(1, RETRIES + 1):
+            try:
+                return rpc(request, timeout=CALL_SECONDS, wait_for_ready=True)
+            except grpc.RpcError as exc:
+                code, details = exc.code(), exc.details() or ""
+                if code is grpc.StatusCode.UNAVAILABLE and attempt < RETRIES:
+                    time.sleep(attempt)  # the store was busy: back off and ask again
+                    continue
+                if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
+                    raise HubUnreachable(f"the hub at {address}: {details}") from None
+                raise HubRefused(code, details) from None
+    raise AssertionError("unreachable")  # the loop always returns or raises

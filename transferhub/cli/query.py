@@ -1,0 +1,126 @@
+"""``transferhub transfer``, ``stack`` and ``equivalents``: queries to the hub over gRPC.
+
+Exit codes (CLI.md): 0 answered; 1 the hub refused (an unknown institution or
+target); 2 bad usage or input (a malformed ``--completed``, or the hub's
+INVALID_ARGUMENT); 3 the hub cannot be reached after retrying a few seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import grpc
+from rich.console import Console
+
+from transferhub.cli import render, tables
+from transferhub.cli.hubclient import HubRefused, HubUnreachable, call, hub_address
+from transferhub.cli.main import EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE, EXIT_USAGE
+from transferhub.cli.transcript import BadTranscript, parse_completed, read_transcript
+from transferhub.hub.v1 import query_service_pb2 as pb
+from transferhub.hub.v1.query_service_pb2_grpc import QueryServiceStub
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print one JSON document")
+    parser.add_argument("--hub", metavar="HOST:PORT",
+                        help="the hub's gRPC address (TRANSFERHUB_HUB, default 127.0.0.1:50051)")
+
+
+def _transcript_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--completed", action="append", default=[], metavar="REF=GRADE@DATE",
+                        help="a completed credential, e.g. 'BC:CAPU:ENGL 100=B+@2016-04' "
+                             "(repeat for each)")
+    parser.add_argument("--transcript", type=Path, metavar="FILE",
+                        help="a CSV with the header credential,grade,completed")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``transfer``, ``stack`` and ``equivalents`` to the command tree."""
+    transfer = subparsers.add_parser("transfer", help="a transfer query",
+                                     description="What a receiving institution awards "
+                                                 "for a learner's completed credentials.")
+    transfer.add_argument("--to", required=True, metavar="INST",
+                          help="the receiving institution, e.g. BC:UBCV")
+    _transcript_options(transfer)
+    _common(transfer)
+    transfer.set_defaults(func=run_transfer)
+
+    stack = subparsers.add_parser("stack", help="a stacking query",
+                                  description="How far completed credentials go toward a "
+                                              "certificate, diploma or degree.")
+    stack.add_argument("--toward", required=True, metavar="CRED",
+                       help="the target credential, e.g. ON:HUMB:CERT-DA")
+    _transcript_options(stack)
+    _common(stack)
+    stack.set_defaults(func=run_stack)
+
+    equivalents = subparsers.add_parser("equivalents", help="every rule from a credential",
+                                        description="Every rule that starts from a "
+                                                    "credential, with provenance.")
+    equivalents.add_argument("credential", metavar="CRED", help="e.g. 'BC:CAPU:ENGL 100'")
+    equivalents.add_argument("--to", metavar="INST_OR_PROV",
+                             help="only rules to this institution (BC:UBCV) or province (BC)")
+    _common(equivalents)
+    equivalents.set_defaults(func=run_equivalents)
+
+
+def _completed(args: argparse.Namespace) -> list[pb.CompletedCredential]:
+    items = [parse_completed(text) for text in args.completed]
+    if args.transcript is not None:
+        items.extend(read_transcript(args.transcript))
+    if not items:
+        raise BadTranscript("give at least one --completed REF=GRADE@DATE or a --transcript FILE")
+    return items
+
+
+def _ask(args: argparse.Namespace, method: str, build: Callable[[], Any],
+         to_json: Callable[[Any], dict[str, Any]],
+         to_table: Callable[[Console, dict[str, Any]], None]) -> int:
+    """Build the request, call the hub, print the answer; the exit code per CLI.md."""
+    prog = f"transferhub {args.command}"
+    try:
+        request = build()
+        response = call(hub_address(args.hub), QueryServiceStub, method, request)
+    except BadTranscript as exc:
+        print(f"{prog}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except HubUnreachable as exc:
+        print(f"{prog}: {exc}", file=sys.stderr)
+        return EXIT_UNREACHABLE
+    except HubRefused as exc:
+        print(f"{prog}: {exc.message}", file=sys.stderr)
+        return EXIT_USAGE if exc.code is grpc.StatusCode.INVALID_ARGUMENT else EXIT_FAILED
+    doc = to_json(response)
+    if args.json:
+        json.dump(doc, sys.stdout, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        to_table(Console(), doc)
+    return EXIT_OK
+
+
+def run_transfer(args: argparse.Namespace) -> int:
+    """``transferhub transfer``."""
+    return _ask(args, "Transfer",
+                lambda: pb.TransferRequest(receiving_institution=args.to,
+                                           completed=_completed(args)),
+                render.transfer, tables.print_transfer)
+
+
+def run_stack(args: argparse.Namespace) -> int:
+    """``transferhub stack``."""
+    return _ask(args, "Stack",
+                lambda: pb.StackRequest(target=args.toward, completed=_completed(args)),
+                render.stack, tables.print_stack)
+
+
+def run_equivalents(args: argparse.Namespace) -> int:
+    """``transferhub equivalents``."""
+    return _ask(args, "ListEquivalents",
+                lambda: pb.ListEquivalentsRequest(credential=args.credential, to=args.to or ""),
+                render.equivalents, tables.print_equivalents)

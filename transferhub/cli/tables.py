@@ -1,0 +1,95 @@
+"""Hub answers as tables for people (rich), built from the same JSON as ``--json``.
+
+Building from :mod:`transferhub.cli.render`'s documents keeps the two views
+from disagreeing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+Json = dict[str, Any]
+
+
+def _grant_text(grant: Json) -> str:
+    if grant["kind"] == "block":
+        text = f"block toward {grant['program']} ({grant['credits']:g})"
+    else:
+        level = f" {grant['level']}XX" if grant["kind"] == "unassigned" and grant["level"] else ""
+        code = grant["code"] or f"{grant['subject']}{level}"
+        credits = "-" if grant.get("unknown_credits") else f"{grant['credits']:g}"
+        text = f"{code} ({credits})"
+    if grant.get("designation"):
+        text += f" [{grant['designation']}]"
+    return text
+
+
+def _grants_text(grants: list[Json]) -> str:
+    return " & ".join(_grant_text(g) for g in grants) or "-"
+
+
+def print_transfer(console: Console, doc: Json) -> None:
+    """A transfer answer: awarded, not transferred, suggested, totals."""
+    unit = doc["credit_unit"]
+    awarded = Table(title=f"Awarded at {doc['receiving_institution']}", title_justify="left")
+    for column in ("rule", "from", "grants", unit, "tc"):
+        awarded.add_column(column, justify="right" if column in (unit, "tc") else "left")
+    for item in doc["awarded"]:
+        grants = _grants_text(item["grants"])
+        if "alternatives" in item:
+            grants = " or ".join(_grants_text(alt) for alt in item["alternatives"])
+        if item.get("notes"):
+            grants += f"\n[dim]{item['notes']}[/dim]"
+        awarded.add_row(item["rule"], "\n".join(item["from"]), grants,
+                        f"{item['credits']:g}", f"{item['tc']:g}")
+    console.print(awarded)
+    if doc["not_transferred"]:
+        refused = Table(title="Not transferred", title_justify="left")
+        for column in ("credential", "reason", "detail"):
+            refused.add_column(column)
+        for item in doc["not_transferred"]:
+            refused.add_row(item["credential"], item["reason"], item["detail"])
+        console.print(refused)
+    if doc["suggested"]:
+        suggested = Table(title="Suggested (inferred, not counted)", title_justify="left")
+        for column in ("from", "grants", "chain"):
+            suggested.add_column(column)
+        for item in doc["suggested"]:
+            suggested.add_row("\n".join(item["from"]), _grants_text(item["grants"]),
+                              " → ".join(item["chain"]))
+        console.print(suggested)
+    console.print(f"Total: [bold]{doc['total_credits']:g} {unit}[/bold] "
+                  f"({doc['total_tc']:g} tc)")
+
+
+def print_stack(console: Console, doc: Json) -> None:
+    """A stacking answer: what counted and how much remains."""
+    table = Table(title=f"Toward {doc['target']} ({doc['unit']})", title_justify="left")
+    table.add_column("credential")
+    table.add_column("value", justify="right")
+    table.add_column("via rule")
+    for item in doc["counted"]:
+        table.add_row(item["credential"], f"{item['value']:g}", item.get("via_rule", ""))
+    console.print(table)
+    console.print(f"Required {doc['required']:g}, earned {doc['earned']:g}, "
+                  f"[bold]remaining {doc['remaining']:g}[/bold] {doc['unit']}")
+
+
+def print_equivalents(console: Console, doc: Json) -> None:
+    """Every rule from a credential with its provenance."""
+    table = Table(title=f"Equivalents of {doc['credential']}", title_justify="left")
+    for column in ("rule", "v", "to", "grants", "min grade", "effective"):
+        table.add_column(column)
+    for item in doc["equivalents"]:
+        grants = (_grants_text(item["grants"]) if item["grants"] else item["outcome"])
+        if "alternatives" in item:
+            grants = " or ".join(_grants_text(alt) for alt in item["alternatives"])
+        window = f"{item['effective_start'] or '…'} – {item['effective_end'] or 'present'}"
+        table.add_row(item["rule"], str(item["version"]), item["receiving_institution"],
+                      grants, item["min_grade"] or "", window)
+    console.print(table)
+    if not doc["equivalents"]:
+        console.print("No rule starts from this credential.")
