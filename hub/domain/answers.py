@@ -52,6 +52,8 @@ class Award:
     credits: float
     tc: float
     unknown_credits: bool = False
+    counted_alternative: int = 0
+    """Index in ``rule.alternatives`` of the smallest alternative, whose credits count."""
 
     @property
     def grants(self) -> tuple[Grant, ...]:
@@ -106,6 +108,8 @@ class Counted:
     credential: str
     value: float
     via_rule: str | None = None
+    counts_as: str | None = None
+    """Through a rule: the target institution's credential it was granted as."""
 
 
 @dataclass(frozen=True, slots=True)

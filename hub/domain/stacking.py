@@ -1,0 +1,86 @@
+"""The stacking query (MODEL.md "A stacking query").
+
+The target (a certificate, diploma or degree) requires its own ``value``, in
+the target institution's unit (an unknown value requires 0). What counts:
+
+- a completed credential whose record says it stacks into the target, with
+  that link's value. Choice: completing it is enough; MODEL.md puts no grade
+  or date condition on stacking, so none is applied (grades must still be
+  readable, as in every query);
+- a completed credential of another institution with no such link of its own
+  counts *through the transfer rules* first: a transfer query to the target's
+  institution runs on those credentials, and each ``course`` grant of an
+  awarded rule's counted (smallest) alternative whose credential
+  (``INST:code``) stacks into the target counts with that link's value,
+  ``via_rule`` naming the rule and ``counts_as`` the granted credential.
+  Choice: a target-institution credential counts once, however many routes
+  reach it (the learner's own completion first, then rules in rule-id order);
+  a rule used several completed credentials, the first of them is named.
+
+earned is the sum counted; remaining is ``max(0, required - earned)``;
+``counted`` is in credential-id order.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from hub.domain.answers import Completed, Counted, StackAnswer, StackQuery, TransferQuery
+from hub.domain.errors import NotFound
+from hub.domain.identifiers import credential_id, institution_of, parse_credential_id
+from hub.domain.model import CreditSystem, GrantKind
+from hub.domain.ports import EquivalencyReader
+from hub.domain.transcript import Scales, read_transcript
+from hub.domain.transfer import answer_transfer
+from hub.domain.worth import exact
+
+
+def answer_stack(reader: EquivalencyReader, query: StackQuery) -> StackAnswer:
+    """How far the learner's completed credentials go toward ``query.target``."""
+    target_id = parse_credential_id(query.target, field="target")
+    target = reader.get_credentials([target_id]).get(target_id)
+    if target is None:
+        raise NotFound(f"the hub has no record of credential {target_id}", field="target")
+    home_id = institution_of(target_id)
+    home = reader.get_institution(home_id)
+    system = home.credit_system if home is not None else CreditSystem()
+    transcript = read_transcript(query.completed, Scales(reader))
+
+    link_value: dict[str, Fraction] = {}
+    for credential in reader.stacking_into(target_id):
+        for link in credential.stacks_into:
+            if link.target == target_id:
+                link_value.setdefault(credential.id, exact(link.value))
+
+    counted: list[Counted] = []
+    earned = Fraction(0)
+    reached: set[str] = set()
+    for cid in transcript.ids:
+        if cid in link_value:
+            counted.append(Counted(cid, float(link_value[cid])))
+            earned += link_value[cid]
+            reached.add(cid)
+
+    elsewhere = [transcript.entries[c] for c in transcript.ids
+                 if c not in link_value and institution_of(c) != home_id]
+    if elsewhere and home is not None:
+        answer = answer_transfer(reader, TransferQuery(home_id, tuple(
+            Completed(e.credential, e.grade, e.completed_on) for e in elsewhere)))
+        for award in answer.awarded:
+            alternatives = award.rule.alternatives
+            grants = alternatives[award.counted_alternative] if alternatives else ()
+            for grant in grants:
+                if grant.kind != GrantKind.COURSE or not grant.code:
+                    continue
+                granted = credential_id(home_id, grant.code)
+                if granted in link_value and granted not in reached:
+                    reached.add(granted)
+                    earned += link_value[granted]
+                    counted.append(Counted(award.used[0], float(link_value[granted]),
+                                           via_rule=award.rule.id, counts_as=granted))
+
+    counted.sort(key=lambda c: (c.credential, c.counts_as or ""))
+    required = exact(target.value)
+    return StackAnswer(target=target_id, unit=system.unit, required=float(required),
+                       earned=float(earned), remaining=float(max(Fraction(0), required - earned)),
+                       counted=tuple(counted))

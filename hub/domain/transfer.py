@@ -1,0 +1,91 @@
+"""The transfer query (MODEL.md "A transfer query").
+
+``answer_transfer`` reads the transcript through the sending institutions'
+scales, reads every rule to the receiving institution that names a completed
+credential, awards the best set of applicable granting rules (see
+:mod:`hub.domain.optimiser`), explains every credential left over (see
+:mod:`hub.domain.reasons`) and infers pathways for those with no agreement
+(see :mod:`hub.domain.suggest`). Reads cost the transcript, not the store.
+
+Errors: ``NotFound`` (field ``receiving_institution``) for an unknown
+receiving institution; ``InvalidIdentifier`` / ``InvalidGrade`` /
+``InvalidQuery`` naming the item (``completed[3].grade``) for bad input.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from hub.domain.answers import Award, Reason, TransferAnswer, TransferQuery
+from hub.domain.applicability import RuleReading, read_rule
+from hub.domain.errors import NotFound
+from hub.domain.identifiers import parse_institution_id
+from hub.domain.optimiser import Candidate, choose
+from hub.domain.ports import EquivalencyReader
+from hub.domain.reasons import explain
+from hub.domain.suggest import suggest
+from hub.domain.transcript import Scales, read_transcript
+from hub.domain.worth import to_tc, worth_of
+
+
+def answer_transfer(reader: EquivalencyReader, query: TransferQuery) -> TransferAnswer:
+    """What ``query.receiving_institution`` grants for the learner's completed credentials."""
+    receiving_id = parse_institution_id(query.receiving_institution,
+                                        field="receiving_institution")
+    receiving = reader.get_institution(receiving_id)
+    if receiving is None:
+        raise NotFound(f"the hub has no record of institution {receiving_id}",
+                       field="receiving_institution")
+    scales = Scales(reader)
+    transcript = read_transcript(query.completed, scales)
+    ids = transcript.ids
+
+    rules = [r for r in reader.rules_from(ids, receiving_id)
+             if not r.revoked and r.receiving_institution == receiving_id]
+    readings = [read_rule(rule, transcript, scales) for rule in sorted(rules, key=lambda r: r.id)]
+
+    candidates = []
+    worths = {}
+    for reading in readings:
+        if not reading.rule.grants_credit or not reading.applies:
+            continue
+        worth = worths[reading.rule.id] = worth_of(reading.rule)
+        candidates.extend(Candidate(reading.rule.id, used, worth.credits, worth.course_credits)
+                          for used in reading.uses())
+    chosen = choose(candidates)
+
+    by_id = {r.rule.id: r for r in readings}
+    awarded = []
+    used_by: dict[str, str] = {}
+    total = Fraction(0)
+    for pick in chosen:
+        rule, worth = by_id[pick.rule_id].rule, worths[pick.rule_id]
+        awarded.append(Award(rule=rule, used=pick.used, credits=float(worth.credits),
+                             tc=float(to_tc(worth.credits, receiving.credit_system)),
+                             unknown_credits=worth.unknown,
+                             counted_alternative=worth.alternative))
+        used_by.update(dict.fromkeys(pick.used, rule.id))
+        total += worth.credits
+
+    leftover = [c for c in ids if c not in used_by]
+    known = set(reader.get_credentials(leftover)) | reader.named_by_rules(leftover)
+    naming: dict[str, list[RuleReading]] = {c: [] for c in leftover}
+    for reading in readings:
+        for credential in reading.standing:
+            if credential in naming:
+                naming[credential].append(reading)
+    not_transferred = tuple(
+        explain(transcript.entries[c], receiving_id, c in known, naming[c], used_by)
+        for c in leftover)
+
+    no_agreement = [n.credential for n in not_transferred if n.reason is Reason.NO_AGREEMENT]
+    return TransferAnswer(
+        receiving_institution=receiving_id,
+        credit_unit=receiving.credit_system.unit,
+        awarded=tuple(awarded),
+        not_transferred=not_transferred,
+        suggested=suggest(reader, transcript.subset(no_agreement), receiving_id, scales),
+        total_credits=float(total),
+        total_tc=float(to_tc(total, receiving.credit_system)),
+    )
+
