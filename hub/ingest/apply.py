@@ -1,0 +1,222 @@
+"""Apply a batch of delivered events in ONE unit of work, with the inbox and the offsets.
+
+Each batch's writes, the ids of the events it applied (the inbox), the dead
+letters it set aside, the per-province counters and the next offset of every
+partition it read commit together or not at all: the store is the source of
+truth for where ingest stands, so a crash anywhere repeats only work that was
+never committed. Outcomes, per event: ``applied``; ``duplicate`` (its id is
+in the inbox: counted and skipped); ``stale`` (older than what is stored:
+counted, ignored, and put in the inbox so a resend is a duplicate);
+``dead_lettered``.
+
+Everything here is blocking: the consumer runs it in a worker thread.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+
+from hub.ingest.commands import (
+    Command,
+    IncomingEvent,
+    RetireCredential,
+    RevokeRule,
+    UpsertCredential,
+    UpsertInstitution,
+    UpsertRule,
+)
+from hub.ingest.errors import PoisonEvent
+from hub.ingest.translate import topic_province, translate
+from hub.store.ports import DeadLetter, EquivalencyRepository, Removal, Store, UnitOfWork
+
+APPLIED, DUPLICATE, STALE, DEAD_LETTERED = "applied", "duplicate", "stale", "dead_lettered"
+STORE_REJECTED = "store_rejected"
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One Kafka record as the hub received it."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+
+
+@dataclass(frozen=True, slots=True)
+class Handled:
+    """A delivery with its translation: an event, or the poison that stops it."""
+
+    delivery: Delivery
+    event: IncomingEvent | None = None
+    poison: PoisonEvent | None = None
+
+    @property
+    def province(self) -> str:
+        """The province of the topic it came from (trusted, unlike the envelope's)."""
+        return topic_province(self.delivery.topic)
+
+    def dead_letter(self, at: datetime) -> DeadLetter:
+        """The dead letter kept for operators."""
+        d = self.delivery
+        return DeadLetter(
+            id=None, topic=d.topic, partition=d.partition, offset=d.offset, key=d.key,
+            value=d.value or b"", reason=self.poison.reason if self.poison else "",
+            province=self.province, event_id=self.poison.event_id if self.poison else None,
+            recorded_at=at,
+        )
+
+
+@dataclass(slots=True)
+class BatchReport:
+    """What one committed batch did."""
+
+    at: datetime
+    outcomes: list[tuple[Handled, str]] = field(default_factory=list)
+    next_offsets: dict[tuple[str, int], int] = field(default_factory=dict)
+
+    def counts(self) -> dict[str, Counter[str]]:
+        """Outcome counts per province."""
+        per: dict[str, Counter[str]] = defaultdict(Counter)
+        for handled, outcome in self.outcomes:
+            per[handled.province][outcome] += 1
+        return per
+
+
+def read(deliveries: Iterable[Delivery]) -> list[Handled]:
+    """Translate every delivery; a poison one is kept with its reason, never dropped."""
+    out = []
+    for d in deliveries:
+        try:
+            out.append(Handled(d, event=translate(d.topic, d.value)))
+        except PoisonEvent as exc:
+            out.append(Handled(d, poison=exc))
+    return out
+
+
+def apply_batch(store: Store, group: str, batch: list[Handled]) -> BatchReport:
+    """Apply ``batch`` in one transaction with its inbox entries and next offsets."""
+    report = BatchReport(at=datetime.now(UTC))
+    for h in batch:
+        tp = (h.delivery.topic, h.delivery.partition)
+        report.next_offsets[tp] = max(report.next_offsets.get(tp, 0), h.delivery.offset + 1)
+    with store.unit_of_work() as uow:
+        outcomes = _apply_all(uow, batch, report.at)
+        report.outcomes = list(zip(batch, outcomes, strict=True))
+        for province, c in report.counts().items():
+            uow.ledger.bump_stats(
+                province, applied=c[APPLIED], duplicate=c[DUPLICATE], stale=c[STALE],
+                dead_lettered=c[DEAD_LETTERED], last_event_at=report.at if c[APPLIED] else None,
+            )
+        for (topic, partition), next_offset in report.next_offsets.items():
+            uow.ledger.save_offset(group, topic, partition, next_offset)
+        uow.commit()
+    return report
+
+
+def _apply_all(uow: UnitOfWork, batch: list[Handled], at: datetime) -> list[str]:
+    """Each event's outcome, writing through the repository's bulk writes.
+
+    Writes are grouped by kind of entity, each group in arrival order: an
+    entity's versions never cross kinds, so this equals one-by-one application.
+    """
+    seen = uow.ledger.seen([h.event.event_id for h in batch if h.event])
+    outcomes: list[str] = [""] * len(batch)
+    groups: dict[str, list[tuple[int, object]]] = {"institutions": [], "credentials": [],
+                                                   "rules": []}
+    for i, h in enumerate(batch):
+        if h.event is None:
+            uow.ledger.add_dead_letter(h.dead_letter(at))
+            outcomes[i] = DEAD_LETTERED
+        elif h.event.event_id in seen:
+            outcomes[i] = DUPLICATE
+        else:
+            seen.add(h.event.event_id)
+            kind, change = _change_of(h.event.command)
+            groups[kind].append((i, change))
+    repo = uow.equivalencies
+    for kind, items in groups.items():
+        if not items:
+            continue
+        flags = _bulk(repo, kind, [change for _, change in items])
+        for (i, _), applied in zip(items, flags, strict=True):
+            outcomes[i] = APPLIED if applied else STALE
+    for h, outcome in zip(batch, outcomes, strict=True):
+        if outcome in (APPLIED, STALE) and h.event is not None:
+            ev = h.event
+            uow.ledger.record_applied(ev.event_id, ev.province, ev.entity_key, ev.version,
+                                      outcome, at)
+    return outcomes
+
+
+def _change_of(command: Command) -> tuple[str, object]:
+    match command:
+        case UpsertInstitution(institution):
+            return "institutions", institution
+        case UpsertCredential(credential):
+            return "credentials", credential
+        case RetireCredential(credential_id, version):
+            return "credentials", Removal(credential_id, version)
+        case UpsertRule(rule):
+            return "rules", rule
+        case RevokeRule(rule_id, version, _):
+            return "rules", Removal(rule_id, version)
+    raise AssertionError(command)  # pragma: no cover - Command is closed
+
+
+def _bulk(repo: EquivalencyRepository, kind: str, changes: list) -> list[bool]:  # type: ignore[type-arg]
+    bulk = getattr(repo, f"apply_{kind}", None)
+    if bulk is not None:
+        return list(bulk(changes))
+    # A repository without bulk writes: the same writes one by one.
+    single = {"institutions": (repo.upsert_institution, None),
+              "credentials": (repo.upsert_credential, repo.retire_credential),
+              "rules": (repo.upsert_rule, repo.revoke_rule)}[kind]
+    return [single[1](c.id, c.version) if isinstance(c, Removal) else single[0](c)
+            for c in changes]
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """True when ``exc`` says the store (or the network to it) is down, not the data wrong."""
+    if getattr(exc, "retryable", False):
+        return True
+    try:
+        from sqlalchemy import exc as sa
+    except ImportError:  # pragma: no cover - sqlalchemy is a dependency
+        return isinstance(exc, ConnectionError | TimeoutError)
+    if isinstance(exc, sa.DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, sa.OperationalError | sa.InterfaceError | sa.DisconnectionError
+                      | sa.TimeoutError | ConnectionError | TimeoutError)
+
+
+def apply_isolating(store: Store, group: str, batch: list[Handled]) -> BatchReport:
+    """Apply ``batch``; if the store rejects it, apply event by event, dead-lettering rejects.
+
+    A retryable error (store down) propagates: nothing was committed. A
+    non-retryable one (the store refused the data) is pinned to the event
+    that causes it, which becomes a dead letter (``store_rejected``); the
+    others still apply, each with its own offset, so the partition goes on.
+    """
+    try:
+        return apply_batch(store, group, batch)
+    except Exception as exc:
+        if is_retryable(exc) or (len(batch) == 1 and batch[0].event is None):
+            raise
+    merged = BatchReport(at=datetime.now(UTC))
+    for h in batch:
+        try:
+            one = apply_batch(store, group, [h])
+        except Exception as exc:
+            if is_retryable(exc):
+                raise
+            poison = PoisonEvent(STORE_REJECTED, f"{type(exc).__name__}: {exc}"[:500],
+                                 event_id=h.event.event_id if h.event else None)
+            one = apply_batch(store, group, [replace(h, event=None, poison=poison)])
+        merged.outcomes.extend(one.outcomes)
+        merged.next_offsets.update(one.next_offsets)
+    return merged

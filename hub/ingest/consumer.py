@@ -1,0 +1,231 @@
+"""The hub's Kafka consume loop: batches applied once in effect, offsets kept in the store.
+
+    getmany (bounded) ─▶ translate (thread) ─▶ dead letters to Kafka
+        ─▶ ONE transaction: writes + inbox + dead letters + next offsets (thread, retried)
+        ─▶ commit those offsets to Kafka ─▶ metrics, watch feed
+
+The store is the source of truth for positions: on assignment each partition
+is sought to the store's next offset (the beginning when it has none), so a
+Kafka commit lost to a crash or a rebalance only means the inbox recognises
+a few duplicates. A revocation waits for the batch in flight. The database
+down pauses the partitions and retries the same batch with backoff
+(tenacity), committing nothing until it succeeds. The broker down: aiokafka
+reconnects by itself; starting retries until it answers. ``stop`` set
+(SIGTERM): the batch in flight finishes and commits, then the loop exits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from dataclasses import dataclass, fields
+
+import structlog
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.errors import KafkaError
+from tenacity import AsyncRetrying, retry_if_exception, wait_exponential
+
+from hub.api.operator import AppliedNotice
+from hub.ingest.apply import (
+    DEAD_LETTERED,
+    STORE_REJECTED,
+    BatchReport,
+    Delivery,
+    apply_isolating,
+    is_retryable,
+    read,
+)
+from hub.ingest.deadletters import publish_dead_letters
+from hub.ingest.feed import AppliedFeed
+from hub.ingest.metrics import IngestMetrics
+from hub.ingest.translate import topic_province
+from hub.store.ports import Store
+from transferhub.broker import EVENT_TOPIC_PATTERN
+
+log = structlog.get_logger("hub.ingest")
+
+
+@dataclass(frozen=True, slots=True)
+class IngestSettings:
+    """How the ingest talks to Kafka (tests shorten the timeouts)."""
+
+    bootstrap: str
+    group: str = "transferhub-hub"
+    max_batch: int = 2_000
+    session_timeout_ms: int = 10_000
+    heartbeat_interval_ms: int = 3_000
+    metadata_max_age_ms: int = 3_000  # how soon a new province's topic is picked up
+    poll_timeout_ms: int = 200
+    retry_max_wait: float = 5.0
+
+    @classmethod
+    def of(cls, bootstrap: str, **overrides: object) -> IngestSettings:
+        """Settings for ``bootstrap`` with the known, non-``None`` ``overrides``."""
+        known = {f.name for f in fields(cls)}
+        return cls(bootstrap, **{k: v for k, v in overrides.items()  # type: ignore[arg-type]
+                                 if v is not None and k in known and k != "bootstrap"})
+
+
+class _Rebalance(ConsumerRebalanceListener):
+    def __init__(self, ingest: Ingest) -> None:
+        self._ingest = ingest
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        async with self._ingest.in_flight:  # wait for the batch being applied
+            pass
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        await self._ingest.seek_to_store(assigned)
+
+
+class Ingest:
+    """Consumes every province's topic into ``store`` until ``stop`` is set."""
+
+    def __init__(self, store: Store, settings: IngestSettings, *,
+                 metrics: IngestMetrics | None = None, feed: AppliedFeed | None = None) -> None:
+        self.store = store
+        self.settings = settings
+        self.metrics = metrics or IngestMetrics()
+        self.feed = feed or AppliedFeed()
+        self.in_flight = asyncio.Lock()
+        self.consumer: AIOKafkaConsumer | None = None
+        self.producer: AIOKafkaProducer | None = None
+        self.ready = asyncio.Event()
+        self._stop = asyncio.Event()
+
+    def _retrying(self, what: str) -> AsyncRetrying:
+        def give_up(_state: object) -> bool:
+            return self._stop.is_set()
+
+        def note(state: object) -> None:
+            log.warning("ingest.retrying", what=what, attempt=state.attempt_number,  # type: ignore[attr-defined]
+                        error=repr(state.outcome.exception()))  # type: ignore[attr-defined]
+
+        wait = wait_exponential(multiplier=0.1, max=self.settings.retry_max_wait)
+        return AsyncRetrying(retry=retry_if_exception(is_retryable), reraise=True, wait=wait,
+                             stop=give_up, before_sleep=note)
+
+    async def seek_to_store(self, assigned: set[TopicPartition]) -> None:
+        """Position each assigned partition at the store's next offset."""
+        def offsets() -> dict[tuple[str, int], int]:
+            with self.store.unit_of_work() as uow:
+                return uow.ledger.offsets(self.settings.group)
+
+        async for attempt in self._retrying("read offsets"):
+            with attempt:
+                stored = await asyncio.to_thread(offsets)
+        assert self.consumer is not None
+        for tp in assigned:
+            if (tp.topic, tp.partition) in stored:
+                self.consumer.seek(tp, stored[(tp.topic, tp.partition)])
+            else:
+                await self.consumer.seek_to_beginning(tp)
+        log.info("ingest.assigned", partitions=len(assigned))
+
+    async def _start(self) -> None:
+        s = self.settings
+        while not self._stop.is_set():
+            self.consumer = AIOKafkaConsumer(
+                bootstrap_servers=s.bootstrap, group_id=s.group, enable_auto_commit=False,
+                auto_offset_reset="earliest", metadata_max_age_ms=s.metadata_max_age_ms,
+                session_timeout_ms=s.session_timeout_ms,
+                heartbeat_interval_ms=s.heartbeat_interval_ms, max_poll_records=s.max_batch,
+                fetch_max_bytes=16 * 1024 * 1024)
+            self.producer = AIOKafkaProducer(bootstrap_servers=s.bootstrap, acks="all")
+            try:
+                await self.consumer.start()
+                await self.producer.start()
+            except KafkaError as exc:
+                log.warning("ingest.broker_unreachable", bootstrap=s.bootstrap, error=repr(exc))
+                await self._close()
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(self._stop.wait(), 1.0)
+                continue
+            self.consumer.subscribe(pattern=EVENT_TOPIC_PATTERN, listener=_Rebalance(self))
+            return
+
+    async def _close(self) -> None:
+        for client in (self.consumer, self.producer):
+            if client is not None:
+                with contextlib.suppress(Exception):
+                    await client.stop()
+
+    def stop(self) -> None:
+        """Ask the loop to finish its batch, commit and return."""
+        self._stop.set()
+
+    async def run(self) -> None:
+        """Consume until :meth:`stop`; every batch returned from here is committed."""
+        await self._start()
+        try:
+            self.ready.set()
+            while not self._stop.is_set():
+                assert self.consumer is not None
+                got = await self.consumer.getmany(timeout_ms=self.settings.poll_timeout_ms,
+                                                  max_records=self.settings.max_batch)
+                if got:
+                    async with self.in_flight:
+                        await self._handle(got)
+        finally:
+            await self._close()
+
+    async def _handle(self, got: dict[TopicPartition, list]) -> None:
+        assert self.consumer is not None and self.producer is not None
+        started = time.perf_counter()
+        assigned = self.consumer.assignment()
+        deliveries = [Delivery(r.topic, r.partition, r.offset, r.key, r.value)
+                      for tp, records in got.items() if tp in assigned for r in records]
+        if not deliveries:
+            return
+        batch = await asyncio.to_thread(read, deliveries)
+        poison = [h for h in batch if h.poison]
+        async for attempt in self._retrying("publish dead letters"):
+            with attempt:
+                await publish_dead_letters(self.producer, poison)
+        paused = False
+        try:
+            async for attempt in self._retrying("apply batch"):
+                with attempt:
+                    if attempt.retry_state.attempt_number > 1 and not paused:
+                        self.consumer.pause(*assigned)
+                        paused = True
+                    report = await asyncio.to_thread(apply_isolating, self.store,
+                                                     self.settings.group, batch)
+        finally:
+            if paused:
+                with contextlib.suppress(Exception):
+                    self.consumer.resume(*(tp for tp in assigned
+                                           if tp in self.consumer.assignment()))
+        # Events the store refused are known only now: published after the commit.
+        refused = [h for h, outcome in report.outcomes if outcome == DEAD_LETTERED
+                   and h.poison is not None and h.poison.code == STORE_REJECTED]
+        if refused:
+            with contextlib.suppress(KafkaError):
+                await publish_dead_letters(self.producer, refused)
+        await self._commit(report.next_offsets)
+        self._observe(report, time.perf_counter() - started)
+
+    async def _commit(self, next_offsets: dict[tuple[str, int], int]) -> None:
+        assert self.consumer is not None
+        assigned = self.consumer.assignment()
+        offsets = {TopicPartition(t, p): n for (t, p), n in next_offsets.items()
+                   if TopicPartition(t, p) in assigned}
+        try:
+            if offsets:
+                await self.consumer.commit(offsets)
+        except (KafkaError, AssertionError) as exc:
+            # The store holds the offsets already; Kafka's copy is advisory.
+            log.info("ingest.kafka_commit_skipped", error=repr(exc))
+
+    def _observe(self, report: BatchReport, seconds: float) -> None:
+        self.metrics.batch_seconds.observe(seconds)
+        for province, counts in report.counts().items():
+            for outcome, n in counts.items():
+                self.metrics.count(province, outcome, n)
+        self.feed.publish(
+            AppliedNotice(h.event.event_id if h.event else (h.poison.event_id or ""),
+                          h.event.province if h.event else topic_province(h.delivery.topic),
+                          h.event.entity_key if h.event else "",
+                          h.event.version if h.event else 0, outcome, report.at)
+            for h, outcome in report.outcomes)

@@ -1,0 +1,51 @@
+"""Errors of the ingest layer.
+
+    IngestError                    base
+    ├── PoisonEvent                the event itself is wrong: never retryable, dead-lettered
+    │   ├── UnreadableEvent        the bytes are not an EventEnvelope, or a field cannot be read
+    │   └── ForeignEvent           the event speaks for another province than its topic's
+    └── StoreUnavailable           the database cannot be reached: retryable, nothing committed
+
+A poison event carries ``reason``: a short word operators can group by
+(``unreadable``, ``province_mismatch``, ``foreign_institution``, …) followed by
+a sentence naming the field, as stored with its dead letter.
+"""
+
+from __future__ import annotations
+
+
+class IngestError(Exception):
+    """Base of the ingest's errors."""
+
+    retryable = False
+
+
+class PoisonEvent(IngestError):
+    """An event the hub cannot apply however often it tries: it goes to the dead letters."""
+
+    retryable = False
+
+    def __init__(self, code: str, detail: str, *, event_id: str | None = None) -> None:
+        super().__init__(f"{code}: {detail}")
+        self.code = code
+        self.detail = detail
+        self.event_id = event_id
+
+    @property
+    def reason(self) -> str:
+        """``code: detail``, as stored with the dead letter."""
+        return f"{self.code}: {self.detail}"
+
+
+class UnreadableEvent(PoisonEvent):
+    """The bytes do not parse, or a field does not have the form the model needs."""
+
+
+class ForeignEvent(PoisonEvent):
+    """The event claims or writes another province's data than its topic's."""
+
+
+class StoreUnavailable(IngestError):
+    """The store cannot be reached right now; the batch is retried, nothing is committed."""
+
+    retryable = True

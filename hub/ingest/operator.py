@@ -1,0 +1,135 @@
+"""The ingest as the hub runs it: a component of ``transferhub serve`` that answers operators.
+
+:class:`HubIngest` is what :func:`hub.bootstrap.start_hub` takes as ``ingest``
+(build it with :func:`ingest_factory`): ``start``/``stop`` run the consume
+loop as a task; ``lag``, ``watch`` and ``replay`` are the ``IngestControl``
+port the OperatorService serves. Lag is the end offsets of every province's
+partitions minus the store's next offsets, refreshed every few seconds (the
+store, not Kafka, says what is applied).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import defaultdict
+from collections.abc import AsyncIterator, Sequence
+from functools import cache
+
+import structlog
+from aiokafka import TopicPartition
+from prometheus_client import REGISTRY
+
+from hub.api.operator import AppliedNotice
+from hub.ingest.consumer import Ingest, IngestSettings
+from hub.ingest.deadletters import replay_dead_letters
+from hub.ingest.metrics import IngestMetrics
+from hub.ingest.translate import topic_province
+from hub.settings import HubSettings
+from hub.store.ports import Store
+
+log = structlog.get_logger("hub.ingest")
+LAG_REFRESH_SECONDS = 2.0
+
+
+@cache
+def process_metrics() -> IngestMetrics:
+    """The ingest's metrics in the process's default registry (what ``--metrics`` serves)."""
+    return IngestMetrics(REGISTRY)
+
+
+class HubIngest:
+    """The consume loop plus what operators ask of it."""
+
+    def __init__(self, store: Store, settings: IngestSettings,
+                 metrics: IngestMetrics | None = None) -> None:
+        self.ingest = Ingest(store, settings, metrics=metrics)
+        self.store = store
+        self._tasks: list[asyncio.Task[None]] = []
+        self._lag: dict[str, int] = {}
+
+    async def start(self) -> None:
+        """Start consuming (returns once the consumer is connected or keeps retrying)."""
+        self._tasks = [asyncio.create_task(self.ingest.run(), name="ingest"),
+                       asyncio.create_task(self._refresh_lag(), name="ingest-lag")]
+        ready = asyncio.create_task(self.ingest.ready.wait())
+        await asyncio.wait([ready, self._tasks[0]], timeout=10,
+                           return_when=asyncio.FIRST_COMPLETED)
+        if not ready.done():
+            ready.cancel()
+        if self._tasks[0].done():
+            self._tasks[0].result()  # a crash at start is the caller's to see
+
+    async def stop(self) -> None:
+        """Finish the batch in flight, commit it, and stop."""
+        self.ingest.stop()
+        run, lag = self._tasks or (None, None)
+        if lag is not None:
+            lag.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await lag
+        if run is not None:
+            await run
+
+    async def wait(self) -> None:
+        """Until the consume loop ends (it ends only on stop or a crash)."""
+        if self._tasks:
+            await self._tasks[0]
+
+    def lag(self) -> int:
+        """Events published but not yet applied, over all partitions (last refresh)."""
+        return sum(self._lag.values())
+
+    def lag_by_province(self) -> dict[str, int]:
+        """The same, per province."""
+        return dict(self._lag)
+
+    def watch(self) -> AsyncIterator[AppliedNotice]:
+        """Every event handled from now on."""
+        return self.ingest.feed.watch()
+
+    async def replay(self, ids: Sequence[int]) -> tuple[int, int]:
+        """Re-drive dead letters to their topics; ``(applied, failed)``."""
+        if self.ingest.producer is None:
+            raise ConnectionError("the ingest is not connected to the broker yet")
+        return await replay_dead_letters(self.store, self.ingest.producer, ids)
+
+    async def refresh_lag(self) -> dict[str, int]:
+        """Recompute the lag now: end offsets minus the store's next offsets."""
+        consumer = self.ingest.consumer
+        if consumer is None:
+            return self._lag
+        tps = [TopicPartition(t, p) for t in consumer.subscription()
+               for p in sorted(consumer.partitions_for_topic(t) or ())]
+        if not tps:
+            return self._lag
+        ends = await consumer.end_offsets(tps)
+
+        def stored() -> dict[tuple[str, int], int]:
+            with self.store.unit_of_work() as uow:
+                return uow.ledger.offsets(self.ingest.settings.group)
+
+        done = await asyncio.to_thread(stored)
+        lag: dict[str, int] = defaultdict(int)
+        for tp, end in ends.items():
+            lag[topic_province(tp.topic)] += max(0, end - done.get((tp.topic, tp.partition), 0))
+        self._lag = dict(lag)
+        self.ingest.metrics.set_lag(self._lag)
+        return self._lag
+
+    async def _refresh_lag(self) -> None:
+        while True:
+            await asyncio.sleep(LAG_REFRESH_SECONDS)
+            try:
+                await self.refresh_lag()
+            except Exception as exc:  # store or broker down: keep the last figure
+                log.debug("ingest.lag_unknown", error=repr(exc))
+
+
+def ingest_factory(store: Store, settings: HubSettings) -> HubIngest:
+    """The ingest ``transferhub serve`` runs (``start_hub(..., ingest=ingest_factory)``)."""
+    return HubIngest(store, IngestSettings.of(
+        settings.kafka, group=settings.consumer_group, max_batch=settings.max_batch,
+        session_timeout_ms=settings.session_timeout_ms,
+        heartbeat_interval_ms=max(500, settings.session_timeout_ms // 6),
+    ), metrics=process_metrics())
