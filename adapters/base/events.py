@@ -1,0 +1,180 @@
+"""Domain records → canonical ``transferhub.events.v1.EventEnvelope`` (one direction only).
+
+The inverse (envelope → domain, in ``hub/ingest``) follows the same table, read
+right to left; every mapping here is lossless so the round trip is the identity
+(apart from the ``version`` the adapter assigns to institutions/credentials):
+
+    domain (hub.domain.model)          protobuf (events.proto)
+    ---------------------------------  -------------------------------------------
+    None str (sector, subject, …)      ""  (proto3 default)
+    None int (level, any_n)            0
+    None float (value, credits)        field absent (proto3 ``optional``)
+    date (valid_from, effective_*)     ``YYYY-MM-DD``; None ↔ ""
+    StrEnum (kind, outcome)            its ``.value`` (``micro-credential``, ``no_credit``)
+    GradingScale | None                ``grading`` highest first; None ↔ empty list
+    CreditSystem(unit, standard)       ``credit_unit``, ``standard_course``
+    tuple[...]                         repeated field, same order
+
+Envelope fields: ``event_id`` = :func:`event_id` (UUIDv5 in :data:`EVENT_NAMESPACE`
+over ``"<EventType>|<entity key>|<version>"``, so the hub can recompute it),
+``occurred_at`` RFC 3339 UTC to the second, ``version`` the entity's version,
+``entity_key`` the entity id. Kafka topic :func:`topic_for` (``transferhub.events.bc``),
+Kafka key :func:`kafka_key` (the entity key, UTF-8).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import UTC, date, datetime
+
+from hub.domain.model import Credential, Grant, Institution, Rule
+from transferhub.broker import event_topic
+from transferhub.events.v1 import events_pb2 as pb
+
+EVENT_NAMESPACE = uuid.UUID("5b0f4c8e-3f0a-5d43-9c55-7472616e7366")
+"""Namespace of event ids; fixed forever, so ids are stable across releases."""
+
+Payload = pb.InstitutionUpserted | pb.CredentialUpserted | pb.RuleUpserted
+REVOKED_VANISHED = "vanished from export"
+
+# Envelope oneof field for each payload message name (the event type).
+_PAYLOAD_FIELD = {
+    "InstitutionUpserted": "institution_upserted",
+    "CredentialUpserted": "credential_upserted",
+    "CredentialRetired": "credential_retired",
+    "RuleUpserted": "rule_upserted",
+    "RuleRevoked": "rule_revoked",
+}
+
+
+def event_id(event_type: str, entity_key: str, version: int) -> str:
+    """The deterministic event id: UUIDv5 over (event type, entity key, version)."""
+    return str(uuid.uuid5(EVENT_NAMESPACE, f"{event_type}|{entity_key}|{version}"))
+
+
+def rfc3339(moment: datetime | None = None) -> str:
+    """``2026-11-29T18:00:00Z`` for ``moment`` (default: now), in UTC."""
+    moment = moment or datetime.now(UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def topic_for(province: str) -> str:
+    """The topic a province writes (``transferhub.events.on`` for ``ON``)."""
+    return event_topic(province)
+
+
+def kafka_key(envelope: pb.EventEnvelope) -> bytes:
+    """The Kafka message key: the entity key, UTF-8."""
+    return envelope.entity_key.encode("utf-8")
+
+
+def envelope_to_bytes(envelope: pb.EventEnvelope) -> bytes:
+    """The Kafka message value: the envelope's deterministic wire form."""
+    return envelope.SerializeToString(deterministic=True)
+
+
+def entity_kind(record: Institution | Credential | Rule) -> str:
+    """``institution``, ``credential`` or ``rule``."""
+    if isinstance(record, Rule):
+        return "rule"
+    if isinstance(record, Credential):
+        return "credential"
+    return "institution"
+
+
+def _date(day: date | None) -> str:
+    return day.isoformat() if day else ""
+
+
+def institution_payload(inst: Institution) -> pb.InstitutionUpserted:
+    """The ``InstitutionUpserted`` body of an institution."""
+    grading = inst.grading.letters if inst.grading else ()
+    return pb.InstitutionUpserted(
+        institution_id=inst.id, name=inst.name, credit_unit=inst.credit_system.unit,
+        standard_course=inst.credit_system.standard_course,
+        grading=[pb.GradeThreshold(letter=k, min_percent=v) for k, v in grading],
+        sector=inst.sector or "",
+    )
+
+
+def credential_payload(cred: Credential) -> pb.CredentialUpserted:
+    """The ``CredentialUpserted`` body of a credential."""
+    msg = pb.CredentialUpserted(
+        credential_id=cred.id, kind=str(cred.kind), title=cred.title,
+        subject=cred.subject or "", level=cred.level or 0,
+        stacks_into=[pb.StackLink(target=s.target, value=s.value) for s in cred.stacks_into],
+        competencies=list(cred.competencies),
+        valid_from=_date(cred.valid_from), valid_to=_date(cred.valid_to),
+    )
+    if cred.value is not None:
+        msg.value = cred.value
+    return msg
+
+
+def _grant(grant: Grant) -> pb.Grant:
+    msg = pb.Grant(kind=str(grant.kind), code=grant.code or "", subject=grant.subject or "",
+                   level=grant.level or 0, program=grant.program or "",
+                   designation=grant.designation or "")
+    if grant.credits is not None:
+        msg.credits = grant.credits
+    return msg
+
+
+def rule_payload(rule: Rule) -> pb.RuleUpserted:
+    """The ``RuleUpserted`` body of a rule."""
+    return pb.RuleUpserted(
+        rule_id=rule.id, sending=list(rule.sending), any_n=rule.any_n or 0,
+        receiving_institution=rule.receiving_institution, outcome=str(rule.outcome),
+        alternatives=[pb.GrantSet(grants=[_grant(g) for g in alt]) for alt in rule.alternatives],
+        min_grade=rule.min_grade or "", effective_start=_date(rule.effective_start),
+        effective_end=_date(rule.effective_end), notes=rule.notes or "",
+        notation=rule.notation or "",
+    )
+
+
+def payload_of(record: Institution | Credential | Rule) -> Payload:
+    """The upsert body of any record."""
+    if isinstance(record, Rule):
+        return rule_payload(record)
+    if isinstance(record, Credential):
+        return credential_payload(record)
+    return institution_payload(record)
+
+
+def content_digest(payload: Payload) -> bytes:
+    """A 16-byte digest of a record's content (its upsert body, which has no version)."""
+    return hashlib.blake2b(payload.SerializeToString(deterministic=True), digest_size=16).digest()
+
+
+def envelope(payload: Payload | pb.CredentialRetired | pb.RuleRevoked, *, province: str,
+             entity_key: str, version: int, occurred_at: str, source: str) -> pb.EventEnvelope:
+    """Wrap a payload in its envelope with the deterministic event id."""
+    event_type = payload.DESCRIPTOR.name
+    return pb.EventEnvelope(
+        event_id=event_id(event_type, entity_key, version), province=province,
+        entity_key=entity_key, version=version, occurred_at=occurred_at, source=source,
+        **{_PAYLOAD_FIELD[event_type]: payload},
+    )
+
+
+def upserted(record: Institution | Credential | Rule, *, version: int, province: str,
+             occurred_at: str, source: str) -> pb.EventEnvelope:
+    """``InstitutionUpserted`` / ``CredentialUpserted`` / ``RuleUpserted`` at ``version``."""
+    return envelope(payload_of(record), province=province, entity_key=record.id,
+                    version=version, occurred_at=occurred_at, source=source)
+
+
+def credential_retired(credential_id: str, *, version: int, province: str, occurred_at: str,
+                       source: str) -> pb.EventEnvelope:
+    """``CredentialRetired`` at the credential's last version (a removal wins a tie)."""
+    return envelope(pb.CredentialRetired(credential_id=credential_id), province=province,
+                    entity_key=credential_id, version=version, occurred_at=occurred_at,
+                    source=source)
+
+
+def rule_revoked(rule_id: str, *, version: int, province: str, occurred_at: str, source: str,
+                 reason: str = REVOKED_VANISHED) -> pb.EventEnvelope:
+    """``RuleRevoked`` at the rule's last version (a removal wins a tie)."""
+    return envelope(pb.RuleRevoked(rule_id=rule_id, reason=reason), province=province,
+                    entity_key=rule_id, version=version, occurred_at=occurred_at, source=source)

@@ -1,0 +1,141 @@
+"""Publishing events: the ``EventPublisher`` port and its aiokafka implementation.
+
+Errors of this layer:
+
+    PublishError            base
+    └── BrokerUnreachable   the broker did not answer or acknowledge after retrying
+                            for a few seconds; retryable later (exit 3, outbox kept)
+
+The Kafka publisher waits for ``acks="all"`` and sends a whole batch with many
+messages in flight (``send()`` for all, then one ``gather``). The idempotent
+producer stays off: the embedded broker rejects it, and deterministic event ids
+make duplicates harmless anyway.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from tenacity import (
+    AsyncRetrying,
+    RetryError,
+    retry_if_exception_type,
+    stop_after_delay,
+    wait_exponential,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundMessage:
+    """One Kafka message: topic, key and the serialized envelope."""
+
+    topic: str
+    key: bytes
+    value: bytes
+
+
+class PublishError(Exception):
+    """Publishing failed."""
+
+    retryable = True
+
+
+class BrokerUnreachable(PublishError):
+    """The broker could not be reached or did not acknowledge, after retrying."""
+
+
+class EventPublisher(Protocol):
+    """Where the adapter's events go."""
+
+    async def start(self) -> None:
+        """Connect; raise :class:`BrokerUnreachable` when that is impossible."""
+
+    async def publish(self, messages: Sequence[OutboundMessage]) -> None:
+        """Send all ``messages`` in order and return once every one is acknowledged."""
+
+    async def stop(self) -> None:
+        """Flush and disconnect."""
+
+
+class KafkaEventPublisher:
+    """An :class:`EventPublisher` on any Kafka-compatible broker, through aiokafka."""
+
+    def __init__(self, bootstrap: str, *, retry_seconds: float = 5.0,
+                 linger_ms: int = 10, max_batch_size: int = 256 * 1024) -> None:
+        self.bootstrap = bootstrap
+        self.retry_seconds = retry_seconds
+        self._options = {"linger_ms": linger_ms, "max_batch_size": max_batch_size}
+        self._producer = None
+
+    def _retrying(self) -> AsyncRetrying:
+        from aiokafka.errors import KafkaError
+
+        return AsyncRetrying(
+            stop=stop_after_delay(self.retry_seconds),
+            wait=wait_exponential(multiplier=0.1, max=1.0),
+            retry=retry_if_exception_type((KafkaError, OSError, asyncio.TimeoutError)),
+        )
+
+    async def _new_producer(self) -> Any:
+        from aiokafka import AIOKafkaProducer
+
+        producer = AIOKafkaProducer(
+            bootstrap_servers=self.bootstrap, acks="all", enable_idempotence=False,
+            request_timeout_ms=max(int(self.retry_seconds * 1000), 1000),
+            retry_backoff_ms=100, **self._options,
+        )
+        try:
+            await producer.start()
+        except BaseException:
+            await producer.stop()
+            raise
+        return producer
+
+    async def start(self) -> None:
+        """Connect to the broker, retrying with backoff for ``retry_seconds``."""
+        if self._producer is not None:
+            return
+        try:
+            async for attempt in self._retrying():
+                with attempt:
+                    self._producer = await self._new_producer()
+        except RetryError as exc:
+            raise BrokerUnreachable(
+                f"the broker at {self.bootstrap} cannot be reached "
+                f"(tried for {self.retry_seconds:g}s: {exc.last_attempt.exception()})"
+            ) from None
+
+    async def publish(self, messages: Sequence[OutboundMessage]) -> None:
+        """Send every message with many in flight; resend the batch on failure."""
+        await self.start()
+        try:
+            async for attempt in self._retrying():
+                with attempt:
+                    await self._send_all(messages)
+        except RetryError as exc:
+            raise BrokerUnreachable(
+                f"the broker at {self.bootstrap} did not acknowledge {len(messages)} events "
+                f"(tried for {self.retry_seconds:g}s: {exc.last_attempt.exception()})"
+            ) from None
+
+    async def _send_all(self, messages: Sequence[OutboundMessage]) -> None:
+        producer = self._producer
+        assert producer is not None
+        futures = [await producer.send(m.topic, m.value, key=m.key) for m in messages]
+        # Wait for all acks even if one fails, so nothing is left pending on retry.
+        results = await asyncio.gather(*futures, return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+
+    async def stop(self) -> None:
+        """Disconnect, waiting at most ``retry_seconds`` for unsent messages."""
+        producer, self._producer = self._producer, None
+        if producer is not None:
+            # A failed stop must not hide the error that ended the run.
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(producer.stop(), self.retry_seconds)

@@ -1,0 +1,40 @@
+"""The run report: CLI.md's ``adapter --json`` shape, also written beside watched exports."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from adapters.base.records import Rejection
+from adapters.base.runner import RunSummary
+
+
+def rejection_json(rejection: Rejection) -> dict[str, str]:
+    """``{"where": "line 14", "reason": "…"}``."""
+    return {"where": rejection.where, "reason": rejection.reason}
+
+
+def summary_json(summary: RunSummary) -> dict[str, Any]:
+    """``{"province", "published", "retired", "unchanged", "rejected": [{"where", "reason"}]}``."""
+    return {
+        "province": summary.province,
+        "published": summary.published,
+        "retired": summary.retired,
+        "unchanged": summary.unchanged,
+        "rejected": [rejection_json(r) for r in summary.rejected],
+    }
+
+
+def failure_json(province: str, error: str,
+                 rejected: list[Rejection] | None = None) -> dict[str, Any]:
+    """The report of an export that could not be processed: the summary shape plus ``error``."""
+    return {"province": province, "published": 0, "retired": 0, "unchanged": 0,
+            "rejected": [rejection_json(r) for r in rejected or []], "error": error}
+
+
+def write_report(path: Path, report: dict[str, Any]) -> None:
+    """Write a report as indented JSON, atomically (a watcher never sees half of it)."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.replace(path)

@@ -1,0 +1,167 @@
+"""Snapshot diffing: what changed between the last published export and this one.
+
+Each entity's content digest and version are kept in the state file. For a
+chunk of records the differ decides, per record:
+
+- new, or content changed → an upsert event. Institutions and credentials come
+  with ``version=0`` (provinces do not version them): the adapter's own
+  per-entity counter is used, 1 at first and bumped on every change. Rules
+  carry the province's version, which must rise with every change: a rule
+  whose content changed at the same version is rejected, telling the
+  province to raise it; a lower version than published is rejected too.
+- same content → unchanged, nothing published.
+- seen twice in one export → the second is rejected (which one is meant is unclear).
+
+After the whole export (:meth:`SnapshotDiffer.vanished`), entities not seen are
+removed: a credential is retired and a rule revoked *at its last version*
+(the hub orders ``(version, is_removal)``, so the removal wins the tie). A rule
+that comes back needs a higher version than the one revoked; a credential that
+comes back gets the next counter value. An institution that vanishes is only
+noted (removing it would orphan other provinces' rules to it); it is not
+republished if it comes back unchanged, as the hub never removed it.
+A record whose line was rejected by the reader counts as vanished: the export
+is the province's whole truth, and the rejection report says why.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+from adapters.base import events
+from adapters.base.records import Record, Rejection
+from hub.domain.model import Rule
+from transferhub.events.v1 import events_pb2 as pb
+
+INSTITUTION, CREDENTIAL, RULE = "institution", "credential", "rule"
+_LOOKUP_BATCH = 900  # stay far below SQLite's bound-parameter limit
+
+
+@dataclass(slots=True)
+class EntityState:
+    """What the hub was last told about one entity."""
+
+    version: int
+    digest: bytes
+    present: bool
+    seen_run: int
+
+
+@dataclass
+class ChunkDiff:
+    """The outcome of diffing a chunk: events to publish and state rows to write with them."""
+
+    events: list[pb.EventEnvelope] = field(default_factory=list)
+    writes: list[tuple[str, str, int, bytes, int, int]] = field(default_factory=list)
+    seen: list[tuple[int, str, str]] = field(default_factory=list)
+    rejected: list[Rejection] = field(default_factory=list)
+    unchanged: int = 0
+
+
+@dataclass
+class Vanished:
+    """Entities absent from the export: removal events and the institutions only noted."""
+
+    events: list[pb.EventEnvelope] = field(default_factory=list)
+    writes: list[tuple[str, str]] = field(default_factory=list)
+    institutions: list[str] = field(default_factory=list)
+
+
+class SnapshotDiffer:
+    """Diffs one run's records against the state file (reads only; the outbox writes)."""
+
+    def __init__(self, conn: sqlite3.Connection, *, province: str, run: int, source: str,
+                 occurred_at: str | None = None) -> None:
+        self.conn, self.province, self.run, self.source = conn, province, run, source
+        self.occurred_at = occurred_at or events.rfc3339()
+
+    def _load(self, keys: Sequence[str]) -> dict[tuple[str, str], EntityState]:
+        found: dict[tuple[str, str], EntityState] = {}
+        for i in range(0, len(keys), _LOOKUP_BATCH):
+            batch = keys[i:i + _LOOKUP_BATCH]
+            marks = ",".join("?" * len(batch))
+            for key, kind, version, digest, present, seen in self.conn.execute(
+                f"SELECT key, kind, version, digest, present, seen_run FROM entity "
+                f"WHERE key IN ({marks})", batch,
+            ):
+                found[(kind, key)] = EntityState(version, digest, bool(present), seen)
+        return found
+
+    def diff(self, records: Sequence[tuple[str, Record]]) -> ChunkDiff:
+        """Diff ``(where, record)`` pairs; ``where`` names the record in rejections."""
+        known = self._load(list({r.id for _, r in records}))
+        out = ChunkDiff()
+        for where, record in records:
+            kind = events.entity_kind(record)
+            state = known.get((kind, record.id))
+            if state is not None and state.seen_run == self.run:
+                out.rejected.append(Rejection(where, f"{kind} {record.id} appears more than "
+                                              "once in this export; only the first is used"))
+                continue
+            payload = events.payload_of(record)
+            digest = events.content_digest(payload)
+            version, reason = self._decide(kind, record, state, digest)
+            if reason:
+                out.rejected.append(Rejection(where, reason))
+            if state is not None and version is None:
+                state.seen_run = self.run  # kept, so not removed as vanished
+                out.seen.append((self.run, record.id, kind))
+                out.unchanged += not reason
+                if not reason and not state.present:  # an institution back unchanged
+                    state.present = True
+                    out.writes.append((record.id, kind, state.version, digest, 1, self.run))
+                continue
+            if version is None:
+                continue
+            known[(kind, record.id)] = EntityState(version, digest, True, self.run)
+            out.writes.append((record.id, kind, version, digest, 1, self.run))
+            out.events.append(events.envelope(
+                payload, province=self.province, entity_key=record.id, version=version,
+                occurred_at=self.occurred_at, source=self.source))
+        return out
+
+    def _decide(self, kind: str, record: Record, state: EntityState | None,
+                digest: bytes) -> tuple[int | None, str | None]:
+        """The version to publish at (None: publish nothing) and a rejection reason."""
+        if not isinstance(record, Rule):
+            if state is None:
+                return 1, None
+            if digest == state.digest and (state.present or kind == INSTITUTION):
+                return None, None
+            return state.version + 1, None
+        version = record.version
+        if state is None:
+            return version, None
+        if not state.present:
+            if version <= state.version:
+                return None, (f"rule {record.id} was revoked at version {state.version}; "
+                              f"to publish it again raise its version above {state.version}")
+            return version, None
+        if version < state.version:
+            return None, (f"rule {record.id} has version {version}, lower than version "
+                          f"{state.version} already published; raise it above {state.version}")
+        if version == state.version:
+            if digest == state.digest:
+                return None, None
+            return None, (f"rule {record.id} changed but its version is still {version}; "
+                          f"raise the version above {version} to publish the change")
+        return version, None
+
+    def vanished(self) -> Iterator[Vanished]:
+        """Removals for everything present before and not seen in this run, in batches."""
+        # Read them all first: the caller updates these rows between batches.
+        gone = self.conn.execute(
+            "SELECT key, kind, version FROM entity WHERE present = 1 AND seen_run < ? "
+            "ORDER BY kind, key", (self.run,)).fetchall()
+        for start in range(0, len(gone), 5000):
+            out = Vanished()
+            for key, kind, version in gone[start:start + 5000]:
+                out.writes.append((key, kind))
+                if kind == INSTITUTION:
+                    out.institutions.append(key)
+                    continue
+                make = events.credential_retired if kind == CREDENTIAL else events.rule_revoked
+                out.events.append(make(key, version=version, province=self.province,
+                                       occurred_at=self.occurred_at, source=self.source))
+            yield out

@@ -1,0 +1,75 @@
+"""The adapter's small SQLite state file: the last published snapshot and the outbox.
+
+One file per province (default ``./.transferhub/adapters/<province>/state.db``):
+
+    entity(key, kind, version, digest, present, seen_run)   what the hub was last told
+    outbox(seq, topic, key, value)                          events recorded, not yet acked
+    meta(name, value)                                       ``province``, ``run`` counter
+
+WAL with ``synchronous=NORMAL``: a crash never loses a committed transaction;
+a power cut may lose the last one, which only means those events are published
+again with the same ids (the hub ignores duplicates).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+STATE_FILE = "state.db"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS entity (
+    key TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    digest BLOB NOT NULL,
+    present INTEGER NOT NULL,
+    seen_run INTEGER NOT NULL,
+    PRIMARY KEY (key, kind)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS entity_seen ON entity (present, seen_run);
+CREATE TABLE IF NOT EXISTS outbox (
+    seq INTEGER PRIMARY KEY,
+    topic TEXT NOT NULL,
+    key BLOB NOT NULL,
+    value BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+class StateMismatch(Exception):
+    """The state directory belongs to another province's adapter (bad usage, exit 2)."""
+
+
+def default_state_dir(province: str) -> Path:
+    """``./.transferhub/adapters/<province>/`` (``bc``, ``on``, ``sk``)."""
+    return Path(".transferhub") / "adapters" / province.lower()
+
+
+def open_state(state_dir: Path, province: str) -> sqlite3.Connection:
+    """Open (creating if needed) the state file of ``province`` under ``state_dir``."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(state_dir / STATE_FILE, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.executescript(_SCHEMA)
+    row = conn.execute("SELECT value FROM meta WHERE name = 'province'").fetchone()
+    if row is None:
+        conn.execute("INSERT INTO meta VALUES ('province', ?)", (province,))
+    elif row[0] != province:
+        conn.close()
+        raise StateMismatch(
+            f"state in {state_dir} belongs to the {row[0]} adapter, not {province}; "
+            "give each province its own --state directory"
+        )
+    return conn
+
+
+def next_run(conn: sqlite3.Connection) -> int:
+    """Start a new run: its number, one more than the last."""
+    row = conn.execute("SELECT value FROM meta WHERE name = 'run'").fetchone()
+    run = int(row[0]) + 1 if row else 1
+    conn.execute("INSERT OR REPLACE INTO meta VALUES ('run', ?)", (str(run),))
+    return run

@@ -1,0 +1,116 @@
+"""Domain records become canonical envelopes with deterministic ids."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+
+from adapters.base import events
+from hub.domain.grades import GradingScale
+from hub.domain.model import (
+    Credential,
+    CredentialKind,
+    CreditSystem,
+    Grant,
+    GrantKind,
+    Institution,
+    Rule,
+    StackLink,
+)
+from transferhub.events.v1 import events_pb2 as pb
+
+KW = {"province": "BC", "occurred_at": "2026-11-29T18:00:00Z", "source": "test"}
+
+
+class TestEventId:
+    """Event ids are UUIDv5 over (event type, entity key, version)."""
+
+    def test_same_inputs_give_the_same_id(self) -> None:
+        assert events.event_id("RuleUpserted", "BC:1", 2) == events.event_id(
+            "RuleUpserted", "BC:1", 2)
+
+    def test_each_input_changes_the_id(self) -> None:
+        base = events.event_id("RuleUpserted", "BC:1", 2)
+        assert base != events.event_id("RuleRevoked", "BC:1", 2)
+        assert base != events.event_id("RuleUpserted", "BC:2", 2)
+        assert base != events.event_id("RuleUpserted", "BC:1", 3)
+
+    def test_id_is_a_version_5_uuid_in_the_published_namespace(self) -> None:
+        value = uuid.UUID(events.event_id("CredentialRetired", "BC:CAPU:ENGL 100", 4))
+        assert value.version == 5
+        assert value == uuid.uuid5(events.EVENT_NAMESPACE, "CredentialRetired|BC:CAPU:ENGL 100|4")
+
+
+class TestEnvelope:
+    """Envelopes carry the entity key, version, RFC 3339 time and one payload."""
+
+    def test_rule_maps_every_field(self) -> None:
+        rule = Rule(
+            id="BC:88214", version=3, sending=("BC:CAPU:CSCI 110", "BC:CAPU:CSCI 111"),
+            receiving_institution="BC:UBCV", outcome=GrantKind.COURSE,
+            alternatives=((Grant(GrantKind.COURSE, 4.0, code="CPSC 110", subject="CPSC",
+                                 level=1, designation="Q"),
+                           Grant(GrantKind.UNASSIGNED, None, subject="CPSC", level=1)),),
+            any_n=None, min_grade="C", effective_start=date(2018, 9, 1),
+            effective_end=date(2023, 8, 31), notes="Precludes X", notation="UBCV CPSC 110 (4)")
+        env = events.upserted(rule, version=3, **KW)
+        assert env.WhichOneof("payload") == "rule_upserted"
+        assert (env.entity_key, env.version, env.province) == ("BC:88214", 3, "BC")
+        assert env.event_id == events.event_id("RuleUpserted", "BC:88214", 3)
+        body = env.rule_upserted
+        assert list(body.sending) == ["BC:CAPU:CSCI 110", "BC:CAPU:CSCI 111"]
+        assert (body.outcome, body.min_grade, body.any_n) == ("course", "C", 0)
+        assert (body.effective_start, body.effective_end) == ("2018-09-01", "2023-08-31")
+        first, second = body.alternatives[0].grants
+        assert (first.code, first.credits, first.designation) == ("CPSC 110", 4.0, "Q")
+        assert not second.HasField("credits")  # unknown credits stay absent, not 0
+        assert (body.notes, body.notation) == ("Precludes X", "UBCV CPSC 110 (4)")
+
+    def test_credential_keeps_optional_value_absent_and_dates_iso(self) -> None:
+        cred = Credential(id="ON:HUMB:MC-DA-01", kind=CredentialKind.MICRO_CREDENTIAL,
+                          title="Data", stacks_into=(StackLink("ON:HUMB:CERT-DA", 28.0),),
+                          competencies=("a", "b"), valid_from=date(2021, 9, 1))
+        body = events.upserted(cred, version=1, **KW).credential_upserted
+        assert body.kind == "micro-credential"
+        assert not body.HasField("value")
+        assert (body.valid_from, body.valid_to, body.level) == ("2021-09-01", "", 0)
+        assert body.stacks_into[0].target == "ON:HUMB:CERT-DA"
+        assert list(body.competencies) == ["a", "b"]
+
+    def test_institution_grading_highest_first_and_default_empty(self) -> None:
+        inst = Institution(id="BC:UVIC", name="UVic", credit_system=CreditSystem("units", 1.5),
+                           grading=GradingScale.of({"B": 73, "A": 85}))
+        body = events.upserted(inst, version=1, **KW).institution_upserted
+        assert [(g.letter, g.min_percent) for g in body.grading] == [("A", 85), ("B", 73)]
+        assert (body.credit_unit, body.standard_course) == ("units", 1.5)
+        plain = events.upserted(Institution(id="BC:CAPU", name="Cap"), version=1, **KW)
+        assert len(plain.institution_upserted.grading) == 0
+
+    def test_removals_and_kafka_addressing(self) -> None:
+        env = events.credential_retired("BC:CAPU:ENGL 100", version=2, **KW)
+        assert env.credential_retired.credential_id == "BC:CAPU:ENGL 100"
+        assert events.kafka_key(env) == b"BC:CAPU:ENGL 100"
+        assert events.topic_for("BC") == "transferhub.events.bc"
+        revoked = events.rule_revoked("BC:1", version=5, **KW)
+        assert revoked.rule_revoked.reason == events.REVOKED_VANISHED
+        decoded = pb.EventEnvelope.FromString(events.envelope_to_bytes(revoked))
+        assert decoded == revoked
+
+    def test_occurred_at_is_rfc3339_utc(self) -> None:
+        moment = datetime(2026, 11, 29, 18, 0, 5, 123, tzinfo=UTC)
+        assert events.rfc3339(moment) == "2026-11-29T18:00:05Z"
+
+
+class TestContentDigest:
+    """The digest changes with content, never with version."""
+
+    def test_digest_ignores_version_and_sees_content(self) -> None:
+        a = Rule(id="BC:1", version=1, sending=("BC:A:X 1",), receiving_institution="BC:B",
+                 outcome=GrantKind.NO_CREDIT)
+        b = Rule(id="BC:1", version=9, sending=("BC:A:X 1",), receiving_institution="BC:B",
+                 outcome=GrantKind.NO_CREDIT)
+        c = Rule(id="BC:1", version=1, sending=("BC:A:X 2",), receiving_institution="BC:B",
+                 outcome=GrantKind.NO_CREDIT)
+        digest = events.content_digest
+        assert digest(events.payload_of(a)) == digest(events.payload_of(b))
+        assert digest(events.payload_of(a)) != digest(events.payload_of(c))
