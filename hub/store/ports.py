@@ -6,11 +6,16 @@ One contract test suite (``tests/contract/``) runs against every one.
 Writes are version-checked: an upsert, retirement or revocation older than
 what is stored is ignored and reported as ``False`` (see
 ``hub.domain.model.supersedes``).
+
+Bulk writes (``apply_institutions``, ``apply_credentials``, ``apply_rules``)
+take a batch in arrival order and answer one flag per item, exactly as the
+same single writes one after another would; the SQL store turns a batch into a
+handful of statements, which is what the ingest's throughput needs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,6 +23,14 @@ from typing import Protocol
 
 from hub.domain.model import Credential, Institution, Rule
 from hub.domain.ports import EquivalencyReader
+
+
+@dataclass(frozen=True, slots=True)
+class Removal:
+    """A retirement (of a credential) or revocation (of a rule) of ``id`` at ``version``."""
+
+    id: str
+    version: int
 
 
 class EquivalencyRepository(EquivalencyReader, Protocol):
@@ -37,6 +50,15 @@ class EquivalencyRepository(EquivalencyReader, Protocol):
 
     def revoke_rule(self, rule_id: str, version: int) -> bool:
         """Revoke the rule at ``version`` (removed as though never granted)."""
+
+    def apply_institutions(self, institutions: Sequence[Institution]) -> list[bool]:
+        """``upsert_institution`` for each, in order; one flag per item."""
+
+    def apply_credentials(self, changes: Sequence[Credential | Removal]) -> list[bool]:
+        """Upsert credentials and retire ``Removal``s, in order; one flag per item."""
+
+    def apply_rules(self, changes: Sequence[Rule | Removal]) -> list[bool]:
+        """Upsert rules and revoke ``Removal``s, in order; one flag per item."""
 
     def get_credential(self, credential_id: str) -> Credential | None:
         """One credential (retired ones too, flagged), or ``None``."""

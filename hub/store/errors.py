@@ -1,0 +1,35 @@
+"""Errors of the store layer.
+
+    StoreError                  base
+    ├── StoreUnavailable        retryable: the database cannot be reached, the
+    │                           connection was lost, or it is busy (locked)
+    ├── StoreCorrupt            poison: the file is not a database, or its schema
+    │                           is at a revision this code does not know
+    └── StoreUrlInvalid         poison: the store URL names no store this hub can open
+
+Each error says whether retrying can help (``retryable``). SQLAlchemy and
+driver errors are translated once, at the store's boundary
+(:func:`hub.store.sql.errors.translated`), never inside domain code.
+"""
+
+from __future__ import annotations
+
+
+class StoreError(Exception):
+    """Base of the store's errors."""
+
+    retryable = False
+
+
+class StoreUnavailable(StoreError):
+    """The database cannot be reached or is busy; retrying later may succeed."""
+
+    retryable = True
+
+
+class StoreCorrupt(StoreError):
+    """The database is not one this hub can use (damaged, or from a newer version)."""
+
+
+class StoreUrlInvalid(StoreError):
+    """The store URL is malformed or names an unsupported database."""

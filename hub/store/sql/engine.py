@@ -1,0 +1,65 @@
+"""Engines for SQLite and PostgreSQL, tuned for the hub's two kinds of work.
+
+Two engines share a database: one for writers (units of work) and one for
+readers (queries). On SQLite the writer begins ``IMMEDIATE`` (the write lock
+is taken up front, so two writers queue instead of deadlocking) and the reader
+begins a deferred transaction, which in WAL mode is one consistent snapshot.
+On PostgreSQL the reader runs ``REPEATABLE READ`` for the same reason.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=NORMAL",
+    f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA cache_size=-65536",  # 64 MiB of page cache per connection
+    "PRAGMA mmap_size=268435456",  # reads straight from the OS page cache
+    "PRAGMA temp_store=MEMORY",
+)
+
+
+def _sqlite_engine(url: str, begin: str) -> Engine:
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        pool_size=8, max_overflow=24,
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # pysqlite's own transaction handling never begins a transaction before a
+        # SELECT, which would give a reader no snapshot: take control of BEGIN.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in _PRAGMAS:
+            cursor.execute(pragma)
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql(begin)
+
+    return engine
+
+
+def _postgres_engine(url: str, isolation: str) -> Engine:
+    return create_engine(
+        url,
+        isolation_level=isolation,
+        pool_size=8, max_overflow=24, pool_pre_ping=True,
+        connect_args={"connect_timeout": 5},
+    )
+
+
+def engines(url: str) -> tuple[Engine, Engine]:
+    """(writer, reader) engines for a ``sqlite:///…`` or ``postgresql+psycopg://…`` URL."""
+    if url.startswith("sqlite"):
+        return _sqlite_engine(url, "BEGIN IMMEDIATE"), _sqlite_engine(url, "BEGIN")
+    return _postgres_engine(url, "READ COMMITTED"), _postgres_engine(url, "REPEATABLE READ")

@@ -1,0 +1,151 @@
+"""``SqlIngestLedger``: the inbox, consumer offsets, dead letters and per-province counters.
+
+The ingest records one inbox row and a few counters per event; issuing a
+statement for each would cost more than applying the event. So writes are
+buffered and flushed as multi-row statements before any ledger read and when
+the unit of work commits, inside the same transaction as the writes they
+account for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, case, select, true, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from hub.store.ports import DeadLetter
+from hub.store.sql import tables as t
+from hub.store.sql.reads import chunks
+
+_COUNTERS = ("applied", "duplicate", "stale", "dead_lettered")
+
+
+def _insert(conn: Connection, table: Any) -> Any:
+    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
+
+
+class SqlIngestLedger:
+    """The ingest's ledger over the unit of work's connection."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._conn = connection
+        self._inbox: list[dict[str, Any]] = []
+        self._offsets: dict[tuple[str, str, int], int] = {}
+        self._letters: list[dict[str, Any]] = []
+        self._stats: dict[str, dict[str, Any]] = {}
+
+    def seen(self, event_ids: Iterable[str]) -> set[str]:
+        """Those of ``event_ids`` already applied (the inbox)."""
+        self.flush()
+        found: set[str] = set()
+        query = select(t.inbox.c.event_id).where(
+            t.inbox.c.event_id.in_(bindparam("ids", expanding=True)))
+        for part in chunks(list(dict.fromkeys(event_ids))):
+            found.update(self._conn.execute(query, {"ids": part}).scalars())
+        return found
+
+    def record_applied(self, event_id: str, province: str, entity_key: str,
+                       version: int, outcome: str, at: datetime) -> None:
+        """Add an event to the inbox; ``outcome`` is applied, stale or duplicate."""
+        self._inbox.append({"event_id": event_id, "province": province, "entity_key": entity_key,
+                            "version": version, "outcome": outcome, "applied_at": at})
+
+    def offsets(self, group: str) -> dict[tuple[str, int], int]:
+        """The next offset to read, by (topic, partition), as last committed here."""
+        self.flush()
+        c = t.consumer_offset.c
+        rows = self._conn.execute(select(c.topic, c.partition, c.next_offset)
+                                  .where(c.consumer_group == group))
+        return {(topic, partition): offset for topic, partition, offset in rows}
+
+    def save_offset(self, group: str, topic: str, partition: int, next_offset: int) -> None:
+        """Record the next offset to read for a partition."""
+        self._offsets[(group, topic, partition)] = next_offset
+
+    def add_dead_letter(self, letter: DeadLetter) -> None:
+        """Keep a dead letter for operators."""
+        self._letters.append({
+            "topic": letter.topic, "partition": letter.partition, "offset": letter.offset,
+            "key": letter.key, "value": letter.value, "reason": letter.reason,
+            "province": letter.province, "event_id": letter.event_id,
+            "recorded_at": letter.recorded_at, "replayed": letter.replayed})
+
+    def dead_letters(self, limit: int = 100, include_replayed: bool = False) -> list[DeadLetter]:
+        """Dead letters, oldest first."""
+        self.flush()
+        query = select(t.dead_letter).order_by(t.dead_letter.c.id).limit(limit)
+        if not include_replayed:
+            query = query.where(t.dead_letter.c.replayed != true())
+        return [DeadLetter(id=r["id"], topic=r["topic"], partition=r["partition"],
+                           offset=r["offset"], key=r["key"], value=r["value"],
+                           reason=r["reason"], province=r["province"], event_id=r["event_id"],
+                           recorded_at=r["recorded_at"], replayed=bool(r["replayed"]))
+                for r in self._conn.execute(query).mappings()]
+
+    def mark_replayed(self, ids: Iterable[int]) -> None:
+        """Flag dead letters as re-driven."""
+        self.flush()
+        stmt = (update(t.dead_letter).values(replayed=True)
+                .where(t.dead_letter.c.id.in_(bindparam("ids", expanding=True))))
+        for part in chunks(list(ids)):
+            self._conn.execute(stmt, {"ids": part})
+
+    def bump_stats(self, province: str, applied: int = 0, duplicate: int = 0,
+                   stale: int = 0, dead_lettered: int = 0,
+                   last_event_at: datetime | None = None) -> None:
+        """Add to the per-province counters shown by ``transferhub status``."""
+        row = self._stats.setdefault(province, {"province": province, "last_event_at": None,
+                                                **dict.fromkeys(_COUNTERS, 0)})
+        for name, value in zip(_COUNTERS, (applied, duplicate, stale, dead_lettered),
+                               strict=True):
+            row[name] += value
+        if last_event_at is not None and (row["last_event_at"] is None
+                                          or last_event_at > row["last_event_at"]):
+            row["last_event_at"] = last_event_at
+
+    def stats(self) -> dict[str, dict[str, object]]:
+        """Per-province counters: applied, duplicate, stale, dead_lettered, last_event_at."""
+        self.flush()
+        rows = self._conn.execute(select(t.province_stats).order_by(t.province_stats.c.province))
+        return {r["province"]: {name: r[name] for name in (*_COUNTERS, "last_event_at")}
+                for r in rows.mappings()}
+
+    def discard(self) -> None:
+        """Forget what is buffered (the unit of work rolled back)."""
+        self._inbox, self._letters = [], []
+        self._offsets, self._stats = {}, {}
+
+    def flush(self) -> None:
+        """Write what is buffered, in this transaction."""
+        conn = self._conn
+        if self._inbox:
+            stmt = _insert(conn, t.inbox).on_conflict_do_nothing(index_elements=["event_id"])
+            for part in chunks(self._inbox, 1000):
+                conn.execute(stmt, part)
+        if self._offsets:
+            stmt = _insert(conn, t.consumer_offset)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["consumer_group", "topic", "partition"],
+                set_={"next_offset": stmt.excluded.next_offset})
+            conn.execute(stmt, [{"consumer_group": g, "topic": topic, "partition": p,
+                                 "next_offset": n} for (g, topic, p), n in self._offsets.items()])
+        if self._letters:
+            conn.execute(t.dead_letter.insert(), self._letters)
+        if self._stats:
+            conn.execute(self._stats_upsert(), list(self._stats.values()))
+        self.discard()
+
+    def _stats_upsert(self) -> Any:
+        stmt = _insert(self._conn, t.province_stats)
+        stored, new = t.province_stats.c, stmt.excluded
+        latest = case((new.last_event_at.is_(None), stored.last_event_at),
+                      (stored.last_event_at.is_(None), new.last_event_at),
+                      (new.last_event_at > stored.last_event_at, new.last_event_at),
+                      else_=stored.last_event_at)
+        return stmt.on_conflict_do_update(
+            index_elements=["province"],
+            set_={**{name: stored[name] + new[name] for name in _COUNTERS},
+                  "last_event_at": latest})

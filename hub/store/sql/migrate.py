@@ -1,0 +1,49 @@
+"""Create or upgrade the schema with Alembic, configured in code (no alembic.ini).
+
+On PostgreSQL the upgrade runs under a transaction-scoped advisory lock, so
+hubs starting together upgrade one at a time and the others find it done; on
+SQLite the writer's ``BEGIN IMMEDIATE`` does the same.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.util.exc import CommandError
+from sqlalchemy import Connection, Engine, text
+
+from hub.store.errors import StoreCorrupt
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+# Any fixed number works; this one spells "thub" so it is recognisable in pg_locks.
+ADVISORY_LOCK_KEY = 0x74687562
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """An Alembic configuration for the hub's migrations, on ``connection`` when given."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the database to ``revision`` (the newest by default), once across processes."""
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
+        try:
+            command.upgrade(alembic_config(conn), revision)
+        except CommandError as error:
+            # e.g. "Can't locate revision": the database was written by a newer hub.
+            raise StoreCorrupt(f"cannot bring the schema to {revision}: {error}") from error
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The revision the database is at, or ``None`` when it has no schema yet."""
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()

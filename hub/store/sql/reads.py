@@ -1,0 +1,148 @@
+"""The read side of the SQL repository (``EquivalencyReader`` and friends).
+
+Every query is a SQLAlchemy Core select compiled once (cached by SQLAlchemy)
+and answered in one round-trip; ``rules_from`` goes through the
+``(credential_id, receiving_institution)`` index of ``rule_sending`` so its
+cost depends on the transcript, never on the number of rules stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import TypeVar
+
+from sqlalchemy import Connection, bindparam, false, func, select
+
+from hub.domain.identifiers import INSTITUTION_RE
+from hub.domain.model import Credential, Institution, Rule
+from hub.store.sql import tables as t
+from hub.store.sql.codec import credential_of, institution_of, rule_of
+
+# Below every backend's bound-parameter limit (SQLite's is 32766).
+CHUNK = 5000
+T = TypeVar("T")
+
+_IDS = bindparam("ids", expanding=True)
+_sending = t.rule_sending.c
+
+
+def _rules_where(*conditions: object) -> object:
+    named = select(_sending.rule_id).where(*conditions)
+    return (select(t.rule).where(t.rule.c.id.in_(named), t.rule.c.revoked == false())
+            .order_by(t.rule.c.id))
+
+
+_RULES_FROM = _rules_where(_sending.credential_id.in_(_IDS))
+_RULES_FROM_TO = _rules_where(_sending.credential_id.in_(_IDS),
+                              _sending.receiving_institution == bindparam("to"))
+_RULES_FROM_RANGE = _rules_where(_sending.credential_id.in_(_IDS),
+                                 _sending.receiving_institution >= bindparam("lo"),
+                                 _sending.receiving_institution < bindparam("hi"))
+_NAMED = select(_sending.credential_id).where(_sending.credential_id.in_(_IDS)).distinct()
+_CREDENTIALS = select(t.credential).where(t.credential.c.id.in_(_IDS),
+                                          t.credential.c.retired == false())
+_CREDENTIAL = select(t.credential).where(t.credential.c.id == bindparam("id"))
+_INSTITUTION = select(t.institution).where(t.institution.c.id == bindparam("id"))
+_INSTITUTIONS = select(t.institution).order_by(t.institution.c.id)
+_STACKING = (select(t.credential)
+             .join(t.stack_link, t.stack_link.c.credential_id == t.credential.c.id)
+             .where(t.stack_link.c.target == bindparam("target"),
+                    t.credential.c.retired == false())
+             .order_by(t.credential.c.id))
+
+
+def chunks(items: list[T], size: int = CHUNK) -> Iterator[list[T]]:
+    """``items`` in slices of at most ``size``."""
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _unique(ids: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(ids))
+
+
+class SqlEquivalencyReader:
+    """Reads of the equivalency model over one connection (one snapshot when in a transaction)."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._conn = connection
+
+    def get_institution(self, institution_id: str) -> Institution | None:
+        """The institution, or ``None`` when the hub has no record of it."""
+        row = self._conn.execute(_INSTITUTION, {"id": institution_id}).mappings().first()
+        return None if row is None else institution_of(row)
+
+    def list_institutions(self, province: str | None = None) -> list[Institution]:
+        """Every institution (of one province when given), by id."""
+        query = _INSTITUTIONS
+        if province is not None:
+            query = query.where(t.institution.c.province == province)
+        return [institution_of(row) for row in self._conn.execute(query).mappings()]
+
+    def get_credentials(self, credential_ids: Iterable[str]) -> dict[str, Credential]:
+        """The known, unretired credentials among ``credential_ids``, by id."""
+        found: dict[str, Credential] = {}
+        for part in chunks(_unique(credential_ids)):
+            for row in self._conn.execute(_CREDENTIALS, {"ids": part}).mappings():
+                found[row["id"]] = credential_of(row)
+        return found
+
+    def get_credential(self, credential_id: str) -> Credential | None:
+        """One credential (retired ones too, flagged), or ``None``."""
+        row = self._conn.execute(_CREDENTIAL, {"id": credential_id}).mappings().first()
+        return None if row is None else credential_of(row)
+
+    def rules_from(self, credential_ids: Iterable[str],
+                   receiving_institution: str | None = None) -> list[Rule]:
+        """Unrevoked rules naming any of ``credential_ids``, by rule id, each once."""
+        ids = _unique(credential_ids)
+        if not ids:
+            return []
+        if receiving_institution is None:
+            return self._rules(_RULES_FROM, ids, {})
+        return self._rules(_RULES_FROM_TO, ids, {"to": receiving_institution})
+
+    def equivalents(self, credential_id: str, to: str | None = None) -> list[Rule]:
+        """Every unrevoked rule from a credential, to an institution or province when given.
+
+        ``to`` is an institution when it has the form ``PROV:INST``, a province otherwise.
+        """
+        if to is None:
+            return self.rules_from([credential_id])
+        if INSTITUTION_RE.match(to):
+            return self.rules_from([credential_id], to)
+        # ';' sorts right after ':' so the range is every "PROV:…" institution.
+        return self._rules(_RULES_FROM_RANGE, [credential_id], {"lo": f"{to}:", "hi": f"{to};"})
+
+    def named_by_rules(self, credential_ids: Iterable[str]) -> set[str]:
+        """Those of ``credential_ids`` that any unrevoked rule names as sending."""
+        named: set[str] = set()
+        for part in chunks(_unique(credential_ids)):
+            named.update(self._conn.execute(_NAMED, {"ids": part}).scalars())
+        return named
+
+    def stacking_into(self, target_id: str) -> list[Credential]:
+        """Unretired credentials whose record says they stack into ``target_id``."""
+        rows = self._conn.execute(_STACKING, {"target": target_id}).mappings()
+        return [credential_of(row) for row in rows]
+
+    def counts(self) -> dict[str, int]:
+        """``{"institutions": n, "credentials": n, "rules": n}`` (unretired, unrevoked)."""
+        one = self._conn.execute
+        return {
+            "institutions": one(select(func.count()).select_from(t.institution)).scalar_one(),
+            "credentials": one(select(func.count()).select_from(t.credential)
+                               .where(t.credential.c.retired == false())).scalar_one(),
+            "rules": one(select(func.count()).select_from(t.rule)
+                         .where(t.rule.c.revoked == false())).scalar_one(),
+        }
+
+    def _rules(self, query: object, ids: list[str], params: dict[str, str]) -> list[Rule]:
+        if len(ids) <= CHUNK:
+            rows = self._conn.execute(query, {"ids": ids, **params}).mappings()  # type: ignore[call-overload]
+            return [rule_of(row) for row in rows]
+        found: dict[str, Rule] = {}
+        for part in chunks(ids):
+            for row in self._conn.execute(query, {"ids": part, **params}).mappings():  # type: ignore[call-overload]
+                found[row["id"]] = rule_of(row)
+        return [found[key] for key in sorted(found)]

@@ -1,0 +1,179 @@
+"""The SQL schema (SQLModel tables) of the equivalency model and the ingest ledger.
+
+Revoked rules and retired credentials keep a tombstone row with their version,
+so a late older upsert is recognised and ignored. ``rule_sending`` names
+credentials without a foreign key: rules may name credentials the hub has not
+seen yet. Lists (a rule's sending set and alternatives, a credential's
+competencies and stacking links) are kept as JSON text on the row so a read is
+one round-trip; ``rule_sending`` and ``stack_link`` index them for lookups.
+
+The schema is created by the Alembic migrations (``hub/store/migrations``),
+never by ``create_all``; a test checks that the two agree.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, ForeignKey, Index, LargeBinary, Table
+from sqlmodel import Field, SQLModel
+
+from hub.store.sql.types import UtcDateTime
+
+
+class InstitutionRow(SQLModel, table=True):
+    """An institution with its credit system and grading scale (JSON, or NULL: default)."""
+
+    __tablename__ = "institution"
+
+    id: str = Field(primary_key=True, max_length=16)
+    province: str = Field(max_length=2, index=True)
+    name: str
+    credit_unit: str
+    standard_course: float
+    grading: str | None = None
+    sector: str | None = None
+    version: int
+
+
+class CredentialRow(SQLModel, table=True):
+    """A credential; ``retired`` rows are tombstones that keep their version."""
+
+    __tablename__ = "credential"
+
+    id: str = Field(primary_key=True, max_length=64)
+    institution: str = Field(max_length=16, index=True)
+    kind: str = Field(max_length=20)
+    title: str = ""
+    value: float | None = None
+    subject: str | None = None
+    level: int | None = None
+    stacks_into: str | None = None
+    competencies: str | None = None
+    valid_from: date | None = None
+    valid_to: date | None = None
+    version: int
+    retired: bool = False
+
+
+class StackLinkRow(SQLModel, table=True):
+    """One unretired credential counting toward a target (indexed by target)."""
+
+    __tablename__ = "stack_link"
+
+    credential_id: str = Field(
+        sa_column_args=[ForeignKey("credential.id", ondelete="CASCADE")],
+        primary_key=True, max_length=64,
+    )
+    target: str = Field(primary_key=True, max_length=64, index=True)
+    value: float
+
+
+class RuleRow(SQLModel, table=True):
+    """An equivalency rule; ``revoked`` rows are tombstones that keep their version."""
+
+    __tablename__ = "rule"
+
+    id: str = Field(primary_key=True, max_length=128)
+    version: int
+    revoked: bool = False
+    receiving_institution: str = Field(max_length=16)
+    sending: str
+    outcome: str = Field(max_length=20)
+    any_n: int | None = None
+    min_grade: str | None = None
+    effective_start: date | None = None
+    effective_end: date | None = None
+    notes: str | None = None
+    notation: str | None = None
+    alternatives: str = "[]"
+
+
+class RuleSendingRow(SQLModel, table=True):
+    """A sending credential of an unrevoked rule, for lookups by credential."""
+
+    __tablename__ = "rule_sending"
+    __table_args__ = (
+        Index("ix_rule_sending_credential_receiving", "credential_id", "receiving_institution"),
+    )
+
+    rule_id: str = Field(
+        sa_column_args=[ForeignKey("rule.id", ondelete="CASCADE")],
+        primary_key=True, max_length=128,
+    )
+    credential_id: str = Field(primary_key=True, max_length=64)
+    receiving_institution: str = Field(max_length=16)
+
+
+class InboxRow(SQLModel, table=True):
+    """An event the hub has applied (or found stale or duplicate): idempotence."""
+
+    __tablename__ = "inbox"
+
+    event_id: str = Field(primary_key=True, max_length=128)
+    province: str = Field(max_length=2)
+    entity_key: str
+    version: int
+    outcome: str = Field(max_length=16)
+    applied_at: datetime = Field(sa_type=UtcDateTime)
+
+
+class ConsumerOffsetRow(SQLModel, table=True):
+    """The next offset to read per consumer group and partition."""
+
+    __tablename__ = "consumer_offset"
+
+    consumer_group: str = Field(primary_key=True, max_length=128)
+    topic: str = Field(primary_key=True, max_length=255)
+    partition: int = Field(primary_key=True)
+    next_offset: int = Field(sa_type=BigInteger)
+
+
+class DeadLetterRow(SQLModel, table=True):
+    """An event the hub could not apply, with where it came from and why."""
+
+    __tablename__ = "dead_letter"
+
+    id: int | None = Field(default=None, primary_key=True)
+    topic: str = Field(max_length=255)
+    partition: int
+    offset: int = Field(sa_type=BigInteger)
+    key: bytes | None = Field(default=None, sa_type=LargeBinary)
+    value: bytes = Field(sa_type=LargeBinary)
+    reason: str
+    province: str | None = Field(default=None, max_length=2)
+    event_id: str | None = Field(default=None, max_length=128)
+    recorded_at: datetime = Field(sa_type=UtcDateTime)
+    replayed: bool = Field(default=False, index=True)
+
+
+class ProvinceStatsRow(SQLModel, table=True):
+    """Per-province ingest counters for ``transferhub status``."""
+
+    __tablename__ = "province_stats"
+
+    province: str = Field(primary_key=True, max_length=2)
+    applied: int = 0
+    duplicate: int = 0
+    stale: int = 0
+    dead_lettered: int = 0
+    last_event_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+def _table(model: type[SQLModel]) -> Table:
+    return model.__table__  # type: ignore[attr-defined, no-any-return]
+
+
+institution = _table(InstitutionRow)
+credential = _table(CredentialRow)
+stack_link = _table(StackLinkRow)
+rule = _table(RuleRow)
+rule_sending = _table(RuleSendingRow)
+inbox = _table(InboxRow)
+consumer_offset = _table(ConsumerOffsetRow)
+dead_letter = _table(DeadLetterRow)
+province_stats = _table(ProvinceStatsRow)
+metadata = SQLModel.metadata
+
+__all__ = ["consumer_offset", "credential", "dead_letter", "inbox",
+           "institution", "metadata", "province_stats", "rule", "rule_sending", "stack_link"]
