@@ -1,0 +1,278 @@
+"""BC Transfer Guide credit text (``transfer_credit``) read into grants, and written back.
+
+The forms are FORMATS.md's table; :mod:`adapters.bc.grammar` reads one grant.
+How the whole text is read, as a registrar reads it:
+
+- ``No credit`` (any case, optionally ``, notes``) is ``no_credit``;
+  ``Individual assessment`` and ``Credit to be determined when student
+  applies.`` are ``assessment``. Neither has grants.
+- Text before ``=`` names the sending courses: ``A & B`` (all needed),
+  ``A or B`` (any one: ``any_n=1``) or ``Any 2 of A or B or C``. Mixed ``&``
+  and ``or``, and ``A & one of B, C``, cannot be said as one rule and are refused.
+- Grants join with ``&``; ``or`` (or ``, or``) starts another alternative, and
+  ``, &`` after alternatives adds to every one of them (``A or B, & C`` is
+  ``A & C`` or ``B & C``). A part without an institution code is the first part's.
+- A designation (SFU's W/Q/B tags) after ``, `` or `` - `` belongs to the grant
+  just before it, spaces removed (``B - Soc/Sci`` is ``B-Soc/Sci``).
+- Anything else after the grants is the rule's notes, kept whole: a course
+  named there ("Exempt UBCO HES 340 (3)") is never a grant. A grant after a
+  bare ``, `` (no ``&`` or ``or``) is refused: the Guide never writes that on
+  purpose, it is a row run together.
+- Generic subjects (``ARTS``, ``SCIE``, ``GE``, ``ELEV``, …) stay the grant's
+  subject: they say which faculty's credit it is, which ``GEN`` would lose.
+  ``GEN`` remains for credit given in no subject, which BC text never has.
+
+Credits stay in the receiving institution's unit; ``(-)`` is unknown (``None``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from adapters.bc import grammar
+from adapters.bc.grammar import GrammarError
+from hub.domain.model import Grant, GrantKind
+
+_NO_CREDIT = re.compile(r"\s*no\s+credit\b\.?\s*(?:[,.;]\s*(?P<notes>.*?))?\s*$", re.I | re.S)
+_ASSESSMENT = re.compile(
+    r"\s*(?:individual\s+assessment|credit\s+to\s+be\s+determined\s+when\s+(?:the\s+)?student"
+    r"\s+applies)\b\.?\s*(?:[,.;]\s*(?P<notes>.*?))?\s*$", re.I | re.S)
+_ANY_N = re.compile(r"\s*any\s+(?P<n>\d{1,2})\s+of\s+", re.I)
+_ONE_OF = re.compile(r"\bone\s+of\b", re.I)
+_AND = re.compile(r"\s*(?P<comma>,)?\s*&\s*")
+_OR = re.compile(r"\s*,?\s*\b[oO][rR]\s+")
+_SEND_SEP = re.compile(r"\s*(?:(?P<and>&)|\b(?P<or>or)\b)\s*", re.I)
+_COMMA = re.compile(r"\s*[,;.]\s*")
+_LABEL_AND = re.compile(r"\s*,\s*(?P<label>[A-Za-z*][A-Za-z*-]{0,20})\s*&\s*")
+_PART_BREAK = re.compile(r"\s*(?:$|[,&]|\bor\b)", re.I)
+
+
+class NotationError(ValueError):
+    """Credit text that is not one of the Guide's forms; the message names the part."""
+
+
+@dataclass(frozen=True, slots=True)
+class TransferCredit:
+    """What one ``transfer_credit`` text says.
+
+    ``sending`` holds the course codes named before ``=`` (empty when the text
+    names none) and ``sending_institution`` the code written with them;
+    ``any_n`` is how many of them suffice (``None``: all).
+    """
+
+    outcome: GrantKind
+    alternatives: tuple[tuple[Grant, ...], ...] = ()
+    notes: str | None = None
+    sending: tuple[str, ...] = ()
+    sending_institution: str | None = None
+    any_n: int | None = None
+
+
+def parse_transfer_credit(text: str, receiving: str, *,
+                          compact_sending_codes: bool = False) -> TransferCredit:
+    """Read ``text`` granted by ``receiving`` (the Guide's code, ``UBCV``).
+
+    ``compact_sending_codes`` lets sending courses be one word (``SENE
+    IPC144``), as another province's codes are. Raises :class:`NotationError`.
+    """
+    try:
+        return _parse_cached(text, receiving, compact_sending_codes)
+    except GrammarError as error:
+        raise NotationError(str(error)) from None
+
+
+@lru_cache(maxsize=65536)
+def _parse_cached(text: str, receiving: str, compact: bool) -> TransferCredit:
+    match = _NO_CREDIT.match(text)
+    if match:
+        return TransferCredit(GrantKind.NO_CREDIT, notes=match["notes"] or None)
+    match = _ASSESSMENT.match(text)
+    if match:
+        return TransferCredit(GrantKind.ASSESSMENT, notes=match["notes"] or None)
+    if text.count("=") > 1:
+        raise GrammarError(f"{text.strip()!r} has more than one '='")
+    sending: tuple[str, ...] = ()
+    sending_inst, any_n, start = None, None, 0
+    if "=" in text:
+        left, _, _ = text.partition("=")
+        sending, sending_inst, any_n = _read_sending(left, compact)
+        start = len(left) + 1
+    alternatives, notes = _read_grants(text, start, receiving)
+    outcome = alternatives[0][0].kind
+    return TransferCredit(outcome, alternatives, notes, sending, sending_inst, any_n)
+
+
+def _read_sending(left: str, compact: bool) -> tuple[tuple[str, ...], str | None, int | None]:
+    if _ONE_OF.search(left):
+        raise GrammarError(f"sending courses {left.strip()!r} mix 'all of' and 'one of', "
+                           "which one rule cannot say")
+    pattern = grammar.SENDING_COMPACT if compact else grammar.SENDING
+    any_n = None
+    pos = 0
+    match = _ANY_N.match(left)
+    if match:
+        any_n, pos = int(match["n"]), match.end()
+    codes: list[str] = []
+    inst: str | None = None
+    joins: set[str] = set()
+    while True:
+        pos = len(left) - len(left[pos:].lstrip())
+        course = pattern.match(left, pos)
+        if not course:
+            raise grammar.explain(left, pos)
+        if course["inst"]:
+            if inst and course["inst"] != inst:
+                raise GrammarError(f"sending courses {left.strip()!r} name two institutions, "
+                                   f"{inst} and {course['inst']}")
+            inst = course["inst"]
+        code = course["code"] if compact else f"{course['subj']} {course['num']}"
+        codes.append(" ".join(code.upper().split()))
+        pos = course.end()
+        if not left[pos:].strip():
+            break
+        sep = _SEND_SEP.match(left, pos)
+        if not sep:
+            raise GrammarError(f"sending courses {left.strip()!r} have {left[pos:].strip()!r} "
+                               "where '&', 'or' or '=' belongs")
+        joins.add("or" if sep["or"] else "&")
+        pos = sep.end()
+    if len(joins) > 1:
+        raise GrammarError(f"sending courses {left.strip()!r} mix '&' and 'or'")
+    if any_n is not None:
+        if "&" in joins:
+            raise GrammarError(f"'Any {any_n} of' courses {left.strip()!r} must be joined by 'or'")
+        if not 1 <= any_n <= len(codes):
+            raise GrammarError(f"'Any {any_n} of' names only {len(codes)} sending courses")
+    elif "or" in joins:
+        any_n = 1
+    return tuple(codes), inst, any_n
+
+
+def _read_grant(text: str, pos: int, receiving: str, inst: str | None) -> tuple[Grant, int, str]:
+    match = grammar.GRANT.match(text, pos)
+    if not match:
+        raise grammar.explain(text, pos)
+    written = match["inst"]
+    if written is None and inst is not None and match["subj"].startswith(inst) \
+            and len(match["subj"]) > len(inst):
+        raise GrammarError(f"{grammar.part_at(text, pos)!r} runs the institution code "
+                           "into the subject")
+    if written is not None and written != receiving:
+        raise GrammarError(f"{grammar.part_at(text, pos)!r} is granted by {written}, "
+                           f"not by the receiving institution {receiving}")
+    return grammar.grant_from(match), match.end(), written or inst or receiving
+
+
+def _read_grants(text: str, pos: int, receiving: str
+                 ) -> tuple[tuple[tuple[Grant, ...], ...], str | None]:
+    pos = len(text) - len(text[pos:].lstrip())
+    grant, pos, inst = _read_grant(text, pos, receiving, None)
+    done: list[list[Grant]] = [[]]   # alternatives of the clauses before a ", &"
+    groups: list[list[Grant]] = [[grant]]
+    notes = ""
+    labels: list[str] = []
+    while pos < len(text):
+        desig = grammar.DESIGNATION.match(text, pos)
+        if desig:
+            groups[-1][-1] = _with_designation(groups[-1][-1], desig["d"])
+            pos = desig.end()
+            continue
+        sep = _AND.match(text, pos)
+        if sep:
+            if not grammar.GRANT_START.match(text, sep.end()):
+                notes = text[sep.end():]        # "& Exemption SFU CMPT 127 (0)"
+                break
+            grant, pos, _ = _read_grant(text, sep.end(), receiving, inst)
+            if sep["comma"] and len(groups) > 1:
+                done = [d + g for d in done for g in groups]
+                groups = [[grant]]
+            else:
+                groups[-1].append(grant)
+            continue
+        sep = _OR.match(text, pos)
+        if sep:
+            if not grammar.GRANT_START.match(text, sep.end()):
+                notes = text[pos:].lstrip(" ,")  # "or student may request ..."
+                break
+            grant, pos, _ = _read_grant(text, sep.end(), receiving, inst)
+            groups.append([grant])
+            continue
+        label = _LABEL_AND.match(text, pos)
+        if label and _is_whole_grant(text, label.end()):
+            labels.append(label["label"])   # "SFU BUS 432 (0), Exemption & SFU BUS 2XX (3)"
+            grant, pos, _ = _read_grant(text, label.end(), receiving, inst)
+            groups[-1].append(grant)
+            continue
+        sep = _COMMA.match(text, pos)
+        if sep and "," in sep.group() and _is_whole_grant(text, sep.end()):
+            raise GrammarError(f"{grammar.part_at(text, sep.end())!r} follows ', ' "
+                               "without '&' or 'or'")
+        notes = text[sep.end():] if sep else text[pos:]
+        break
+    alternatives = tuple(tuple(d + g) for d in done for g in groups)
+    return alternatives, "; ".join([*labels, notes.strip()]).strip("; ") or None
+
+
+def _is_whole_grant(text: str, pos: int) -> bool:
+    """True when a complete grant stands at ``pos`` and ends its part (not a note's words)."""
+    match = grammar.GRANT.match(text, pos)
+    return bool(match) and _PART_BREAK.match(text, match.end()) is not None
+
+
+def _with_designation(grant: Grant, designation: str) -> Grant:
+    tag = "".join(designation.split())
+    if grant.designation:
+        tag = f"{grant.designation}, {tag}"
+    return Grant(grant.kind, grant.credits, grant.code, grant.subject, grant.level,
+                 grant.program, tag)
+
+
+_ORDINALS = {1: "1st", 2: "2nd", 3: "3rd", 4: "4th"}
+
+
+def render_transfer_credit(credit: TransferCredit, receiving: str) -> str:
+    """``credit`` as the Guide prints it, granted by ``receiving`` (``UBCV``).
+
+    The inverse of :func:`parse_transfer_credit`: each alternative's first
+    grant carries the institution code, a designation follows its grant after
+    ``, ``, notes end the text. Unassigned credit is written ``1st`` to ``4th``
+    (``5XX`` above, ``XXX`` with no level). Sending courses, when given, are
+    written before ``=`` with ``credit.sending_institution``: ``&`` when all
+    are needed, ``or`` when any one is, ``Any N of`` otherwise. Notes must not
+    themselves begin with a W/Q/B tag or a grant, or they would read back as one.
+    """
+    if credit.outcome is GrantKind.NO_CREDIT:
+        text = "No credit"
+    elif credit.outcome is GrantKind.ASSESSMENT:
+        text = "Individual assessment"
+    else:
+        text = " or ".join(" & ".join(_render_grant(grant, receiving if i == 0 else None)
+                                      for i, grant in enumerate(group))
+                           for group in credit.alternatives)
+    if credit.notes:
+        text = f"{text}, {credit.notes}"
+    if credit.sending and credit.outcome not in (GrantKind.NO_CREDIT, GrantKind.ASSESSMENT):
+        text = f"{_render_sending(credit)} = {text}"
+    return text
+
+
+def _render_sending(credit: TransferCredit) -> str:
+    courses = [f"{credit.sending_institution} {code}" for code in credit.sending]
+    if credit.any_n is None or len(courses) == 1:
+        return " & ".join(courses)
+    joined = " or ".join(courses)
+    return joined if credit.any_n == 1 else f"Any {credit.any_n} of {joined}"
+
+
+def _render_grant(grant: Grant, institution: str | None) -> str:
+    if grant.kind is GrantKind.COURSE:
+        name = grant.code or ""
+    elif grant.level is None:
+        name = f"{grant.subject} XXX"
+    else:
+        name = f"{grant.subject} {_ORDINALS.get(grant.level, f'{grant.level}XX')}"
+    credits = "-" if grant.credits is None else f"{grant.credits:g}"
+    text = f"{institution} {name} ({credits})" if institution else f"{name} ({credits})"
+    return f"{text}, {grant.designation}" if grant.designation else text
