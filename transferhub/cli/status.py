@@ -1,0 +1,94 @@
+"""``transferhub status [--json] [--hub ADDR]``: what the hub has applied, per province.
+
+A client of ``OperatorService.GetStatus``. ``--json`` prints CLI.md's shape
+(``events_applied``, ``events_duplicate``, ``dead_lettered``, ``lag``,
+``by_province``, ``institutions``, ``credentials``, ``rules``); each province
+also carries ``events_duplicate``, ``events_stale`` and ``dead_lettered``.
+Exit 3 when the hub cannot be reached.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from transferhub.cli.main import EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``status`` to the command tree."""
+    parser = subparsers.add_parser(
+        "status", help="what the hub has applied per province, lag, dead letters, counts",
+        description="Ask the hub what it has applied, per province; its lag; dead letters; "
+                    "what the store holds.")
+    parser.add_argument("--json", action="store_true", help="print one JSON document")
+    parser.add_argument("--hub", metavar="ADDR", help="hub address (TRANSFERHUB_HUB)")
+    parser.set_defaults(func=run)
+
+
+def as_json(status: Any) -> dict[str, Any]:
+    """CLI.md's ``status --json`` document from an ``operator.v1.Status``."""
+    return {
+        "events_applied": status.events_applied,
+        "events_duplicate": status.events_duplicate,
+        "dead_lettered": status.dead_lettered,
+        "lag": status.lag,
+        "by_province": {
+            province: {
+                "events_applied": p.events_applied,
+                "events_duplicate": p.events_duplicate,
+                "events_stale": p.events_stale,
+                "dead_lettered": p.dead_lettered,
+                "last_event_at": p.last_event_at or None,
+            }
+            for province, p in sorted(status.by_province.items())
+        },
+        "institutions": status.institutions,
+        "credentials": status.credentials,
+        "rules": status.rules,
+    }
+
+
+def _print_table(doc: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    table = Table(title="events by province")
+    for column in ("province", "applied", "duplicate", "stale", "dead letters", "last event"):
+        table.add_column(column, justify="left" if column in ("province", "last event")
+                         else "right")
+    for province, p in doc["by_province"].items():
+        table.add_row(province, str(p["events_applied"]), str(p["events_duplicate"]),
+                      str(p["events_stale"]), str(p["dead_lettered"]), p["last_event_at"] or "-")
+    console.print(table)
+    console.print(f"applied {doc['events_applied']}, duplicates {doc['events_duplicate']}, "
+                  f"dead letters {doc['dead_lettered']}, lag {doc['lag']}")
+    console.print(f"store: {doc['institutions']} institutions, {doc['credentials']} "
+                  f"credentials, {doc['rules']} rules")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Ask the hub for its status; the exit code per CLI.md."""
+    from transferhub.cli.hubclient import HubRefused, HubUnreachable, call, hub_address
+    from transferhub.hub.v1 import operator_service_pb2 as pb
+    from transferhub.hub.v1 import operator_service_pb2_grpc as pb_grpc
+
+    address = hub_address(args.hub)
+    try:
+        status = call(address, pb_grpc.OperatorServiceStub, "GetStatus", pb.GetStatusRequest())
+    except HubUnreachable as exc:
+        print(f"transferhub status: {exc}", file=sys.stderr)
+        return EXIT_UNREACHABLE
+    except HubRefused as exc:
+        print(f"transferhub status: the hub answered {exc.code.name}: {exc.message}",
+              file=sys.stderr)
+        return EXIT_FAILED
+    doc = as_json(status)
+    if args.json:
+        print(json.dumps(doc))
+    else:
+        _print_table(doc)
+    return EXIT_OK
