@@ -1,0 +1,110 @@
+"""Service mode: process each export dropped into a folder, once, until told to stop.
+
+An export (a file, or a folder for BC) is taken when it has stayed unchanged
+for ``settle`` seconds, so a copy in progress is never read half-way. After
+the run it moves to ``DIR/processed/`` (it was read; some records may have
+been rejected) or ``DIR/failed/`` (nothing could be read), with its report
+``<name>.report.json`` beside it. When the broker is down the export stays
+where it is and is tried again later: its events wait in the outbox.
+Exports are taken oldest first, since each is a full snapshot.
+Hidden names and names ending in ``.tmp`` / ``.part`` are ignored.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from adapters.base.publisher import BrokerUnreachable
+from adapters.base.records import ExportReader, ExportUnreadable
+from adapters.base.report import failure_json, summary_json, write_report
+from adapters.base.runner import NothingReadable, run_adapter
+from adapters.base.statedb import StateMismatch
+
+PROCESSED, FAILED = "processed", "failed"
+Notify = Callable[[Path, dict[str, Any]], None]
+
+
+def _signature(entry: Path) -> tuple:
+    """Sizes and modification times of the entry (every file, for a folder)."""
+    if entry.is_dir():
+        return tuple(sorted((str(p.relative_to(entry)), p.stat().st_size, p.stat().st_mtime_ns)
+                            for p in entry.rglob("*") if p.is_file()))
+    stat = entry.stat()
+    return (stat.st_size, stat.st_mtime_ns)
+
+
+def _candidates(directory: Path) -> list[Path]:
+    entries = [p for p in directory.iterdir()
+               if p.name not in (PROCESSED, FAILED) and not p.name.startswith(".")
+               and not p.name.endswith((".tmp", ".part"))]
+    return sorted(entries, key=lambda p: (p.stat().st_mtime_ns, p.name))
+
+
+def _move(entry: Path, folder: Path, report: dict[str, Any]) -> Path:
+    """Move ``entry`` into ``folder`` (never over an earlier one) and write its report."""
+    folder.mkdir(exist_ok=True)
+    target = folder / entry.name
+    if target.exists():
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+        target = folder / f"{entry.stem}-{stamp}{entry.suffix}"
+    shutil.move(str(entry), target)
+    write_report(target.with_name(target.name + ".report.json"), report)
+    return target
+
+
+def process_export(reader: ExportReader, export: Path, *, kafka: str, state_dir: Path,
+                   retry_seconds: float = 5.0) -> tuple[Path, dict[str, Any]]:
+    """Run the adapter on one export and file it; raises BrokerUnreachable (export stays)."""
+    from adapters.base.publisher import KafkaEventPublisher
+
+    directory = export.parent
+    try:
+        summary = run_adapter(reader, export, state_dir=state_dir,
+                              kafka=KafkaEventPublisher(kafka, retry_seconds=retry_seconds))
+    except BrokerUnreachable:
+        raise
+    except NothingReadable as exc:
+        report = failure_json(reader.province, str(exc), exc.rejected)
+        return _move(export, directory / FAILED, report), report
+    except (ExportUnreadable, StateMismatch, OSError) as exc:
+        report = failure_json(reader.province, str(exc))
+        return _move(export, directory / FAILED, report), report
+    report = summary_json(summary)
+    return _move(export, directory / PROCESSED, report), report
+
+
+def watch(reader: ExportReader, directory: Path, *, kafka: str, state_dir: Path,
+          stop: threading.Event, poll: float = 1.0, settle: float = 2.0,
+          notify: Notify | None = None, on_error: Callable[[str], None] | None = None) -> None:
+    """Process exports arriving in ``directory`` until ``stop`` is set."""
+    directory.mkdir(parents=True, exist_ok=True)
+    seen: dict[Path, tuple[tuple, float]] = {}
+    while not stop.is_set():
+        now = time.monotonic()
+        for entry in _candidates(directory):
+            try:
+                signature = _signature(entry)
+            except FileNotFoundError:  # removed while we looked
+                continue
+            previous = seen.get(entry)
+            if previous is None or previous[0] != signature:
+                seen[entry] = (signature, now)
+                continue
+            if now - previous[1] < settle or stop.is_set():
+                continue
+            try:
+                target, report = process_export(reader, entry, kafka=kafka, state_dir=state_dir)
+            except BrokerUnreachable as exc:
+                if on_error:
+                    on_error(f"{entry.name}: {exc}; will retry, its events wait in the outbox")
+                break  # keep the order: nothing newer goes before this one
+            seen.pop(entry, None)
+            if notify:
+                notify(target, report)
+        stop.wait(poll)

@@ -1,0 +1,8 @@
+"""``python -m adapters.bc PATH …``: the same as ``transferhub adapter bc PATH …``."""
+
+import sys
+
+from transferhub.cli.adapter import main_for
+
+if __name__ == "__main__":
+    sys.exit(main_for("bc"))

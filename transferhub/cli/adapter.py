@@ -1,0 +1,151 @@
+"""``transferhub adapter {ontario,bc,saskatchewan} PATH``: publish what changed in an export.
+
+Exit codes (CLI.md): 0 published (even with some records rejected); 2 bad
+usage or nothing could be read; 3 the broker cannot be reached (the outbox
+keeps every recorded event for the next run). ``--json`` prints exactly the
+summary document on standard output. ``--watch DIR`` runs as a service; with
+``--json`` it prints one summary per processed export, one JSON document a line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+READERS = {
+    "ontario": ("adapters.ontario.reader", "OntarioReader"),
+    "bc": ("adapters.bc.reader", "BcReader"),
+    "saskatchewan": ("adapters.saskatchewan.reader", "SaskatchewanReader"),
+}
+EXIT_OK, EXIT_USAGE, EXIT_UNREACHABLE = 0, 2, 3
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``adapter`` sub-command."""
+    parser = subparsers.add_parser(
+        "adapter", help="publish what changed in a province's export",
+        description="Read one province export, publish what changed since the last run, "
+                    "wait for the broker's acknowledgement, exit.")
+    configure(parser, with_province=True)
+
+
+def configure(parser: argparse.ArgumentParser, *, with_province: bool) -> None:
+    """The adapter's arguments (shared by ``python -m adapters.<province>``)."""
+    if with_province:
+        parser.add_argument("province", choices=sorted(READERS), help="whose export it is")
+    parser.add_argument("path", nargs="?", type=Path, metavar="PATH",
+                        help="the export: a file (ontario, saskatchewan) or a folder (bc)")
+    parser.add_argument("--kafka", default=os.environ.get("TRANSFERHUB_KAFKA", "127.0.0.1:9092"),
+                        metavar="B", help="broker bootstrap HOST:PORT (env TRANSFERHUB_KAFKA)")
+    parser.add_argument("--state", type=Path, metavar="DIR",
+                        help="state folder (default ./.transferhub/adapters/<province>/)")
+    parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    parser.add_argument("--watch", type=Path, metavar="DIR",
+                        help="service mode: process each export dropped into DIR")
+    parser.set_defaults(func=handle)
+
+
+def load_reader(province: str) -> Any:
+    """The province's reader, imported only when asked for."""
+    module, name = READERS[province]
+    return getattr(importlib.import_module(module), name)()
+
+
+def _fail(code: int, message: str) -> int:
+    print(f"transferhub adapter: error: {message}", file=sys.stderr)
+    return code
+
+
+def handle(args: argparse.Namespace) -> int:
+    """Run the adapter once, or watch a folder."""
+    from adapters.base.statedb import default_state_dir
+
+    # aiokafka logs every failed connection attempt; the exit message says it once.
+    logging.getLogger("aiokafka").addHandler(logging.NullHandler())
+    if (args.path is None) == (args.watch is None):
+        return _fail(EXIT_USAGE, "give either PATH or --watch DIR (one of them)")
+    try:
+        reader = load_reader(args.province)
+    except ImportError as exc:
+        return _fail(EXIT_USAGE, f"the {args.province} reader is not available ({exc})")
+    state = args.state or default_state_dir(reader.province)
+    if args.watch is not None:
+        return _watch(reader, args, state)
+    if not args.path.exists():
+        return _fail(EXIT_USAGE, f"{args.path}: no such file or folder")
+    return _run_once(reader, args, state)
+
+
+def _run_once(reader: Any, args: argparse.Namespace, state: Path) -> int:
+    from adapters.base.publisher import BrokerUnreachable
+    from adapters.base.records import ExportUnreadable
+    from adapters.base.report import summary_json
+    from adapters.base.runner import NothingReadable, run_adapter
+    from adapters.base.statedb import StateMismatch
+    from transferhub.cli import adapter_view
+
+    try:
+        with adapter_view.progress(enabled=not args.json) as tick:
+            summary = run_adapter(reader, args.path, kafka=args.kafka, state_dir=state,
+                                  progress=tick)
+    except NothingReadable as exc:
+        lines = [f"  {r.where}: {r.reason}" for r in exc.rejected[:10]]
+        return _fail(EXIT_USAGE, "\n".join([str(exc), *lines]))
+    except (ExportUnreadable, StateMismatch) as exc:
+        return _fail(EXIT_USAGE, str(exc))
+    except BrokerUnreachable as exc:
+        kept = adapter_view.pending_events(state)
+        return _fail(EXIT_UNREACHABLE, f"{exc}; the outbox in {state} keeps {kept} events "
+                                       "for the next run")
+    if args.json:
+        print(json.dumps(summary_json(summary), ensure_ascii=False))
+    else:
+        adapter_view.show_summary(summary)
+    return EXIT_OK
+
+
+def _watch(reader: Any, args: argparse.Namespace, state: Path) -> int:
+    from adapters.base.watch import watch
+
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+
+    def notify(target: Path, report: dict[str, Any]) -> None:
+        if args.json:
+            print(json.dumps(report, ensure_ascii=False), flush=True)
+        else:
+            print(f"{target}: published {report['published']}, retired {report['retired']}, "
+                  f"rejected {len(report['rejected'])}", file=sys.stderr, flush=True)
+
+    def warn(message: str) -> None:
+        print(f"transferhub adapter: {message}", file=sys.stderr, flush=True)
+
+    print(f"watching {args.watch} for {reader.province} exports (Ctrl-C stops)",
+          file=sys.stderr, flush=True)
+    watch(reader, args.watch, kafka=args.kafka, state_dir=state, stop=stop,
+          notify=notify, on_error=warn)
+    return EXIT_OK
+
+
+def main_for(province: str, argv: list[str] | None = None) -> int:
+    """``python -m adapters.<province> PATH …``: the same command for one province."""
+    from transferhub.cli.main import _Parser
+
+    parser = _Parser(prog=f"python -m adapters.{province}",
+                     description=f"Publish what changed in a {province} export.")
+    configure(parser, with_province=False)
+    args = parser.parse_args(argv)
+    args.province = province
+    try:
+        return handle(args)
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,64 @@
+"""What ``transferhub adapter`` shows people: a progress bar and a summary table."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from adapters.base.runner import RunSummary
+from adapters.base.statedb import STATE_FILE
+
+
+@contextlib.contextmanager
+def progress(*, enabled: bool) -> Iterator[Callable[[int], None] | None]:
+    """A records-read counter on standard error, when it is a terminal."""
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                   TextColumn("{task.completed:,} records"), TimeElapsedColumn(),
+                   console=Console(stderr=True), transient=True)
+    with bar:
+        task = bar.add_task("publishing", total=None)
+        yield lambda done: bar.update(task, completed=done)
+
+
+def show_summary(summary: RunSummary) -> None:
+    """A table of what was published, and the rejections with where and why."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    table = Table(title=f"{summary.province} adapter run")
+    for column in ("published", "retired", "unchanged", "rejected"):
+        table.add_column(column, justify="right")
+    table.add_row(str(summary.published), str(summary.retired), str(summary.unchanged),
+                  str(len(summary.rejected)))
+    console.print(table)
+    if summary.redelivered:
+        console.print(f"delivered {summary.redelivered} events left by an earlier run first")
+    for institution in summary.vanished_institutions:
+        console.print(f"[yellow]note:[/] institution {institution} is no longer in the export "
+                      "(kept at the hub)")
+    if summary.rejected:
+        rejected = Table(title="rejected records")
+        rejected.add_column("where")
+        rejected.add_column("reason")
+        for item in summary.rejected:
+            rejected.add_row(item.where, item.reason)
+        console.print(rejected)
+
+
+def pending_events(state_dir: Path) -> int:
+    """How many events the outbox in ``state_dir`` still holds (0 when there is none)."""
+    path = state_dir / STATE_FILE
+    if not path.exists():
+        return 0
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        return conn.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
