@@ -1,0 +1,223 @@
+"""The hub's gRPC API end to end: a real aio server on a free port over a real SQLite store."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import grpc
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+
+from hub.api.limits import MAX_COMPLETED, MAX_STRING
+from hub.api.server import OPERATOR_SERVICE, QUERY_SERVICE, create_server, stop_server
+from hub.store.factory import open_store
+from tests.e2e.seed import CREDENTIALS, INSTITUTIONS, RULES, seed
+from transferhub.hub.v1 import operator_service_pb2 as op
+from transferhub.hub.v1 import query_service_pb2 as pb
+from transferhub.hub.v1.operator_service_pb2_grpc import OperatorServiceStub
+from transferhub.hub.v1.query_service_pb2_grpc import QueryServiceStub
+
+
+@pytest.fixture
+async def channel(tmp_path: Path) -> AsyncIterator[grpc.aio.Channel]:
+    """A channel to a started hub over a seeded SQLite store; all of it stopped afterwards."""
+    store = open_store(f"sqlite:///{tmp_path / 'hub.db'}")
+    seed(store)
+    server, port = await create_server(store)
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as chan:
+            yield chan
+    finally:
+        await stop_server(server, grace=1.0)
+        store.close()
+
+
+def done(credential: str, grade: str, on: str) -> pb.CompletedCredential:
+    return pb.CompletedCredential(credential=credential, grade=grade, completed_on=on)
+
+
+async def refused(call: object) -> grpc.aio.AioRpcError:
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await call  # type: ignore[misc]
+    return caught.value
+
+
+class TestTransfer:
+    """Transfer answers MODEL.md's transfer query and refuses bad input by field."""
+
+    async def test_awards_explains_and_suggests(self, channel: grpc.aio.Channel) -> None:
+        response = await QueryServiceStub(channel).Transfer(pb.TransferRequest(
+            receiving_institution="BC:UBCV",
+            completed=[done("BC:CAPU:ENGL 100", "B+", "2016-04"),
+                       done("BC:CAPU:SOCI 100", "A", "2016-04"),
+                       done("BC:CAPU:BADM 101", "A", "2016-04"),
+                       done("ON:SENE:IPC144", "78", "2021-12-15")]))
+        assert response.credit_unit == "credits"
+        assert [a.rule for a in response.awarded] == ["BC:77001", "BC:88213"]
+        sociology, english = response.awarded
+        assert list(getattr(english, "from")) == ["BC:CAPU:ENGL 100"]
+        assert english.notation == "UBCV ENGL 1st (3)"
+        assert english.grants[0].kind == pb.GRANT_KIND_UNASSIGNED
+        assert len(sociology.alternatives) == 2
+        assert sociology.grants[0].designation == "Q/B-Sci"
+        assert sociology.notes == "Precludes credit for SOCI 1250."
+        assert {n.credential: n.reason for n in response.not_transferred} == {
+            "BC:CAPU:BADM 101": pb.REASON_NO_AGREEMENT,
+            "ON:SENE:IPC144": pb.REASON_NO_AGREEMENT}
+        assert [list(s.chain) for s in response.suggested] == [["BC:88216", "BC:88220"]]
+        assert (response.total_credits, response.total_tc) == (6.0, 6.0)
+
+    async def test_a_grade_below_the_minimum_is_explained(self, channel: grpc.aio.Channel
+                                                          ) -> None:
+        response = await QueryServiceStub(channel).Transfer(pb.TransferRequest(
+            receiving_institution="BC:UBCV", completed=[done("BC:CAPU:ENGL 100", "D", "2016-04")]))
+        assert not response.awarded
+        assert response.not_transferred[0].reason == pb.REASON_BELOW_MIN_GRADE
+
+    @pytest.mark.parametrize(("item", "field"), [
+        (done("BC:CAPU:ENGL 100", "Q+", "2016-04"), "completed[1].grade"),
+        (done("BC:CAPU:ENGL 100", "B", "April 2016"), "completed[1].completed_on"),
+        (done("CAPU-ENGL-100", "B", "2016-04"), "completed[1].credential"),
+        (done("BC:CAPU:ENGL 100", "B", "2016-04" + " " * MAX_STRING), "completed[1].completed_on"),
+    ])
+    async def test_bad_input_is_invalid_argument_naming_the_field(
+            self, channel: grpc.aio.Channel, item: pb.CompletedCredential, field: str) -> None:
+        error = await refused(QueryServiceStub(channel).Transfer(pb.TransferRequest(
+            receiving_institution="BC:UBCV",
+            completed=[done("BC:CAPU:SOCI 100", "A", "2016-04"), item])))
+        assert error.code() is grpc.StatusCode.INVALID_ARGUMENT
+        assert field in (error.details() or "")
+
+    async def test_too_many_items_are_invalid_argument(self, channel: grpc.aio.Channel) -> None:
+        items = [done(f"BC:CAPU:X {i}", "A", "2016-04") for i in range(MAX_COMPLETED + 1)]
+        error = await refused(QueryServiceStub(channel).Transfer(pb.TransferRequest(
+            receiving_institution="BC:UBCV", completed=items)))
+        assert error.code() is grpc.StatusCode.INVALID_ARGUMENT
+        assert "completed" in (error.details() or "")
+        assert str(MAX_COMPLETED) in (error.details() or "")
+
+    async def test_unknown_receiving_institution_is_not_found(self, channel: grpc.aio.Channel
+                                                              ) -> None:
+        error = await refused(QueryServiceStub(channel).Transfer(pb.TransferRequest(
+            receiving_institution="BC:NOPE", completed=[done("BC:CAPU:ENGL 100", "A", "2016-04")])))
+        assert error.code() is grpc.StatusCode.NOT_FOUND
+        assert "BC:NOPE" in (error.details() or "")
+
+
+class TestStack:
+    """Stack answers MODEL.md's stacking query."""
+
+    async def test_counts_micro_credentials_toward_the_certificate(
+            self, channel: grpc.aio.Channel) -> None:
+        response = await QueryServiceStub(channel).Stack(pb.StackRequest(
+            target="ON:HUMB:CERT-DA",
+            completed=[done("ON:HUMB:MC-DA-02", "A", "2024-04"),
+                       done("ON:HUMB:MC-DA-01", "B", "2024-01")]))
+        assert (response.unit, response.required, response.earned, response.remaining) == (
+            "hours", 112.0, 56.0, 56.0)
+        assert [(c.credential, c.value) for c in response.counted] == [
+            ("ON:HUMB:MC-DA-01", 28.0), ("ON:HUMB:MC-DA-02", 28.0)]
+
+    async def test_unknown_target_is_not_found(self, channel: grpc.aio.Channel) -> None:
+        error = await refused(QueryServiceStub(channel).Stack(pb.StackRequest(
+            target="ON:HUMB:CERT-NOPE", completed=[done("ON:HUMB:MC-DA-01", "A", "2024-01")])))
+        assert error.code() is grpc.StatusCode.NOT_FOUND
+
+    async def test_a_malformed_target_is_invalid_argument(self, channel: grpc.aio.Channel
+                                                         ) -> None:
+        error = await refused(QueryServiceStub(channel).Stack(pb.StackRequest(
+            target="CERT-DA", completed=[done("ON:HUMB:MC-DA-01", "A", "2024-01")])))
+        assert error.code() is grpc.StatusCode.INVALID_ARGUMENT
+        assert "target" in (error.details() or "")
+
+
+class TestRegistry:
+    """ListEquivalents, GetCredential and ListInstitutions read the store."""
+
+    async def test_equivalents_carry_provenance(self, channel: grpc.aio.Channel) -> None:
+        response = await QueryServiceStub(channel).ListEquivalents(
+            pb.ListEquivalentsRequest(credential="on:sene:ipc144"))
+        assert response.credential == "ON:SENE:IPC144"
+        (rule,) = response.equivalents
+        assert (rule.rule, rule.province, rule.version, rule.receiving_institution) == (
+            "BC:88216", "BC", 1, "BC:CAPU")
+        assert (rule.effective_start, rule.effective_end) == ("2015-01-01", "2030-12-31")
+
+    async def test_equivalents_limited_to_a_province(self, channel: grpc.aio.Channel) -> None:
+        stub = QueryServiceStub(channel)
+        to_on = await stub.ListEquivalents(
+            pb.ListEquivalentsRequest(credential="BC:CAPU:ENGL 100", to="ON"))
+        to_bc = await stub.ListEquivalents(
+            pb.ListEquivalentsRequest(credential="BC:CAPU:ENGL 100", to="BC:UBCV"))
+        assert list(to_on.equivalents) == []
+        assert [e.rule for e in to_bc.equivalents] == ["BC:88213"]
+
+    async def test_unknown_credential_is_not_found(self, channel: grpc.aio.Channel) -> None:
+        stub = QueryServiceStub(channel)
+        for call in (stub.ListEquivalents(pb.ListEquivalentsRequest(credential="BC:CAPU:NOPE")),
+                     stub.GetCredential(pb.GetCredentialRequest(credential="BC:CAPU:NOPE"))):
+            assert (await refused(call)).code() is grpc.StatusCode.NOT_FOUND
+
+    async def test_a_too_long_credential_is_invalid_argument(self, channel: grpc.aio.Channel
+                                                            ) -> None:
+        error = await refused(QueryServiceStub(channel).GetCredential(
+            pb.GetCredentialRequest(credential="BC:CAPU:" + "X" * MAX_STRING)))
+        assert error.code() is grpc.StatusCode.INVALID_ARGUMENT
+        assert "credential" in (error.details() or "")
+
+    async def test_get_credential_returns_its_record(self, channel: grpc.aio.Channel) -> None:
+        record = await QueryServiceStub(channel).GetCredential(
+            pb.GetCredentialRequest(credential="ON:HUMB:MC-DA-01"))
+        assert (record.kind, record.value) == ("micro-credential", 28.0)
+        assert [(s.target, s.value) for s in record.stacks_into] == [("ON:HUMB:CERT-DA", 28.0)]
+
+    async def test_institutions_by_province(self, channel: grpc.aio.Channel) -> None:
+        stub = QueryServiceStub(channel)
+        every = await stub.ListInstitutions(pb.ListInstitutionsRequest())
+        ontario = await stub.ListInstitutions(pb.ListInstitutionsRequest(province="ON"))
+        assert [i.id for i in every.institutions] == sorted(i.id for i in INSTITUTIONS)
+        assert [(i.id, i.credit_unit) for i in ontario.institutions] == [
+            ("ON:HUMB", "hours"), ("ON:SENE", "hours")]
+
+
+class TestOperator:
+    """OperatorService reports the store; the ingest-only RPCs say they need the ingest."""
+
+    async def test_status_counts_the_store(self, channel: grpc.aio.Channel) -> None:
+        status = await OperatorServiceStub(channel).GetStatus(op.GetStatusRequest())
+        assert (status.institutions, status.credentials, status.rules) == (
+            len(INSTITUTIONS), len(CREDENTIALS), len(RULES))
+        assert status.events_applied == 0
+
+    async def test_dead_letters_start_empty(self, channel: grpc.aio.Channel) -> None:
+        response = await OperatorServiceStub(channel).ListDeadLetters(op.ListDeadLettersRequest())
+        assert list(response.dead_letters) == []
+
+    async def test_replay_without_ingest_is_unimplemented(self, channel: grpc.aio.Channel
+                                                          ) -> None:
+        error = await refused(OperatorServiceStub(channel).ReplayDeadLetters(
+            op.ReplayDeadLettersRequest()))
+        assert error.code() is grpc.StatusCode.UNIMPLEMENTED
+        assert "consumption" in (error.details() or "")
+
+
+class TestGenericTools:
+    """Health checking and reflection work without the .proto files."""
+
+    @pytest.mark.parametrize("service", ["", QUERY_SERVICE, OPERATOR_SERVICE])
+    async def test_health_is_serving(self, channel: grpc.aio.Channel, service: str) -> None:
+        response = await health_pb2_grpc.HealthStub(channel).Check(
+            health_pb2.HealthCheckRequest(service=service))
+        assert response.status == health_pb2.HealthCheckResponse.SERVING
+
+    async def test_reflection_lists_both_services(self, channel: grpc.aio.Channel) -> None:
+        stub = reflection_pb2_grpc.ServerReflectionStub(channel)
+        call = stub.ServerReflectionInfo()
+        await call.write(reflection_pb2.ServerReflectionRequest(list_services=""))
+        response = await call.read()
+        await call.done_writing()
+        names = {s.name for s in response.list_services_response.service}
+        assert {"transferhub.hub.v1.QueryService", "transferhub.hub.v1.OperatorService",
+                "grpc.health.v1.Health"} <= names
