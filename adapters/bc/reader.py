@@ -1,0 +1,194 @@
+"""British Columbia's export (FORMATS.md): a folder with institutions.csv and equivalencies.csv.
+
+Both files are UTF-8 CSV (RFC 4180 quoting), header row first; columns are
+found by name, so their order and extra columns do not matter. Rows are
+streamed: institutions first (rules need their grading scales), then one rule
+per equivalency row, then the BC sending courses seen (one ``course``
+credential each, ``version=0``). A bad row becomes a ``Rejection`` at
+``equivalencies.csv line N`` (the line the row starts on) and the rest go on.
+
+Errors of this module:
+
+    ExportUnreadable    (adapters.base.records) the folder or a file is missing,
+                        not a file, binary, has no header or lacks a column, or
+                        the export yielded no record at all
+    Bad, DomainError    one row's fault (adapters.base.fields, hub.domain.errors),
+                        turned into a Rejection
+
+A course credential takes its title and credits from the first row that names
+it alone; one named only with others (``CSCI 110 & CSCI 111``) is published
+after the rules, without them.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import BinaryIO
+
+from adapters.base import fields as f
+from adapters.base.records import ExportUnreadable, Record, Rejection
+from adapters.bc import rows
+from hub.domain.errors import DomainError
+from hub.domain.grades import GradingScale
+from hub.domain.model import Credential, CredentialKind, Institution
+
+INSTITUTIONS, EQUIVALENCIES = "institutions.csv", "equivalencies.csv"
+
+
+class BcReader:
+    """Reads a BC Transfer Guide export folder into records and rejections, row by row."""
+
+    province = rows.PROVINCE
+
+    def read(self, path: Path) -> Iterator[Record | Rejection]:
+        """Stream the export folder at ``path``; raise ``ExportUnreadable`` when nothing reads."""
+        folder = Path(path)
+        if not folder.is_dir():
+            raise ExportUnreadable(f"{folder}: no such folder (expected a BC export folder "
+                                   f"with {INSTITUTIONS} and {EQUIVALENCIES})")
+        scales: dict[str, GradingScale] = {}
+        records = 0
+        for item in _institutions(folder / INSTITUTIONS):
+            if isinstance(item, Institution):
+                records += 1
+                scales[item.id] = item.scale   # the default scale when none is declared
+            yield item
+        for item in _equivalencies(folder / EQUIVALENCIES, scales):
+            records += not isinstance(item, Rejection)
+            yield item
+        if records == 0:
+            raise ExportUnreadable(f"{folder}: the BC export has no readable record")
+
+
+def _institutions(path: Path) -> Iterator[Institution | Rejection]:
+    seen: dict[str, int] = {}
+    for line, row in _rows(path, rows.INSTITUTION_COLUMNS):
+        where = f"{INSTITUTIONS} line {line}"
+        if isinstance(row, str):
+            yield Rejection(where, row)
+            continue
+        try:
+            institution = rows.institution_from(row)
+        except (f.Bad, DomainError) as error:
+            yield Rejection(where, str(error))
+            continue
+        first = seen.setdefault(institution.id, line)
+        if first != line:
+            yield Rejection(where, f"institution {institution.id} is already on line {first}")
+            continue
+        yield institution
+
+
+def _equivalencies(path: Path, scales: dict[str, GradingScale]
+                   ) -> Iterator[Record | Rejection]:
+    reader = rows.RuleRow(scales)
+    seen_rules: dict[str, int] = {}
+    published: set[str] = set()
+    pending: dict[str, Credential] = {}
+    for line, row in _rows(path, rows.EQUIVALENCY_COLUMNS):
+        where = f"{EQUIVALENCIES} line {line}"
+        if isinstance(row, str):
+            yield Rejection(where, row)
+            continue
+        try:
+            read = reader.rule(row)
+        except (f.Bad, DomainError) as error:
+            yield Rejection(where, str(error))
+            continue
+        rule = read.rule
+        first = seen_rules.setdefault(rule.id, line)
+        if first != line:
+            yield Rejection(where, f"equivalency {rule.id} is already on line {first}")
+            continue
+        yield rule
+        for ident in rule.sending:
+            if ident in published or not ident.startswith("BC:"):
+                continue
+            if ident == read.course:
+                published.add(ident)
+                pending.pop(ident, None)
+                yield _course(ident, read.title, read.credits)
+            elif ident not in pending:
+                pending[ident] = _course(ident, "", None)
+    yield from pending.values()
+
+
+def _course(ident: str, title: str, value: float | None) -> Credential:
+    subject, level = f.subject_level_of(ident.split(":", 2)[2])
+    return Credential(id=ident, kind=CredentialKind.COURSE, title=title, value=value,
+                      subject=subject, level=level, version=0)
+
+
+def _rows(path: Path, columns: Sequence[str]) -> Iterator[tuple[int, list[str] | str]]:
+    """Each data row in ``columns`` order with the line it starts on, or why it is unreadable."""
+    stream = _open(path)
+    bad_lines: set[int] = set()
+    with stream:
+        reader = csv.reader(_text_lines(stream, bad_lines), strict=False)
+        try:
+            header = next(reader)
+        except StopIteration:
+            raise ExportUnreadable(f"{path}: is empty (expected a header row "
+                                   f"{','.join(columns)})") from None
+        except csv.Error as error:
+            raise ExportUnreadable(f"{path}: header row is not CSV ({error})") from None
+        names = [name.strip().lower() for name in header]
+        missing = [name for name in columns if name not in names]
+        if missing or bad_lines:
+            raise ExportUnreadable(f"{path}: header row lacks column(s) {', '.join(missing)} "
+                                   f"(expected {','.join(columns)})")
+        order = [names.index(name) for name in columns]
+        width = len(names)
+        done = reader.line_num
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as error:
+                yield done + 1, f"row is not valid CSV ({error})"
+                done = reader.line_num
+                continue
+            start, done = done + 1, reader.line_num
+            if not row or (len(row) == 1 and not row[0].strip()):
+                continue
+            if bad_lines and any(n in bad_lines for n in range(start, done + 1)):
+                yield start, "row is not UTF-8 text or holds a NUL byte; save the export as UTF-8"
+                continue
+            if len(row) != width:
+                yield start, (f"row has {len(row)} fields but the header has {width}; "
+                              "quote fields that contain commas")
+                continue
+            yield start, [row[i] for i in order]
+
+
+def _open(path: Path) -> BinaryIO:
+    if not path.is_file():
+        raise ExportUnreadable(f"{path}: no such file (a BC export folder holds "
+                               f"{INSTITUTIONS} and {EQUIVALENCIES})")
+    try:
+        stream = path.open("rb")
+        head = stream.read(4096)
+    except OSError as error:
+        raise ExportUnreadable(f"{path}: cannot be read ({error.strerror})") from None
+    if b"\x00" in head[:1024] and head.count(b"\x00") > 8:
+        stream.close()
+        raise ExportUnreadable(f"{path}: is a binary file, not UTF-8 CSV")
+    stream.seek(0)
+    return stream
+
+
+def _text_lines(stream: BinaryIO, bad_lines: set[int]) -> Iterator[str]:
+    """Lines decoded one by one, so that one undecodable line costs only its row."""
+    for number, raw in enumerate(stream, start=1):
+        try:
+            text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError:
+            bad_lines.add(number)
+            text = raw.decode("utf-8", "replace")
+        if "\x00" in text:
+            bad_lines.add(number)
+            text = text.replace("\x00", "")
+        yield text
