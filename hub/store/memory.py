@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from hub.domain.model import Credential, Institution, Rule, supersedes
+from hub.store.ports import Removal
 
 _Mark = tuple[int, bool]  # (version, is_removal) of the last applied change
 
@@ -159,6 +160,37 @@ class InMemoryEquivalencyRepository:
                 return False
             self._drop_rule(rule_id)
             return True
+
+    # -- batches and copies (used by hub.store.memory_ledger's unit of work) ----------
+
+    def apply_institutions(self, institutions: Sequence[Institution]) -> list[bool]:
+        """``upsert_institution`` for each, in order; one flag per item."""
+        return [self.upsert_institution(i) for i in institutions]
+
+    def apply_credentials(self, changes: Sequence[Credential | Removal]) -> list[bool]:
+        """Upsert credentials and retire ``Removal``s, in order; one flag per item."""
+        return [self.retire_credential(c.id, c.version) if isinstance(c, Removal)
+                else self.upsert_credential(c) for c in changes]
+
+    def apply_rules(self, changes: Sequence[Rule | Removal]) -> list[bool]:
+        """Upsert rules and revoke ``Removal``s, in order; one flag per item."""
+        return [self.revoke_rule(c.id, c.version) if isinstance(c, Removal)
+                else self.upsert_rule(c) for c in changes]
+
+    def copy(self) -> InMemoryEquivalencyRepository:
+        """An independent copy: entities are immutable, so only containers are copied."""
+        clone = InMemoryEquivalencyRepository()
+        with self._lock:
+            clone._institutions = dict(self._institutions)
+            clone._credentials = dict(self._credentials)
+            clone._credential_marks = dict(self._credential_marks)
+            clone._rules = dict(self._rules)
+            clone._rule_marks = dict(self._rule_marks)
+            for mine, theirs in ((self._rules_by_sending, clone._rules_by_sending),
+                                 (self._rules_by_receiving, clone._rules_by_receiving),
+                                 (self._stacking_by_target, clone._stacking_by_target)):
+                theirs.update((key, set(ids)) for key, ids in mine.items())
+        return clone
 
     # -- internals -----------------------------------------------------------------
 

@@ -88,9 +88,13 @@ class SqlEquivalencyReader:
         return found
 
     def get_credential(self, credential_id: str) -> Credential | None:
-        """One credential (retired ones too, flagged), or ``None``."""
+        """One credential (retired ones too, flagged), or ``None``.
+
+        A credential retired before the hub ever saw it is only a tombstone
+        (kind ``""``): the hub has no record of what it was, so ``None``.
+        """
         row = self._conn.execute(_CREDENTIAL, {"id": credential_id}).mappings().first()
-        return None if row is None else credential_of(row)
+        return None if row is None or not row["kind"] else credential_of(row)
 
     def rules_from(self, credential_ids: Iterable[str],
                    receiving_institution: str | None = None) -> list[Rule]:

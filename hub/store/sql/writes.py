@@ -41,9 +41,12 @@ class EntityKind:
     child_rows: Callable[[Any], list[Values]] = lambda _: []
 
 
+TOMBSTONE_KIND = ""  # a credential retired before the hub ever saw it
+
+
 def _credential_tombstone(removal: Removal) -> Values:
     institution = ":".join(removal.id.split(":", 2)[:2])
-    return {"id": removal.id, "institution": institution, "kind": "course", "title": "",
+    return {"id": removal.id, "institution": institution, "kind": TOMBSTONE_KIND, "title": "",
             "version": removal.version, "retired": True}
 
 

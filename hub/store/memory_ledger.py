@@ -1,0 +1,146 @@
+"""The ingest ledger, unit of work and store in memory (unit tests, ``memory://``).
+
+A unit of work writes to private copies of the committed repository and
+ledger and publishes them at ``commit`` by swapping one reference, so a
+reader holding the previous state keeps one consistent snapshot and never
+sees half a unit. Writers queue on a lock for the life of their unit, as
+they do on SQLite.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import datetime
+
+from hub.store.memory import InMemoryEquivalencyRepository
+from hub.store.ports import DeadLetter
+
+_COUNTERS = ("applied", "duplicate", "stale", "dead_lettered")
+
+
+class InMemoryIngestLedger:
+    """Inbox, offsets, dead letters and per-province counters in dictionaries."""
+
+    def __init__(self) -> None:
+        self._inbox: dict[str, tuple[str, str, int, str, datetime]] = {}
+        self._offsets: dict[tuple[str, str, int], int] = {}
+        self._letters: list[DeadLetter] = []
+        self._stats: dict[str, dict[str, object]] = {}
+
+    def copy(self) -> InMemoryIngestLedger:
+        """An independent copy (dead letters are immutable; counters are copied)."""
+        clone = InMemoryIngestLedger()
+        clone._inbox = dict(self._inbox)
+        clone._offsets = dict(self._offsets)
+        clone._letters = list(self._letters)
+        clone._stats = {p: dict(row) for p, row in self._stats.items()}
+        return clone
+
+    def seen(self, event_ids: Iterable[str]) -> set[str]:
+        """Those of ``event_ids`` already applied (the inbox)."""
+        return {e for e in event_ids if e in self._inbox}
+
+    def record_applied(self, event_id: str, province: str, entity_key: str,
+                       version: int, outcome: str, at: datetime) -> None:
+        """Add an event to the inbox; ``outcome`` is applied, stale or duplicate."""
+        self._inbox.setdefault(event_id, (province, entity_key, version, outcome, at))
+
+    def offsets(self, group: str) -> dict[tuple[str, int], int]:
+        """The next offset to read, by (topic, partition), as last committed here."""
+        return {(t, p): n for (g, t, p), n in self._offsets.items() if g == group}
+
+    def save_offset(self, group: str, topic: str, partition: int, next_offset: int) -> None:
+        """Record the next offset to read for a partition."""
+        self._offsets[(group, topic, partition)] = next_offset
+
+    def add_dead_letter(self, letter: DeadLetter) -> None:
+        """Keep a dead letter for operators (numbered from 1, as SQL would)."""
+        self._letters.append(replace(letter, id=len(self._letters) + 1))
+
+    def dead_letters(self, limit: int = 100, include_replayed: bool = False) -> list[DeadLetter]:
+        """Dead letters, oldest first."""
+        found = [d for d in self._letters if include_replayed or not d.replayed]
+        return found[:limit]
+
+    def mark_replayed(self, ids: Iterable[int]) -> None:
+        """Flag dead letters as re-driven."""
+        wanted = set(ids)
+        self._letters = [replace(d, replayed=True) if d.id in wanted else d
+                         for d in self._letters]
+
+    def bump_stats(self, province: str, applied: int = 0, duplicate: int = 0,
+                   stale: int = 0, dead_lettered: int = 0,
+                   last_event_at: datetime | None = None) -> None:
+        """Add to the per-province counters shown by ``transferhub status``."""
+        row = self._stats.setdefault(province, {**dict.fromkeys(_COUNTERS, 0),
+                                                "last_event_at": None})
+        for name, value in zip(_COUNTERS, (applied, duplicate, stale, dead_lettered),
+                               strict=True):
+            row[name] = int(row[name]) + value  # type: ignore[call-overload]
+        latest = row["last_event_at"]
+        if last_event_at is not None and (latest is None or last_event_at > latest):  # type: ignore[operator]
+            row["last_event_at"] = last_event_at
+
+    def stats(self) -> dict[str, dict[str, object]]:
+        """Per-province counters: applied, duplicate, stale, dead_lettered, last_event_at."""
+        return {p: dict(self._stats[p]) for p in sorted(self._stats)}
+
+
+class InMemoryUnitOfWork:
+    """One transaction over copies of the store's repository and ledger."""
+
+    equivalencies: InMemoryEquivalencyRepository
+    ledger: InMemoryIngestLedger
+
+    def __init__(self, store: InMemoryStore) -> None:
+        self._store = store
+
+    def __enter__(self) -> InMemoryUnitOfWork:
+        self._store._writer.acquire()
+        self.rollback()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.rollback()
+        self._store._writer.release()
+
+    def commit(self) -> None:
+        """Make every write of this unit visible at once."""
+        self._store._publish(self.equivalencies, self.ledger)
+        self.rollback()
+
+    def rollback(self) -> None:
+        """Discard every write of this unit (start again from the committed state)."""
+        self.equivalencies, self.ledger = self._store._committed_copies()
+
+
+class InMemoryStore:
+    """The store in memory: what ``open_store("memory://")`` returns."""
+
+    def __init__(self) -> None:
+        self._writer = threading.RLock()
+        self._state = (InMemoryEquivalencyRepository(), InMemoryIngestLedger())
+
+    def unit_of_work(self) -> InMemoryUnitOfWork:
+        """A new transaction (use as a context manager)."""
+        return InMemoryUnitOfWork(self)
+
+    @contextmanager
+    def reader(self) -> Iterator[InMemoryEquivalencyRepository]:
+        """The committed repository as it is now; later commits do not change it."""
+        yield self._state[0]
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+    def _committed_copies(self) -> tuple[InMemoryEquivalencyRepository, InMemoryIngestLedger]:
+        repository, ledger = self._state
+        return repository.copy(), ledger.copy()
+
+    def _publish(self, repository: InMemoryEquivalencyRepository,
+                 ledger: InMemoryIngestLedger) -> None:
+        # One assignment: readers see the old pair or the new pair, never a mix.
+        self._state = (repository, ledger)
