@@ -1,0 +1,223 @@
+"""The real ``transferhub`` CLI in subprocesses against ``transferhub serve`` on SQLite.
+
+Outputs are compared key by key with CLI.md's JSON shapes; exit codes are
+CLI.md's (0 answered, 1 refused, 2 bad input, 3 unreachable).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import grpc
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from hub.store.factory import open_store
+from tests.e2e.seed import seed
+
+CLI = [sys.executable, "-m", "transferhub.cli.main"]
+START_SECONDS = 30.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_serving(address: str, process: subprocess.Popen[bytes]) -> None:
+    """Return once the hub says SERVING; fail with its output if it died or never did."""
+    deadline = time.monotonic() + START_SECONDS
+    with grpc.insecure_channel(address) as channel:
+        stub = health_pb2_grpc.HealthStub(channel)
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                pytest.fail(f"serve exited {process.returncode}: {process.stderr.read()!r}")
+            try:
+                if stub.Check(health_pb2.HealthCheckRequest(), timeout=1).status == 1:
+                    return
+            except grpc.RpcError:
+                time.sleep(0.2)
+    pytest.fail(f"the hub at {address} did not start within {START_SECONDS} s")
+
+
+def start_serve(db: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """``transferhub serve`` on a free port over ``db`` (no broker there: queries still work)."""
+    address = f"127.0.0.1:{free_port()}"
+    process = subprocess.Popen(
+        [*CLI, "serve", "--db", f"sqlite:///{db}", "--grpc", address, "--metrics", "",
+         "--kafka", f"127.0.0.1:{free_port()}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        wait_serving(address, process)
+    except BaseException:
+        process.kill()
+        process.wait()
+        raise
+    return process, address
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The address of a running ``transferhub serve`` over the seeded federation."""
+    db = tmp_path_factory.mktemp("hub") / "hub.db"
+    store = open_store(f"sqlite:///{db}")
+    seed(store)
+    store.close()
+    process, address = start_serve(db)
+    try:
+        yield address
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def cli(*args: str, hub: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "TRANSFERHUB_HUB"}
+    if hub:
+        env["TRANSFERHUB_HUB"] = hub
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, env=env, timeout=60)
+
+
+def json_of(result: subprocess.CompletedProcess[str]) -> dict:
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)  # exactly one document, nothing else on stdout
+
+
+class TestTransferCommand:
+    """``transferhub transfer`` prints CLI.md's shape and exits by CLI.md's codes."""
+
+    def test_json_matches_cli_md_key_by_key(self, hub: str) -> None:
+        doc = json_of(cli("transfer", "--to", "BC:UBCV", "--json",
+                          "--completed", "BC:CAPU:ENGL 100=B+@2016-04",
+                          "--completed", "BC:CAPU:SOCI 100=A@2016-04",
+                          "--completed", "BC:CAPU:BADM 101=A@2016-04",
+                          "--completed", "ON:SENE:IPC144=78@2021-12-15", hub=hub))
+        assert list(doc) == ["receiving_institution", "credit_unit", "awarded",
+                             "not_transferred", "suggested", "total_credits", "total_tc"]
+        assert (doc["receiving_institution"], doc["credit_unit"]) == ("BC:UBCV", "credits")
+        sociology, english = doc["awarded"]
+        assert english == {
+            "rule": "BC:88213", "from": ["BC:CAPU:ENGL 100"],
+            "grants": [{"kind": "unassigned", "code": None, "subject": "ENGL", "level": 1,
+                        "credits": 3.0}],
+            "credits": 3.0, "tc": 3.0, "notation": "UBCV ENGL 1st (3)"}
+        assert sociology["grants"] == [{"kind": "course", "code": "SOCI 1240", "subject": "SOCI",
+                                        "level": 1, "credits": 3.0, "designation": "Q/B-Sci"}]
+        assert sociology["alternatives"][1] == [{"kind": "unassigned", "code": None,
+                                                 "subject": "SOCI", "level": 2, "credits": 3.0}]
+        assert sociology["notes"] == "Precludes credit for SOCI 1250."
+        assert [(n["credential"], n["reason"]) for n in doc["not_transferred"]] == [
+            ("BC:CAPU:BADM 101", "no_agreement"), ("ON:SENE:IPC144", "no_agreement")]
+        assert set(doc["not_transferred"][0]) == {"credential", "reason", "detail"}
+        assert doc["suggested"] == [{
+            "from": ["ON:SENE:IPC144"],
+            "grants": [{"kind": "unassigned", "code": None, "subject": "CPSC", "level": 1,
+                        "credits": 3.0}],
+            "basis": "inferred", "chain": ["BC:88216", "BC:88220"]}]
+        assert (doc["total_credits"], doc["total_tc"]) == (6.0, 6.0)
+
+    def test_a_transcript_file_is_read(self, hub: str, tmp_path: Path) -> None:
+        transcript = tmp_path / "transcript.csv"
+        transcript.write_text("credential,grade,completed\nBC:CAPU:ENGL 100,B+,2016-04\n")
+        doc = json_of(cli("transfer", "--to", "BC:UBCV", "--json", "--hub", hub,
+                          "--transcript", str(transcript)))
+        assert [a["rule"] for a in doc["awarded"]] == ["BC:88213"]
+
+    def test_without_json_a_table_for_people(self, hub: str) -> None:
+        result = cli("transfer", "--to", "BC:UBCV", "--completed",
+                     "BC:CAPU:ENGL 100=B+@2016-04", hub=hub)
+        assert result.returncode == 0, result.stderr
+        assert "BC:88213" in result.stdout
+        assert "Total" in result.stdout
+
+    @pytest.mark.parametrize(("completed", "named"), [
+        ("BC:CAPU:ENGL 100=B+", "REF=GRADE@DATE"),
+        ("BC:CAPU:ENGL 100=B+@2016-13", "2016-13"),
+        ("ENGL 100=B+@2016-04", "PROV:INST:CODE"),
+    ])
+    def test_a_malformed_completed_exits_2_naming_it(self, hub: str, completed: str,
+                                                     named: str) -> None:
+        result = cli("transfer", "--to", "BC:UBCV", "--json", "--completed", completed, hub=hub)
+        assert result.returncode == 2
+        assert named in result.stderr
+        assert result.stdout == ""
+        assert "Traceback" not in result.stderr
+
+    def test_a_grade_the_hub_cannot_read_exits_2_naming_the_field(self, hub: str) -> None:
+        result = cli("transfer", "--to", "BC:UBCV", "--completed", "BC:CAPU:ENGL 100=Q@2016-04",
+                     hub=hub)
+        assert result.returncode == 2
+        assert "completed[0].grade" in result.stderr
+
+    def test_an_unknown_institution_exits_1(self, hub: str) -> None:
+        result = cli("transfer", "--to", "BC:NOPE", "--completed", "BC:CAPU:ENGL 100=A@2016-04",
+                     hub=hub)
+        assert result.returncode == 1
+        assert "BC:NOPE" in result.stderr
+
+    def test_no_hub_exits_3(self) -> None:
+        result = cli("transfer", "--to", "BC:UBCV", "--completed", "BC:CAPU:ENGL 100=A@2016-04",
+                     "--hub", f"127.0.0.1:{free_port()}")
+        assert result.returncode == 3
+        assert "cannot be reached" in result.stderr
+
+
+class TestStackAndEquivalents:
+    """``stack`` and ``equivalents`` print CLI.md's shapes."""
+
+    def test_stack_json_matches_cli_md(self, hub: str) -> None:
+        doc = json_of(cli("stack", "--toward", "ON:HUMB:CERT-DA", "--json", "--hub", hub,
+                          "--completed", "ON:HUMB:MC-DA-01=A@2024-01",
+                          "--completed", "ON:HUMB:MC-DA-02=B@2024-04"))
+        assert doc == {"target": "ON:HUMB:CERT-DA", "unit": "hours", "required": 112.0,
+                       "earned": 56.0, "remaining": 56.0,
+                       "counted": [{"credential": "ON:HUMB:MC-DA-01", "value": 28.0},
+                                   {"credential": "ON:HUMB:MC-DA-02", "value": 28.0}]}
+
+    def test_unknown_target_exits_1(self, hub: str) -> None:
+        result = cli("stack", "--toward", "ON:HUMB:NOPE", "--hub", hub,
+                     "--completed", "ON:HUMB:MC-DA-01=A@2024-01")
+        assert result.returncode == 1
+
+    def test_equivalents_json_has_provenance(self, hub: str) -> None:
+        doc = json_of(cli("equivalents", "ON:SENE:IPC144", "--json", hub=hub))
+        assert doc["credential"] == "ON:SENE:IPC144"
+        (rule,) = doc["equivalents"]
+        assert {k: rule[k] for k in ("rule", "province", "version", "receiving_institution",
+                                     "effective_start", "effective_end")} == {
+            "rule": "BC:88216", "province": "BC", "version": 1,
+            "receiving_institution": "BC:CAPU", "effective_start": "2015-01-01",
+            "effective_end": "2030-12-31"}
+        assert rule["grants"] == [{"kind": "course", "code": "CSCI 110", "subject": "CSCI",
+                                   "level": 1, "credits": 3.0}]
+
+    def test_equivalents_to_a_province_filters(self, hub: str) -> None:
+        doc = json_of(cli("equivalents", "BC:CAPU:ENGL 100", "--to", "ON", "--json", hub=hub))
+        assert doc["equivalents"] == []
+
+
+class TestServe:
+    """``transferhub serve`` stops cleanly on SIGTERM."""
+
+    def test_sigterm_exits_0(self, tmp_path: Path) -> None:
+        process, _ = start_serve(tmp_path / "hub.db")
+        process.send_signal(signal.SIGTERM)
+        try:
+            assert process.wait(timeout=15) == 0, process.stderr.read()
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
