@@ -1,0 +1,221 @@
+"""Adapters against the real embedded broker: exactly the changes, nothing lost, CLI contract."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from adapters.base.publisher import BrokerUnreachable, KafkaEventPublisher
+from adapters.base.runner import RunSummary, run_adapter
+from adapters.base.statedb import STATE_FILE
+from tests.unit.adapter_fakes import FakePublisher, FakeReader, changed, course, institution, rule
+from transferhub.broker import free_port
+from transferhub.events.v1 import events_pb2 as pb
+
+pytestmark = pytest.mark.broker
+TOPIC_BC, TOPIC_ON = "transferhub.events.bc", "transferhub.events.on"
+BASE = [institution(), institution("CAPU", "Capilano"), course(), course("BC:CAPU:CSCI 110"),
+        *(rule(str(n)) for n in range(20))]
+
+
+async def _consume(address: str, topic: str,
+                   expect: int) -> list[tuple[int, pb.EventEnvelope, bytes]]:
+    """Every message in ``topic``, (partition, envelope, key) in partition order.
+
+    Reads until ``expect`` messages arrived, then a quiet second more to catch extras
+    (end offsets are not message counts on every Kafka-compatible broker).
+    """
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    consumer = AIOKafkaConsumer(bootstrap_servers=address, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        await consumer._client.force_metadata_update()  # the topic may be new to this client
+        parts = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic))]
+        consumer.assign(parts)
+        await consumer.seek_to_beginning(*parts)
+        out: list[tuple[int, pb.EventEnvelope, bytes]] = []
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            batches = await consumer.getmany(timeout_ms=1000 if len(out) >= expect else 300)
+            if not batches and len(out) >= expect:
+                break
+            for tp, msgs in batches.items():
+                out += [(tp.partition, pb.EventEnvelope.FromString(m.value), m.key) for m in msgs]
+        return sorted(out, key=lambda item: item[0])  # stable: keeps offset order per partition
+    finally:
+        await consumer.stop()
+
+
+def consume(address: str, topic: str = TOPIC_BC,
+            expect: int = 0) -> list[tuple[int, pb.EventEnvelope, bytes]]:
+    return asyncio.run(_consume(address, topic, expect))
+
+
+def run(items, address: str, state: Path, **kw) -> RunSummary:
+    publisher = KafkaEventPublisher(address, retry_seconds=kw.pop("retry_seconds", 5.0))
+    return run_adapter(FakeReader(list(items)), Path("export"), kafka=publisher, state_dir=state,
+                       **kw)
+
+
+def expected(items, state: Path) -> list[pb.EventEnvelope]:
+    """What the same runs send to an in-memory publisher (occurred_at aside)."""
+    publisher = FakePublisher()
+    run_adapter(FakeReader(list(items)), Path("export"), kafka=publisher, state_dir=state)
+    return [pb.EventEnvelope.FromString(m.value) for m in publisher.sent]
+
+
+def comparable(envs) -> set[bytes]:
+    out = set()
+    for env in envs:
+        copy = pb.EventEnvelope()
+        copy.CopyFrom(env)
+        copy.occurred_at = ""
+        out.add(copy.SerializeToString(deterministic=True))
+    return out
+
+
+class TestPublishing:
+    """A run publishes exactly its changes, keyed by entity, and nothing on a repeat."""
+
+    def test_first_repeat_and_changed_runs(self, broker, tmp_path) -> None:
+        summary = run(BASE, broker.address, tmp_path / "s")
+        first = consume(broker.address, expect=24)
+        want = expected(BASE, tmp_path / "ref")
+        assert summary.published == len(want) == len(first) == 24
+        assert comparable(e for _, e, _ in first) == comparable(want)
+        assert all(key == env.entity_key.encode() for _, env, key in first)
+        assert all(env.occurred_at.endswith("Z") for _, env, _ in first)
+
+        again = run(BASE, broker.address, tmp_path / "s")
+        assert (again.published, again.retired, again.unchanged) == (0, 0, 24)
+        assert len(consume(broker.address, expect=24)) == 24
+
+        # ENGL 100 and rule 5 change, rule "new" appears, CSCI 110 and rules 18, 19 vanish.
+        newer = [*BASE[:2], changed(BASE[2], title="Writing II"),
+                 *(r for r in BASE[4:22] if r.id != "BC:5"),
+                 rule("5", version=2, credits=6.0), rule("new")]
+        summary = run(newer, broker.address, tmp_path / "s")
+        diff = consume(broker.address, expect=30)
+        fresh = [env for _, env, _ in diff if env.event_id not in {e.event_id for e in want}]
+        got = sorted((e.WhichOneof("payload"), e.entity_key, e.version) for e in fresh)
+        assert got == sorted([
+            ("credential_upserted", "BC:CAPU:ENGL 100", 2), ("rule_upserted", "BC:5", 2),
+            ("rule_upserted", "BC:new", 1), ("credential_retired", "BC:CAPU:CSCI 110", 1),
+            ("rule_revoked", "BC:18", 1), ("rule_revoked", "BC:19", 1)])
+        assert (summary.published, summary.retired) == (3, 3)
+
+
+class TestBrokerDown:
+    """With the broker down the outbox keeps the events; the next run sends them first."""
+
+    def test_outbox_is_delivered_first_and_nothing_is_lost(self, broker, tmp_path) -> None:
+        dead = f"127.0.0.1:{free_port()}"
+        with pytest.raises(BrokerUnreachable):
+            run(BASE, dead, tmp_path / "s", chunk=6, retry_seconds=0.5)
+        with sqlite3.connect(tmp_path / "s" / STATE_FILE) as conn:
+            kept = {pb.EventEnvelope.FromString(v).event_id
+                    for (v,) in conn.execute("SELECT value FROM outbox")}
+        assert len(kept) == 6
+        newer = [*BASE, rule("new")]
+        run(newer, broker.address, tmp_path / "s", chunk=6)
+        got = consume(broker.address, expect=25)
+        assert comparable(e for _, e, _ in got) == comparable(expected(newer, tmp_path / "ref"))
+        for partition in {p for p, _, _ in got}:
+            order = [e.event_id in kept for p, e, _ in got if p == partition]
+            assert order == sorted(order, reverse=True)  # every kept event before any new one
+
+
+def cli(*args: str, **kw) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "TRANSFERHUB_KAFKA": kw.pop("kafka", "127.0.0.1:1")}
+    return subprocess.run([sys.executable, "-m", "transferhub.cli.main", "adapter", *args],
+                          capture_output=True, text=True, env=env, timeout=120, **kw)
+
+
+ONTARIO = "\n".join([
+    '{"type":"institution","id":"SENE","name":"Seneca","credit_unit":"hours","standard_course":42}',
+    '{"type":"institution","id":"YORK","name":"York","credit_unit":"credit weight",'
+    '"standard_course":0.5}',
+    '{"type":"credential","kind":"course","institution":"SENE","code":"IPC144","title":"C",'
+    '"value":56,"subject":"IPC","level":1}',
+    '{"type":"equivalency","id":"ONT-1","version":3,"from":["SENE:IPC144"],"to":{"institution":'
+    '"YORK","grant":"course","courses":[{"code":"EECS 1015","value":0.5}]},'
+    '"effective_start":"2019-09-01","effective_end":null}',
+    '{"type":"nonsense"}',
+]) + "\n"
+
+
+class TestCommandLine:
+    """The CLI keeps CLI.md's JSON shape and exit codes."""
+
+    def test_json_summary_matches_cli_md_key_by_key(self, broker, tmp_path) -> None:
+        export = tmp_path / "on.jsonl"
+        export.write_text(ONTARIO)
+        done = cli("ontario", str(export), "--state", str(tmp_path / "s"), "--json",
+                   kafka=broker.address)
+        assert done.returncode == 0, done.stderr
+        doc = json.loads(done.stdout)
+        assert list(doc) == ["province", "published", "retired", "unchanged", "rejected"]
+        assert (doc["province"], doc["published"], doc["retired"], doc["unchanged"]) == (
+            "ON", 4, 0, 0)
+        [rejection] = doc["rejected"]
+        assert list(rejection) == ["where", "reason"] and rejection["where"] == "line 5"
+        assert len(consume(broker.address, TOPIC_ON, expect=4)) == 4
+
+    def test_unreachable_broker_exits_3_and_keeps_the_outbox(self, broker, tmp_path) -> None:
+        export = tmp_path / "on.jsonl"
+        export.write_text(ONTARIO)
+        down = cli("ontario", str(export), "--state", str(tmp_path / "s"), "--json",
+                   kafka=f"127.0.0.1:{free_port()}")
+        assert down.returncode == 3 and down.stdout == ""
+        assert "keeps 4 events" in down.stderr and "Traceback" not in down.stderr
+        up = cli("ontario", str(export), "--state", str(tmp_path / "s"), "--json",
+                 kafka=broker.address)
+        assert up.returncode == 0 and json.loads(up.stdout)["unchanged"] == 4
+        assert len(consume(broker.address, TOPIC_ON, expect=4)) == 4
+
+    def test_unreadable_export_exits_2_with_a_message(self, tmp_path) -> None:
+        missing = cli("ontario", str(tmp_path / "nope.jsonl"), "--state", str(tmp_path / "s"))
+        assert missing.returncode == 2 and "nope.jsonl" in missing.stderr
+        (tmp_path / "empty.jsonl").write_text("")
+        empty = cli("ontario", str(tmp_path / "empty.jsonl"), "--state", str(tmp_path / "s"),
+                    "--json")
+        assert empty.returncode == 2 and empty.stdout == "" and "Traceback" not in empty.stderr
+
+    def test_watch_files_good_and_bad_exports_with_reports(self, broker, tmp_path) -> None:
+        inbox = tmp_path / "inbox"
+        inbox.mkdir()
+        env = {**os.environ, "TRANSFERHUB_KAFKA": broker.address}
+        service = subprocess.Popen(
+            [sys.executable, "-m", "adapters.ontario", "--watch", str(inbox), "--state",
+             str(tmp_path / "s"), "--json"], env=env, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True)
+        try:
+            (inbox / "good.jsonl").write_text(ONTARIO)
+            (inbox / "bad.jsonl").write_bytes(b"\x00\x01\x02 not json")
+            processed = inbox / "processed" / "good.jsonl.report.json"
+            failed = inbox / "failed" / "bad.jsonl.report.json"
+            deadline = time.monotonic() + 60
+            while not (processed.exists() and failed.exists()):
+                assert service.poll() is None, service.stderr.read()
+                assert time.monotonic() < deadline, "exports were not filed"
+                time.sleep(0.2)
+        finally:
+            service.send_signal(signal.SIGTERM)
+            out, err = service.communicate(timeout=30)
+        assert service.returncode == 0, err
+        assert (inbox / "processed" / "good.jsonl").exists()
+        assert (inbox / "failed" / "bad.jsonl").exists()
+        assert not (inbox / "good.jsonl").exists() and not (inbox / "bad.jsonl").exists()
+        assert json.loads(processed.read_text())["published"] == 4
+        assert json.loads(failed.read_text())["error"]
+        assert json.loads(out.splitlines()[0])["province"] == "ON"
