@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 import grpc
@@ -11,7 +13,9 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 from hub.api.limits import MAX_COMPLETED, MAX_STRING
+from hub.api.operator import AppliedNotice
 from hub.api.server import OPERATOR_SERVICE, QUERY_SERVICE, create_server, stop_server
+from hub.ingest.feed import AppliedFeed
 from hub.store.factory import open_store
 from tests.e2e.seed import CREDENTIALS, INSTITUTIONS, RULES, seed
 from transferhub.hub.v1 import operator_service_pb2 as op
@@ -20,12 +24,36 @@ from transferhub.hub.v1.operator_service_pb2_grpc import OperatorServiceStub
 from transferhub.hub.v1.query_service_pb2_grpc import QueryServiceStub
 
 
+class FeedIngest:
+    """The ingest's operator side over the real feed, without a broker (lag and replay fixed)."""
+
+    def __init__(self) -> None:
+        self.feed = AppliedFeed()
+        self.replayed: list[int] = []
+
+    def lag(self) -> int:
+        return 7
+
+    def watch(self) -> AsyncIterator[AppliedNotice]:
+        return self.feed.watch()
+
+    async def replay(self, ids: Sequence[int]) -> tuple[int, int]:
+        self.replayed.extend(ids)
+        return len(ids), 0
+
+
 @pytest.fixture
-async def channel(tmp_path: Path) -> AsyncIterator[grpc.aio.Channel]:
+def ingest() -> FeedIngest | None:
+    """No ingest: the hub serves queries only (tests override it to add one)."""
+    return None
+
+
+@pytest.fixture
+async def channel(tmp_path: Path, ingest: FeedIngest | None) -> AsyncIterator[grpc.aio.Channel]:
     """A channel to a started hub over a seeded SQLite store; all of it stopped afterwards."""
     store = open_store(f"sqlite:///{tmp_path / 'hub.db'}")
     seed(store)
-    server, port = await create_server(store)
+    server, port = await create_server(store, operator=ingest)
     try:
         async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as chan:
             yield chan
@@ -201,6 +229,47 @@ class TestOperator:
             op.ReplayDeadLettersRequest()))
         assert error.code() is grpc.StatusCode.UNIMPLEMENTED
         assert "consumption" in (error.details() or "")
+
+
+    async def test_watch_without_ingest_is_unimplemented(self, channel: grpc.aio.Channel
+                                                         ) -> None:
+        call = OperatorServiceStub(channel).WatchEvents(op.WatchEventsRequest())
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await call.read()
+        assert caught.value.code() is grpc.StatusCode.UNIMPLEMENTED
+
+
+class TestOperatorWithIngest:
+    """With an ingest in the process, status has its lag and events stream live."""
+
+    @pytest.fixture
+    def ingest(self) -> FeedIngest:
+        return FeedIngest()
+
+    async def test_status_reports_the_ingest_lag(self, channel: grpc.aio.Channel) -> None:
+        status = await OperatorServiceStub(channel).GetStatus(op.GetStatusRequest())
+        assert status.lag == 7
+
+    async def test_watch_streams_events_of_one_province(self, channel: grpc.aio.Channel,
+                                                        ingest: FeedIngest) -> None:
+        call = OperatorServiceStub(channel).WatchEvents(op.WatchEventsRequest(province="bc"))
+        while ingest.feed.watchers == 0:  # the stream is open once the servicer watches
+            await asyncio.sleep(0.01)
+        at = datetime(2026, 11, 29, 18, 0, tzinfo=UTC)
+        ingest.feed.publish([
+            AppliedNotice("e1", "ON", "ON:SENE", 1, "applied", at),
+            AppliedNotice("e2", "BC", "BC:88213", 3, "stale", at)])
+        event = await asyncio.wait_for(call.read(), timeout=5)
+        call.cancel()
+        assert (event.event_id, event.entity_key, event.version, event.outcome,
+                event.applied_at) == ("e2", "BC:88213", 3, "stale", "2026-11-29T18:00:00Z")
+
+    async def test_replay_goes_to_the_ingest(self, channel: grpc.aio.Channel,
+                                             ingest: FeedIngest) -> None:
+        response = await OperatorServiceStub(channel).ReplayDeadLetters(
+            op.ReplayDeadLettersRequest(ids=[4, 9]))
+        assert (response.applied, response.failed) == (2, 0)
+        assert ingest.replayed == [4, 9]
 
 
 class TestGenericTools:
