@@ -1,0 +1,114 @@
+"""Store contract: the ingest ledger (every store)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+from hub.store.ports import DeadLetter, Store
+
+T0 = datetime(2026, 11, 29, 18, 0, tzinfo=UTC)
+
+
+def letter(offset: int, key: bytes | None = b"BC:88213", reason: str = "undecodable") -> DeadLetter:
+    """A dead letter from partition 0 of the BC topic."""
+    return DeadLetter(id=None, topic="transferhub.events.bc", partition=0, offset=offset,
+                      key=key, value=b"\x00\xffpayload", reason=reason, province="BC",
+                      event_id=f"ev-{offset}", recorded_at=T0 + timedelta(seconds=offset))
+
+
+class TestInbox:
+    """The inbox remembers which events were applied."""
+
+    def test_seen_are_the_recorded_events(self, store: Store) -> None:
+        with store.unit_of_work() as uow:
+            assert uow.ledger.seen(["e1", "e2"]) == set()
+            uow.ledger.record_applied("e1", "BC", "BC:1", 1, "applied", T0)
+            uow.ledger.record_applied("e1", "BC", "BC:1", 1, "applied", T0)
+            assert uow.ledger.seen(["e1", "e2"]) == {"e1"}
+            uow.ledger.record_applied("e2", "BC", "BC:1", 1, "stale", T0)
+            uow.commit()
+        with store.unit_of_work() as uow:
+            assert uow.ledger.seen(["e1", "e2", "e3"]) == {"e1", "e2"}
+            assert uow.ledger.seen([]) == set()
+
+
+class TestOffsets:
+    """Offsets are kept per consumer group, topic and partition; the last saved wins."""
+
+    def test_saved_offsets_per_group(self, store: Store) -> None:
+        with store.unit_of_work() as uow:
+            uow.ledger.save_offset("hub", "transferhub.events.bc", 0, 10)
+            uow.ledger.save_offset("hub", "transferhub.events.bc", 1, 3)
+            uow.ledger.save_offset("other", "transferhub.events.bc", 0, 99)
+            uow.commit()
+        with store.unit_of_work() as uow:
+            uow.ledger.save_offset("hub", "transferhub.events.bc", 0, 12)
+            uow.ledger.save_offset("hub", "transferhub.events.bc", 0, 15)
+            assert uow.ledger.offsets("hub") == {("transferhub.events.bc", 0): 15,
+                                                 ("transferhub.events.bc", 1): 3}
+            uow.commit()
+        with store.unit_of_work() as uow:
+            assert uow.ledger.offsets("hub")[("transferhub.events.bc", 0)] == 15
+            assert uow.ledger.offsets("other") == {("transferhub.events.bc", 0): 99}
+            assert uow.ledger.offsets("nobody") == {}
+
+    def test_offsets_beyond_32_bits(self, store: Store) -> None:
+        with store.unit_of_work() as uow:
+            uow.ledger.save_offset("hub", "t", 0, 2**40)
+            uow.commit()
+        with store.unit_of_work() as uow:
+            assert uow.ledger.offsets("hub") == {("t", 0): 2**40}
+
+
+class TestDeadLetters:
+    """Dead letters are kept oldest first with their bytes, and can be marked replayed."""
+
+    def test_kept_oldest_first_with_ids(self, store: Store) -> None:
+        with store.unit_of_work() as uow:
+            for offset in (5, 6, 7):
+                uow.ledger.add_dead_letter(letter(offset, key=None if offset == 6 else b"k"))
+            uow.commit()
+        with store.unit_of_work() as uow:
+            found = uow.ledger.dead_letters()
+            assert [d.offset for d in found] == [5, 6, 7]
+            assert len({d.id for d in found}) == 3 and all(d.id is not None for d in found)
+            assert found[1].key is None and found[0].key == b"k"
+            assert found[0].value == b"\x00\xffpayload" and found[0].event_id == "ev-5"
+            assert found[2].recorded_at == T0 + timedelta(seconds=7)
+            assert found[2].recorded_at.tzinfo is not None
+            assert [d.offset for d in uow.ledger.dead_letters(limit=2)] == [5, 6]
+
+    def test_replayed_are_hidden_unless_asked(self, store: Store) -> None:
+        with store.unit_of_work() as uow:
+            for offset in (1, 2, 3):
+                uow.ledger.add_dead_letter(letter(offset))
+            first, second, _ = uow.ledger.dead_letters()
+            uow.ledger.mark_replayed([first.id, second.id])  # type: ignore[list-item]
+            uow.commit()
+        with store.unit_of_work() as uow:
+            assert [d.offset for d in uow.ledger.dead_letters()] == [3]
+            every = uow.ledger.dead_letters(include_replayed=True)
+            assert [(d.offset, d.replayed) for d in every] == [(1, True), (2, True), (3, False)]
+
+
+class TestStats:
+    """Per-province counters add up across units; the latest event time is kept."""
+
+    def test_counters_accumulate(self, store: Store) -> None:
+        later = T0 + timedelta(hours=1)
+        with store.unit_of_work() as uow:
+            uow.ledger.bump_stats("BC", applied=2, last_event_at=later)
+            uow.ledger.bump_stats("BC", duplicate=1, last_event_at=T0)
+            uow.ledger.bump_stats("ON", stale=1)
+            uow.commit()
+        with store.unit_of_work() as uow:
+            # An aware time in another zone: the same instant compares as it should.
+            uow.ledger.bump_stats("BC", applied=1, dead_lettered=4,
+                                  last_event_at=T0.astimezone(timezone(timedelta(hours=-6))))
+            uow.commit()
+        with store.unit_of_work() as uow:
+            stats = uow.ledger.stats()
+        assert stats["BC"] == {"applied": 3, "duplicate": 1, "stale": 0, "dead_lettered": 4,
+                               "last_event_at": later}
+        assert stats["ON"] == {"applied": 0, "duplicate": 0, "stale": 1, "dead_lettered": 0,
+                               "last_event_at": None}
