@@ -170,9 +170,7 @@ def ordered(start: date | None, end: date | None, label: str, start_key: str,
 
 
 def version(value: Any, label: str) -> int:
-    """A rule's version: a positive whole number (digits in text are accepted from XML)."""
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
+    """A rule's version: a positive whole number."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise Bad(f"{label}: version must be a positive whole number, got {value!r}")
     return value

@@ -41,13 +41,18 @@ def _number(element: Element, key: str, label: str, *, required: bool = True,
     return f.check_number(float(value), label, key, positive=positive)
 
 
+def _whole(value: str | None) -> int | str | None:
+    """Digits as a whole number; anything else as it is, for the check to refuse."""
+    return int(value) if value and value.strip().isdigit() else value
+
+
 def _level(element: Element, label: str, *, required: bool) -> int | None:
     value = element.get("level", "").strip()
     if not value:
         if required:
             raise f.Bad(f"{label}: level is missing; expected a year level 1-4")
         return None
-    return f.check_level(int(value) if value.isdigit() else value, label)
+    return f.check_level(_whole(value), label)
 
 
 def institution(element: Element) -> Institution:
@@ -117,7 +122,7 @@ def equivalency(element: Element) -> Rule:
     f.ordered(start, end, label, "effectiveFrom", "effectiveTo")
     return Rule(
         id=f"{PROVINCE}:{local_id}",
-        version=f.version(element.get("version"), label),
+        version=f.version(_whole(element.get("version")), label),
         sending=sending,
         receiving_institution=receiving,
         outcome=_GRANTS[grant],
