@@ -115,7 +115,7 @@ class RuleRow:
         effective_start, effective_end = _window(start, end, label)
         rule = Rule(
             id=f"{PROVINCE}:{local_id}",
-            version=f.version(version, label),
+            version=f.version(int(version) if version.strip().isdigit() else version, label),
             sending=tuple(f"{sender}:{code}" for code in sending),
             receiving_institution=receiver,
             outcome=credit.outcome,
