@@ -23,7 +23,7 @@ def _url(kind: str, request: pytest.FixtureRequest) -> str:
         return "memory://"
     if kind == "sqlite":
         tmp_path = request.getfixturevalue("tmp_path")
-        return f"sqlite:///{tmp_path / 'store' / 'hub.db'}"
+        return f"sqlite:///{tmp_path / 'hub.db'}"
     return str(request.getfixturevalue("pg_url"))
 
 

@@ -1,0 +1,117 @@
+"""SQL stores: migrations create and keep the schema; failures are the store's errors."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, text
+
+from hub.store.errors import StoreCorrupt, StoreUnavailable, StoreUrlInvalid
+from hub.store.factory import normalise_url, open_store
+from hub.store.sql.migrate import alembic_config, current_revision
+from hub.store.sql.tables import metadata
+from tests.contract.builders import rule
+
+
+@pytest.fixture
+def engine(sql_url: str) -> Iterator[Engine]:
+    """A plain engine on the same database, to look at it from outside the store."""
+    plain = create_engine(normalise_url(sql_url))
+    yield plain
+    plain.dispose()
+
+
+def head() -> str | None:
+    """The newest revision of the hub's migrations."""
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+class TestMigrations:
+    """Opening a store brings the schema to head, once, without losing data."""
+
+    def test_fresh_database_is_upgraded_to_head(self, sql_url: str, engine: Engine) -> None:
+        assert current_revision(engine) is None
+        open_store(sql_url).close()
+        assert current_revision(engine) == head() == "0001"
+
+    def test_migrations_build_exactly_the_tables_the_code_uses(
+            self, sql_url: str, engine: Engine) -> None:
+        open_store(sql_url).close()
+        with engine.connect() as conn:
+            assert compare_metadata(MigrationContext.configure(conn), metadata) == []
+
+    def test_reopening_keeps_the_data(self, sql_url: str) -> None:
+        store = open_store(sql_url)
+        with store.unit_of_work() as uow:
+            uow.equivalencies.upsert_rule(rule("BC:1"))
+            uow.ledger.save_offset("hub", "t", 0, 7)
+            uow.commit()
+        store.close()
+        store = open_store(sql_url)
+        with store.reader() as repo:
+            assert [r.id for r in repo.rules_from(["BC:CAPU:ENGL 100"])] == ["BC:1"]
+        with store.unit_of_work() as uow:
+            assert uow.ledger.offsets("hub") == {("t", 0): 7}
+        store.close()
+
+    def test_hubs_starting_together_upgrade_once(self, sql_url: str, engine: Engine) -> None:
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            stores = list(pool.map(lambda _: open_store(sql_url), range(4)))
+        for store in stores:
+            store.close()
+        assert current_revision(engine) == head()
+
+    def test_database_from_a_newer_hub_is_refused(self, sql_url: str, engine: Engine) -> None:
+        open_store(sql_url).close()
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+        with pytest.raises(StoreCorrupt, match="9999"):
+            open_store(sql_url)
+
+
+class TestOpening:
+    """URLs map to stores; what cannot be opened says why and whether to retry."""
+
+    def test_default_is_a_sqlite_file_under_dot_transferhub(
+            self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.chdir(tmp_path)
+        open_store().close()
+        assert (tmp_path / ".transferhub" / "hub.db").is_file()
+
+    @pytest.mark.parametrize("url", ["postgresql://u@h/db", "postgres://u@h/db",
+                                     "postgresql+psycopg://u@h/db"])
+    def test_postgres_urls_use_psycopg_3(self, url: str) -> None:
+        assert normalise_url(url) == "postgresql+psycopg://u@h/db"
+
+    @pytest.mark.parametrize("url", ["mysql://u@h/db", "sqlite://", "nonsense"])
+    def test_unsupported_url_is_refused(self, url: str) -> None:
+        with pytest.raises(StoreUrlInvalid) as caught:
+            open_store(url)
+        assert not caught.value.retryable
+
+    def test_unreachable_postgres_is_retryable(self) -> None:
+        # Port 9 (discard) has nothing listening here: the connection is refused.
+        with pytest.raises(StoreUnavailable) as caught:
+            open_store("postgresql://postgres:secret@127.0.0.1:9/none")
+        assert caught.value.retryable
+        assert "secret" not in str(caught.value)
+
+    def test_a_file_that_is_not_a_database_is_corrupt(self, tmp_path: Path) -> None:
+        path = tmp_path / "hub.db"
+        path.write_bytes(b"this is not a database, " * 100)
+        with pytest.raises(StoreCorrupt) as caught:
+            open_store(f"sqlite:///{path}")
+        assert not caught.value.retryable
+
+    def test_sqlite_runs_in_wal_mode(self, tmp_path: Path) -> None:
+        path = tmp_path / "hub.db"
+        open_store(f"sqlite:///{path}").close()
+        with sqlite3.connect(path) as conn:
+            assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
