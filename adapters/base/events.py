@@ -35,6 +35,7 @@ from transferhub.events.v1 import events_pb2 as pb
 EVENT_NAMESPACE = uuid.UUID("5b0f4c8e-3f0a-5d43-9c55-7472616e7366")
 """Namespace of event ids; fixed forever, so ids are stable across releases."""
 
+_NAMESPACE_BYTES = EVENT_NAMESPACE.bytes
 Payload = pb.InstitutionUpserted | pb.CredentialUpserted | pb.RuleUpserted
 REVOKED_VANISHED = "vanished from export"
 
@@ -49,8 +50,17 @@ _PAYLOAD_FIELD = {
 
 
 def event_id(event_type: str, entity_key: str, version: int) -> str:
-    """The deterministic event id: UUIDv5 over (event type, entity key, version)."""
-    return str(uuid.uuid5(EVENT_NAMESPACE, f"{event_type}|{entity_key}|{version}"))
+    """The deterministic event id: UUIDv5 over (event type, entity key, version).
+
+    Equal to ``str(uuid.uuid5(EVENT_NAMESPACE, f"{event_type}|{entity_key}|{version}"))``,
+    computed without building ``UUID`` objects (it runs once per published event).
+    """
+    raw = bytearray(hashlib.sha1(  # UUIDv5 is SHA-1 by definition
+        _NAMESPACE_BYTES + f"{event_type}|{entity_key}|{version}".encode()).digest()[:16])
+    raw[6] = (raw[6] & 0x0F) | 0x50
+    raw[8] = (raw[8] & 0x3F) | 0x80
+    h = raw.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def rfc3339(moment: datetime | None = None) -> str:
@@ -142,9 +152,14 @@ def payload_of(record: Institution | Credential | Rule) -> Payload:
     return institution_payload(record)
 
 
-def content_digest(payload: Payload) -> bytes:
-    """A 16-byte digest of a record's content (its upsert body, which has no version)."""
-    return hashlib.blake2b(payload.SerializeToString(deterministic=True), digest_size=16).digest()
+def content_digest(payload: Payload | bytes) -> bytes:
+    """A 16-byte digest of a record's content (its upsert body, which has no version).
+
+    ``payload`` may be given already serialized (deterministically).
+    """
+    if not isinstance(payload, bytes):
+        payload = payload.SerializeToString(deterministic=True)
+    return hashlib.blake2b(payload, digest_size=16).digest()
 
 
 def envelope(payload: Payload | pb.CredentialRetired | pb.RuleRevoked, *, province: str,
@@ -156,6 +171,36 @@ def envelope(payload: Payload | pb.CredentialRetired | pb.RuleRevoked, *, provin
         entity_key=entity_key, version=version, occurred_at=occurred_at, source=source,
         **{_PAYLOAD_FIELD[event_type]: payload},
     )
+
+
+def _varint(value: int) -> bytes:
+    out = bytearray()
+    while value > 0x7F:
+        out.append((value & 0x7F) | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
+def encoded_envelope(payload: Payload | pb.CredentialRetired | pb.RuleRevoked, *,
+                     province: str, entity_key: str, version: int, occurred_at: str,
+                     source: str, payload_bytes: bytes | None = None) -> bytes:
+    """``envelope_to_bytes(envelope(payload, …))``, without copying the payload.
+
+    Deterministic serialization writes fields in number order and the payload's
+    oneof fields (10 to 14) come after the header's (1 to 6), so the header's bytes
+    followed by the payload field are exactly the envelope's bytes.
+    ``payload_bytes``, when given, is the payload's deterministic serialization.
+    """
+    event_type = payload.DESCRIPTOR.name
+    header = pb.EventEnvelope(
+        event_id=event_id(event_type, entity_key, version), province=province,
+        entity_key=entity_key, version=version, occurred_at=occurred_at, source=source,
+    ).SerializeToString(deterministic=True)
+    body = payload_bytes if payload_bytes is not None else payload.SerializeToString(
+        deterministic=True)
+    number = pb.EventEnvelope.DESCRIPTOR.fields_by_name[_PAYLOAD_FIELD[event_type]].number
+    return header + _varint(number << 3 | 2) + _varint(len(body)) + body
 
 
 def upserted(record: Institution | Credential | Rule, *, version: int, province: str,

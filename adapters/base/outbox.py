@@ -14,9 +14,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from adapters.base import events
 from adapters.base.publisher import EventPublisher, OutboundMessage
-from transferhub.events.v1 import events_pb2 as pb
 
 _BATCH = 5000
 
@@ -36,13 +34,11 @@ class Outbox:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
 
-    def commit(self, envelopes: Sequence[pb.EventEnvelope], *,
+    def commit(self, messages: Sequence[OutboundMessage], *,
                writes: Iterable[tuple[str, str, int, bytes, int, int]] = (),
                seen: Iterable[tuple[int, str, str]] = (),
                removed: Iterable[tuple[str, str]] = ()) -> OutboxBatch:
         """Record events together with the snapshot changes, in one transaction."""
-        messages = [OutboundMessage(events.topic_for(e.province), events.kafka_key(e),
-                                    events.envelope_to_bytes(e)) for e in envelopes]
         conn = self.conn
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -57,7 +53,7 @@ class Outbox:
         except BaseException:
             conn.execute("ROLLBACK")
             raise
-        return OutboxBatch(first, first + len(messages) - 1, messages)
+        return OutboxBatch(first, first + len(messages) - 1, list(messages))
 
     def acknowledge(self, batch: OutboxBatch) -> None:
         """Forget a batch the broker acknowledged."""

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from adapters.base.events import entity_kind
-from adapters.base.outbox import Outbox
+from adapters.base.outbox import Outbox, OutboxBatch
 from adapters.base.publisher import EventPublisher, KafkaEventPublisher
 from adapters.base.records import ExportReader, ExportUnreadable, Record, Rejection
 from adapters.base.snapshot import SnapshotDiffer
@@ -95,40 +95,64 @@ async def run_adapter_async(reader: ExportReader, path: Path, *, publisher: Even
         differ = SnapshotDiffer(conn, province=province, run=next_run(conn),
                                 source=f"transferhub adapter {province}: {Path(path).name}")
         read = good = 0
-        while batch := list(itertools.islice(items, chunk)):
-            records: list[tuple[str, Record]] = []
-            for item in batch:
-                read += 1
-                if isinstance(item, Rejection):
-                    summary.rejected.append(item)
-                    continue
-                where = f"{entity_kind(item)} {item.id}"
-                reason = foreign(item, province)
-                if reason:
-                    summary.rejected.append(Rejection(where, reason))
-                else:
-                    records.append((where, item))
-            good += len(records)
-            diff = differ.diff(records)
-            summary.rejected.extend(diff.rejected)
-            summary.unchanged += diff.unchanged
-            sent = outbox.commit(diff.events, writes=diff.writes, seen=diff.seen)
-            await outbox.send(sent, publisher)
-            summary.published += len(diff.events)
+        previous: OutboxBatch | None = None
+        while True:
+            # Diff and record the next chunk in a worker thread while the previous one
+            # is on the wire: SQLite and the broker round trip overlap.
+            prepared, sent = await asyncio.gather(
+                asyncio.to_thread(_prepare, items, chunk, differ, outbox, summary),
+                publisher.publish(previous.messages) if previous and previous.messages
+                else asyncio.sleep(0),
+                return_exceptions=True)
+            for outcome in (sent, prepared):  # both finished: the connection is free again
+                if isinstance(outcome, BaseException):
+                    raise outcome
+            if previous:
+                outbox.acknowledge(previous)  # only here: one thread uses SQLite at a time
+            previous, count, usable = prepared
+            if not count:
+                break
+            read, good = read + count, good + usable
             if progress:
                 progress(read)
         if not good:
             raise NothingReadable(f"{path}: no record could be read "
                                   f"({len(summary.rejected)} rejected)", summary.rejected)
         for gone in differ.vanished():
-            sent = outbox.commit(gone.events, removed=gone.writes)
+            sent = outbox.commit(gone.messages, removed=gone.writes)
             await outbox.send(sent, publisher)
-            summary.retired += len(gone.events)
+            summary.retired += len(gone.messages)
             summary.vanished_institutions.extend(gone.institutions)
     finally:
         await publisher.stop()
         conn.close()
     return summary
+
+
+def _prepare(items: Iterator[Record | Rejection], chunk: int, differ: SnapshotDiffer,
+             outbox: Outbox, summary: RunSummary) -> tuple[OutboxBatch | None, int, int]:
+    """Read, check and diff one chunk and record it: (its outbox batch, items read, usable)."""
+    batch = list(itertools.islice(items, chunk))
+    if not batch:
+        return None, 0, 0
+    province = summary.province
+    records: list[tuple[str, Record]] = []
+    for item in batch:
+        if isinstance(item, Rejection):
+            summary.rejected.append(item)
+            continue
+        where = f"{entity_kind(item)} {item.id}"
+        reason = foreign(item, province)
+        if reason:
+            summary.rejected.append(Rejection(where, reason))
+        else:
+            records.append((where, item))
+    diff = differ.diff(records)
+    summary.rejected.extend(diff.rejected)
+    summary.unchanged += diff.unchanged
+    summary.published += len(diff.messages)
+    return outbox.commit(diff.messages, writes=diff.writes, seen=diff.seen), len(batch), \
+        len(records)
 
 
 def run_adapter(reader: ExportReader, path: Path, *, kafka: str | EventPublisher,

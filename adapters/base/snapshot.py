@@ -30,9 +30,16 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from adapters.base import events
+from adapters.base.publisher import OutboundMessage
 from adapters.base.records import Record, Rejection
 from hub.domain.model import Rule
 from transferhub.events.v1 import events_pb2 as pb
+
+
+def message_of(envelope: pb.EventEnvelope) -> OutboundMessage:
+    """The Kafka message that carries an envelope (topic, entity key, bytes)."""
+    return OutboundMessage(events.topic_for(envelope.province), events.kafka_key(envelope),
+                           events.envelope_to_bytes(envelope))
 
 INSTITUTION, CREDENTIAL, RULE = "institution", "credential", "rule"
 _LOOKUP_BATCH = 900  # stay far below SQLite's bound-parameter limit
@@ -52,7 +59,7 @@ class EntityState:
 class ChunkDiff:
     """The outcome of diffing a chunk: events to publish and state rows to write with them."""
 
-    events: list[pb.EventEnvelope] = field(default_factory=list)
+    messages: list[OutboundMessage] = field(default_factory=list)
     writes: list[tuple[str, str, int, bytes, int, int]] = field(default_factory=list)
     seen: list[tuple[int, str, str]] = field(default_factory=list)
     rejected: list[Rejection] = field(default_factory=list)
@@ -63,7 +70,7 @@ class ChunkDiff:
 class Vanished:
     """Entities absent from the export: removal events and the institutions only noted."""
 
-    events: list[pb.EventEnvelope] = field(default_factory=list)
+    messages: list[OutboundMessage] = field(default_factory=list)
     writes: list[tuple[str, str]] = field(default_factory=list)
     institutions: list[str] = field(default_factory=list)
 
@@ -75,6 +82,7 @@ class SnapshotDiffer:
                  occurred_at: str | None = None) -> None:
         self.conn, self.province, self.run, self.source = conn, province, run, source
         self.occurred_at = occurred_at or events.rfc3339()
+        self.topic = events.topic_for(province)
 
     def _load(self, keys: Sequence[str]) -> dict[tuple[str, str], EntityState]:
         found: dict[tuple[str, str], EntityState] = {}
@@ -100,7 +108,8 @@ class SnapshotDiffer:
                                               "once in this export; only the first is used"))
                 continue
             payload = events.payload_of(record)
-            digest = events.content_digest(payload)
+            body = payload.SerializeToString(deterministic=True)
+            digest = events.content_digest(body)
             version, reason = self._decide(kind, record, state, digest)
             if reason:
                 out.rejected.append(Rejection(where, reason))
@@ -116,9 +125,10 @@ class SnapshotDiffer:
                 continue
             known[(kind, record.id)] = EntityState(version, digest, True, self.run)
             out.writes.append((record.id, kind, version, digest, 1, self.run))
-            out.events.append(events.envelope(
+            out.messages.append(OutboundMessage(self.topic, record.id.encode(),
+                                                events.encoded_envelope(
                 payload, province=self.province, entity_key=record.id, version=version,
-                occurred_at=self.occurred_at, source=self.source))
+                occurred_at=self.occurred_at, source=self.source, payload_bytes=body)))
         return out
 
     def _decide(self, kind: str, record: Record, state: EntityState | None,
@@ -162,6 +172,7 @@ class SnapshotDiffer:
                     out.institutions.append(key)
                     continue
                 make = events.credential_retired if kind == CREDENTIAL else events.rule_revoked
-                out.events.append(make(key, version=version, province=self.province,
-                                       occurred_at=self.occurred_at, source=self.source))
+                out.messages.append(message_of(make(
+                    key, version=version, province=self.province,
+                    occurred_at=self.occurred_at, source=self.source)))
             yield out

@@ -51,7 +51,9 @@ def default_state_dir(province: str) -> Path:
 def open_state(state_dir: Path, province: str) -> sqlite3.Connection:
     """Open (creating if needed) the state file of ``province`` under ``state_dir``."""
     state_dir.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(state_dir / STATE_FILE, isolation_level=None)
+    # check_same_thread off: a run records chunks in a worker thread, one at a time.
+    conn = sqlite3.connect(state_dir / STATE_FILE, isolation_level=None,
+                           check_same_thread=False)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.executescript(_SCHEMA)

@@ -125,7 +125,7 @@ class TestBrokerDown:
         with sqlite3.connect(tmp_path / "s" / STATE_FILE) as conn:
             kept = {pb.EventEnvelope.FromString(v).event_id
                     for (v,) in conn.execute("SELECT value FROM outbox")}
-        assert len(kept) == 6
+        assert len(kept) == 12  # two chunks: one failed on the wire, one recorded meanwhile
         newer = [*BASE, rule("new")]
         run(newer, broker.address, tmp_path / "s", chunk=6)
         got = consume(broker.address, expect=25)

@@ -114,3 +114,21 @@ class TestContentDigest:
         digest = events.content_digest
         assert digest(events.payload_of(a)) == digest(events.payload_of(b))
         assert digest(events.payload_of(a)) != digest(events.payload_of(c))
+
+
+class TestEncodedEnvelope:
+    """The fast encoding is byte for byte the envelope's deterministic serialization."""
+
+    def test_matches_envelope_to_bytes(self) -> None:
+        long_notes = "Precludes credit for " + "X" * 400  # a length needing a 2-byte varint
+        rules = [Rule(id="BC:1", version=v, sending=("BC:A:X 1",), receiving_institution="BC:B",
+                      outcome=GrantKind.NO_CREDIT, notes=notes)
+                 for v in (0, 1, 300) for notes in (None, long_notes)]
+        for rule in rules:
+            payload = events.payload_of(rule)
+            fast = events.encoded_envelope(payload, entity_key=rule.id, version=rule.version, **KW)
+            slow = events.envelope_to_bytes(events.upserted(rule, version=rule.version, **KW))
+            assert fast == slow
+        retired = pb.CredentialRetired(credential_id="BC:A:X 1")
+        assert events.encoded_envelope(retired, entity_key="BC:A:X 1", version=2, **KW) == \
+            events.envelope_to_bytes(events.credential_retired("BC:A:X 1", version=2, **KW))

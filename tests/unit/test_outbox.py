@@ -10,6 +10,7 @@ import pytest
 from adapters.base.outbox import Outbox
 from adapters.base.publisher import BrokerUnreachable
 from adapters.base.runner import run_adapter
+from adapters.base.snapshot import message_of
 from adapters.base.statedb import STATE_FILE, open_state
 from tests.unit.adapter_fakes import FakePublisher, FakeReader, course, institution, rule
 from transferhub.events.v1 import events_pb2 as pb
@@ -38,7 +39,8 @@ class TestOutboxDelivery:
         with pytest.raises(BrokerUnreachable):
             run_adapter(FakeReader(EXPORT), Path("x"), kafka=FakePublisher(down=True),
                         state_dir=tmp_path, chunk=4)
-        assert pending(tmp_path) == 4  # the first chunk was recorded, then sending failed
+        # the first chunk, and the second, recorded while the first was on the wire
+        assert pending(tmp_path) == 8
 
     def test_next_run_delivers_pending_first_then_the_rest_without_loss(self, tmp_path) -> None:
         reference = FakePublisher()
@@ -46,7 +48,7 @@ class TestOutboxDelivery:
         failing = FakePublisher(fail_after=4)
         with pytest.raises(BrokerUnreachable):
             run_adapter(FakeReader(EXPORT), Path("x"), kafka=failing, state_dir=tmp_path, chunk=4)
-        assert pending(tmp_path) == 4
+        assert pending(tmp_path) == 8  # chunk 2 failed to send, chunk 3 was recorded meanwhile
         newer = [*EXPORT, rule("new")]
         recovered = FakePublisher()
         run_adapter(FakeReader(newer), Path("x"), kafka=recovered, state_dir=tmp_path, chunk=4)
@@ -71,7 +73,7 @@ class TestOutboxDelivery:
         outbox = Outbox(conn)
         kw = {"province": "BC", "occurred_at": "2026-01-01T00:00:00Z", "source": "t"}
         for n in range(7):
-            outbox.commit([events.rule_revoked(f"BC:{n}", version=1, **kw)])
+            outbox.commit([message_of(events.rule_revoked(f"BC:{n}", version=1, **kw))])
         keys = [m.key for batch in outbox.pending(size=3) for m in batch.messages]
         assert keys == [f"BC:{n}".encode() for n in range(7)]
         conn.close()
