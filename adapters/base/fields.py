@@ -17,8 +17,10 @@ import math
 import re
 from collections.abc import Mapping
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
+from hub.domain.errors import InvalidIdentifier
 from hub.domain.grades import GradingScale
 from hub.domain.identifiers import (
     MAX_CODE_LENGTH,
@@ -229,9 +231,18 @@ def institution_in(value: Any, province: str, label: str) -> str:
     """An institution id ``INST`` (of ``province``) or ``PROV:INST`` (of any province)."""
     if not isinstance(value, str) or not value.strip():
         raise Bad(f"{label}: expected an institution code such as UBCV or ON:SENE, got {value!r}")
+    try:
+        return _qualified_institution(value, province)
+    except InvalidIdentifier as exc:
+        raise InvalidIdentifier(exc.message, field=label) from None
+
+
+@lru_cache(maxsize=4096)
+def _qualified_institution(value: str, province: str) -> str:
+    # Feeds name the same few institutions millions of times: check each once.
     text_value = value.strip().upper()
     qualified = text_value if ":" in text_value else f"{province}:{text_value}"
-    return parse_institution_id(qualified, field=label)
+    return parse_institution_id(qualified)
 
 
 def own_institution(obj: Mapping[str, Any], key: str, province: str, label: str, *,

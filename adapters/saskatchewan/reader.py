@@ -1,10 +1,13 @@
 """Saskatchewan's XML transfer credit guide feed (FORMATS.md) read as a stream.
 
-The feed is parsed with ``defusedxml``'s ``iterparse``: each child of
-``<TransferCreditGuide>`` is read when its end tag arrives, turned into a
-record or a ``Rejection`` at its path (``/TransferCreditGuide/Equivalency[12]``,
-the index counting that element name among its siblings, from 1), and then
-cleared, so memory stays constant whatever the feed's size.
+The feed is parsed with expat, 64 KiB at a time, with handlers that build one
+child of ``<TransferCreditGuide>`` at a time (C-speed elements, no tree kept):
+when its end tag arrives it is turned into a record or a ``Rejection`` at its
+path (``/TransferCreditGuide/Equivalency[12]``, the index counting that element
+name among its siblings, from 1) and dropped, so memory stays constant
+whatever the feed's size. A DOCTYPE, entity declaration or external entity
+stops the parse at the declaration itself, before any record is read
+(expat's DOCTYPE handler fires first; parameter entities are never parsed).
 
 Errors of this module:
 
@@ -28,10 +31,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from xml.etree.ElementTree import Element, ParseError
-
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import iterparse
+from xml.etree.ElementTree import Element, SubElement
+from xml.parsers import expat
 
 from adapters.base.fields import Bad
 from adapters.base.records import ExportUnreadable, Record, Rejection
@@ -40,6 +41,7 @@ from hub.domain.errors import DomainError
 
 PROVINCE = "SK"
 ROOT = "TransferCreditGuide"
+CHUNK_BYTES = 1 << 16
 MAX_DEPTH = 6  # the feed nests four deep; deeper is damage or an attack
 MAX_ELEMENTS_PER_RECORD = 10_000  # bounds the memory one record may take
 
@@ -65,51 +67,78 @@ class SaskatchewanReader:
             raise ExportUnreadable(f"{path}: the Saskatchewan feed has no readable record")
 
     def _items(self, path: Path) -> Iterator[Record | Rejection]:
-        counts: dict[str, int] = {}
-        depth = 0
-        inside = 0
-        root: Element | None = None
+        builder = _Builder(path)
         try:
-            for event, element in iterparse(str(path), events=("start", "end"),
-                                            forbid_dtd=True, forbid_entities=True,
-                                            forbid_external=True):
-                if event == "start":
-                    depth += 1
-                    if depth == 1:
-                        root = element
-                        _check_root(path, element)
-                    elif depth > MAX_DEPTH:
-                        raise ExportUnreadable(f"{path}: elements nest deeper than {MAX_DEPTH} "
-                                               "levels; this is not a transfer credit guide")
-                    inside += 1
-                    if inside > MAX_ELEMENTS_PER_RECORD:
-                        raise ExportUnreadable(f"{path}: one record holds over "
-                                               f"{MAX_ELEMENTS_PER_RECORD} elements")
-                    continue
-                depth -= 1
-                if depth != 1 or root is None:
-                    continue
-                counts[element.tag] = counts.get(element.tag, 0) + 1
-                where = f"/{ROOT}/{element.tag}[{counts[element.tag]}]"
-                yield _read(element, where)
-                inside = 0
-                root.clear()  # drop what was read: memory stays constant
-        except DefusedXmlException as exc:
-            raise ExportUnreadable(f"{path}: refused: the feed declares a DOCTYPE or entities "
-                                   f"({exc.__class__.__name__}); the feed never has them, "
-                                   "so the file is hostile or broken") from None
-        except ParseError as exc:
-            line, column = exc.position
-            raise ExportUnreadable(f"{path}: not well-formed XML at line {line}, column "
-                                   f"{column}; the feed is cut short or damaged") from None
+            with path.open("rb") as stream:
+                while chunk := stream.read(CHUNK_BYTES):
+                    builder.parser.Parse(chunk, False)
+                    yield from builder.drain()
+                builder.parser.Parse(b"", True)
+                yield from builder.drain()
+        except expat.ExpatError as exc:
+            raise ExportUnreadable(
+                f"{path}: not well-formed XML at line {exc.lineno}, column {exc.offset}: "
+                f"{expat.ErrorString(exc.code)}; the feed is cut short or damaged") from None
         except OSError as exc:
             raise ExportUnreadable(f"{path}: cannot be read ({exc.strerror})") from None
 
 
-def _check_root(path: Path, root: Element) -> None:
-    if root.tag != ROOT:
-        raise ExportUnreadable(f"{path}: the root element is <{root.tag}>, expected <{ROOT}>")
-    province = root.get("province", PROVINCE).strip().upper()
+class _Builder:
+    """Expat handlers building one root child at a time; a DOCTYPE stops the parse at once."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.stack: list[Element] = []
+        self.counts: dict[str, int] = {}
+        self.inside = 0
+        self.done: list[Record | Rejection] = []
+        parser = expat.ParserCreate()
+        parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+        parser.StartDoctypeDeclHandler = self._refuse
+        parser.EntityDeclHandler = self._refuse
+        parser.ExternalEntityRefHandler = self._refuse
+        parser.StartElementHandler = self._start
+        parser.EndElementHandler = self._end
+        parser.buffer_text = True
+        self.parser = parser
+
+    def drain(self) -> list[Record | Rejection]:
+        done, self.done = self.done, []
+        return done
+
+    def _refuse(self, *_: object) -> None:
+        raise ExportUnreadable(f"{self.path}: refused: the feed declares a DOCTYPE or entities; "
+                               "the feed never has them, so the file is hostile or broken")
+
+    def _start(self, tag: str, attrib: dict[str, str]) -> None:
+        depth = len(self.stack)
+        if depth == 0:
+            _check_root(self.path, tag, attrib)
+            self.stack.append(Element(tag))
+            return
+        if depth >= MAX_DEPTH:
+            raise ExportUnreadable(f"{self.path}: elements nest deeper than {MAX_DEPTH} levels; "
+                                   "this is not a transfer credit guide")
+        self.inside += 1
+        if self.inside > MAX_ELEMENTS_PER_RECORD:
+            raise ExportUnreadable(f"{self.path}: one record holds over "
+                                   f"{MAX_ELEMENTS_PER_RECORD} elements")
+        element = Element(tag, attrib) if depth == 1 else SubElement(self.stack[-1], tag, attrib)
+        self.stack.append(element)
+
+    def _end(self, tag: str) -> None:
+        element = self.stack.pop()
+        if len(self.stack) != 1:
+            return
+        self.counts[tag] = self.counts.get(tag, 0) + 1
+        self.done.append(_read(element, f"/{ROOT}/{tag}[{self.counts[tag]}]"))
+        self.inside = 0
+
+
+def _check_root(path: Path, tag: str, attrib: dict[str, str]) -> None:
+    if tag != ROOT:
+        raise ExportUnreadable(f"{path}: the root element is <{tag}>, expected <{ROOT}>")
+    province = attrib.get("province", PROVINCE).strip().upper()
     if province != PROVINCE:
         raise ExportUnreadable(f"{path}: the feed is for province {province!r}; the Saskatchewan "
                                "adapter reads only SK feeds")
