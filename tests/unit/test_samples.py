@@ -80,6 +80,13 @@ class TestLoadsClean:
             parse_effective_start(row["effective_start"])
             parse_effective_end(row["effective_end"])
 
+    def test_bc_folder_reads_clean_with_the_bc_reader(self) -> None:
+        from adapters.bc.reader import BcReader
+
+        out = list(BcReader().read(sample_path("BC")))
+        assert [x for x in out if isinstance(x, Rejection)] == []
+        assert {"BC:88216", "BC:88220", "BC:88213"} <= ids(out, Rule)
+
     def test_bc_uses_every_documented_form(self) -> None:
         texts = [row["transfer_credit"] for row in bc_rows("equivalencies.csv")]
         for marker in (" 1st (", "XX (", " & ", " or ", "Any 2 of", " = ", "No credit",
