@@ -1,0 +1,163 @@
+"""Transfer-query latency in process, at two store sizes (issue 2, "Speed").
+
+    python -m bench.query                      # 10,000 and 1,000,000 rules, SQLite
+    python -m bench.query --quick              # a smoke run in seconds
+    python -m bench.query --db postgresql://postgres@127.0.0.1:5432/test
+
+Stores are generated through the store's own bulk write path
+(``apply_rules`` in big batches, see :mod:`bench.workload` for their shape)
+and cached under ``bench/out/`` (SQLite) or in databases named
+``bench_query_<size>`` (PostgreSQL, created next to the one in ``--db``), so a
+re-run only measures. Each query opens a reader (one snapshot) and calls
+``answer_transfer`` with a 40-item transcript, as the gRPC servicer does.
+
+Targets at the largest size: p50 < 5 ms, p99 < 20 ms, and p50(largest) /
+p50(smallest) <= 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from pathlib import Path
+
+from bench import workload
+from bench.common import Row, ms, out_dir, percentile, print_table
+from hub.domain.transfer import answer_transfer
+from hub.store.factory import open_store
+from hub.store.ports import Store
+
+BATCH = 20_000
+RECEIVERS = (0, 1, 2, 3, 4)  # the most popular receivers, queried in turn
+
+
+def _write(store: Store, fed: workload.Federation, progress: bool) -> None:
+    with store.unit_of_work() as uow:
+        uow.equivalencies.apply_institutions(workload.institutions())
+        uow.commit()
+    batch = []
+    written = 0
+    started = time.perf_counter()
+    for rule in workload.rules(fed):
+        batch.append(rule)
+        if len(batch) == BATCH:
+            with store.unit_of_work() as uow:
+                uow.equivalencies.apply_rules(batch)
+                uow.commit()
+            written += len(batch)
+            batch = []
+            if progress:
+                speed = written / (time.perf_counter() - started)
+                print(f"  {written:,} rules written ({speed:,.0f}/s)", flush=True)
+    if batch:
+        with store.unit_of_work() as uow:
+            uow.equivalencies.apply_rules(batch)
+            uow.commit()
+
+
+def _pg_url(base: str, size: int) -> str:
+    """A database next to ``base`` for ``size``, created when missing."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(base.replace("postgresql://", "postgresql+psycopg://", 1))
+    name = f"bench_query_{size}"
+    admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+    return url.set(drivername="postgresql", database=name).render_as_string(hide_password=False)
+
+
+def prepared_store(size: int, db: str | None, cache: Path, progress: bool = False
+                   ) -> tuple[Store, workload.Federation, float]:
+    """A store of ``size`` rules (cached), its federation shape, and seconds spent building."""
+    fed = workload.federation(size)
+    shape = cache / f"query-{size}.shape.json"
+    url = _pg_url(db, size) if db else f"sqlite:///{cache / f'query-{size}.sqlite'}"
+    store = open_store(url)
+    with store.reader() as reader:
+        have = reader.counts()["rules"]
+    if have == size and shape.exists():
+        fed.clusters_into = {int(k): [tuple(g) for g in v]
+                             for k, v in json.loads(shape.read_text()).items()}
+        return store, fed, 0.0
+    if have:
+        store.close()
+        raise SystemExit(f"{url} holds {have} rules, not {size}: delete it and re-run")
+    started = time.perf_counter()
+    _write(store, fed, progress)
+    built = time.perf_counter() - started
+    shape.write_text(json.dumps(fed.clusters_into))
+    return store, fed, built
+
+
+def measure(store: Store, fed: workload.Federation, queries: int, warmup: int) -> list[float]:
+    """Seconds per transfer query, ``queries`` of them after ``warmup`` unmeasured ones."""
+    per = -(-(queries + warmup) // len(RECEIVERS))
+    mixed = [q for qs in zip(*(workload.transcripts(fed, r, per, seed=r) for r in RECEIVERS),
+                             strict=True)
+             for q in qs]
+    samples = []
+    clock = time.perf_counter
+    for n, query in enumerate(mixed[:queries + warmup]):
+        start = clock()
+        with store.reader() as reader:
+            answer = answer_transfer(reader, query)
+        took = clock() - start
+        if n >= warmup:
+            samples.append(took)
+        if n == 0 and not answer.awarded:
+            raise SystemExit("the workload awards nothing: the benchmark would measure nothing")
+    return samples
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print its table."""
+    parser = argparse.ArgumentParser(prog="python -m bench.query", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--size", type=int, nargs=2, default=(10_000, 1_000_000),
+                        metavar=("SMALL", "LARGE"), help="rules in the two stores")
+    parser.add_argument("--queries", type=int, default=3000, help="measured queries per size")
+    parser.add_argument("--db", help="a PostgreSQL URL (default: SQLite files in bench/out/)")
+    parser.add_argument("--cache", type=Path, default=None,
+                        help="where SQLite stores are kept (default bench/out/)")
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke run: 2,000 / 20,000 rules, 200 queries")
+    args = parser.parse_args(argv)
+    small, large = args.size
+    queries = args.queries
+    if args.quick:
+        small, large, queries = 2_000, 20_000, 200
+    cache = args.cache or out_dir()
+    cache.mkdir(parents=True, exist_ok=True)
+    results = {}
+    rows = []
+    for size in (small, large):
+        store, fed, built = prepared_store(size, args.db, cache, progress=not args.quick)
+        try:
+            if built:
+                rows.append(Row(f"build {size:,} rules (bulk write path)",
+                                f"{built:.1f} s ({size / built:,.0f} rules/s)"))
+            samples = measure(store, fed, queries, warmup=max(50, queries // 20))
+        finally:
+            store.close()
+        results[size] = samples
+        p50, p99 = percentile(samples, 50), percentile(samples, 99)
+        last = size == large
+        rows.append(Row(f"p50 at {size:,} rules", ms(p50), "< 5 ms" if last else "-",
+                        p50 < 0.005 if last else None))
+        rows.append(Row(f"p99 at {size:,} rules", ms(p99), "< 20 ms" if last else "-",
+                        p99 < 0.020 if last else None))
+    ratio = percentile(results[large], 50) / percentile(results[small], 50)
+    rows.append(Row(f"p50({large:,}) / p50({small:,})", f"{ratio:.2f}x", "<= 2x", ratio <= 2))
+    backend = "PostgreSQL" if args.db else "SQLite"
+    print_table(f"Transfer query in process, 40-item transcript, {backend}, "
+                f"{queries} queries per size (pid {os.getpid()})", rows)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
