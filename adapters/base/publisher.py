@@ -123,9 +123,32 @@ class KafkaEventPublisher:
             ) from None
 
     async def _send_all(self, messages: Sequence[OutboundMessage]) -> None:
+        """Build record batches per partition ourselves and send them all in flight.
+
+        Partitions come from Kafka's default partitioner (murmur2 of the key, as
+        aiokafka's own ``send`` does), so an entity's events always share one
+        partition; building batches directly skips a future per message.
+        """
+        from aiokafka.partitioner import murmur2
+
         producer = self._producer
         assert producer is not None
-        futures = [await producer.send(m.topic, m.value, key=m.key) for m in messages]
+        groups: dict[tuple[str, int], list[OutboundMessage]] = {}
+        counts: dict[str, int] = {}
+        for message in messages:
+            if message.topic not in counts:
+                counts[message.topic] = len(await producer.partitions_for(message.topic))
+            partition = (murmur2(message.key) & 0x7FFFFFFF) % counts[message.topic]
+            groups.setdefault((message.topic, partition), []).append(message)
+        futures = []
+        for (topic, partition), group in groups.items():
+            batch = producer.create_batch()
+            for message in group:
+                if batch.append(key=message.key, value=message.value, timestamp=None) is None:
+                    futures.append(await producer.send_batch(batch, topic, partition=partition))
+                    batch = producer.create_batch()
+                    batch.append(key=message.key, value=message.value, timestamp=None)
+            futures.append(await producer.send_batch(batch, topic, partition=partition))
         # Wait for all acks even if one fails, so nothing is left pending on retry.
         results = await asyncio.gather(*futures, return_exceptions=True)
         for result in results:

@@ -83,6 +83,8 @@ class SnapshotDiffer:
         self.conn, self.province, self.run, self.source = conn, province, run, source
         self.occurred_at = occurred_at or events.rfc3339()
         self.topic = events.topic_for(province)
+        self.encoder = events.EnvelopeEncoder(province=province, occurred_at=self.occurred_at,
+                                              source=source)
 
     def _load(self, keys: Sequence[str]) -> dict[tuple[str, str], EntityState]:
         found: dict[tuple[str, str], EntityState] = {}
@@ -125,10 +127,8 @@ class SnapshotDiffer:
                 continue
             known[(kind, record.id)] = EntityState(version, digest, True, self.run)
             out.writes.append((record.id, kind, version, digest, 1, self.run))
-            out.messages.append(OutboundMessage(self.topic, record.id.encode(),
-                                                events.encoded_envelope(
-                payload, province=self.province, entity_key=record.id, version=version,
-                occurred_at=self.occurred_at, source=self.source, payload_bytes=body)))
+            out.messages.append(OutboundMessage(self.topic, record.id.encode(), self.encoder.encode(
+                payload, body, entity_key=record.id, version=version)))
         return out
 
     def _decide(self, kind: str, record: Record, state: EntityState | None,

@@ -94,6 +94,9 @@ class TestPublishing:
         assert summary.published == len(want) == len(first) == 24
         assert comparable(e for _, e, _ in first) == comparable(want)
         assert all(key == env.entity_key.encode() for _, env, key in first)
+        from aiokafka.partitioner import murmur2  # Kafka's default partitioner: key → partition
+
+        assert all(part == (murmur2(key) & 0x7FFFFFFF) % 3 for part, _, key in first)
         assert all(env.occurred_at.endswith("Z") for _, env, _ in first)
 
         again = run(BASE, broker.address, tmp_path / "s")
@@ -219,3 +222,33 @@ class TestCommandLine:
         assert json.loads(processed.read_text())["published"] == 4
         assert json.loads(failed.read_text())["error"]
         assert json.loads(out.splitlines()[0])["province"] == "ON"
+
+
+class TestThroughput:
+    """A run publishes at least a third as fast as a bare aiokafka producer."""
+
+    @pytest.mark.slow
+    def test_rate_against_a_bare_producer(self, broker, tmp_path) -> None:
+        from aiokafka import AIOKafkaProducer
+
+        count = 30_000
+        items = [rule(str(n)) for n in range(count)]
+        value = expected(items[:1], tmp_path / "ref")[0].SerializeToString()
+
+        async def bare() -> float:  # end to end too: connect, send all, acks, disconnect
+            started = time.perf_counter()
+            producer = AIOKafkaProducer(bootstrap_servers=broker.address, acks="all",
+                                        linger_ms=10, max_batch_size=256 * 1024)
+            await producer.start()
+            futures = [await producer.send(TOPIC_ON, value, key=f"BC:{n}".encode())
+                       for n in range(count)]
+            await asyncio.gather(*futures)
+            await producer.stop()
+            return count / (time.perf_counter() - started)
+
+        bare_rate = asyncio.run(bare())
+        started = time.perf_counter()
+        summary = run(items, broker.address, tmp_path / "s")
+        rate = count / (time.perf_counter() - started)
+        assert summary.published == count
+        assert rate >= bare_rate / 3, f"{rate:.0f}/s against a bare producer's {bare_rate:.0f}/s"

@@ -124,11 +124,18 @@ class TestEncodedEnvelope:
         rules = [Rule(id="BC:1", version=v, sending=("BC:A:X 1",), receiving_institution="BC:B",
                       outcome=GrantKind.NO_CREDIT, notes=notes)
                  for v in (0, 1, 300) for notes in (None, long_notes)]
+        encoder = events.EnvelopeEncoder(**KW)
         for rule in rules:
             payload = events.payload_of(rule)
             fast = events.encoded_envelope(payload, entity_key=rule.id, version=rule.version, **KW)
             slow = events.envelope_to_bytes(events.upserted(rule, version=rule.version, **KW))
-            assert fast == slow
+            body = payload.SerializeToString(deterministic=True)
+            encoded = encoder.encode(payload, body, entity_key=rule.id, version=rule.version)
+            assert fast == slow == encoded
+        negative = events.payload_of(rules[0])
+        assert encoder.encode(negative, negative.SerializeToString(deterministic=True),
+                              entity_key="BC:1", version=-1) == events.envelope_to_bytes(
+            events.upserted(rules[0], version=-1, **KW))
         retired = pb.CredentialRetired(credential_id="BC:A:X 1")
         assert events.encoded_envelope(retired, entity_key="BC:A:X 1", version=2, **KW) == \
             events.envelope_to_bytes(events.credential_retired("BC:A:X 1", version=2, **KW))
