@@ -1,7 +1,12 @@
 """Rows to domain objects and back: the JSON kept on rows and the column values.
 
-Decoding is the hot part of a query, so it is done per matched row only, with
-plain ``json`` and no ORM objects.
+Writes produce plain tuples in the order of the ``*_COLUMNS`` names, so a
+batch goes to the driver without a dictionary per row. Reads decode only the
+rows a query matched, with plain ``json``.
+
+A grant is stored as a JSON list in ``Grant``'s field order, trailing nulls
+dropped: ``["unassigned", 3.0, null, "ENGL", 1]``. New ``Grant`` fields must
+be appended at the end so stored rules still read.
 """
 
 from __future__ import annotations
@@ -22,18 +27,30 @@ from hub.domain.model import (
     StackLink,
 )
 
-_GRANT_FIELDS = ("code", "subject", "level", "program", "designation")
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 _loads = json.loads
+# Enum look-ups by dictionary: ``member.value`` and ``Enum(text)`` are slow on 3.11.
+_GRANT_TEXT = {kind: kind.value for kind in GrantKind}
+_GRANT_KIND = {kind.value: kind for kind in GrantKind}
+_CREDENTIAL_TEXT = {kind: kind.value for kind in CredentialKind}
+_CREDENTIAL_KIND = {kind.value: kind for kind in CredentialKind}
+
+INSTITUTION_COLUMNS = ("id", "province", "name", "credit_unit", "standard_course", "grading",
+                       "sector", "version")
+CREDENTIAL_COLUMNS = ("id", "institution", "kind", "title", "value", "subject", "level",
+                      "stacks_into", "competencies", "valid_from", "valid_to", "version",
+                      "retired")
+RULE_COLUMNS = ("id", "version", "revoked", "receiving_institution", "sending", "outcome",
+                "any_n", "min_grade", "effective_start", "effective_end", "notes", "notation",
+                "alternatives")
+Values = tuple[Any, ...]
 
 
-def institution_values(inst: Institution) -> dict[str, Any]:
-    """The ``institution`` row of an institution."""
+def institution_row(inst: Institution) -> Values:
+    """The ``institution`` row of an institution (``INSTITUTION_COLUMNS``)."""
     grading = None if inst.grading is None else _dumps(inst.grading.as_dict())
-    return {"id": inst.id, "province": inst.province, "name": inst.name,
-            "credit_unit": inst.credit_system.unit,
-            "standard_course": inst.credit_system.standard_course,
-            "grading": grading, "sector": inst.sector, "version": inst.version}
+    return (inst.id, inst.province, inst.name, inst.credit_system.unit,
+            inst.credit_system.standard_course, grading, inst.sector, inst.version)
 
 
 def institution_of(row: Mapping[str, Any]) -> Institution:
@@ -47,22 +64,21 @@ def institution_of(row: Mapping[str, Any]) -> Institution:
     )
 
 
-def credential_values(cred: Credential) -> dict[str, Any]:
-    """The ``credential`` row of a credential."""
+def credential_row(cred: Credential) -> Values:
+    """The ``credential`` row of a credential (``CREDENTIAL_COLUMNS``)."""
     stacks = [[link.target, link.value] for link in cred.stacks_into]
-    return {"id": cred.id, "institution": cred.institution, "kind": cred.kind.value,
-            "title": cred.title, "value": cred.value, "subject": cred.subject,
-            "level": cred.level, "stacks_into": _dumps(stacks) if stacks else None,
-            "competencies": _dumps(list(cred.competencies)) if cred.competencies else None,
-            "valid_from": cred.valid_from, "valid_to": cred.valid_to,
-            "version": cred.version, "retired": cred.retired}
+    institution = cred.id[:cred.id.index(":", cred.id.index(":") + 1)]
+    return (cred.id, institution, _CREDENTIAL_TEXT[cred.kind], cred.title, cred.value,
+            cred.subject, cred.level, _dumps(stacks) if stacks else None,
+            _dumps(list(cred.competencies)) if cred.competencies else None,
+            cred.valid_from, cred.valid_to, cred.version, cred.retired)
 
 
 def credential_of(row: Mapping[str, Any]) -> Credential:
     """The credential of a ``credential`` row."""
     stacks, competencies = row["stacks_into"], row["competencies"]
     return Credential(
-        id=row["id"], kind=CredentialKind(row["kind"]), title=row["title"],
+        id=row["id"], kind=_CREDENTIAL_KIND[row["kind"]], title=row["title"],
         value=row["value"], subject=row["subject"], level=row["level"],
         stacks_into=() if stacks is None else tuple(StackLink(t, v) for t, v in _loads(stacks)),
         competencies=() if competencies is None else tuple(_loads(competencies)),
@@ -71,31 +87,24 @@ def credential_of(row: Mapping[str, Any]) -> Credential:
     )
 
 
-def _grant_json(grant: Grant) -> dict[str, Any]:
-    out: dict[str, Any] = {"kind": grant.kind.value, "credits": grant.credits}
-    for name in _GRANT_FIELDS:
-        value = getattr(grant, name)
-        if value is not None:
-            out[name] = value
-    return out
+def _grant_list(g: Grant) -> list[Any]:
+    values = [_GRANT_TEXT[g.kind], g.credits, g.code, g.subject, g.level, g.program,
+              g.designation]
+    while values[-1] is None:
+        values.pop()
+    return values
 
 
-def _grant_of(data: dict[str, Any]) -> Grant:
-    return Grant(kind=GrantKind(data["kind"]), credits=data["credits"],
-                 code=data.get("code"), subject=data.get("subject"), level=data.get("level"),
-                 program=data.get("program"), designation=data.get("designation"))
+def _grant_of(values: list[Any]) -> Grant:
+    return Grant(_GRANT_KIND[values[0]], *values[1:])
 
 
-def rule_values(rule: Rule) -> dict[str, Any]:
-    """The ``rule`` row of a rule."""
-    alternatives = [[_grant_json(g) for g in alt] for alt in rule.alternatives]
-    return {"id": rule.id, "version": rule.version, "revoked": rule.revoked,
-            "receiving_institution": rule.receiving_institution,
-            "sending": _dumps(list(rule.sending)), "outcome": rule.outcome.value,
-            "any_n": rule.any_n, "min_grade": rule.min_grade,
-            "effective_start": rule.effective_start, "effective_end": rule.effective_end,
-            "notes": rule.notes, "notation": rule.notation,
-            "alternatives": _dumps(alternatives)}
+def rule_row(rule: Rule) -> Values:
+    """The ``rule`` row of a rule (``RULE_COLUMNS``)."""
+    alternatives = _dumps([[_grant_list(g) for g in alt] for alt in rule.alternatives])
+    return (rule.id, rule.version, rule.revoked, rule.receiving_institution,
+            _dumps(rule.sending), _GRANT_TEXT[rule.outcome], rule.any_n, rule.min_grade,
+            rule.effective_start, rule.effective_end, rule.notes, rule.notation, alternatives)
 
 
 def rule_of(row: Mapping[str, Any]) -> Rule:
@@ -103,7 +112,8 @@ def rule_of(row: Mapping[str, Any]) -> Rule:
     alternatives = row["alternatives"]
     return Rule(
         id=row["id"], version=row["version"], sending=tuple(_loads(row["sending"])),
-        receiving_institution=row["receiving_institution"], outcome=GrantKind(row["outcome"]),
+        receiving_institution=row["receiving_institution"],
+        outcome=_GRANT_KIND[row["outcome"]],
         alternatives=() if alternatives == "[]" else tuple(
             tuple(_grant_of(g) for g in alt) for alt in _loads(alternatives)),
         any_n=row["any_n"], min_grade=row["min_grade"],

@@ -22,6 +22,7 @@ _PRAGMAS = (
     "PRAGMA cache_size=-65536",  # 64 MiB of page cache per connection
     "PRAGMA mmap_size=268435456",  # reads straight from the OS page cache
     "PRAGMA temp_store=MEMORY",
+    "PRAGMA wal_autocheckpoint=16384",  # checkpoint every 64 MiB, not every batch
 )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, case, select, true, update
@@ -18,13 +19,21 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from hub.store.ports import DeadLetter
 from hub.store.sql import tables as t
+from hub.store.sql.bulk import execute_many
 from hub.store.sql.reads import chunks
 
 _COUNTERS = ("applied", "duplicate", "stale", "dead_lettered")
+_INBOX_COLUMNS = ("event_id", "province", "entity_key", "version", "outcome", "applied_at")
 
 
 def _insert(conn: Connection, table: Any) -> Any:
     return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
+
+
+@cache
+def _inbox_insert(dialect: str) -> Any:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(t.inbox).on_conflict_do_nothing(index_elements=["event_id"])
 
 
 class SqlIngestLedger:
@@ -32,7 +41,7 @@ class SqlIngestLedger:
 
     def __init__(self, connection: Connection) -> None:
         self._conn = connection
-        self._inbox: list[dict[str, Any]] = []
+        self._inbox: list[tuple[Any, ...]] = []
         self._offsets: dict[tuple[str, str, int], int] = {}
         self._letters: list[dict[str, Any]] = []
         self._stats: dict[str, dict[str, Any]] = {}
@@ -50,8 +59,7 @@ class SqlIngestLedger:
     def record_applied(self, event_id: str, province: str, entity_key: str,
                        version: int, outcome: str, at: datetime) -> None:
         """Add an event to the inbox; ``outcome`` is applied, stale or duplicate."""
-        self._inbox.append({"event_id": event_id, "province": province, "entity_key": entity_key,
-                            "version": version, "outcome": outcome, "applied_at": at})
+        self._inbox.append((event_id, province, entity_key, version, outcome, at))
 
     def offsets(self, group: str) -> dict[tuple[str, int], int]:
         """The next offset to read, by (topic, partition), as last committed here."""
@@ -122,9 +130,7 @@ class SqlIngestLedger:
         """Write what is buffered, in this transaction."""
         conn = self._conn
         if self._inbox:
-            stmt = _insert(conn, t.inbox).on_conflict_do_nothing(index_elements=["event_id"])
-            for part in chunks(self._inbox, 1000):
-                conn.execute(stmt, part)
+            execute_many(conn, _inbox_insert(conn.dialect.name), _INBOX_COLUMNS, self._inbox)
         if self._offsets:
             stmt = _insert(conn, t.consumer_offset)
             stmt = stmt.on_conflict_do_update(

@@ -6,7 +6,7 @@ flag and each entity's winner, then one multi-row upsert per kind of change
 and, for the winners only, a replacement of their index rows
 (``rule_sending``, ``stack_link``). The upsert re-checks the version in its
 ``ON CONFLICT … WHERE`` so a concurrent writer on PostgreSQL can never make an
-older version win; ``RETURNING`` says which rows really changed.
+older version win; there ``RETURNING`` says which rows really changed.
 """
 
 from __future__ import annotations
@@ -22,10 +22,18 @@ from sqlalchemy.dialects import postgresql, sqlite
 from hub.domain.model import Credential, Institution, Rule, supersedes
 from hub.store.ports import Removal
 from hub.store.sql import tables as t
-from hub.store.sql.codec import credential_values, institution_values, rule_values
+from hub.store.sql.bulk import Row, execute_many, upsert_many
+from hub.store.sql.codec import (
+    CREDENTIAL_COLUMNS,
+    INSTITUTION_COLUMNS,
+    RULE_COLUMNS,
+    credential_row,
+    institution_row,
+    rule_row,
+)
 from hub.store.sql.reads import chunks
 
-Values = dict[str, Any]
+TOMBSTONE_KIND = ""  # a credential retired before the hub ever saw it
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,49 +41,48 @@ class EntityKind:
     """How one versioned entity is written: its table, tombstone flag and index rows."""
 
     table: Table
+    columns: tuple[str, ...]
     removed: str | None
-    values: Callable[[Any], Values]
-    tombstone: Callable[[Removal], Values]
+    row: Callable[[Any], Row]
+    tombstone: Callable[[Removal], Row]
     children: Table | None = None
-    child_key: str = ""
-    child_rows: Callable[[Any], list[Values]] = lambda _: []
+    child_columns: tuple[str, ...] = ()
+    child_rows: Callable[[Any], list[Row]] = lambda _: []
 
 
-TOMBSTONE_KIND = ""  # a credential retired before the hub ever saw it
-
-
-def _credential_tombstone(removal: Removal) -> Values:
+def _credential_tombstone(removal: Removal) -> Row:
     institution = ":".join(removal.id.split(":", 2)[:2])
-    return {"id": removal.id, "institution": institution, "kind": TOMBSTONE_KIND, "title": "",
-            "version": removal.version, "retired": True}
+    return (removal.id, institution, TOMBSTONE_KIND, "", None, None, None, None, None, None,
+            None, removal.version, True)
 
 
-def _rule_tombstone(removal: Removal) -> Values:
-    return {"id": removal.id, "version": removal.version, "revoked": True,
-            "receiving_institution": "", "sending": "[]", "outcome": "no_credit",
-            "alternatives": "[]"}
+def _rule_tombstone(removal: Removal) -> Row:
+    return (removal.id, removal.version, True, "", "[]", "no_credit", None, None, None, None,
+            None, None, "[]")
 
 
-def _stack_rows(cred: Credential) -> list[Values]:
+def _stack_rows(cred: Credential) -> list[Row]:
     if cred.retired:
         return []
     targets = {link.target: link.value for link in cred.stacks_into}
-    return [{"credential_id": cred.id, "target": k, "value": v} for k, v in targets.items()]
+    return [(cred.id, target, value) for target, value in targets.items()]
 
 
-def _sending_rows(rule: Rule) -> list[Values]:
+def _sending_rows(rule: Rule) -> list[Row]:
     if rule.revoked:
         return []
-    return [{"rule_id": rule.id, "credential_id": c,
-             "receiving_institution": rule.receiving_institution}
-            for c in dict.fromkeys(rule.sending)]
+    to = rule.receiving_institution
+    return [(rule.id, cid, to) for cid in dict.fromkeys(rule.sending)]
 
 
-INSTITUTIONS = EntityKind(t.institution, None, institution_values, lambda _: {})
-CREDENTIALS = EntityKind(t.credential, "retired", credential_values, _credential_tombstone,
-                         t.stack_link, "credential_id", _stack_rows)
-RULES = EntityKind(t.rule, "revoked", rule_values, _rule_tombstone,
-                   t.rule_sending, "rule_id", _sending_rows)
+INSTITUTIONS = EntityKind(t.institution, INSTITUTION_COLUMNS, None, institution_row,
+                          lambda _: ())
+CREDENTIALS = EntityKind(t.credential, CREDENTIAL_COLUMNS, "retired", credential_row,
+                         _credential_tombstone, t.stack_link,
+                         ("credential_id", "target", "value"), _stack_rows)
+RULES = EntityKind(t.rule, RULE_COLUMNS, "revoked", rule_row, _rule_tombstone,
+                   t.rule_sending, ("rule_id", "credential_id", "receiving_institution"),
+                   _sending_rows)
 
 
 def _is_removal(kind: EntityKind, item: object) -> bool:
@@ -83,8 +90,8 @@ def _is_removal(kind: EntityKind, item: object) -> bool:
 
 
 @cache
-def _statements(dialect: str, kind: EntityKind) -> tuple[Any, Any, Any, Any]:
-    """(stored versions, upsert, tombstone upsert, delete index rows) for a dialect."""
+def _statements(dialect: str, kind: EntityKind) -> tuple[Any, Any, Any, Any, Any]:
+    """(stored versions, upsert, tombstone upsert, delete index rows, insert index rows)."""
     table = kind.table
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     removed = table.c[kind.removed] if kind.removed else None
@@ -103,22 +110,22 @@ def _statements(dialect: str, kind: EntityKind) -> tuple[Any, Any, Any, Any]:
             index_elements=[table.c.id],
             set_={name: stmt.excluded[name] for name in columns},
             where=newer,
-        ).returning(table.c.id)
+        )
 
-    everything = [c.name for c in table.columns if c.name != "id"]
     tombstone = upsert(["version", kind.removed]) if kind.removed else None
-    drop = None
+    drop = add = None
     if kind.children is not None:
-        key = kind.children.c[kind.child_key]
+        key = kind.children.c[kind.child_columns[0]]
         drop = delete(kind.children).where(key.in_(bindparam("ids", expanding=True)))
-    return versions, upsert(everything), tombstone, drop
+        add = kind.children.insert()
+    return versions, upsert([c for c in kind.columns if c != "id"]), tombstone, drop, add
 
 
 def apply_versioned(conn: Connection, kind: EntityKind, items: Sequence[Any]) -> list[bool]:
     """Apply ``items`` (entities or ``Removal``s) in order; True where one changed the store."""
     if not items:
         return []
-    versions, upsert, tombstone, drop = _statements(conn.dialect.name, kind)
+    versions, upsert, tombstone, drop, add = _statements(conn.dialect.name, kind)
     stored: dict[str, tuple[int, bool]] = {}
     for part in chunks(list({item.id: None for item in items})):
         for key, version, removed in conn.execute(versions, {"ids": part}):
@@ -137,30 +144,20 @@ def apply_versioned(conn: Connection, kind: EntityKind, items: Sequence[Any]) ->
     if not winners:
         return flags
     chosen = [items[i] for i in winners.values()]
-    full = [kind.values(item) for item in chosen if not isinstance(item, Removal)]
+    full = [kind.row(item) for item in chosen if not isinstance(item, Removal)]
     bare = [kind.tombstone(item) for item in chosen if isinstance(item, Removal)]
-    changed: set[str] = set()
-    for rows, stmt in ((full, upsert), (bare, tombstone)):
-        for part in chunks(rows, 1000):
-            changed.update(conn.execute(stmt, part).scalars())
+    changed = (upsert_many(conn, upsert, kind.columns, full)
+               | upsert_many(conn, tombstone, kind.columns, bare))
     for key, index in winners.items():
         if key not in changed:  # a concurrent writer stored a newer version first
             flags[index] = False
     if kind.children is not None:
-        _replace_children(conn, kind, drop, [k for k in changed if k in existed],
-                          [item for item in chosen if item.id in changed])
+        for part in chunks([key for key in changed if key in existed]):
+            conn.execute(drop, {"ids": part})
+        rows = [row for item in chosen if item.id in changed and not isinstance(item, Removal)
+                for row in kind.child_rows(item)]
+        execute_many(conn, add, kind.child_columns, rows)
     return flags
-
-
-def _replace_children(conn: Connection, kind: EntityKind, drop: Any, stale: list[str],
-                      chosen: list[Any]) -> None:
-    for part in chunks(stale):
-        conn.execute(drop, {"ids": part})
-    rows = [row for item in chosen if not isinstance(item, Removal)
-            for row in kind.child_rows(item)]
-    assert kind.children is not None
-    for part in chunks(rows, 1000):
-        conn.execute(kind.children.insert(), part)
 
 
 def apply_institutions(conn: Connection, items: Sequence[Institution]) -> list[bool]:

@@ -55,6 +55,7 @@ def upgrade() -> None:
                   sa.ForeignKey("credential.id", ondelete="CASCADE"), primary_key=True),
         sa.Column("target", sa.String(64), primary_key=True),
         sa.Column("value", sa.Float(), nullable=False),
+        sqlite_with_rowid=False,
     )
     op.create_index("ix_stack_link_target", "stack_link", ["target"])
     op.create_table(
@@ -79,6 +80,7 @@ def upgrade() -> None:
                   sa.ForeignKey("rule.id", ondelete="CASCADE"), primary_key=True),
         sa.Column("credential_id", sa.String(64), primary_key=True),
         sa.Column("receiving_institution", sa.String(16), nullable=False),
+        sqlite_with_rowid=False,
     )
     op.create_index("ix_rule_sending_credential_receiving", "rule_sending",
                     ["credential_id", "receiving_institution"])
@@ -90,6 +92,7 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("outcome", sa.String(16), nullable=False),
         sa.Column("applied_at", UtcDateTime(), nullable=False),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "consumer_offset",
