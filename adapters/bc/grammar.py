@@ -54,6 +54,9 @@ DESIGNATION = re.compile(
     rf"\s*[,-]?\s*(?P<d>[WQ](?:\s*[/-]\s*[WQ])?(?:\s*[/-]\s*{_BREADTH}|/B)?|{_BREADTH})"
     r"(?![A-Za-z/-])")
 
+# The commonest text by far: one grant, perhaps tagged, nothing else (read in one match).
+SINGLE = re.compile(rf"\s*{GRANT.pattern}(?:{DESIGNATION.pattern})?\s*")
+
 _RUN_TOGETHER = re.compile(rf"(?:{_INST}\s+)?[A-Z]{{2,}}\d")
 _PART_END = re.compile(r"\)|\s*(?:&|,|\bor\b|=)|$")
 

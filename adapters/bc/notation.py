@@ -85,6 +85,12 @@ def parse_transfer_credit(text: str, receiving: str, *,
 
 @lru_cache(maxsize=65536)
 def _parse_cached(text: str, receiving: str, compact: bool) -> TransferCredit:
+    single = grammar.SINGLE.fullmatch(text)
+    if single and single["inst"] in (None, receiving):
+        grant = grammar.grant_from(single)
+        if single["d"]:
+            grant = _with_designation(grant, single["d"])
+        return TransferCredit(grant.kind, ((grant,),))
     match = _NO_CREDIT.match(text)
     if match:
         return TransferCredit(GrantKind.NO_CREDIT, notes=match["notes"] or None)

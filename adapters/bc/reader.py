@@ -141,6 +141,7 @@ def _rows(path: Path, columns: Sequence[str]) -> Iterator[tuple[int, list[str] |
                                    f"(expected {','.join(columns)})")
         order = [names.index(name) for name in columns]
         width = len(names)
+        identity = order == list(range(len(columns))) and width == len(columns)
         done = reader.line_num
         while True:
             try:
@@ -161,7 +162,7 @@ def _rows(path: Path, columns: Sequence[str]) -> Iterator[tuple[int, list[str] |
                 yield start, (f"row has {len(row)} fields but the header has {width}; "
                               "quote fields that contain commas")
                 continue
-            yield start, [row[i] for i in order]
+            yield start, row if identity else [row[i] for i in order]
 
 
 def _open(path: Path) -> BinaryIO:

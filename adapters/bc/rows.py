@@ -18,8 +18,10 @@ Choices a registrar would make, where FORMATS.md is silent:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date
+from functools import lru_cache
 from typing import NamedTuple
 
 from adapters.base import fields as f
@@ -86,42 +88,58 @@ class ReadRow(NamedTuple):
 
 
 class RuleRow:
-    """Reads ``equivalencies.csv`` rows, remembering the institutions the file declared."""
+    """Reads ``equivalencies.csv`` rows against the grading scales the file declared.
+
+    Values that repeat across rows (institutions, course lists, credit text,
+    dates, grades) are read once and remembered: a Guide export repeats them
+    thousands of times, and reading is the adapter's hot path.
+    """
 
     def __init__(self, scales: dict[str, GradingScale]) -> None:
         self._scales = scales
-        self._institutions: dict[str, str] = {}
+        self._pairs: dict[tuple[str, str], tuple[str, str]] = {}
+        self._grades: dict[tuple[str, str], str | None] = {}
 
     def rule(self, row: Sequence[str]) -> ReadRow:
         """The row's rule, with the sending title and credits when it names one course."""
-        (ident, version, sending_inst, sending_courses, title, credits, receiving, text,
+        ident = row[0]
+        if _RULE_ID.match(ident) is None:
+            f.rule_id(ident)   # raises, saying what a rule id may hold
+        try:
+            return self._read(ident, row)
+        except (f.Bad, DomainError) as error:
+            raise f.Bad(f"equivalency {ident}: {error}") from None
+
+    def _read(self, ident: str, row: Sequence[str]) -> ReadRow:
+        (_, version, sending_inst, sending_courses, title, credits, receiving, text,
          min_grade, start, end) = row
-        local_id = f.rule_id(ident)
-        label = f"equivalency {local_id}"
-        sender = self._institution(sending_inst, f"{label}: sending_institution")
-        codes = [f.code(part, f"{label}: sending_courses") for part in sending_courses.split("&")]
-        receiver = self._institution(receiving, f"{label}: receiving_institution")
-        if not receiver.startswith("BC:"):
-            raise f.Bad(f"{label}: receiving institution {receiver} is not a BC institution; "
-                        "BC publishes only rules its own institutions decide")
+        pair = self._pairs.get((sending_inst, receiving))
+        if pair is None:
+            pair = self._pairs[sending_inst, receiving] = _institutions(sending_inst, receiving)
+        sender, receiver = pair
+        codes = _codes(sending_courses)
         if len(text) > MAX_NOTATION:
-            raise f.Bad(f"{label}: transfer_credit is longer than {MAX_NOTATION} characters")
+            raise f.Bad(f"transfer_credit is longer than {MAX_NOTATION} characters")
         try:
             credit = parse_transfer_credit(text, receiver[3:],
-                                           compact_sending_codes=not sender.startswith("BC:"))
+                                           compact_sending_codes=sender[:3] != "BC:")
         except NotationError as error:
-            raise f.Bad(f"{label}: transfer_credit {error}") from None
-        sending = self._sending(credit.sending, credit.sending_institution, codes, sender, label)
-        effective_start, effective_end = _window(start, end, label)
+            raise f.Bad(f"transfer_credit {error}") from None
+        sending = _sending(credit.sending, credit.sending_institution, codes, sender) \
+            if credit.sending else codes
+        effective_start, effective_end = _window(start, end)
+        grade = self._grades.get((min_grade, sender), _UNSEEN)
+        if grade is _UNSEEN:
+            grade = self._grades[min_grade, sender] = self._min_grade(min_grade, sender)
         rule = Rule(
-            id=f"{PROVINCE}:{local_id}",
-            version=f.version(int(version) if version.strip().isdigit() else version, label),
-            sending=tuple(f"{sender}:{code}" for code in sending),
+            id=f"{PROVINCE}:{ident}",
+            version=_version(version),
+            sending=_qualified(sender, sending),
             receiving_institution=receiver,
             outcome=credit.outcome,
             alternatives=credit.alternatives,
             any_n=credit.any_n,
-            min_grade=self._min_grade(min_grade, sender, label),
+            min_grade=grade,
             effective_start=effective_start,
             effective_end=effective_end,
             notes=credit.notes,
@@ -129,45 +147,70 @@ class RuleRow:
         )
         if len(codes) != 1:
             return ReadRow(rule)
-        value = (_number(credits, label, "sending_credits", positive=False)
-                 if credits.strip() else None)
+        value = _credits(credits) if credits else None
         return ReadRow(rule, f"{sender}:{codes[0]}", title.strip(), value)
 
-    def _institution(self, text: str, label: str) -> str:
-        known = self._institutions.get(text)
-        if known is None:
-            known = f.institution_in(text, PROVINCE, label)
-            self._institutions[text] = known
-        return known
-
-    @staticmethod
-    def _sending(named: tuple[str, ...], written: str | None, codes: list[str], sender: str,
-                 label: str) -> Sequence[str]:
-        if not named:
-            return codes
-        own_code = sender.split(":", 1)[1]
-        if written is not None and written != own_code:
-            raise f.Bad(f"{label}: transfer_credit names sending institution {written}, "
-                        f"but sending_institution is {own_code}")
-        missing = [code for code in codes if code not in named]
-        if missing:
-            raise f.Bad(f"{label}: sending_courses {', '.join(missing)} not among the courses "
-                        f"transfer_credit names ({' & '.join(named)})")
-        return named
-
-    def _min_grade(self, text: str, sender: str, label: str) -> str | None:
-        grade = f.min_grade(text.strip(), label)
+    def _min_grade(self, text: str, sender: str) -> str | None:
+        grade = f.min_grade(text.strip(), "min_grade")
         scale = self._scales.get(sender)
         if grade is not None and scale is not None:
-            scale.to_percent(grade, field=f"{label}: min_grade")
+            scale.to_percent(grade, field="min_grade")
         return grade
 
 
-def _window(start: str, end: str, label: str) -> tuple[date | None, date | None]:
+_UNSEEN = object()
+_RULE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")
+
+
+def _version(text: str) -> int:
+    if text.isdigit() and text != "0" and text[0] != "0":
+        return int(text)
+    return f.version(int(text) if text.strip().isdigit() else text, "rule")
+
+
+def _institutions(sending: str, receiving: str) -> tuple[str, str]:
+    sender = f.institution_in(sending, PROVINCE, "sending_institution")
+    receiver = f.institution_in(receiving, PROVINCE, "receiving_institution")
+    if not receiver.startswith("BC:"):
+        raise f.Bad(f"receiving institution {receiver} is not a BC institution; "
+                    "BC publishes only rules its own institutions decide")
+    return sender, receiver
+
+
+@lru_cache(maxsize=65536)
+def _qualified(institution: str, codes: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(f"{institution}:{code}" for code in codes)
+
+
+@lru_cache(maxsize=1024)
+def _credits(text: str) -> float:
+    return _number(text, "sending course", "sending_credits", positive=False)
+
+
+@lru_cache(maxsize=65536)
+def _codes(text: str) -> tuple[str, ...]:
+    return tuple(f.code(part, "sending_courses") for part in text.split("&"))
+
+
+def _sending(named: tuple[str, ...], written: str | None, codes: tuple[str, ...],
+             sender: str) -> tuple[str, ...]:
+    own_code = sender.split(":", 1)[1]
+    if written is not None and written != own_code:
+        raise f.Bad(f"transfer_credit names sending institution {written}, "
+                    f"but sending_institution is {own_code}")
+    missing = [code for code in codes if code not in named]
+    if missing:
+        raise f.Bad(f"sending_courses {', '.join(missing)} not among the courses "
+                    f"transfer_credit names ({' & '.join(named)})")
+    return named
+
+
+@lru_cache(maxsize=4096)
+def _window(start: str, end: str) -> tuple[date | None, date | None]:
     try:
         first = parse_effective_start(start)
         last = parse_effective_end(end)
     except DomainError as error:
-        raise f.Bad(f"{label}: effective date {error}") from None
-    f.ordered(first, last, label, "effective_start", "effective_end")
+        raise f.Bad(f"effective date {error}") from None
+    f.ordered(first, last, "effective window", "effective_start", "effective_end")
     return first, last
