@@ -136,7 +136,9 @@ def _rows(path: Path, columns: Sequence[str]) -> Iterator[tuple[int, list[str] |
             raise ExportUnreadable(f"{path}: header row is not CSV ({error})") from None
         names = [name.strip().lower() for name in header]
         missing = [name for name in columns if name not in names]
-        if missing or bad_lines:
+        if bad_lines:
+            raise ExportUnreadable(f"{path}: header row is not UTF-8 text")
+        if missing:
             raise ExportUnreadable(f"{path}: header row lacks column(s) {', '.join(missing)} "
                                    f"(expected {','.join(columns)})")
         order = [names.index(name) for name in columns]
