@@ -73,10 +73,13 @@ class _Rebalance(ConsumerRebalanceListener):
 
     async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
         async with self._ingest.in_flight:  # wait for the batch being applied
-            pass
+            self._ingest.generation += 1
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
-        await self._ingest.seek_to_store(assigned)
+        async with self._ingest.in_flight:
+            self._ingest.generation += 1
+            await self._ingest.seek_to_store(assigned)
+            self._ingest.generation += 1
 
 
 class Ingest:
@@ -92,6 +95,10 @@ class Ingest:
         self.consumer: AIOKafkaConsumer | None = None
         self.producer: AIOKafkaProducer | None = None
         self.ready = asyncio.Event()
+        # Bumped around every rebalance: records returned by a poll that overlapped
+        # one may predate the seek to the store's offsets, so they are dropped and
+        # their partitions sought to the store's offsets again.
+        self.generation = 0
         self._stop = asyncio.Event()
 
     def _retrying(self, what: str) -> AsyncRetrying:
@@ -162,11 +169,15 @@ class Ingest:
             self.ready.set()
             while not self._stop.is_set():
                 assert self.consumer is not None
+                generation = self.generation
                 got = await self.consumer.getmany(timeout_ms=self.settings.poll_timeout_ms,
                                                   max_records=self.settings.max_batch)
                 if got:
                     async with self.in_flight:
-                        await self._handle(got)
+                        if generation == self.generation:
+                            await self._handle(got)
+                        else:  # the poll advanced past records we drop: read them again
+                            await self.seek_to_store(set(got) & self.consumer.assignment())
         finally:
             await self._close()
 
