@@ -32,8 +32,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 async def _serve(settings: object) -> None:
     from hub.bootstrap import start_hub
+    from hub.ingest.operator import ingest_factory
 
-    hub = await start_hub(settings)  # type: ignore[arg-type]
+    hub = await start_hub(settings, ingest=ingest_factory)  # type: ignore[arg-type]
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
