@@ -125,12 +125,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, default=None,
                         help="where SQLite stores are kept (default bench/out/)")
     parser.add_argument("--quick", action="store_true",
-                        help="smoke run: 2,000 / 20,000 rules, 200 queries")
+                        help="smoke run: 2,000 / 10,000 rules, 100 queries")
     args = parser.parse_args(argv)
     small, large = args.size
     queries = args.queries
     if args.quick:
-        small, large, queries = 2_000, 20_000, 200
+        small, large, queries = 2_000, 10_000, 100
     cache = args.cache or out_dir()
     cache.mkdir(parents=True, exist_ok=True)
     results = {}
