@@ -9,7 +9,7 @@ cost depends on the transcript, never on the number of rules stored.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, bindparam, false, func, select
 
@@ -61,11 +61,37 @@ def _unique(ids: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(ids))
 
 
+class RuleCache:
+    """Decoded rules of committed state, by (id, version), shared by a store's readers.
+
+    A committed version of a rule never changes (a later write at the same
+    version is refused), so a decoded rule can be reused by every later query.
+    Only readers fill it: a unit of work may still roll back what it read.
+    Plain dictionary operations are atomic, so threads can share it.
+    """
+
+    def __init__(self, limit: int = 50_000) -> None:
+        self.limit = limit
+        self._rules: dict[tuple[str, int], Rule] = {}
+
+    def decode(self, row: Any) -> Rule:
+        """The rule of a committed ``rule`` row, decoded once."""
+        key = (row["id"], row["version"])
+        rule = self._rules.get(key)
+        if rule is None:
+            rule = rule_of(row)
+            if len(self._rules) >= self.limit:
+                self._rules.clear()  # crude, but bounded and lock-free
+            self._rules[key] = rule
+        return rule
+
+
 class SqlEquivalencyReader:
     """Reads of the equivalency model over one connection (one snapshot when in a transaction)."""
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, rule_cache: RuleCache | None = None) -> None:
         self._conn = connection
+        self._decode = rule_of if rule_cache is None else rule_cache.decode
 
     def get_institution(self, institution_id: str) -> Institution | None:
         """The institution, or ``None`` when the hub has no record of it."""
@@ -144,9 +170,9 @@ class SqlEquivalencyReader:
     def _rules(self, query: object, ids: list[str], params: dict[str, str]) -> list[Rule]:
         if len(ids) <= CHUNK:
             rows = self._conn.execute(query, {"ids": ids, **params}).mappings()  # type: ignore[call-overload]
-            return [rule_of(row) for row in rows]
+            return [self._decode(row) for row in rows]
         found: dict[str, Rule] = {}
         for part in chunks(ids):
             for row in self._conn.execute(query, {"ids": part, **params}).mappings():  # type: ignore[call-overload]
-                found[row["id"]] = rule_of(row)
+                found[row["id"]] = self._decode(row)
         return [found[key] for key in sorted(found)]

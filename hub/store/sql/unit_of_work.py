@@ -9,6 +9,7 @@ from sqlalchemy import Connection, Engine
 
 from hub.store.sql.errors import translate, translated
 from hub.store.sql.ledger import SqlIngestLedger
+from hub.store.sql.reads import RuleCache
 from hub.store.sql.repository import SqlEquivalencyRepository
 
 
@@ -71,6 +72,7 @@ class SqlStore:
     def __init__(self, writer: Engine, reader: Engine) -> None:
         self._writer = writer
         self._reader = reader
+        self._rules = RuleCache()
 
     @property
     def url(self) -> str:
@@ -87,7 +89,7 @@ class SqlStore:
         with translated("reading the store"), self._reader.connect() as conn:
             conn.begin()
             try:
-                yield SqlEquivalencyRepository(conn)
+                yield SqlEquivalencyRepository(conn, self._rules)
             finally:
                 conn.rollback()
 
