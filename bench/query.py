@@ -7,7 +7,7 @@
 Stores are generated through the store's own bulk write path
 (``apply_rules`` in big batches, see :mod:`bench.workload` for their shape)
 and cached under ``bench/out/`` (SQLite) or in databases named
-``bench_query_<size>`` (PostgreSQL, created next to the one in ``--db``), so a
+``bench_query_<size>_<codec tag>`` (PostgreSQL, created next to the one in ``--db``), so a
 re-run only measures. Each query opens a reader (one snapshot) and calls
 ``answer_transfer`` with a 40-item transcript, as the gRPC servicer does.
 
@@ -57,13 +57,13 @@ def _write(store: Store, fed: workload.Federation, progress: bool) -> None:
             uow.commit()
 
 
-def _pg_url(base: str, size: int) -> str:
+def _pg_url(base: str, size: int, tag: str) -> str:
     """A database next to ``base`` for ``size``, created when missing."""
     import psycopg
     from sqlalchemy.engine import make_url
 
     url = make_url(base.replace("postgresql://", "postgresql+psycopg://", 1))
-    name = f"bench_query_{size}"
+    name = f"bench_query_{size}_{tag}"
     admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(admin, autocommit=True) as conn:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
@@ -71,12 +71,26 @@ def _pg_url(base: str, size: int) -> str:
     return url.set(drivername="postgresql", database=name).render_as_string(hide_password=False)
 
 
+def _codec_tag() -> str:
+    """A short digest of the store's row codec: a cached store written by another is rebuilt.
+
+    (The codec's stored form of grants changed once without a migration, which
+    made older stores unreadable; the tag keeps stale caches from being reused.)
+    """
+    import hashlib
+
+    from hub.store.sql import codec
+
+    return hashlib.sha256(Path(codec.__file__).read_bytes()).hexdigest()[:8]
+
+
 def prepared_store(size: int, db: str | None, cache: Path, progress: bool = False
                    ) -> tuple[Store, workload.Federation, float]:
     """A store of ``size`` rules (cached), its federation shape, and seconds spent building."""
     fed = workload.federation(size)
-    shape = cache / f"query-{size}.shape.json"
-    url = _pg_url(db, size) if db else f"sqlite:///{cache / f'query-{size}.sqlite'}"
+    tag = _codec_tag()
+    shape = cache / f"query-{size}-{tag}.shape.json"
+    url = _pg_url(db, size, tag) if db else f"sqlite:///{cache / f'query-{size}-{tag}.sqlite'}"
     store = open_store(url)
     with store.reader() as reader:
         have = reader.counts()["rules"]
