@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 from collections import defaultdict
 from collections.abc import AsyncIterator, Sequence
 from functools import cache
@@ -121,9 +122,14 @@ class HubIngest:
 
 
 def ingest_factory(store: Store, settings: HubSettings) -> HubIngest:
-    """The ingest ``transferhub serve`` runs (``start_hub(..., ingest=ingest_factory)``)."""
+    """The ingest ``transferhub serve`` runs (``start_hub(..., ingest=ingest_factory)``).
+
+    ``TRANSFERHUB_SESSION_TIMEOUT_MS`` and ``TRANSFERHUB_MAX_BATCH`` override
+    the settings' consumer session timeout and batch size (tests shorten them).
+    """
+    session = int(os.environ.get("TRANSFERHUB_SESSION_TIMEOUT_MS") or settings.session_timeout_ms)
+    batch = int(os.environ.get("TRANSFERHUB_MAX_BATCH") or settings.max_batch)
     return HubIngest(store, IngestSettings.of(
-        settings.kafka, group=settings.consumer_group, max_batch=settings.max_batch,
-        session_timeout_ms=settings.session_timeout_ms,
-        heartbeat_interval_ms=max(500, settings.session_timeout_ms // 6),
+        settings.kafka, group=settings.consumer_group, max_batch=batch,
+        session_timeout_ms=session, heartbeat_interval_ms=max(300, session // 6),
     ), metrics=process_metrics())

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
+import json
 import time
 from collections.abc import Callable, Iterable
 from datetime import date
@@ -104,6 +106,32 @@ async def ingest_until(store: Store, bootstrap: str, done: Callable[[Store], boo
     return ingest
 
 
+def _effective(row: dict[str, object]) -> tuple[object, ...]:
+    """A row as it counts: a revoked rule or retired credential is its id, version and flag.
+
+    (What a removed entity last said is never read, and the store keeps it
+    or not depending on how a batch fell.)
+    """
+    for flag in ("revoked", "retired"):
+        if row.get(flag):
+            return (row.get("id"), row.get("version"), flag)
+    return tuple(_neutral(v) for v in row.values())
+
+
+def _neutral(value: object) -> object:
+    """A value the same on SQLite and PostgreSQL (booleans, dates, JSON text)."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str) and value[:1] in "[{":
+        with contextlib.suppress(ValueError):
+            value = json.loads(value)
+    if isinstance(value, list | dict):
+        return json.dumps(value, sort_keys=True)
+    return value
+
+
 _VOLATILE = ("applied_at", "recorded_at", "last_event_at", "updated_at", "id")
 
 
@@ -121,7 +149,7 @@ def digest(url: str, tables: Iterable[str] = ("institution", "credential", "stac
                 cols = [c["name"] for c in inspect(engine).get_columns(table)
                         if c["name"] not in _VOLATILE]
                 quoted = ", ".join(f'"{c}"' for c in cols)
-                rows = sorted(repr(tuple(r)) for r in conn.execute(
+                rows = sorted(repr(_effective(dict(r._mapping))) for r in conn.execute(
                     text(f'SELECT {quoted} FROM "{table}"')))
                 sha.update(f"{table}:{len(rows)}\n".encode())
                 for row in rows:
