@@ -15,11 +15,15 @@ is used twice and no rule is awarded twice. The best plan, in order:
 
 How it is found. Candidates conflict when they share a credential or a rule.
 The conflict graph splits into connected components, and each component is
-solved on its own: branch on its lowest element (a credential, or a rule with
-several candidates): leave it unused, or pick one candidate containing it;
-each sub-problem is again split into components, and answers are memoised on
-the set of candidates still possible. This is exact, and its cost follows the
-structure of the competition rather than 2**n subsets of the transcript.
+solved on its own: branch on its first element (a credential, or a rule with
+several candidates) in an order chosen to keep the frontier small: leave it
+unused, or pick one candidate containing it; each sub-problem is again split
+into components, and answers are memoised on the set of candidates still
+possible. This is exact; the number of memoised states grows with the width
+of the competition (how many undecided credentials meet decided ones), not
+with 2**n subsets of the transcript: a 60-credential transcript with a few
+hundred competing rules takes milliseconds, while pathological webs where
+every credential competes with every other would still be exponential.
 
 Why the order decomposes over components. Criteria 1-4 are sums over the
 chosen candidates, compared lexicographically; lexicographic order on vectors
@@ -60,26 +64,33 @@ class Candidate:
 class _Plan:
     """Chosen candidate indices (index order is rule-id order) and their totals."""
 
-    __slots__ = ("course", "credits", "items", "key", "used")
+    __slots__ = ("_order", "course", "credits", "items", "rank", "used")
 
     def __init__(self, items: tuple[int, ...], credits: Fraction, course: Fraction,
-                 used: int, candidates: Sequence[Candidate]) -> None:
+                 used: int) -> None:
         self.items = items
         self.credits = credits
         self.course = course
         self.used = used
-        chosen = [candidates[i] for i in items]
-        # The smallest key is the best plan (MODEL.md's order, see the module docstring).
-        self.key = (-credits, -course, -used, len(items),
-                    tuple(c.rule_id for c in chosen), tuple(c.used for c in chosen))
+        # Criteria 1-4; the smaller rank is the better plan.
+        self.rank = (-credits, -course, -used, len(items))
+        self._order: tuple[tuple[str, ...], tuple[tuple[str, ...], ...]] | None = None
 
-    def merge(self, other: _Plan, candidates: Sequence[Candidate]) -> _Plan:
+    def order(self, candidates: Sequence[Candidate]) -> tuple[tuple[str, ...],
+                                                               tuple[tuple[str, ...], ...]]:
+        """Criteria 5 and 6: the sorted rule ids, then each rule's credentials."""
+        if self._order is None:
+            chosen = [candidates[i] for i in self.items]
+            self._order = (tuple(c.rule_id for c in chosen), tuple(c.used for c in chosen))
+        return self._order
+
+    def merge(self, other: _Plan) -> _Plan:
         if not other.items:
             return self
         if not self.items:
             return other
         return _Plan(tuple(sorted(self.items + other.items)), self.credits + other.credits,
-                     self.course + other.course, self.used + other.used, candidates)
+                     self.course + other.course, self.used + other.used)
 
 
 def _bits(mask: int) -> Iterator[int]:
@@ -89,27 +100,44 @@ def _bits(mask: int) -> Iterator[int]:
         mask ^= low
 
 
+def _element_order(sets: list[set[str]], elements: list[str]) -> list[str]:
+    """An order of elements with a small frontier (few undecided elements that meet
+    decided ones), which is what bounds the number of memoised states."""
+    neighbours: dict[str, set[str]] = {e: set() for e in elements}
+    for members in sets:
+        for e in members:
+            neighbours[e] |= members - {e}
+    placed: list[str] = []
+    done: set[str] = set()
+    frontier: set[str] = set()
+    rest = set(elements)
+    while rest:
+        pool = frontier & rest or rest
+
+        chosen = min(pool, key=lambda e, f=frontier: (len((f | neighbours[e]) - done - {e}),
+                                                       len(neighbours[e]), e))
+        placed.append(chosen)
+        done.add(chosen)
+        rest.discard(chosen)
+        frontier = (frontier | neighbours[chosen]) - done
+    return placed
+
+
 class _Solver:
     def __init__(self, candidates: Sequence[Candidate]) -> None:
         self.candidates = candidates
-        credentials = sorted({c for cand in candidates for c in cand.used})
-        bit = {c: i for i, c in enumerate(credentials)}
         by_rule: dict[str, list[int]] = {}
         for index, cand in enumerate(candidates):
             by_rule.setdefault(cand.rule_id, []).append(index)
         # A rule with several candidates gets an element of its own: awarded at most once.
-        rule_bit = {rule: len(credentials) + i
-                    for i, rule in enumerate(r for r, idx in by_rule.items() if len(idx) > 1)}
-        self.elements: list[int] = []
-        for cand in candidates:
-            mask = 0
-            for c in cand.used:
-                mask |= 1 << bit[c]
-            if cand.rule_id in rule_bit:
-                mask |= 1 << rule_bit[cand.rule_id]
-            self.elements.append(mask)
-        width = len(credentials) + len(rule_bit)
-        self.holding = [0] * width  # element -> candidates containing it
+        shared_rules = {r for r, idx in by_rule.items() if len(idx) > 1}
+        sets = [{*(f"c:{c}" for c in cand.used),
+                 *((f"r:{cand.rule_id}",) if cand.rule_id in shared_rules else ())}
+                for cand in candidates]
+        names = sorted({e for members in sets for e in members})
+        bit = {e: i for i, e in enumerate(_element_order(sets, names))}
+        self.elements = [sum(1 << bit[e] for e in members) for members in sets]
+        self.holding = [0] * len(bit)  # element -> candidates containing it
         for index, mask in enumerate(self.elements):
             for e in _bits(mask):
                 self.holding[e] |= 1 << index
@@ -119,10 +147,15 @@ class _Solver:
             for e in _bits(mask):
                 conflict |= self.holding[e]
             self.conflicts.append(conflict)
-        self.single = [_Plan((i,), c.credits, c.course_credits, len(c.used), candidates)
+        self.single = [_Plan((i,), c.credits, c.course_credits, len(c.used))
                        for i, c in enumerate(candidates)]
-        self.empty = _Plan((), Fraction(0), Fraction(0), 0, candidates)
+        self.empty = _Plan((), Fraction(0), Fraction(0), 0)
         self.memo: dict[int, _Plan] = {}
+
+    def better(self, plan: _Plan, than: _Plan) -> bool:
+        if plan.rank != than.rank:
+            return plan.rank < than.rank
+        return plan.order(self.candidates) < than.order(self.candidates)
 
     def components(self, mask: int) -> list[int]:
         groups: list[tuple[int, int]] = []  # (elements, candidates)
@@ -140,6 +173,7 @@ class _Solver:
         return [members for _, members in groups]
 
     def solve(self, mask: int) -> _Plan:
+        """The best plan using only the candidates in ``mask``."""
         if not mask:
             return self.empty
         known = self.memo.get(mask)
@@ -149,7 +183,7 @@ class _Solver:
         if len(parts) > 1:
             best = self.empty
             for part in parts:
-                best = best.merge(self.solve(part), self.candidates)
+                best = best.merge(self.solve(part))
         else:
             covered = 0
             for index in _bits(mask):
@@ -157,9 +191,8 @@ class _Solver:
             element = (covered & -covered).bit_length() - 1
             best = self.solve(mask & ~self.holding[element])  # leave it unused
             for index in _bits(mask & self.holding[element]):
-                plan = self.single[index].merge(
-                    self.solve(mask & ~self.conflicts[index]), self.candidates)
-                if plan.key < best.key:
+                plan = self.single[index].merge(self.solve(mask & ~self.conflicts[index]))
+                if self.better(plan, best):
                     best = plan
         self.memo[mask] = best
         return best
