@@ -1,0 +1,95 @@
+"""Credits convert to tc by the receiving system; grades read through the sending scale."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from transfer_world import (
+    UOFT_SCALE,
+    course,
+    done,
+    institution,
+    reasons,
+    rule,
+    transfer,
+    world,
+)
+
+from hub.domain.dates import parse_completion_date
+from hub.domain.model import CreditSystem
+from hub.domain.worth import exact, to_tc
+
+
+class TestTransferCredits:
+    """v in an institution's unit is v * 3 / standard_course tc (MODEL.md's examples)."""
+
+    @pytest.mark.parametrize("unit,standard,value,tc", [
+        ("units", 1.5, 1.5, 3.0), ("credit weight", 0.5, 0.5, 3.0), ("hours", 42, 28, 2.0),
+        ("credits", 3, 3, 3.0)])
+    def test_examples(self, unit, standard, value, tc):
+        assert float(to_tc(exact(value), CreditSystem(unit, standard))) == tc
+        assert CreditSystem(unit, standard).to_tc(value) == pytest.approx(tc)
+
+    @pytest.mark.parametrize("receiving,unit,standard,value,tc", [
+        ("BC:UVIC", "units", 1.5, 1.5, 3.0), ("ON:UOFT", "credit weight", 0.5, 0.5, 3.0),
+        ("ON:HUMB", "hours", 42, 28, 2.0)])
+    def test_answers_report_receiving_unit_and_tc(self, receiving, unit, standard, value, tc):
+        repo = world(institution(receiving, unit, standard),
+                     rule("BC:R1", "BC:CAPU:ENGL 100", receiving, course("X 1", value)))
+        answer = transfer(repo, receiving, done("BC:CAPU:ENGL 100"))
+        assert answer.credit_unit == unit
+        assert (answer.awarded[0].credits, answer.awarded[0].tc) == (value, tc)
+        assert (answer.total_credits, answer.total_tc) == (value, tc)
+
+    def test_decimal_credits_tie_exactly(self):
+        assert exact(0.1) + exact(0.2) == exact(0.3)
+
+
+class TestGradeScales:
+    """The same letter means different percents at different sending institutions."""
+
+    def world_with(self, min_grade: str):
+        return world(institution("ON:UOFT", "credit weight", 0.5, UOFT_SCALE),
+                     rule("BC:R1", "ON:UOFT:ENG 100H1", "BC:UBCV", course("ENGL 110"),
+                          min_grade=min_grade),
+                     rule("BC:R2", "BC:CAPU:ENGL 100", "BC:UBCV", course("ENGL 110"),
+                          min_grade=min_grade))
+
+    def test_c_plus_is_67_at_uoft_and_64_on_the_default_scale(self):
+        repo = self.world_with("65")
+        answer = transfer(repo, "BC:UBCV", done("ON:UOFT:ENG 100H1", "C+"),
+                          done("BC:CAPU:ENGL 100", "C+"))
+        assert [a.rule.id for a in answer.awarded] == ["BC:R1"]
+        assert reasons(answer) == {"BC:CAPU:ENGL 100": "below_min_grade"}
+
+    def test_a_letter_minimum_reads_through_the_sending_scale(self):
+        repo = self.world_with("C+")
+        answer = transfer(repo, "BC:UBCV", done("ON:UOFT:ENG 100H1", "66"),
+                          done("BC:CAPU:ENGL 100", "66"))
+        assert [a.rule.id for a in answer.awarded] == ["BC:R2"]
+        assert reasons(answer) == {"ON:UOFT:ENG 100H1": "below_min_grade"}
+
+    @pytest.mark.parametrize("grade,meets", [("B", True), ("72", True), ("71.5", False),
+                                             ("B-", False)])
+    def test_a_letter_counts_as_its_lowest_percent(self, grade, meets):
+        repo = world(rule("BC:R1", "BC:CAPU:ENGL 100", "BC:UBCV", course("ENGL 110"),
+                          min_grade="72"))
+        assert bool(transfer(repo, "BC:UBCV", done("BC:CAPU:ENGL 100", grade)).awarded) is meets
+
+    def test_an_unreadable_minimum_is_never_a_pass(self):
+        repo = world(rule("BC:R1", "BC:CAPU:ENGL 100", "BC:UBCV", course("ENGL 110"),
+                          min_grade="Q"))
+        answer = transfer(repo, "BC:UBCV", done("BC:CAPU:ENGL 100", "A+"))
+        assert answer.awarded == ()
+        assert reasons(answer) == {"BC:CAPU:ENGL 100": "below_min_grade"}
+
+
+class TestCompletionDates:
+    """A month alone means its last day."""
+
+    @pytest.mark.parametrize("text,day", [("2020-02", date(2020, 2, 29)),
+                                          ("2019-04", date(2019, 4, 30)),
+                                          ("2019-04-03", date(2019, 4, 3))])
+    def test_month_means_last_day(self, text, day):
+        assert parse_completion_date(text) == day

@@ -1,0 +1,104 @@
+"""Suggested pathways: chains of rules through other institutions, never counted."""
+
+from __future__ import annotations
+
+from transfer_world import (
+    course,
+    credential,
+    done,
+    institution,
+    reasons,
+    rule,
+    transfer,
+    unassigned,
+    world,
+)
+
+from hub.store.memory import InMemoryEquivalencyRepository
+
+IPC = "ON:SENE:IPC144"
+UBC = "BC:UBCV"
+TO_CAPU = rule("BC:88216", IPC, "BC:CAPU", course("CSCI 110"))
+TO_UBC = rule("BC:88220", "BC:CAPU:CSCI 110", UBC, unassigned("CPSC", 1, 3))
+
+
+def chains(answer) -> list[tuple[str, ...]]:
+    return [tuple(r.id for r in s.chain) for s in answer.suggested]
+
+
+class TestSuggestions:
+    """A no-agreement credential gets every supporting chain, labelled inferred."""
+
+    def test_model_example_two_links(self):
+        answer = transfer(world(institution("ON:SENE"), TO_CAPU, TO_UBC), UBC, done(IPC, "78"))
+        assert reasons(answer) == {IPC: "no_agreement"}
+        assert chains(answer) == [("BC:88216", "BC:88220")]
+        suggestion = answer.suggested[0]
+        assert suggestion.sending == (IPC,) and suggestion.basis == "inferred"
+        assert suggestion.grants == TO_UBC.alternatives[0]
+        assert answer.total_credits == 0.0 and answer.awarded == ()
+
+    def test_three_links_through_other_provinces(self):
+        repo = world(rule("SK:S1", IPC, "SK:USASK", course("CMPT 140")),
+                     rule("BC:B1", "SK:USASK:CMPT 140", "BC:CAPU", course("CSCI 110")),
+                     TO_UBC)
+        assert chains(transfer(repo, UBC, done(IPC))) == [("SK:S1", "BC:B1", "BC:88220")]
+
+    def test_shorter_chains_come_first_and_duplicates_are_dropped(self):
+        repo = world(TO_CAPU, TO_UBC,
+                     rule("SK:S1", IPC, "SK:USASK", course("CMPT 140"), course("CMPT 141")),
+                     rule("BC:B1", "SK:USASK:CMPT 140", "BC:CAPU", course("CSCI 110")))
+        assert chains(transfer(repo, UBC, done(IPC))) == [
+            ("BC:88216", "BC:88220"), ("SK:S1", "BC:B1", "BC:88220")]
+
+    def test_the_first_link_must_apply_to_the_learner(self):
+        strict = rule("BC:88216", IPC, "BC:CAPU", course("CSCI 110"), min_grade="80")
+        assert transfer(world(strict, TO_UBC), UBC, done(IPC, "78")).suggested == ()
+
+    def test_later_links_must_be_in_force_on_the_completion_date(self):
+        closed = rule("BC:88220", "BC:CAPU:CSCI 110", UBC, course("CPSC 110"), end="2015-12-31")
+        assert transfer(world(TO_CAPU, closed), UBC, done(IPC, on="2016-04")).suggested == ()
+        assert chains(transfer(world(TO_CAPU, closed), UBC, done(IPC, on="2015-04"))) == [
+            ("BC:88216", "BC:88220")]
+
+    def test_later_links_read_their_minimum_through_their_own_scale(self):
+        later = rule("BC:88220", "BC:CAPU:CSCI 110", UBC, course("CPSC 110"), min_grade="B")
+        assert transfer(world(TO_CAPU, later), UBC, done(IPC, "70")).suggested == ()
+        assert chains(transfer(world(TO_CAPU, later), UBC, done(IPC, "72"))) == [
+            ("BC:88216", "BC:88220")]
+
+    def test_a_link_needing_partners_is_not_followed(self):
+        pair = rule("BC:88220", ["BC:CAPU:CSCI 110", "BC:CAPU:CSCI 111"], UBC, course("CPSC 110"))
+        assert transfer(world(TO_CAPU, pair), UBC, done(IPC)).suggested == ()
+
+    def test_only_no_agreement_credentials_get_suggestions(self):
+        direct = rule("BC:D1", IPC, UBC, course("CPSC 100"), min_grade="90")
+        answer = transfer(world(TO_CAPU, TO_UBC, direct), UBC, done(IPC, "78"))
+        assert reasons(answer) == {IPC: "below_min_grade"} and answer.suggested == ()
+
+
+class CountingReader(InMemoryEquivalencyRepository):
+    """The in-memory repository counting ``rules_from`` calls."""
+
+    calls = 0
+
+    def rules_from(self, credential_ids, receiving_institution=None):
+        self.calls += 1
+        return super().rules_from(credential_ids, receiving_institution)
+
+
+class TestSuggestionFetching:
+    """Rules are fetched once per chain depth, whatever the number of credentials."""
+
+    def test_one_fetch_per_level(self):
+        repo = CountingReader()
+        for inst in ("BC:CAPU", "BC:UBCV"):
+            repo.upsert_institution(institution(inst))
+        sources = [f"ON:SENE:IPC{n}" for n in range(100, 130)]
+        for n, source in enumerate(sources):
+            repo.upsert_credential(credential(source))
+            repo.upsert_rule(rule(f"BC:X{n:03d}", source, "BC:CAPU", course(f"CSCI {n}")))
+            repo.upsert_rule(rule(f"BC:Y{n:03d}", f"BC:CAPU:CSCI {n}", UBC, course(f"CPSC {n}")))
+        answer = transfer(repo, UBC, *(done(s) for s in sources))
+        assert len(answer.suggested) == len(sources)
+        assert repo.calls <= 1 + 3
