@@ -36,6 +36,17 @@ class TestInstitutions:
             found = repo.get_institution("SK:USASK")
         assert found is not None and found.grading is None
 
+    def test_a_new_version_or_institution_is_seen_by_the_next_reader(self, store: Store) -> None:
+        write(store, institution("BC:UBCV", name="Old"))
+        for _ in range(2):  # the second read may come from a cache
+            with store.reader() as repo:
+                assert repo.get_institution("BC:UBCV").name == "Old"  # type: ignore[union-attr]
+                assert repo.get_institution("BC:SFU") is None
+        write(store, institution("BC:UBCV", version=2, name="New"), institution("BC:SFU"))
+        with store.reader() as repo:
+            assert repo.get_institution("BC:UBCV").name == "New"  # type: ignore[union-attr]
+            assert repo.get_institution("BC:SFU") is not None
+
     def test_lists_by_id_and_by_province(self, store: Store) -> None:
         write(store, institution("ON:YORK"), institution("BC:UBCV"), institution("BC:CAPU"))
         with store.reader() as repo:

@@ -26,10 +26,12 @@ _IDS = bindparam("ids", expanding=True)
 _sending = t.rule_sending.c
 
 
-def _rules_where(*conditions: object) -> object:
+def _rules_where(*conditions: object) -> tuple[Any, Any]:
+    """(whole rows, (id, version) only) of the unrevoked rules named under ``conditions``."""
     named = select(_sending.rule_id).where(*conditions)
-    return (select(t.rule).where(t.rule.c.id.in_(named), t.rule.c.revoked == false())
-            .order_by(t.rule.c.id))
+    where = (t.rule.c.id.in_(named), t.rule.c.revoked == false())
+    return (select(t.rule).where(*where).order_by(t.rule.c.id),
+            select(t.rule.c.id, t.rule.c.version).where(*where).order_by(t.rule.c.id))
 
 
 _RULES_FROM = _rules_where(_sending.credential_id.in_(_IDS))
@@ -38,6 +40,7 @@ _RULES_FROM_TO = _rules_where(_sending.credential_id.in_(_IDS),
 _RULES_FROM_RANGE = _rules_where(_sending.credential_id.in_(_IDS),
                                  _sending.receiving_institution >= bindparam("lo"),
                                  _sending.receiving_institution < bindparam("hi"))
+_RULES_BY_ID = select(t.rule).where(t.rule.c.id.in_(_IDS))
 _NAMED = select(_sending.credential_id).where(_sending.credential_id.in_(_IDS)).distinct()
 _CREDENTIALS = select(t.credential).where(t.credential.c.id.in_(_IDS),
                                           t.credential.c.retired == false())
@@ -74,6 +77,10 @@ class RuleCache:
         self.limit = limit
         self._rules: dict[tuple[str, int], Rule] = {}
 
+    def get(self, key: tuple[str, int]) -> Rule | None:
+        """The decoded rule at (id, version), when decoded before."""
+        return self._rules.get(key)
+
     def decode(self, row: Any) -> Rule:
         """The rule of a committed ``rule`` row, decoded once."""
         key = (row["id"], row["version"])
@@ -86,17 +93,55 @@ class RuleCache:
         return rule
 
 
+class InstitutionCache:
+    """Decoded institutions, shared by a store's readers while the table is unchanged.
+
+    Institutions are never deleted and a change always raises a version, so
+    (row count, sum of versions) changes whenever the table does: a reader
+    checks that fingerprint once, in its own snapshot, and then answers from
+    the entries decoded under the same fingerprint. Queries name dozens of
+    institutions (grading scales of every sending institution on a chain).
+    """
+
+    _FINGERPRINT = select(func.count(), func.coalesce(func.sum(t.institution.c.version), 0))
+
+    def __init__(self) -> None:
+        self._generation: tuple[tuple[int, int], dict[str, Institution | None]] = ((-1, -1), {})
+
+    def for_snapshot(self, conn: Connection) -> dict[str, Institution | None]:
+        """The institutions decoded so far for the table as ``conn`` sees it."""
+        count, total = conn.execute(self._FINGERPRINT).one()
+        fingerprint = (int(count), int(total))
+        generation = self._generation
+        if generation[0] != fingerprint:
+            generation = (fingerprint, {})
+            self._generation = generation  # one assignment: readers never mix generations
+        return generation[1]
+
+
 class SqlEquivalencyReader:
     """Reads of the equivalency model over one connection (one snapshot when in a transaction)."""
 
-    def __init__(self, connection: Connection, rule_cache: RuleCache | None = None) -> None:
+    def __init__(self, connection: Connection, rule_cache: RuleCache | None = None,
+                 institution_cache: InstitutionCache | None = None) -> None:
+        """Over ``connection``; caches are given to readers of committed state only."""
         self._conn = connection
-        self._decode = rule_of if rule_cache is None else rule_cache.decode
+        self._cache = rule_cache
+        self._institution_cache = institution_cache
+        self._institutions: dict[str, Institution | None] | None = None
 
     def get_institution(self, institution_id: str) -> Institution | None:
         """The institution, or ``None`` when the hub has no record of it."""
+        memo = self._institutions
+        if memo is None and self._institution_cache is not None:
+            memo = self._institutions = self._institution_cache.for_snapshot(self._conn)
+        if memo is not None and institution_id in memo:
+            return memo[institution_id]
         row = self._conn.execute(_INSTITUTION, {"id": institution_id}).mappings().first()
-        return None if row is None else institution_of(row)
+        found = None if row is None else institution_of(row)
+        if memo is not None:
+            memo[institution_id] = found
+        return found
 
     def list_institutions(self, province: str | None = None) -> list[Institution]:
         """Every institution (of one province when given), by id."""
@@ -167,12 +212,27 @@ class SqlEquivalencyReader:
                          .where(t.rule.c.revoked == false())).scalar_one(),
         }
 
-    def _rules(self, query: object, ids: list[str], params: dict[str, str]) -> list[Rule]:
-        if len(ids) <= CHUNK:
-            rows = self._conn.execute(query, {"ids": ids, **params}).mappings()  # type: ignore[call-overload]
-            return [self._decode(row) for row in rows]
-        found: dict[str, Rule] = {}
-        for part in chunks(ids):
-            for row in self._conn.execute(query, {"ids": part, **params}).mappings():  # type: ignore[call-overload]
-                found[row["id"]] = self._decode(row)
-        return [found[key] for key in sorted(found)]
+    def _rules(self, queries: tuple[Any, Any], ids: list[str],
+               params: dict[str, str]) -> list[Rule]:
+        """Rules by id; a reader fetches whole rows only for rules not decoded before."""
+        whole, keys = queries
+        execute = self._conn.execute
+        if self._cache is None:
+            found = {row["id"]: rule_of(row) for part in chunks(ids)
+                     for row in execute(whole, {"ids": part, **params}).mappings()}
+            return [found[key] for key in sorted(found)]
+        cache = self._cache
+        named = sorted({(rid, version) for part in chunks(ids)
+                        for rid, version in execute(keys, {"ids": part, **params})})
+        rules: dict[str, Rule] = {}
+        missing = []
+        for key in named:
+            rule = cache.get(key)
+            if rule is None:
+                missing.append(key[0])
+            else:
+                rules[key[0]] = rule
+        for part in chunks(missing):
+            for row in execute(_RULES_BY_ID, {"ids": part}).mappings():
+                rules[row["id"]] = cache.decode(row)
+        return [rules[rid] for rid, _ in named]

@@ -9,7 +9,7 @@ from sqlalchemy import Connection, Engine
 
 from hub.store.sql.errors import translate, translated
 from hub.store.sql.ledger import SqlIngestLedger
-from hub.store.sql.reads import RuleCache
+from hub.store.sql.reads import InstitutionCache, RuleCache
 from hub.store.sql.repository import SqlEquivalencyRepository
 
 
@@ -73,6 +73,7 @@ class SqlStore:
         self._writer = writer
         self._reader = reader
         self._rules = RuleCache()
+        self._institutions = InstitutionCache()
 
     @property
     def url(self) -> str:
@@ -89,7 +90,7 @@ class SqlStore:
         with translated("reading the store"), self._reader.connect() as conn:
             conn.begin()
             try:
-                yield SqlEquivalencyRepository(conn, self._rules)
+                yield SqlEquivalencyRepository(conn, self._rules, self._institutions)
             finally:
                 conn.rollback()
 
