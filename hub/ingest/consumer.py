@@ -128,7 +128,7 @@ class Ingest:
                 self.consumer.seek(tp, stored[(tp.topic, tp.partition)])
             else:
                 await self.consumer.seek_to_beginning(tp)
-        log.info("ingest.assigned", partitions=len(assigned))
+        log.info("ingest.positioned", partitions=len(assigned))
 
     async def _start(self) -> None:
         s = self.settings
