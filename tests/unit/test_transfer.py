@@ -157,6 +157,22 @@ class TestTieBreaks:
         assert reasons(answer) == {C: "used_elsewhere", D: "used_elsewhere"}
 
 
+class TestRuleVersions:
+    """Answers use the highest version of a rule, whatever order versions arrived in."""
+
+    def test_a_higher_version_replaces_and_a_late_older_one_is_ignored(self):
+        repo = world(rule("BC:R1", A, UBC, course("ENGL 110", 3), version=1),
+                     rule("BC:R1", A, UBC, course("ENGL 110", 6), version=3),
+                     rule("BC:R1", A, UBC, course("ENGL 110", 1), version=2))
+        answer = transfer(repo, UBC, done(A))
+        assert (answer.awarded[0].rule.version, answer.total_credits) == (3, 6.0)
+
+    def test_a_revoked_rule_is_absent(self):
+        repo = world(rule("BC:R1", A, UBC, course("ENGL 110", 3)),
+                     rule("BC:R1", A, UBC, course("ENGL 110", 3), version=2, revoked=True))
+        assert transfer(repo, UBC, done(A)).awarded == ()
+
+
 class TestTotalsAndOrder:
     """Totals are in the receiving unit and in tc; lists come in a stable order."""
 
