@@ -108,15 +108,48 @@ def prepared_store(size: int, db: str | None, cache: Path, progress: bool = Fals
     return store, fed, built
 
 
-def measure(store: Store, fed: workload.Federation, queries: int, warmup: int) -> list[float]:
-    """Seconds per transfer query, ``queries`` of them after ``warmup`` unmeasured ones."""
-    per = -(-(queries + warmup) // len(RECEIVERS))
-    mixed = [q for qs in zip(*(workload.transcripts(fed, r, per, seed=r) for r in RECEIVERS),
-                             strict=True)
+def _queries(fed: workload.Federation, count: int, unmatched: int) -> list:
+    per = -(-count // len(RECEIVERS))
+    mixed = [q for qs in zip(*(workload.transcripts(fed, r, per, unmatched=unmatched, seed=r)
+                               for r in RECEIVERS), strict=True)
              for q in qs]
+    return mixed[:count]
+
+
+class _Counting:
+    """A reader that counts the rules it hands out (untimed diagnostics)."""
+
+    def __init__(self, reader: object) -> None:
+        self._reader = reader
+        self.rules = 0
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._reader, name)
+
+    def rules_from(self, ids: object, receiving_institution: str | None = None) -> list:
+        found = self._reader.rules_from(ids, receiving_institution)  # type: ignore[attr-defined]
+        self.rules += len(found)
+        return found
+
+
+def rules_read(store: Store, fed: workload.Federation, unmatched: int, count: int = 50) -> float:
+    """Median number of rules a query reads from the store (``rules_from``), untimed."""
+    counts = []
+    for query in _queries(fed, count, unmatched):
+        with store.reader() as reader:
+            counting = _Counting(reader)
+            answer_transfer(counting, query)  # type: ignore[arg-type]
+        counts.append(counting.rules)
+    return percentile(counts, 50)
+
+
+def measure(store: Store, fed: workload.Federation, queries: int, warmup: int,
+            unmatched: int = 4) -> list[float]:
+    """Seconds per transfer query, ``queries`` of them after ``warmup`` unmeasured ones."""
+    mixed = _queries(fed, queries + warmup, unmatched)
     samples = []
     clock = time.perf_counter
-    for n, query in enumerate(mixed[:queries + warmup]):
+    for n, query in enumerate(mixed):
         start = clock()
         with store.reader() as reader:
             answer = answer_transfer(reader, query)
@@ -135,6 +168,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", type=int, nargs=2, default=(10_000, 1_000_000),
                         metavar=("SMALL", "LARGE"), help="rules in the two stores")
     parser.add_argument("--queries", type=int, default=3000, help="measured queries per size")
+    parser.add_argument("--unmatched", type=int, default=4,
+                        help="transcript items with no agreement at the receiver (of 40)")
     parser.add_argument("--db", help="a PostgreSQL URL (default: SQLite files in bench/out/)")
     parser.add_argument("--cache", type=Path, default=None,
                         help="where SQLite stores are kept (default bench/out/)")
@@ -155,7 +190,9 @@ def main(argv: list[str] | None = None) -> int:
             if built:
                 rows.append(Row(f"build {size:,} rules (bulk write path)",
                                 f"{built:.1f} s ({size / built:,.0f} rules/s)"))
-            samples = measure(store, fed, queries, warmup=max(50, queries // 20))
+            samples = measure(store, fed, queries, warmup=max(50, queries // 20),
+                              unmatched=args.unmatched)
+            read = rules_read(store, fed, args.unmatched)
         finally:
             store.close()
         results[size] = samples
@@ -165,10 +202,12 @@ def main(argv: list[str] | None = None) -> int:
                         p50 < 0.005 if last else None))
         rows.append(Row(f"p99 at {size:,} rules", ms(p99), "< 20 ms" if last else "-",
                         p99 < 0.020 if last else None))
+        rows.append(Row(f"rules read per query at {size:,} (median)", f"{read:,.0f}"))
     ratio = percentile(results[large], 50) / percentile(results[small], 50)
     rows.append(Row(f"p50({large:,}) / p50({small:,})", f"{ratio:.2f}x", "<= 2x", ratio <= 2))
     backend = "PostgreSQL" if args.db else "SQLite"
-    print_table(f"Transfer query in process, 40-item transcript, {backend}, "
+    print_table(f"Transfer query in process, 40-item transcript ({args.unmatched} with no "
+                f"agreement), {backend}, "
                 f"{queries} queries per size (pid {os.getpid()})", rows)
     return 0
 
