@@ -1,0 +1,115 @@
+"""One batch, one unit of work: outcomes, inbox, offsets, dead letters (in-memory store)."""
+
+from __future__ import annotations
+
+import pytest
+
+from hub.ingest.apply import (
+    APPLIED,
+    DEAD_LETTERED,
+    DUPLICATE,
+    STALE,
+    STORE_REJECTED,
+    Delivery,
+    apply_batch,
+    apply_isolating,
+    read,
+)
+from hub.store.errors import StoreUnavailable
+from hub.store.memory_ledger import InMemoryStore
+from tests.integration.ingest_helpers import revoked, rule, upserted
+
+TOPIC = "transferhub.events.bc"
+
+
+def _deliveries(*messages: tuple[str, bytes | None, bytes], partition: int = 0,
+                start: int = 0) -> list[Delivery]:
+    return [Delivery(topic, partition, start + i, key, value)
+            for i, (topic, key, value) in enumerate(messages)]
+
+
+class TestApplyBatch:
+    """A batch is applied whole, with what it did recorded beside it."""
+
+    def test_outcomes_offsets_and_counters_commit_together(self) -> None:
+        store = InMemoryStore()
+        first = upserted(rule(1, 2), 2)
+        batch = read(_deliveries(first, first, upserted(rule(1, 1), 1), revoked("BC:2", 1),
+                                 (TOPIC, b"k", b"\xffjunk"), start=10))
+        report = apply_batch(store, "g", batch)
+        assert [o for _, o in report.outcomes] == [APPLIED, DUPLICATE, STALE, APPLIED,
+                                                   DEAD_LETTERED]
+        with store.unit_of_work() as uow:
+            assert uow.ledger.offsets("g") == {(TOPIC, 0): 15}
+            stats = uow.ledger.stats()["BC"]
+            assert (stats["applied"], stats["duplicate"], stats["stale"],
+                    stats["dead_lettered"]) == (2, 1, 1, 1)
+            assert [x.offset for x in uow.ledger.dead_letters()] == [14]
+
+    def test_a_second_delivery_of_a_committed_batch_is_all_duplicates(self) -> None:
+        store = InMemoryStore()
+        batch = read(_deliveries(upserted(rule(1), 1), upserted(rule(2), 1)))
+        apply_batch(store, "g", batch)
+        again = apply_batch(store, "g", batch)
+        assert [o for _, o in again.outcomes] == [DUPLICATE, DUPLICATE]
+
+    def test_a_rule_may_name_credentials_not_seen_yet(self) -> None:
+        store = InMemoryStore()
+        apply_batch(store, "g", read(_deliveries(upserted(rule(1), 1))))
+        with store.reader() as repo:
+            assert [r.id for r in repo.rules_from(["BC:COLL:ENGL 1"])] == ["BC:1"]
+
+
+class _Failing:
+    """A store whose units of work fail with ``error`` when the batch holds ``poison_key``."""
+
+    def __init__(self, error: Exception, poison_key: str | None = None) -> None:
+        self.inner, self.error, self.poison_key = InMemoryStore(), error, poison_key
+
+    def unit_of_work(self):
+        outer = self
+
+        class Unit:
+            def __enter__(self):
+                self.uow = outer.inner.unit_of_work().__enter__()
+                self.equivalencies, self.ledger = self.uow.equivalencies, self.uow.ledger
+                original = self.equivalencies.apply_rules
+
+                def apply_rules(changes):
+                    if outer.poison_key is None or any(
+                            getattr(c, "id", None) == outer.poison_key for c in changes):
+                        raise outer.error
+                    return original(changes)
+
+                self.equivalencies.apply_rules = apply_rules
+                return self
+
+            def __exit__(self, *exc):
+                return self.uow.__exit__(*exc)
+
+            def commit(self) -> None:
+                self.uow.commit()
+
+        return Unit()
+
+
+class TestIsolation:
+    """A store error is retried when the store is down, pinned to its event when not."""
+
+    def test_store_down_propagates_and_commits_nothing(self) -> None:
+        store = _Failing(StoreUnavailable("down"))
+        with pytest.raises(StoreUnavailable):
+            apply_isolating(store, "g", read(_deliveries(upserted(rule(1), 1))))  # type: ignore[arg-type]
+        with store.inner.unit_of_work() as uow:
+            assert uow.ledger.offsets("g") == {}
+
+    def test_a_refused_event_becomes_a_dead_letter_and_the_rest_apply(self) -> None:
+        store = _Failing(ValueError("check constraint"), poison_key="BC:2")
+        batch = read(_deliveries(upserted(rule(1), 1), upserted(rule(2), 1),
+                                 upserted(rule(3), 1)))
+        report = apply_isolating(store, "g", batch)  # type: ignore[arg-type]
+        assert [o for _, o in report.outcomes] == [APPLIED, DEAD_LETTERED, APPLIED]
+        with store.inner.unit_of_work() as uow:
+            (letter,) = uow.ledger.dead_letters()
+            assert letter.reason.startswith(STORE_REJECTED) and "check constraint" in letter.reason
+            assert uow.ledger.offsets("g") == {(TOPIC, 0): 3}
