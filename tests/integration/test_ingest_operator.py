@@ -1,0 +1,76 @@
+"""Operators see the ingest through gRPC: status with lag, dead letters, replay, a live feed."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import grpc
+import pytest
+
+from hub.bootstrap import start_hub
+from hub.ingest.operator import ingest_factory
+from hub.settings import HubSettings
+from tests.integration.ingest_helpers import produce, rule, upserted
+from transferhub.broker import EmbeddedBroker
+from transferhub.hub.v1 import operator_service_pb2 as pb
+from transferhub.hub.v1 import operator_service_pb2_grpc as pb_grpc
+
+pytestmark = [pytest.mark.broker, pytest.mark.timeout(120)]
+TOPIC = "transferhub.events.bc"
+
+
+async def _until(predicate, timeout: float = 40.0) -> None:
+    for _ in range(int(timeout / 0.2)):
+        if await predicate():
+            return
+        await asyncio.sleep(0.2)
+    raise AssertionError("condition not reached")
+
+
+async def test_status_dead_letters_replay_and_watch(broker: EmbeddedBroker, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The serve process's ingest answers OperatorService and ``transferhub status``."""
+    monkeypatch.setenv("TRANSFERHUB_SESSION_TIMEOUT_MS", "6000")
+    settings = HubSettings.load(db_url=f"sqlite:///{tmp_path / 'hub.db'}", kafka=broker.address,
+                                grpc="127.0.0.1:0", metrics="")
+    hub = await start_hub(settings, ingest=ingest_factory)
+    address = f"127.0.0.1:{hub.port}"
+    try:
+        async with grpc.aio.insecure_channel(address) as channel:
+            stub = pb_grpc.OperatorServiceStub(channel)
+            watch = stub.WatchEvents(pb.WatchEventsRequest(province="BC"))
+            first = asyncio.create_task(watch.read())
+            await produce(broker.address, [upserted(rule(n), 1) for n in range(20)]
+                          + [(TOPIC, b"BC:x", b"\xffjunk")])
+
+            async def all_handled() -> bool:
+                s = await stub.GetStatus(pb.GetStatusRequest())
+                return s.events_applied + s.dead_lettered >= 21 and s.lag == 0
+
+            await _until(all_handled)
+            notice = await asyncio.wait_for(first, 10)
+            assert notice.province == "BC" and notice.outcome in ("applied", "dead_lettered")
+            watch.cancel()
+
+            letters = await stub.ListDeadLetters(pb.ListDeadLettersRequest())
+            assert [x.reason.split(":")[0] for x in letters.dead_letters] == ["unreadable"]
+            replay = await stub.ReplayDeadLetters(pb.ReplayDeadLettersRequest())
+            assert (replay.applied, replay.failed) == (0, 1)  # still unreadable: it stays
+
+            done = await asyncio.to_thread(
+                subprocess.run, [sys.executable, "-m", "transferhub.cli.main", "status",
+                                 "--json", "--hub", address], capture_output=True, timeout=60)
+            assert done.returncode == 0, done.stderr
+            doc = json.loads(done.stdout)
+            assert (doc["events_applied"], doc["dead_lettered"], doc["lag"]) == (20, 1, 0)
+            assert doc["by_province"]["BC"]["events_applied"] == 20
+            assert doc["by_province"]["BC"]["last_event_at"].endswith("Z")
+            assert doc["rules"] == 20
+            lag = await hub.components[0].refresh_lag()  # type: ignore[attr-defined]
+            assert lag == {"BC": 0, "ON": 0, "SK": 0}  # every province's partitions counted
+    finally:
+        await hub.stop(2)
