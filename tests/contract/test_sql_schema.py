@@ -15,7 +15,7 @@ from sqlalchemy import Engine, create_engine, text
 
 from hub.store.errors import StoreCorrupt, StoreUnavailable, StoreUrlInvalid
 from hub.store.factory import normalise_url, open_store
-from hub.store.sql.migrate import alembic_config, current_revision
+from hub.store.sql.migrate import alembic_config, current_revision, upgrade
 from hub.store.sql.tables import metadata
 from tests.contract.builders import rule
 
@@ -39,7 +39,7 @@ class TestMigrations:
     def test_fresh_database_is_upgraded_to_head(self, sql_url: str, engine: Engine) -> None:
         assert current_revision(engine) is None
         open_store(sql_url).close()
-        assert current_revision(engine) == head() == "0001"
+        assert current_revision(engine) == head() == "0002"
 
     def test_migrations_build_exactly_the_tables_the_code_uses(
             self, sql_url: str, engine: Engine) -> None:
@@ -67,6 +67,22 @@ class TestMigrations:
         for store in stores:
             store.close()
         assert current_revision(engine) == head()
+
+    def test_upgrading_a_0001_database_keeps_and_fills_its_rules(
+            self, sql_url: str, engine: Engine) -> None:
+        upgrade(engine, "0001")
+        with engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO rule (id, version, revoked, receiving_institution, sending, outcome,"
+                " alternatives) VALUES ('BC:1', 5, false, 'BC:UBCV', '[\"BC:CAPU:A 1\"]',"
+                " 'no_credit', '[]')"))
+            conn.execute(text("INSERT INTO rule_sending VALUES ('BC:1', 'BC:CAPU:A 1', 'BC:UBCV')"))
+        store = open_store(sql_url)
+        with store.reader() as repo:
+            assert [(r.id, r.version) for r in repo.rules_from(["BC:CAPU:A 1"])] == [("BC:1", 5)]
+        store.close()
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT version FROM rule_sending")).scalar_one() == 5
 
     def test_database_from_a_newer_hub_is_refused(self, sql_url: str, engine: Engine) -> None:
         open_store(sql_url).close()

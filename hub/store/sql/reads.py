@@ -27,11 +27,15 @@ _sending = t.rule_sending.c
 
 
 def _rules_where(*conditions: object) -> tuple[Any, Any]:
-    """(whole rows, (id, version) only) of the unrevoked rules named under ``conditions``."""
+    """(whole rows, (id, version) only) of the unrevoked rules named under ``conditions``.
+
+    The second reads the ``rule_sending`` index alone: revoked rules have no
+    ``rule_sending`` rows, and each row repeats its rule's version.
+    """
     named = select(_sending.rule_id).where(*conditions)
     where = (t.rule.c.id.in_(named), t.rule.c.revoked == false())
     return (select(t.rule).where(*where).order_by(t.rule.c.id),
-            select(t.rule.c.id, t.rule.c.version).where(*where).order_by(t.rule.c.id))
+            select(_sending.rule_id, _sending.version).where(*conditions).distinct())
 
 
 _RULES_FROM = _rules_where(_sending.credential_id.in_(_IDS))
@@ -223,7 +227,7 @@ class SqlEquivalencyReader:
             return [found[key] for key in sorted(found)]
         cache = self._cache
         named = sorted({(rid, version) for part in chunks(ids)
-                        for rid, version in execute(keys, {"ids": part, **params})})
+                        for rid, version in execute(keys, {"ids": part, **params}).all()})
         rules: dict[str, Rule] = {}
         missing = []
         for key in named:

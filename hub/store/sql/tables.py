@@ -93,11 +93,15 @@ class RuleRow(SQLModel, table=True):
 
 
 class RuleSendingRow(SQLModel, table=True):
-    """A sending credential of an unrevoked rule, for lookups by credential."""
+    """A sending credential of an unrevoked rule, for lookups by credential.
+
+    ``version`` repeats the rule's, so the index answers (rule, version) alone.
+    """
 
     __tablename__ = "rule_sending"
     __table_args__ = (
-        Index("ix_rule_sending_credential_receiving", "credential_id", "receiving_institution"),
+        Index("ix_rule_sending_credential_receiving", "credential_id", "receiving_institution",
+              "version"),
         {"sqlite_with_rowid": False},
     )
 
@@ -107,6 +111,7 @@ class RuleSendingRow(SQLModel, table=True):
     )
     credential_id: str = Field(primary_key=True, max_length=64)
     receiving_institution: str = Field(max_length=16)
+    version: int = Field(sa_column_kwargs={"server_default": "0"})
 
 
 class InboxRow(SQLModel, table=True):

@@ -71,8 +71,8 @@ def _stack_rows(cred: Credential) -> list[Row]:
 def _sending_rows(rule: Rule) -> list[Row]:
     if rule.revoked:
         return []
-    to = rule.receiving_institution
-    return [(rule.id, cid, to) for cid in dict.fromkeys(rule.sending)]
+    to, version = rule.receiving_institution, rule.version
+    return [(rule.id, cid, to, version) for cid in dict.fromkeys(rule.sending)]
 
 
 INSTITUTIONS = EntityKind(t.institution, INSTITUTION_COLUMNS, None, institution_row,
@@ -81,7 +81,7 @@ CREDENTIALS = EntityKind(t.credential, CREDENTIAL_COLUMNS, "retired", credential
                          _credential_tombstone, t.stack_link,
                          ("credential_id", "target", "value"), _stack_rows)
 RULES = EntityKind(t.rule, RULE_COLUMNS, "revoked", rule_row, _rule_tombstone,
-                   t.rule_sending, ("rule_id", "credential_id", "receiving_institution"),
+                   t.rule_sending, ("rule_id", "credential_id", "receiving_institution", "version"),
                    _sending_rows)
 
 
