@@ -1,0 +1,54 @@
+"""``transferhub broker``: the embedded broker in the foreground, topics created, clean stop."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import subprocess
+import sys
+
+import pytest
+from aiokafka.admin import AIOKafkaAdminClient
+
+from transferhub.broker import BrokerUnavailable, EmbeddedBroker, free_port
+
+pytestmark = [pytest.mark.broker, pytest.mark.timeout(60)]
+
+
+async def _topics(address: str) -> set[str]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=address)
+    await admin.start()
+    try:
+        return set(await admin.list_topics())
+    finally:
+        await admin.close()
+
+
+def test_broker_creates_the_topics_and_stops_on_sigterm() -> None:
+    """It listens where asked, holds the provinces' and dead-letter topics, exits 0 on SIGTERM."""
+    try:
+        EmbeddedBroker.on_free_port().start().stop()
+    except BrokerUnavailable as exc:
+        pytest.skip(f"the embedded broker is not available: {exc}")
+    address = f"127.0.0.1:{free_port()}"
+    proc = subprocess.Popen([sys.executable, "-m", "transferhub.cli.main", "broker",
+                             "--listen", address], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        assert address in proc.stdout.readline()
+        assert {"transferhub.events.bc", "transferhub.events.on", "transferhub.events.sk",
+                "transferhub.deadletter"} <= asyncio.run(_topics(address))
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(20) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    with pytest.raises(OSError):  # nobody listens any more
+        asyncio.run(asyncio.wait_for(asyncio.open_connection(*address.split(":")), 2))
+
+
+def test_bad_listen_address_is_usage_error() -> None:
+    """``--listen`` that is not HOST:PORT exits 2 with a message naming it."""
+    done = subprocess.run([sys.executable, "-m", "transferhub.cli.main", "broker",
+                           "--listen", "nowhere"], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 2 and "--listen" in done.stderr
