@@ -7,7 +7,7 @@
 Stores are generated through the store's own bulk write path
 (``apply_rules`` in big batches, see :mod:`bench.workload` for their shape)
 and cached under ``bench/out/`` (SQLite) or in databases named
-``bench_query_<size>_<codec tag>`` (PostgreSQL, created next to the one in ``--db``), so a
+``bench_query_<size>`` (PostgreSQL, created next to the one in ``--db``), so a
 re-run only measures. Each query opens a reader (one snapshot) and calls
 ``answer_transfer`` with a 40-item transcript, as the gRPC servicer does.
 
@@ -57,13 +57,13 @@ def _write(store: Store, fed: workload.Federation, progress: bool) -> None:
             uow.commit()
 
 
-def _pg_url(base: str, size: int, tag: str) -> str:
+def _pg_url(base: str, size: int) -> str:
     """A database next to ``base`` for ``size``, created when missing."""
     import psycopg
     from sqlalchemy.engine import make_url
 
     url = make_url(base.replace("postgresql://", "postgresql+psycopg://", 1))
-    name = f"bench_query_{size}_{tag}"
+    name = f"bench_query_{size}"
     admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(admin, autocommit=True) as conn:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
@@ -71,40 +71,62 @@ def _pg_url(base: str, size: int, tag: str) -> str:
     return url.set(drivername="postgresql", database=name).render_as_string(hide_password=False)
 
 
-def _codec_tag() -> str:
-    """A short digest of the store's row codec: a cached store written by another is rebuilt.
+def _readable(store: Store, fed: workload.Federation) -> bool:
+    """True when the cached store's rules still decode (the row codec may have changed)."""
+    group = next(iter(fed.clusters_into.values()))[0]
+    try:
+        with store.reader() as reader:
+            return bool(reader.rules_from(group))
+    except Exception:  # any decoding failure means: rebuild
+        return False
 
-    (The codec's stored form of grants changed once without a migration, which
-    made older stores unreadable; the tag keeps stale caches from being reused.)
-    """
-    import hashlib
 
-    from hub.store.sql import codec
-
-    return hashlib.sha256(Path(codec.__file__).read_bytes()).hexdigest()[:8]
+def _drop_sqlite(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 def prepared_store(size: int, db: str | None, cache: Path, progress: bool = False
                    ) -> tuple[Store, workload.Federation, float]:
-    """A store of ``size`` rules (cached), its federation shape, and seconds spent building."""
+    """A store of ``size`` rules (cached), its federation shape, and seconds spent building.
+
+    A SQLite store is built under a temporary name and renamed when complete,
+    so an interrupted build is never mistaken for a cache; a cached store whose
+    rules no longer decode is rebuilt.
+    """
     fed = workload.federation(size)
-    tag = _codec_tag()
-    shape = cache / f"query-{size}-{tag}.shape.json"
-    url = _pg_url(db, size, tag) if db else f"sqlite:///{cache / f'query-{size}-{tag}.sqlite'}"
+    shape = cache / f"query-{size}.shape.json"
+    final = cache / f"query-{size}.sqlite"
+    if db:
+        url = _pg_url(db, size)
+    elif final.exists():
+        url = f"sqlite:///{final}"
+    else:
+        url = f"sqlite:///{cache / f'query-{size}.building.sqlite'}"
+        _drop_sqlite(cache / f"query-{size}.building.sqlite")
     store = open_store(url)
     with store.reader() as reader:
         have = reader.counts()["rules"]
     if have == size and shape.exists():
         fed.clusters_into = {int(k): [tuple(g) for g in v]
                              for k, v in json.loads(shape.read_text()).items()}
-        return store, fed, 0.0
+        if _readable(store, fed):
+            return store, fed, 0.0
     if have:
         store.close()
-        raise SystemExit(f"{url} holds {have} rules, not {size}: delete it and re-run")
+        if db:
+            raise SystemExit(f"{url} holds {have:,} rules that do not fit this benchmark: "
+                             "drop that database and re-run")
+        _drop_sqlite(final)
+        return prepared_store(size, db, cache, progress)
     started = time.perf_counter()
     _write(store, fed, progress)
     built = time.perf_counter() - started
     shape.write_text(json.dumps(fed.clusters_into))
+    if not db:
+        store.close()
+        (cache / f"query-{size}.building.sqlite").rename(final)
+        store = open_store(f"sqlite:///{final}")
     return store, fed, built
 
 
