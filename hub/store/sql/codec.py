@@ -107,15 +107,34 @@ def rule_row(rule: Rule) -> Values:
             rule.effective_start, rule.effective_end, rule.notes, rule.notation, alternatives)
 
 
+class _Interned(dict[str, Any]):
+    """Decoded JSON texts that many rows share (grant sets, sending sets), bounded."""
+
+    def __init__(self, decode: Any, limit: int) -> None:
+        super().__init__()
+        self._decode = decode
+        self._limit = limit
+
+    def __missing__(self, text: str) -> Any:
+        if len(self) >= self._limit:
+            self.clear()  # crude, but bounded; entries are immutable values of their text
+        value = self[text] = self._decode(text)
+        return value
+
+
+# A million rules carry a few thousand distinct grant sets: decode each once.
+_ALTERNATIVES = _Interned(lambda text: tuple(tuple(_grant_of(g) for g in alt)
+                                             for alt in _loads(text)), 50_000)
+_SENDING = _Interned(lambda text: tuple(_loads(text)), 100_000)
+
+
 def rule_of(row: Mapping[str, Any]) -> Rule:
     """The rule of a ``rule`` row."""
-    alternatives = row["alternatives"]
     return Rule(
-        id=row["id"], version=row["version"], sending=tuple(_loads(row["sending"])),
+        id=row["id"], version=row["version"], sending=_SENDING[row["sending"]],
         receiving_institution=row["receiving_institution"],
         outcome=_GRANT_KIND[row["outcome"]],
-        alternatives=() if alternatives == "[]" else tuple(
-            tuple(_grant_of(g) for g in alt) for alt in _loads(alternatives)),
+        alternatives=_ALTERNATIVES[row["alternatives"]],
         any_n=row["any_n"], min_grade=row["min_grade"],
         effective_start=row["effective_start"], effective_end=row["effective_end"],
         notes=row["notes"], notation=row["notation"], revoked=bool(row["revoked"]),
