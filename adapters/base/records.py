@@ -27,10 +27,20 @@ class Rejection:
 
     ``where`` is ``line 14`` (CSV, JSON Lines; ``equivalencies.csv line 14`` for
     a folder) or an XML element path (``/TransferCreditGuide/Equivalency[12]``).
+    ``entity_key`` is the fully qualified id of the institution, credential or
+    rule the record was about (``BC:88213``, ``ON:HUMB:MC-DA-01``) when the
+    reader could still read it, exactly as the good record would have had it;
+    None when it could not, and always None for a record of another province.
+    ``implied_keys`` are further entities that exist in the export only through
+    that record (BC's sending courses, known only from the rows naming them).
+    A snapshot keeps the last version published under these keys instead of
+    removing it (adapters.base.snapshot).
     """
 
     where: str
     reason: str
+    entity_key: str | None = None
+    implied_keys: tuple[str, ...] = ()
 
 
 class ExportUnreadable(Exception):

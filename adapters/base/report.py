@@ -16,13 +16,18 @@ def rejection_json(rejection: Rejection) -> dict[str, str]:
 
 
 def summary_json(summary: RunSummary) -> dict[str, Any]:
-    """``{"province", "published", "retired", "unchanged", "rejected": [{"where", "reason"}]}``."""
+    """``{"province", "published", "retired", "unchanged", "rejected": [{"where", "reason"}]}``.
+
+    Plus ``kept`` (an added key, CLI.md allows more): records published before
+    whose line in this export was rejected, kept at their last good version.
+    """
     return {
         "province": summary.province,
         "published": summary.published,
         "retired": summary.retired,
         "unchanged": summary.unchanged,
         "rejected": [rejection_json(r) for r in summary.rejected],
+        "kept": summary.kept,
     }
 
 

@@ -35,12 +35,17 @@ Progress = Callable[[int], None]
 
 @dataclass
 class RunSummary:
-    """What a run did (CLI.md's ``adapter --json`` shape, plus operator detail)."""
+    """What a run did (CLI.md's ``adapter --json`` shape, plus operator detail).
+
+    ``kept`` counts entities published before whose record in this export was
+    rejected: their last good version stays (adapters.base.snapshot).
+    """
 
     province: str
     published: int = 0
     retired: int = 0
     unchanged: int = 0
+    kept: int = 0
     rejected: list[Rejection] = field(default_factory=list)
     vanished_institutions: list[str] = field(default_factory=list)
     redelivered: int = 0
@@ -119,6 +124,9 @@ async def run_adapter_async(reader: ExportReader, path: Path, *, publisher: Even
             raise NothingReadable(f"{path}: no record could be read "
                                   f"({len(summary.rejected)} rejected)", summary.rejected)
         for gone in differ.vanished():
+            summary.kept += gone.kept
+            if not gone.writes:
+                continue
             sent = outbox.commit(gone.messages, removed=gone.writes)
             await outbox.send(sent, publisher)
             summary.retired += len(gone.messages)
@@ -137,9 +145,11 @@ def _prepare(items: Iterator[Record | Rejection], chunk: int, differ: SnapshotDi
         return None, 0, 0
     province = summary.province
     records: list[tuple[str, Record]] = []
+    damaged: list[Rejection] = []
     for item in batch:
         if isinstance(item, Rejection):
             summary.rejected.append(item)
+            damaged.append(item)
             continue
         where = f"{entity_kind(item)} {item.id}"
         reason = foreign(item, province)
@@ -147,6 +157,7 @@ def _prepare(items: Iterator[Record | Rejection], chunk: int, differ: SnapshotDi
             summary.rejected.append(Rejection(where, reason))
         else:
             records.append((where, item))
+    differ.keep(damaged)
     diff = differ.diff(records)
     summary.rejected.extend(diff.rejected)
     summary.unchanged += diff.unchanged

@@ -19,8 +19,20 @@ that comes back needs a higher version than the one revoked; a credential that
 comes back gets the next counter value. An institution that vanishes is only
 noted (removing it would orphan other provinces' rules to it); it is not
 republished if it comes back unchanged, as the hub never removed it.
-A record whose line was rejected by the reader counts as vanished: the export
-is the province's whole truth, and the rejection report says why.
+
+A damaged record never removes what an earlier export published. When the
+reader could still read which entity a rejected record was about
+(``Rejection.entity_key``), that entity, and those that exist only through
+the record (``implied_keys``), count as present and unchanged: its
+last good version stays on the hub, nothing is published for it, and it is
+counted as ``kept`` (not ``unchanged``) until the province sends a readable
+record (then diffed as usual) or leaves the record out entirely (then removed
+as above). A rejection without an entity key (an unreadable line, or a record
+of another province, which is not this adapter's to keep) keeps nothing, so
+an entity whose record cannot even be identified is removed as vanished. The
+key is matched whatever the entity's kind: keys of rules and institutions
+share the ``PROV:X`` form, and keeping an institution is harmless since a
+vanished institution is only noted.
 """
 
 from __future__ import annotations
@@ -73,6 +85,7 @@ class Vanished:
     messages: list[OutboundMessage] = field(default_factory=list)
     writes: list[tuple[str, str]] = field(default_factory=list)
     institutions: list[str] = field(default_factory=list)
+    kept: int = 0
 
 
 class SnapshotDiffer:
@@ -85,6 +98,15 @@ class SnapshotDiffer:
         self.topic = events.topic_for(province)
         self.encoder = events.EnvelopeEncoder(province=province, occurred_at=self.occurred_at,
                                               source=source)
+        self._kept: set[str] = set()
+
+    def keep(self, rejections: Sequence[Rejection]) -> None:
+        """Keep the entities these rejected records were about from being removed this run."""
+        own = f"{self.province}:"
+        for rejection in rejections:
+            if rejection.entity_key:
+                self._kept.update(key for key in (rejection.entity_key, *rejection.implied_keys)
+                                  if key.startswith(own))
 
     def _load(self, keys: Sequence[str]) -> dict[tuple[str, str], EntityState]:
         found: dict[tuple[str, str], EntityState] = {}
@@ -159,13 +181,20 @@ class SnapshotDiffer:
         return version, None
 
     def vanished(self) -> Iterator[Vanished]:
-        """Removals for everything present before and not seen in this run, in batches."""
+        """Removals for everything present before and not seen nor kept in this run, in batches.
+
+        A batch's ``kept`` counts the entities spared because their record was rejected.
+        """
         # Read them all first: the caller updates these rows between batches.
-        gone = self.conn.execute(
+        absent = self.conn.execute(
             "SELECT key, kind, version FROM entity WHERE present = 1 AND seen_run < ? "
             "ORDER BY kind, key", (self.run,)).fetchall()
+        gone = [row for row in absent if row[0] not in self._kept]
+        kept = len(absent) - len(gone)
+        if kept and not gone:
+            yield Vanished(kept=kept)
         for start in range(0, len(gone), 5000):
-            out = Vanished()
+            out = Vanished(kept=kept if start == 0 else 0)
             for key, kind, version in gone[start:start + 5000]:
                 out.writes.append((key, kind))
                 if kind == INSTITUTION:

@@ -5,7 +5,12 @@ found by name, so their order and extra columns do not matter. Rows are
 streamed: institutions first (rules need their grading scales), then one rule
 per equivalency row, then the BC sending courses seen (one ``course``
 credential each, ``version=0``). A bad row becomes a ``Rejection`` at
-``equivalencies.csv line N`` (the line the row starts on) and the rest go on.
+``equivalencies.csv line N`` (the line the row starts on) and the rest go on;
+it names the rule (``BC:<id>``, with the BC sending courses the row names) or
+institution (``BC:<code>``) it was about when that column still reads, so the
+last good version is kept. A row that is
+not CSV, not UTF-8 or has the wrong number of fields names nothing: its
+columns cannot be trusted.
 
 Errors of this module:
 
@@ -72,11 +77,12 @@ def _institutions(path: Path) -> Iterator[Institution | Rejection]:
         try:
             institution = rows.institution_from(row)
         except (f.Bad, DomainError) as error:
-            yield Rejection(where, str(error))
+            yield Rejection(where, str(error), rows.institution_key(row))
             continue
         first = seen.setdefault(institution.id, line)
         if first != line:
-            yield Rejection(where, f"institution {institution.id} is already on line {first}")
+            yield Rejection(where, f"institution {institution.id} is already on line {first}",
+                            institution.id)
             continue
         yield institution
 
@@ -95,12 +101,13 @@ def _equivalencies(path: Path, scales: dict[str, GradingScale]
         try:
             read = reader.rule(row)
         except (f.Bad, DomainError) as error:
-            yield Rejection(where, str(error))
+            key = rows.rule_key(row)
+            yield Rejection(where, str(error), key, rows.sending_keys(row) if key else ())
             continue
         rule = read.rule
         first = seen_rules.setdefault(rule.id, line)
         if first != line:
-            yield Rejection(where, f"equivalency {rule.id} is already on line {first}")
+            yield Rejection(where, f"equivalency {rule.id} is already on line {first}", rule.id)
             continue
         yield rule
         for ident in rule.sending:

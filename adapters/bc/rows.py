@@ -78,6 +78,47 @@ def _grading(text: str, label: str) -> GradingScale | None:
     return f.grading(scale, label)
 
 
+def institution_key(row: Sequence[str]) -> str | None:
+    """The id a rejected ``institutions.csv`` row was about, when its code still reads as BC's."""
+    try:
+        return f.own_institution({"code": row[0].strip()}, "code", PROVINCE, "institution")
+    except (f.Bad, DomainError):
+        return None
+
+
+def rule_key(row: Sequence[str]) -> str | None:
+    """The id a rejected ``equivalencies.csv`` row was about, when its id still reads.
+
+    None also when its receiving institution reads as another province's: that
+    rule is not BC's to keep.
+    """
+    ident, receiving = row[0], row[6]
+    if _RULE_ID.match(ident) is None:
+        return None   # what RuleRow.rule would have refused or read differently
+    try:
+        receiver = f.institution_in(receiving, PROVINCE, "receiving_institution")
+    except (f.Bad, DomainError):
+        receiver = None   # damaged, not foreign
+    if receiver is not None and not receiver.startswith(f"{PROVINCE}:"):
+        return None
+    return f"{PROVINCE}:{ident}"
+
+
+def sending_keys(row: Sequence[str]) -> tuple[str, ...]:
+    """The BC sending courses a rejected ``equivalencies.csv`` row names, when they still read.
+
+    A BC course exists in the export only through the rows naming it, so a
+    damaged row must keep them too, not only its rule.
+    """
+    try:
+        sender = f.institution_in(row[2], PROVINCE, "sending_institution")
+        if not sender.startswith(f"{PROVINCE}:"):
+            return ()
+        return _qualified(sender, _codes(row[3]))
+    except (f.Bad, DomainError):
+        return ()
+
+
 class ReadRow(NamedTuple):
     """A rule, and the one sending course the row describes with its title and credits."""
 

@@ -2,7 +2,9 @@
 
 One JSON object a line; blank lines and ``//`` lines are skipped. Every line
 is checked field by field; a line that fails becomes one ``Rejection`` at
-``line N`` naming the field and what would fix it, and the file goes on.
+``line N`` naming the field and what would fix it, and the file goes on. A
+line that is still a JSON object names the entity it was about
+(:func:`entity_key`) when that reads, so its last good version is kept.
 
 Errors of this module:
 
@@ -70,9 +72,14 @@ class OntarioReader:
                                            "split it into one record a line")
                     continue
                 try:
-                    record = _record(_decode(text))
-                except (f.Bad, DomainError) as exc:
+                    obj = _decode(text)
+                except f.Bad as exc:
                     yield Rejection(where, str(exc))
+                    continue
+                try:
+                    record = _record(obj)
+                except (f.Bad, DomainError) as exc:
+                    yield Rejection(where, str(exc), entity_key(obj))
                     continue
                 records += 1
                 yield record
@@ -127,6 +134,42 @@ def _decode(text: bytes) -> dict[str, Any]:
 
 def _no_constant(name: str) -> None:
     raise ValueError(f"{name} is not a number JSON allows")
+
+
+def entity_key(obj: dict[str, Any]) -> str | None:
+    """The id of the record a rejected line was about, when it still reads, else None.
+
+    The same id the good record would have had (``ON:SENE``, ``ON:HUMB:MC-DA-01``,
+    ``ON:ONT-2019-0142``); None when ``type`` is unknown, the id does not read,
+    or the record is another province's (its institution, or a rule's receiving
+    institution, reads as outside Ontario): that one is not Ontario's to keep.
+    """
+    kind = obj.get("type")
+    try:
+        if kind == "institution":
+            return f.own_institution(obj, "id", PROVINCE, "institution")
+        if kind == "credential":
+            institution = f.own_institution(obj, "institution", PROVINCE, "credential")
+            return f.credential_of(institution, f.text(obj, "code", "credential"), "code")
+        if kind == "equivalency":
+            local_id = f.rule_id(obj.get("id"))
+            to = obj.get("to")
+            receiving = to.get("institution") if isinstance(to, dict) else None
+            if receiving is not None and _foreign(receiving):
+                return None
+            return f"{PROVINCE}:{local_id}"
+    except (f.Bad, DomainError):
+        return None
+    return None
+
+
+def _foreign(institution: Any) -> bool:
+    """True when ``institution`` reads as an institution outside Ontario."""
+    try:
+        ident = f.institution_in(institution, PROVINCE, "to.institution")
+    except (f.Bad, DomainError):
+        return False   # damaged, not foreign
+    return not ident.startswith(f"{PROVINCE}:")
 
 
 def _record(obj: dict[str, Any]) -> Record:

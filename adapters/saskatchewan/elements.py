@@ -2,7 +2,9 @@
 
 Each reader raises ``adapters.base.fields.Bad`` (or a domain
 ``InvalidIdentifier``) with a message naming the attribute and what is
-expected; the feed reader turns that into a ``Rejection`` at the element's path.
+expected; the feed reader turns that into a ``Rejection`` at the element's path,
+naming the entity the element was about when that still reads
+(:func:`entity_key`), so its last good version is kept.
 Attribute values are text: numbers and levels are read from their digits.
 """
 
@@ -13,6 +15,7 @@ from collections.abc import Callable, Iterator
 from xml.etree.ElementTree import Element
 
 from adapters.base import fields as f
+from hub.domain.errors import DomainError
 from hub.domain.model import (
     Credential,
     CredentialKind,
@@ -158,6 +161,40 @@ def _grants(grant: str, receiving: Element, label: str) -> Iterator[Grant]:
     elif grant == "block":
         yield Grant(kind=GrantKind.BLOCK, credits=_number(receiving, "credits", label),
                     program=f.text(receiving.attrib, "program", label))
+
+
+def entity_key(element: Element) -> str | None:
+    """The id of the record a rejected element was about, when it still reads, else None.
+
+    The same id the good record would have had (``SK:USASK``, ``SK:SAPO:COSC 100``,
+    ``SK:SKTCG-4471``); None for an unknown element, an id that does not read,
+    or a record of another province (its institution, or an equivalency's
+    receiving institution, reads as outside Saskatchewan): not SK's to keep.
+    """
+    attrib = element.attrib
+    try:
+        if element.tag == "Institution":
+            return f.own_institution(attrib, "id", PROVINCE, "Institution")
+        if element.tag == "Course":
+            inst = f.own_institution(attrib, "institution", PROVINCE, "Course")
+            return f.credential_of(inst, f.text(attrib, "code", "Course"), "Course code")
+        if element.tag == "Equivalency":
+            local_id = f.rule_id(element.get("id"))
+            if any(_foreign(r.get("institution")) for r in element.findall("Receiving")):
+                return None
+            return f"{PROVINCE}:{local_id}"
+    except (f.Bad, DomainError):
+        return None
+    return None
+
+
+def _foreign(institution: str | None) -> bool:
+    """True when ``institution`` reads as an institution outside Saskatchewan."""
+    try:
+        ident = f.institution_in(institution, PROVINCE, "Receiving institution")
+    except (f.Bad, DomainError):
+        return False   # damaged or missing, not foreign
+    return not ident.startswith(f"{PROVINCE}:")
 
 
 READERS: dict[str, Callable[[Element], Institution | Credential | Rule]] = {

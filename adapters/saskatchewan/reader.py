@@ -152,4 +152,4 @@ def _read(element: Element, where: str) -> Record | Rejection:
     try:
         return reader(element)
     except (Bad, DomainError) as exc:
-        return Rejection(where, str(exc))
+        return Rejection(where, str(exc), elements.entity_key(element))

@@ -167,12 +167,33 @@ class TestCommandLine:
                    kafka=broker.address)
         assert done.returncode == 0, done.stderr
         doc = json.loads(done.stdout)
-        assert list(doc) == ["province", "published", "retired", "unchanged", "rejected"]
-        assert (doc["province"], doc["published"], doc["retired"], doc["unchanged"]) == (
-            "ON", 4, 0, 0)
+        # CLI.md's keys in its order, then the added ones (CLI.md allows more keys)
+        assert list(doc) == ["province", "published", "retired", "unchanged", "rejected", "kept"]
+        assert (doc["province"], doc["published"], doc["retired"], doc["unchanged"],
+                doc["kept"]) == ("ON", 4, 0, 0, 0)
         [rejection] = doc["rejected"]
         assert list(rejection) == ["where", "reason"] and rejection["where"] == "line 5"
         assert len(consume(broker.address, TOPIC_ON, expect=4)) == 4
+
+    def test_damaged_rule_line_is_kept_and_revoked_only_once_gone(self, broker,
+                                                                   tmp_path) -> None:
+        good = ONTARIO.replace('\n{"type":"nonsense"}', "")
+        rule_line = next(line for line in good.splitlines() if '"ONT-1"' in line)
+        damaged = good.replace(rule_line, rule_line.replace('"version":3', '"version":0'))
+        runs = []
+        for text in (good, damaged, good.replace(rule_line + "\n", "")):
+            export = tmp_path / "on.jsonl"
+            export.write_text(text)
+            done = cli("ontario", str(export), "--state", str(tmp_path / "s"), "--json",
+                       kafka=broker.address)
+            assert done.returncode == 0, done.stderr
+            runs.append(json.loads(done.stdout))
+        assert [(r["published"], r["retired"], r["kept"]) for r in runs] == [
+            (4, 0, 0), (0, 0, 1), (0, 1, 0)]
+        events = [env for _, env, _ in consume(broker.address, TOPIC_ON, expect=5)]
+        # one entity's events share a partition, so they keep their order
+        assert [e.WhichOneof("payload") for e in events if e.entity_key == "ON:ONT-1"] == [
+            "rule_upserted", "rule_revoked"]
 
     def test_unreachable_broker_exits_3_and_keeps_the_outbox(self, broker, tmp_path) -> None:
         export = tmp_path / "on.jsonl"

@@ -245,3 +245,92 @@ class TestUnreadableExports:
                   for line in GOOD.splitlines() if line.count(",") == len(names) - 1]
         found = rules(read(export(tmp_path, "\n".join(lines) + "\n")))
         assert found["BC:88213"].alternatives[0][0].subject == "ENGL"
+
+
+class TestRejectionsNameTheirEntity:
+    """A rejected row names the rule or institution it was about when that column reads."""
+
+    @pytest.mark.parametrize("row", [
+        "9,1,CAPU,ENGL 100,W,3,UBCV,UBCV ENGL (3),,Sep 2015,",
+        "9,0,CAPU,ENGL 100,W,3,UBCV,No credit,,Sep 2015,",
+        "9,1,CAPU:X:Y,ENGL 100,W,3,UBCV,No credit,,Sep 2015,",
+        "9,1,CAPU,ENGL 100,W,3,UBCV,No credit,,Sep 2015,Nevermore",
+        "9,1,CAPU,ENGL 100,W,3,,No credit,,Sep 2015,",
+        "9,1,CAPU,ENGL 100,W,3,BC:UBCV,UBCV ENGL (3),,Sep 2015,",
+    ], ids=["notation", "version", "sender", "date", "no-receiver", "qualified-receiver"])
+    def test_equivalency_row_names_its_rule(self, tmp_path: Path, row: str) -> None:
+        (bad,) = rejections(read(export(tmp_path, HEADER + GOOD + row + "\n")))
+        assert bad.entity_key == "BC:9"
+
+    def test_equivalency_row_implies_the_bc_courses_it_names(self, tmp_path: Path) -> None:
+        row = "9,0,capu,engl 100 & CSCI  110,W,3,UBCV,No credit,,Sep 2015,"
+        (bad,) = rejections(read(export(tmp_path, HEADER + GOOD + row + "\n")))
+        assert bad.implied_keys == ("BC:CAPU:ENGL 100", "BC:CAPU:CSCI 110")
+        published = {i.id for i in read(export(tmp_path, HEADER + GOOD))
+                     if isinstance(i, Credential)}
+        assert set(bad.implied_keys) <= published
+
+    @pytest.mark.parametrize("row", [
+        "9,0,ON:SENE,IPC144,W,3,UBCV,No credit,,Sep 2015,",
+        "9,0,CAPU:X:Y,ENGL 100,W,3,UBCV,No credit,,Sep 2015,",
+        "9 9,1,CAPU,ENGL 100,W,3,UBCV,No credit,,Sep 2015,",
+        "9,1,CAPU,ENGL 100,W,3,ON:YORK,No credit,,Sep 2015,",
+    ], ids=["other-province-sender", "bad-sender", "bad-id", "foreign-receiver"])
+    def test_no_courses_implied_when_not_bcs_or_unreadable(self, tmp_path: Path,
+                                                           row: str) -> None:
+        (bad,) = rejections(read(export(tmp_path, HEADER + GOOD + row + "\n")))
+        assert bad.implied_keys == ()
+
+    def test_duplicate_row_names_the_rule_kept_from_the_first(self, tmp_path: Path) -> None:
+        row = "88213,3,CAPU,ENGL 100,W,3,UBCV,No credit,,Sep 2015,"
+        (bad,) = rejections(read(export(tmp_path, HEADER + GOOD + row + "\n")))
+        assert bad.entity_key == "BC:88213"
+
+    def test_key_matches_the_rule_id_of_the_repaired_row(self, tmp_path: Path) -> None:
+        row = "A-12/b.3,1,CAPU,ENGL 100,W,3,UBCV,UBCV ENGL (3),,Sep 2015,"
+        (bad,) = rejections(read(export(tmp_path, HEADER + row + "\n")))
+        fixed = row.replace("UBCV ENGL (3)", "UBCV ENGL 1st (3)")
+        (good,) = rules(read(export(tmp_path, HEADER + fixed + "\n"))).values()
+        assert bad.entity_key == good.id == "BC:A-12/b.3"
+
+    @pytest.mark.parametrize("row", [
+        "9 9,1,CAPU,ENGL 100,W,3,UBCV,No credit,,Sep 2015,",
+        ",1,CAPU,ENGL 100,W,3,UBCV,No credit,,Sep 2015,",
+        "9,1,CAPU,ENGL 100,W,3,UBCV,No credit,,Sep 2015",
+        "9,1,CAPU,ENGL 100,Writing, Part 1,3,UBCV,No credit,,Sep 2015,",
+    ], ids=["bad-id", "no-id", "too-few-fields", "too-many-fields"])
+    def test_unreadable_row_names_nothing(self, tmp_path: Path, row: str) -> None:
+        (bad,) = rejections(read(export(tmp_path, HEADER + GOOD + row + "\n")))
+        assert bad.entity_key is None
+
+    def test_non_utf8_row_names_nothing(self, tmp_path: Path) -> None:
+        folder = export(tmp_path, HEADER + GOOD)
+        with (folder / "equivalencies.csv").open("ab") as stream:
+            stream.write(b"9,1,CAPU,ENGL 100,Caf\xe9,3,UBCV,No credit,,Sep 2015,\n")
+        (bad,) = rejections(read(folder))
+        assert bad.entity_key is None
+
+    @pytest.mark.parametrize("row", [
+        "9,1,CAPU,ENGL 100,W,3,ON:YORK,No credit,,Sep 2015,",
+        "9,0,CAPU,ENGL 100,W,3,SK:USASK,No credit,,Sep 2015,",
+    ], ids=["received-in-ontario", "damaged-and-received-in-saskatchewan"])
+    def test_rule_received_in_another_province_names_nothing(self, tmp_path: Path,
+                                                             row: str) -> None:
+        (bad,) = rejections(read(export(tmp_path, HEADER + GOOD + row + "\n")))
+        assert bad.entity_key is None
+
+    @pytest.mark.parametrize(("row", "key"), [
+        ("XX,Nameless,credits,0,", "BC:XX"),
+        ("xx ,X College,,3,", "BC:XX"),
+        ("XX,X College,credits,3,A=high", "BC:XX"),
+        ("UBCV,Again,credits,3,", "BC:UBCV"),
+        ("ON:SENE,Seneca,hours,42,", None),
+        ("X:Y:Z,Bad,credits,3,", None),
+        (",Nameless,credits,3,", None),
+    ], ids=["standard", "lowercase-code", "grading", "duplicate", "other-province",
+            "bad-code", "no-code"])
+    def test_institution_row_names_its_institution(self, tmp_path: Path, row: str,
+                                                   key: str | None) -> None:
+        items = read(export(tmp_path, HEADER + GOOD, INSTITUTIONS + row + "\n"))
+        (bad,) = rejections(items)
+        assert bad.entity_key == key

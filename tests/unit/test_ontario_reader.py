@@ -194,3 +194,51 @@ class TestUnreadable:
         out = list(OntarioReader().read(path))
         assert out[0].where == "line 1" and "longer" in out[0].reason
         assert out[1].id == "ON:SENE"
+
+
+HUMB_MC = {"type": "credential", "kind": "micro-credential", "institution": "HUMB",
+           "code": "MC-DA-01", "title": "Data Cleaning Foundations", "value": 28}
+
+
+class TestRejectionsNameTheirEntity:
+    """A rejected line names the entity it was about when it still reads, so it is kept."""
+
+    @pytest.mark.parametrize(("bad", "key"), [
+        ({**RULE, "version": 0}, "ON:ONT-2019-0142"),
+        ({**RULE, "to": {"institution": "YORK", "grant": "loan"}}, "ON:ONT-2019-0142"),
+        ({**RULE, "to": "YORK"}, "ON:ONT-2019-0142"),
+        ({**RULE, "id": 142, "effective_start": "soon"}, "ON:142"),
+        ({**HUMB_MC, "value": "lots"}, "ON:HUMB:MC-DA-01"),
+        ({**HUMB_MC, "institution": "humb", "kind": "badge"}, "ON:HUMB:MC-DA-01"),
+        ({**SENE, "grading": "A-F"}, "ON:SENE"),
+    ], ids=["rule-version", "rule-grant", "rule-to", "numeric-id", "credential",
+            "credential-lowercase-inst", "institution"])
+    def test_key_is_the_one_the_good_record_would_have(self, tmp_path: Path, bad: dict,
+                                                       key: str) -> None:
+        assert rejection_for(tmp_path, bad).entity_key == key
+
+    def test_key_matches_the_published_id_of_the_repaired_line(self, tmp_path: Path) -> None:
+        damaged = rejection_for(tmp_path, {**HUMB_MC, "institution": " humb ", "value": -1})
+        [good] = read(tmp_path, {**HUMB_MC, "institution": " humb "})
+        assert damaged.entity_key == good.id
+
+    @pytest.mark.parametrize("bad", [
+        '{"type": "equivalency", "id": "ONT-2019-0142", "version": 3,',
+        "[1, 2]",
+        {**RULE, "id": "has space"},
+        {**RULE, "type": "equivalence"},
+        {**HUMB_MC, "code": ""},
+        {"type": "institution", "name": "No id"},
+    ], ids=["not-json", "not-object", "bad-id", "unknown-type", "no-code", "no-id"])
+    def test_unreadable_entity_has_no_key(self, tmp_path: Path, bad: object) -> None:
+        assert rejection_for(tmp_path, bad).entity_key is None
+
+    @pytest.mark.parametrize("bad", [
+        {**SENE, "id": "BC:CAPU"},
+        {**HUMB_MC, "institution": "SK:SAPO"},
+        {**RULE, "to": {**RULE["to"], "institution": "BC:UBCV"}},
+        {**RULE, "version": 0, "to": {**RULE["to"], "institution": "BC:UBCV"}},
+    ], ids=["institution", "credential", "rule", "damaged-foreign-rule"])
+    def test_another_provinces_record_has_no_key(self, tmp_path: Path, bad: object) -> None:
+        rejection = rejection_for(tmp_path, bad)
+        assert rejection.entity_key is None, rejection

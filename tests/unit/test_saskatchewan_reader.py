@@ -124,7 +124,8 @@ class TestBadElements:
         elements.insert(5, '<Course institution="SAPO" code="A 1"/>')
         elements.append(equivalency("E12", version="x"))
         out = read(tmp_path, *elements)
-        assert out[-1] == Rejection("/TransferCreditGuide/Equivalency[12]", out[-1].reason)
+        assert out[-1] == Rejection("/TransferCreditGuide/Equivalency[12]", out[-1].reason,
+                                    "SK:E12")
         assert sum(isinstance(x, Rule) for x in out) == 11
 
 
@@ -234,3 +235,50 @@ class TestStreaming:
             tracemalloc.stop()
         assert rules == 60_000
         assert peak < size / 20, f"peak {peak} bytes for a {size}-byte feed"
+
+
+class TestRejectionsNameTheirEntity:
+    """A rejected element names the entity it was about when its id still reads."""
+
+    @pytest.mark.parametrize(("bad", "key"), [
+        (equivalency(version="x"), "SK:SKTCG-4471"),
+        (equivalency(receiving='<Receiving institution="USASK" grant="loan"/>'),
+         "SK:SKTCG-4471"),
+        (equivalency(receiving=""), "SK:SKTCG-4471"),
+        (equivalency(receiving='<Receiving grant="none"/>'), "SK:SKTCG-4471"),
+        ('<Course institution="sapo" code="COSC 100" credits="many"/>', "SK:SAPO:COSC 100"),
+        ('<Institution id="SAPO" name="P" creditUnit="credits" standardCourse="0"/>',
+         "SK:SAPO"),
+    ], ids=["version", "grant", "no-receiving", "receiving-without-institution", "course",
+            "institution"])
+    def test_key_is_the_one_the_good_record_would_have(self, tmp_path: Path, bad: str,
+                                                       key: str) -> None:
+        out = read(tmp_path, USASK, bad)
+        assert isinstance(out[1], Rejection) and out[1].entity_key == key
+
+    def test_key_matches_the_published_id_of_the_repaired_element(self, tmp_path: Path) -> None:
+        bad = '<Course institution=" sapo " code="COSC 100" credits="many"/>'
+        _, rejection = read(tmp_path, USASK, bad)
+        _, good = read(tmp_path, USASK, bad.replace("many", "3"))
+        assert rejection.entity_key == good.id
+
+    @pytest.mark.parametrize("bad", [
+        '<Equivalence id="X"/>',
+        equivalency("has space"),
+        '<Equivalency version="1"/>',
+        '<Course institution="SAPO" credits="3"/>',
+        '<Institution name="Nameless" creditUnit="credits" standardCourse="3"/>',
+    ], ids=["unknown-element", "bad-id", "no-id", "no-code", "no-institution-id"])
+    def test_unreadable_entity_has_no_key(self, tmp_path: Path, bad: str) -> None:
+        out = read(tmp_path, USASK, bad)
+        assert isinstance(out[1], Rejection) and out[1].entity_key is None
+
+    @pytest.mark.parametrize("bad", [
+        '<Institution id="BC:CAPU" name="C" creditUnit="credits" standardCourse="3"/>',
+        '<Course institution="ON:SENE" code="IPC144"/>',
+        equivalency(receiving='<Receiving institution="BC:UBCV" grant="none"/>'),
+        equivalency(version="x", receiving='<Receiving institution="AB:UOFA" grant="none"/>'),
+    ], ids=["institution", "course", "rule", "damaged-foreign-rule"])
+    def test_another_provinces_record_has_no_key(self, tmp_path: Path, bad: str) -> None:
+        out = read(tmp_path, USASK, bad)
+        assert isinstance(out[1], Rejection) and out[1].entity_key is None

@@ -7,8 +7,11 @@ from pathlib import Path
 import pytest
 
 from adapters.base.records import Rejection
+from adapters.base.report import summary_json
 from adapters.base.runner import NothingReadable, RunSummary, run_adapter
 from adapters.base.statedb import StateMismatch
+from adapters.bc.reader import BcReader
+from adapters.ontario.reader import OntarioReader
 from tests.unit.adapter_fakes import FakePublisher, FakeReader, changed, course, institution, rule
 from transferhub.events.v1 import events_pb2 as pb
 
@@ -131,3 +134,122 @@ class TestRejections:
         run(BASE, tmp_path)
         with pytest.raises(StateMismatch, match="belongs to the BC adapter"):
             run([institution("SENE", "Seneca", "ON")], tmp_path, province="ON")
+
+
+class TestDamagedRecordsAreKept:
+    """A rejected record that names its entity keeps the last good version; gone, it is removed."""
+
+    def test_damaged_rule_is_kept_until_its_line_is_gone(self, tmp_path) -> None:
+        run(BASE, tmp_path)
+        damaged = Rejection("line 5", "version must be a positive whole number", "BC:2")
+        summary, envs = run([*BASE[:4], damaged], tmp_path)
+        assert envs == []
+        assert (summary.retired, summary.unchanged, summary.kept) == (0, 4, 1)
+        assert summary.rejected == [damaged]
+        summary, envs = run(BASE[:4], tmp_path)
+        assert kinds(envs) == [("rule_revoked", "BC:2", 1)]
+        assert (summary.retired, summary.kept) == (1, 0)
+
+    def test_repaired_line_is_diffed_against_the_kept_version(self, tmp_path) -> None:
+        run(BASE, tmp_path)
+        run([*BASE[:4], Rejection("line 5", "bad", "BC:2")], tmp_path)
+        summary, envs = run(BASE, tmp_path)
+        assert envs == [] and summary.unchanged == 5
+        _, envs = run([*BASE[:4], rule("2", version=2, credits=6.0)], tmp_path)
+        assert kinds(envs) == [("rule_upserted", "BC:2", 2)]
+
+    def test_damaged_credential_and_institution_are_kept(self, tmp_path) -> None:
+        run(BASE, tmp_path)
+        items = [BASE[0], Rejection("line 2", "bad", "BC:CAPU"),
+                 Rejection("line 3", "bad", "BC:CAPU:ENGL 100"), *BASE[3:]]
+        summary, envs = run(items, tmp_path)
+        assert envs == [] and summary.vanished_institutions == []
+        assert summary.kept == 2
+        _, envs = run([b for b in BASE if b is not BASE[2]], tmp_path)
+        assert kinds(envs) == [("credential_retired", "BC:CAPU:ENGL 100", 1)]
+
+    def test_rejection_without_a_key_keeps_nothing(self, tmp_path) -> None:
+        run(BASE, tmp_path)
+        summary, envs = run([*BASE[:4], Rejection("line 5", "not JSON")], tmp_path)
+        assert kinds(envs) == [("rule_revoked", "BC:2", 1)]
+        assert summary.kept == 0
+
+    def test_a_key_of_another_province_keeps_nothing(self, tmp_path) -> None:
+        run(BASE, tmp_path)
+        summary, envs = run([*BASE[:4], Rejection("line 5", "bad", "ON:2")], tmp_path)
+        assert kinds(envs) == [("rule_revoked", "BC:2", 1)]
+        assert summary.kept == 0
+
+    def test_a_damaged_record_never_published_is_not_counted(self, tmp_path) -> None:
+        summary, envs = run([*BASE, Rejection("line 6", "bad", "BC:3")], tmp_path)
+        assert len(envs) == 5 and summary.kept == 0
+
+    def test_kept_is_an_added_key_of_the_json_summary(self, tmp_path) -> None:
+        run(BASE, tmp_path)
+        summary, _ = run([*BASE[:4], Rejection("line 5", "bad", "BC:2")], tmp_path)
+        report = summary_json(summary)
+        assert report["kept"] == 1
+        assert {"province", "published", "retired", "unchanged", "rejected"} <= report.keys()
+        assert report["rejected"] == [{"where": "line 5", "reason": "bad"}]
+
+
+class TestDamagedLineThroughARealReader:
+    """Ontario's reader and the run together: a damaged line revokes nothing, a gone one does."""
+
+    LINES = [
+        '{"type":"institution","id":"YORK","name":"York","credit_unit":"credits",'
+        '"standard_course":3}',
+        '{"type":"equivalency","id":"ONT-1","version":1,"from":["SENE:IPC144"],'
+        '"to":{"institution":"YORK","grant":"no_credit"},"effective_start":"2019-09-01"}',
+        '{"type":"equivalency","id":"ONT-2","version":1,"from":["SENE:OOP244"],'
+        '"to":{"institution":"YORK","grant":"no_credit"},"effective_start":"2019-09-01"}',
+    ]
+
+    def run_on(self, tmp_path, lines: list[str]) -> tuple[RunSummary, list[pb.EventEnvelope]]:
+        export = tmp_path / "ontario.jsonl"
+        export.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        publisher = FakePublisher()
+        summary = run_adapter(OntarioReader(), export, kafka=publisher,
+                              state_dir=tmp_path / "state")
+        return summary, [pb.EventEnvelope.FromString(m.value) for m in publisher.sent]
+
+    def test_damaged_then_gone(self, tmp_path) -> None:
+        _, envs = self.run_on(tmp_path, self.LINES)
+        assert ("rule_upserted", "ON:ONT-2", 1) in kinds(envs)
+        damaged = self.LINES[2].replace('"effective_start":"2019-09-01"',
+                                        '"effective_start":"soon"')
+        summary, envs = self.run_on(tmp_path, [*self.LINES[:2], damaged])
+        assert envs == [] and summary.kept == 1
+        assert [r.entity_key for r in summary.rejected] == ["ON:ONT-2"]
+        summary, envs = self.run_on(tmp_path, self.LINES[:2])
+        assert kinds(envs) == [("rule_revoked", "ON:ONT-2", 1)]
+
+
+class TestDamagedRowThroughTheBcReader:
+    """BC's reader and the run: a damaged row keeps its rule and the courses known only from it."""
+
+    INSTITUTIONS = ("code,name,credit_unit,standard_course,grading\n"
+                    "UBCV,UBC,credits,3,\nCAPU,Capilano,credits,3,\n")
+    HEADER = ("id,version,sending_institution,sending_courses,sending_title,sending_credits,"
+              "receiving_institution,transfer_credit,min_grade,effective_start,effective_end\n")
+    KEEP = "1,1,CAPU,ENGL 100,Writing,3,UBCV,UBCV ENGL 1st (3),,Sep 2015,present\n"
+    ROW = "2,1,CAPU,CSCI 110,Programming,3,UBCV,UBCV CPSC 1st (3),,Sep 2015,present\n"
+
+    def run_on(self, tmp_path, rows: str) -> tuple[RunSummary, list[pb.EventEnvelope]]:
+        folder = tmp_path / "export"
+        folder.mkdir(exist_ok=True)
+        (folder / "institutions.csv").write_text(self.INSTITUTIONS, encoding="utf-8")
+        (folder / "equivalencies.csv").write_text(self.HEADER + rows, encoding="utf-8")
+        publisher = FakePublisher()
+        summary = run_adapter(BcReader(), folder, kafka=publisher, state_dir=tmp_path / "state")
+        return summary, [pb.EventEnvelope.FromString(m.value) for m in publisher.sent]
+
+    def test_damaged_then_gone(self, tmp_path) -> None:
+        _, envs = self.run_on(tmp_path, self.KEEP + self.ROW)
+        assert ("rule_upserted", "BC:2", 1) in kinds(envs)
+        assert ("credential_upserted", "BC:CAPU:CSCI 110", 1) in kinds(envs)
+        summary, envs = self.run_on(tmp_path, self.KEEP + self.ROW.replace("1st", "first"))
+        assert envs == [] and summary.kept == 2 and summary.retired == 0
+        summary, envs = self.run_on(tmp_path, self.KEEP)
+        assert sorted(kinds(envs)) == [("credential_retired", "BC:CAPU:CSCI 110", 1),
+                                       ("rule_revoked", "BC:2", 1)]
