@@ -4,9 +4,10 @@ SQLAlchemy's ``executemany`` builds and processes a parameter dictionary per
 row, which costs more than SQLite takes to store the row. On SQLite this
 module compiles a statement once, converts only the columns whose type needs
 it (dates, booleans, timestamps) with the columns' own bind processors, and
-hands plain tuples to the driver's ``executemany``. On PostgreSQL
-SQLAlchemy's multi-row ``VALUES`` (insertmanyvalues) is already lean, and
-``RETURNING`` tells which upserts really changed a row.
+hands plain rows to the driver's ``executemany``: tuples to sqlite3, and on
+PostgreSQL dictionaries to psycopg, whose pipelined ``executemany`` parses the
+statement once (SQLAlchemy's multi-row ``VALUES`` made psycopg parse a huge
+statement per page). There ``RETURNING`` tells which upserts really changed a row.
 """
 
 from __future__ import annotations
@@ -19,8 +20,6 @@ from sqlalchemy import Connection
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ClauseElement
 
-from hub.store.sql.reads import chunks
-
 Row = tuple[Any, ...]
 Converters = tuple[tuple[int, Callable[[Any], Any]], ...]
 
@@ -28,9 +27,13 @@ Converters = tuple[tuple[int, Callable[[Any], Any]], ...]
 @cache
 def _compiled(stmt: ClauseElement, columns: tuple[str, ...],
               dialect: Dialect) -> tuple[str, tuple[int, ...] | None, Converters]:
-    """The SQL, where each placeholder's value sits in a row, and the converters."""
+    """The SQL, where each placeholder's value sits in a row, and the converters.
+
+    Positional (SQLite): placeholders in ``positiontup`` order. Named
+    (PostgreSQL): rows stay in ``columns`` order and become dictionaries.
+    """
     compiled = stmt.compile(dialect=dialect)
-    names = tuple(compiled.positiontup or ())
+    names = tuple(compiled.positiontup or columns)
     order = None if names == columns else tuple(columns.index(name) for name in names)
     converters = []
     for index, name in enumerate(names):
@@ -40,25 +43,48 @@ def _compiled(stmt: ClauseElement, columns: tuple[str, ...],
     return str(compiled), order, tuple(converters)
 
 
-def execute_many(conn: Connection, stmt: ClauseElement, columns: tuple[str, ...],
-                 rows: Sequence[Row]) -> None:
-    """Run ``stmt`` once per row; each row holds the values of ``columns`` in that order."""
-    if not rows:
-        return
-    if conn.dialect.name != "sqlite":
-        for part in chunks(list(rows), 1000):
-            conn.execute(stmt, [dict(zip(columns, row, strict=True)) for row in part])
-        return
-    sql, order, converters = _compiled(stmt, columns, conn.dialect)
-    params: list[Row] = []
+def _params(rows: Sequence[Row], order: tuple[int, ...] | None,
+            converters: Converters) -> list[list[Any]]:
+    params: list[list[Any]] = []
     for row in rows:
         values = list(row) if order is None else [row[i] for i in order]
         for index, convert in converters:
             value = values[index]
             if value is not None:
                 values[index] = convert(value)
-        params.append(tuple(values))
-    conn.exec_driver_sql(sql, params)
+        params.append(values)
+    return params
+
+
+def _postgres_many(conn: Connection, stmt: ClauseElement, columns: tuple[str, ...],
+                   rows: Sequence[Row], returning: bool) -> list[Any]:
+    sql, order, converters = _compiled(stmt, columns, conn.dialect)
+    names = columns if order is None else tuple(columns[i] for i in order)
+    params = [dict(zip(names, values, strict=True))
+              for values in _params(rows, order, converters)]
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(sql, params, returning=returning)
+        found: list[Any] = []
+        while returning:
+            found.extend(row[0] for row in cursor.fetchall())
+            if not cursor.nextset():
+                break
+        return found
+    finally:
+        cursor.close()
+
+
+def execute_many(conn: Connection, stmt: ClauseElement, columns: tuple[str, ...],
+                 rows: Sequence[Row]) -> None:
+    """Run ``stmt`` once per row; each row holds the values of ``columns`` in that order."""
+    if not rows:
+        return
+    if conn.dialect.name != "sqlite":
+        _postgres_many(conn, stmt, columns, rows, returning=False)
+        return
+    sql, order, converters = _compiled(stmt, columns, conn.dialect)
+    conn.exec_driver_sql(sql, [tuple(values) for values in _params(rows, order, converters)])
 
 
 def upsert_many(conn: Connection, stmt: Any, columns: tuple[str, ...],
@@ -74,9 +100,10 @@ def upsert_many(conn: Connection, stmt: Any, columns: tuple[str, ...],
     if conn.dialect.name == "sqlite":
         execute_many(conn, stmt, columns, rows)
         return {row[0] for row in rows}
-    changed: set[str] = set()
-    returning = stmt.returning(stmt.table.c.id)
-    for part in chunks(list(rows), 1000):
-        params = [dict(zip(columns, row, strict=True)) for row in part]
-        changed.update(conn.execute(returning, params).scalars())
-    return changed
+    return set(_postgres_many(conn, _returning_id(stmt), columns, rows, returning=True))
+
+
+@cache
+def _returning_id(stmt: Any) -> Any:
+    # Cached: the compiled-statement cache above is keyed by the statement object.
+    return stmt.returning(stmt.table.c.id)
