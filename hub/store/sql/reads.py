@@ -8,7 +8,7 @@ cost depends on the transcript, never on the number of rules stored.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, bindparam, false, func, select
@@ -16,6 +16,7 @@ from sqlalchemy import Connection, bindparam, false, func, select
 from hub.domain.identifiers import INSTITUTION_RE
 from hub.domain.model import Credential, Institution, Rule
 from hub.store.sql import tables as t
+from hub.store.sql.caches import InstitutionCache, RuleCache
 from hub.store.sql.codec import credential_of, institution_of, rule_of
 
 # Below every backend's bound-parameter limit (SQLite's is 32766).
@@ -66,59 +67,6 @@ def chunks(items: list[T], size: int = CHUNK) -> Iterator[list[T]]:
 
 def _unique(ids: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(ids))
-
-
-class RuleCache:
-    """Decoded rules of committed state, by (id, version), shared by a store's readers.
-
-    A committed version of a rule never changes (a later write at the same
-    version is refused), so a decoded rule can be reused by every later query.
-    Only readers fill it: a unit of work may still roll back what it read.
-    Plain dictionary operations are atomic, so threads can share it.
-    """
-
-    def __init__(self, limit: int = 100_000) -> None:
-        self.limit = limit  # about 50 MB of decoded rules
-        self._rules: dict[tuple[str, int], Rule] = {}
-        # The decoded rule at (id, version), when decoded before (the hot path: no wrapper).
-        self.get: Callable[[tuple[str, int]], Rule | None] = self._rules.get
-
-    def decode(self, row: Any) -> Rule:
-        """The rule of a committed ``rule`` row, decoded once."""
-        key = (row["id"], row["version"])
-        rule = self._rules.get(key)
-        if rule is None:
-            rule = rule_of(row)
-            if len(self._rules) >= self.limit:
-                self._rules.clear()  # crude, but bounded and lock-free
-            self._rules[key] = rule
-        return rule
-
-
-class InstitutionCache:
-    """Decoded institutions, shared by a store's readers while the table is unchanged.
-
-    Institutions are never deleted and a change always raises a version, so
-    (row count, sum of versions) changes whenever the table does: a reader
-    checks that fingerprint once, in its own snapshot, and then answers from
-    the entries decoded under the same fingerprint. Queries name dozens of
-    institutions (grading scales of every sending institution on a chain).
-    """
-
-    _FINGERPRINT = select(func.count(), func.coalesce(func.sum(t.institution.c.version), 0))
-
-    def __init__(self) -> None:
-        self._generation: tuple[tuple[int, int], dict[str, Institution | None]] = ((-1, -1), {})
-
-    def for_snapshot(self, conn: Connection) -> dict[str, Institution | None]:
-        """The institutions decoded so far for the table as ``conn`` sees it."""
-        count, total = conn.execute(self._FINGERPRINT).one()
-        fingerprint = (int(count), int(total))
-        generation = self._generation
-        if generation[0] != fingerprint:
-            generation = (fingerprint, {})
-            self._generation = generation  # one assignment: readers never mix generations
-        return generation[1]
 
 
 class SqlEquivalencyReader:

@@ -7,9 +7,9 @@ from contextlib import contextmanager
 
 from sqlalchemy import Connection, Engine
 
+from hub.store.sql.caches import InstitutionCache, RuleCache
 from hub.store.sql.errors import translate, translated
 from hub.store.sql.ledger import SqlIngestLedger
-from hub.store.sql.reads import InstitutionCache, RuleCache
 from hub.store.sql.repository import SqlEquivalencyRepository
 
 
