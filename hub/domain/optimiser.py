@@ -1,9 +1,9 @@
 """Which applicable rules are awarded when they compete for credentials (MODEL.md).
 
-Each *candidate* is one way to award one rule: the rule and the completed
-credentials it would use (an "any N of" rule has one candidate per N-subset of
-its qualifying credentials). A plan picks candidates such that no credential
-is used twice and no rule is awarded twice. The best plan, in order:
+Each *contender* is an applicable rule: its qualifying credentials (its pool),
+how many of them it uses (all, or N for "any N of") and its worth. A plan
+awards each contender at most once, with that many credentials of its pool,
+and uses no credential twice. The best plan, in order:
 
 1. the largest total of receiving credits;
 2. then the most credits in specific courses;
@@ -13,42 +13,59 @@ is used twice and no rule is awarded twice. The best plan, in order:
 6. then, for the same rules, the credentials that come first in credential-id
    order, compared rule by rule in rule-id order ("the first N").
 
-How it is found. Candidates conflict when they share a credential or a rule.
-The conflict graph splits into connected components, and each component is
-solved on its own: branch on its first element (a credential, or a rule with
-several candidates) in an order chosen to keep the frontier small: leave it
-unused, or pick one candidate containing it; each sub-problem is again split
-into components, and answers are memoised on the set of candidates still
-possible. This is exact; the number of memoised states grows with the width
-of the competition (how many undecided credentials meet decided ones), not
-with 2**n subsets of the transcript: a 60-credential transcript with a few
-hundred competing rules takes milliseconds, while pathological webs where
-every credential competes with every other would still be exponential.
+How it is found. The whole order is encoded as one integer per plan, a sum
+of one weight per awarded rule and one per (rule, credential) it uses, and
+:func:`hub.domain.packing.best_packing` finds the plan of largest total
+exactly (branch and bound over credentials, split into independent
+components, memoised). With K the common denominator of all credits, R the
+number of contenders, T the number of credentials and L the total size of
+their pools:
 
-Why the order decomposes over components. Criteria 1-4 are sums over the
-chosen candidates, compared lexicographically; lexicographic order on vectors
-is compatible with addition, so the sum over independent components is
-largest exactly when each component's vector is largest, and every best plan
-has the same number of rules in each component. Criterion 5: if, for two rule
-sets A < B of equal size (as sorted tuples), both disjoint from a set C, then
-A | C < B | C: at A's first differing id a, every id below a is shared, and a is
-in A | C but not in B | C (B's later ids are all above a and C's ids are not a).
-So improving one component's sorted ids, all else fixed, improves the whole,
-and the per-component minima together give the overall minimum. Criterion 6
-compares, for fixed rules, a tuple with one entry per rule; each entry belongs
-to one component, so the first entry where two plans differ is decided by its
-component alone, and per-component minima give the overall minimum. The same
-arguments (with C the candidate just picked) justify combining a branch's pick
-with the best plan of what remains.
+* criterion 6: bits below 2**L, one per (rule, credential) pair, more
+  significant for an earlier rule and, within a rule, an earlier credential;
+* criterion 5: bits from 2**L to 2**(L+R), more significant for an earlier
+  rule id; together with criterion 6 a plan's "ties" part t is in [0, S),
+  S = 2**(L+R);
+* criterion 4: minus S per rule; then criterion 3: N*B3 per rule, criterion 2:
+  course credits*K*B2, criterion 1: credits*K*B1, each radix larger than the
+  spread of everything below it (B3 = (R+1)S, B2 = (T+2)B3, B1 = (C+1)B2 with
+  C the sum of |course credits*K|).
 
-Credits are :class:`fractions.Fraction` so that ties are exact.
+Why the largest total is the best plan. Each level's radix exceeds the spread
+of all lower levels' totals, so totals compare as the vectors (criteria 1-4,
+t) compare lexicographically, and t orders exactly as criteria 5-6 do: plans
+tied on 1-4 have the same number of rules; for two sets of equal size, the
+sorted ids of A come first exactly when A's membership bits, read from the
+smallest id, are the larger binary number (at the first differing sorted id a,
+a is in A but not in B and every smaller id is in both or neither); the same
+holds for each rule's N credentials, and the per-rule blocks are ordered by
+rule id, so the first rule whose credentials differ decides, as criterion 6
+says. The encoding is one-to-one (the rule bits name the rules, the credential
+bits their credentials), so the best plan is unique and the search may prune
+any branch whose bound does not exceed the best total found.
+
+Credits are :class:`fractions.Fraction`, scaled to integers exactly.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from math import lcm
+
+from hub.domain.packing import best_packing
+
+
+@dataclass(frozen=True, slots=True)
+class Contender:
+    """An applicable rule: its qualifying credentials (sorted), how many it uses, its worth."""
+
+    rule_id: str
+    pool: tuple[str, ...]
+    required: int
+    credits: Fraction
+    course_credits: Fraction
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,148 +78,65 @@ class Candidate:
     course_credits: Fraction
 
 
-class _Plan:
-    """Chosen candidate indices (index order is rule-id order) and their totals."""
-
-    __slots__ = ("_order", "course", "credits", "items", "rank", "used")
-
-    def __init__(self, items: tuple[int, ...], credits: Fraction, course: Fraction,
-                 used: int) -> None:
-        self.items = items
-        self.credits = credits
-        self.course = course
-        self.used = used
-        # Criteria 1-4; the smaller rank is the better plan.
-        self.rank = (-credits, -course, -used, len(items))
-        self._order: tuple[tuple[str, ...], tuple[tuple[str, ...], ...]] | None = None
-
-    def order(self, candidates: Sequence[Candidate]) -> tuple[tuple[str, ...],
-                                                               tuple[tuple[str, ...], ...]]:
-        """Criteria 5 and 6: the sorted rule ids, then each rule's credentials."""
-        if self._order is None:
-            chosen = [candidates[i] for i in self.items]
-            self._order = (tuple(c.rule_id for c in chosen), tuple(c.used for c in chosen))
-        return self._order
-
-    def merge(self, other: _Plan) -> _Plan:
-        if not other.items:
-            return self
-        if not self.items:
-            return other
-        return _Plan(tuple(sorted(self.items + other.items)), self.credits + other.credits,
-                     self.course + other.course, self.used + other.used)
-
-
-def _bits(mask: int) -> Iterator[int]:
-    while mask:
-        low = mask & -mask
-        yield low.bit_length() - 1
-        mask ^= low
-
-
-def _element_order(sets: list[set[str]], elements: list[str]) -> list[str]:
-    """An order of elements with a small frontier (few undecided elements that meet
-    decided ones), which is what bounds the number of memoised states."""
-    neighbours: dict[str, set[str]] = {e: set() for e in elements}
-    for members in sets:
-        for e in members:
-            neighbours[e] |= members - {e}
+def _priority(contenders: Sequence[Contender]) -> list[str]:
+    """Credentials in the order to branch on them: each next one meets as few
+    undecided credentials as possible (a small frontier keeps the memo small)."""
+    neighbours: dict[str, set[str]] = {}
+    for contender in contenders:
+        pool = set(contender.pool)
+        for c in pool:
+            neighbours.setdefault(c, set()).update(pool - {c})
     placed: list[str] = []
-    done: set[str] = set()
     frontier: set[str] = set()
-    rest = set(elements)
+    rest = set(neighbours)
     while rest:
         pool = frontier & rest or rest
-
-        chosen = min(pool, key=lambda e, f=frontier: (len((f | neighbours[e]) - done - {e}),
-                                                       len(neighbours[e]), e))
+        chosen = min(pool, key=lambda c: (len((frontier | neighbours[c]) & rest - {c}),
+                                          len(neighbours[c]), c))
         placed.append(chosen)
-        done.add(chosen)
         rest.discard(chosen)
-        frontier = (frontier | neighbours[chosen]) - done
+        frontier = (frontier | neighbours[chosen]) & rest
     return placed
 
 
-class _Solver:
-    def __init__(self, candidates: Sequence[Candidate]) -> None:
-        self.candidates = candidates
-        by_rule: dict[str, list[int]] = {}
-        for index, cand in enumerate(candidates):
-            by_rule.setdefault(cand.rule_id, []).append(index)
-        # A rule with several candidates gets an element of its own: awarded at most once.
-        shared_rules = {r for r, idx in by_rule.items() if len(idx) > 1}
-        sets = [{*(f"c:{c}" for c in cand.used),
-                 *((f"r:{cand.rule_id}",) if cand.rule_id in shared_rules else ())}
-                for cand in candidates]
-        names = sorted({e for members in sets for e in members})
-        bit = {e: i for i, e in enumerate(_element_order(sets, names))}
-        self.elements = [sum(1 << bit[e] for e in members) for members in sets]
-        self.holding = [0] * len(bit)  # element -> candidates containing it
-        for index, mask in enumerate(self.elements):
-            for e in _bits(mask):
-                self.holding[e] |= 1 << index
-        self.conflicts = []
-        for mask in self.elements:
-            conflict = 0
-            for e in _bits(mask):
-                conflict |= self.holding[e]
-            self.conflicts.append(conflict)
-        self.single = [_Plan((i,), c.credits, c.course_credits, len(c.used))
-                       for i, c in enumerate(candidates)]
-        self.empty = _Plan((), Fraction(0), Fraction(0), 0)
-        self.memo: dict[int, _Plan] = {}
-
-    def better(self, plan: _Plan, than: _Plan) -> bool:
-        if plan.rank != than.rank:
-            return plan.rank < than.rank
-        return plan.order(self.candidates) < than.order(self.candidates)
-
-    def components(self, mask: int) -> list[int]:
-        groups: list[tuple[int, int]] = []  # (elements, candidates)
-        for index in _bits(mask):
-            elements, members = self.elements[index], 1 << index
-            kept = []
-            for group_elements, group_members in groups:
-                if group_elements & elements:
-                    elements |= group_elements
-                    members |= group_members
-                else:
-                    kept.append((group_elements, group_members))
-            kept.append((elements, members))
-            groups = kept
-        return [members for _, members in groups]
-
-    def solve(self, mask: int) -> _Plan:
-        """The best plan using only the candidates in ``mask``."""
-        if not mask:
-            return self.empty
-        known = self.memo.get(mask)
-        if known is not None:
-            return known
-        parts = self.components(mask)
-        if len(parts) > 1:
-            best = self.empty
-            for part in parts:
-                best = best.merge(self.solve(part))
-        else:
-            covered = 0
-            for index in _bits(mask):
-                covered |= self.elements[index]
-            element = (covered & -covered).bit_length() - 1
-            best = self.solve(mask & ~self.holding[element])  # leave it unused
-            for index in _bits(mask & self.holding[element]):
-                plan = self.single[index].merge(self.solve(mask & ~self.conflicts[index]))
-                if self.better(plan, best):
-                    best = plan
-        self.memo[mask] = best
-        return best
-
-
-def choose(candidates: Sequence[Candidate]) -> list[Candidate]:
-    """The best plan's candidates, in rule-id order (see the module docstring)."""
-    ordered = sorted(candidates, key=lambda c: (c.rule_id, c.used))
+def choose(contenders: Sequence[Contender]) -> list[Candidate]:
+    """The best plan's awards, in rule-id order (see the module docstring)."""
+    ordered = sorted((c for c in contenders if 1 <= c.required <= len(set(c.pool))),
+                     key=lambda c: c.rule_id)
     if not ordered:
         return []
-    solver = _Solver(ordered)
-    plan = solver.solve((1 << len(ordered)) - 1)
-    return [ordered[i] for i in plan.items]
+    if len({c.rule_id for c in ordered}) != len(ordered):
+        raise ValueError("each rule may contend once")
+    credentials = _priority(ordered)
+    index = {c: i for i, c in enumerate(credentials)}
+    by_id = sorted(credentials)
+    rules, total = len(ordered), sum(len(set(c.pool)) for c in ordered)
+    scale = lcm(*(v.denominator for c in ordered for v in (c.credits, c.course_credits)))
+
+    ties = 1 << (total + rules)
+    b3 = (rules + 1) * ties
+    b2 = (len(credentials) + 2) * b3
+    b1 = int(sum(abs(c.course_credits * scale) for c in ordered) + 1) * b2
+
+    pools, needs, weights, own = [], [], [], []
+    position = total
+    rank = {c: i for i, c in enumerate(by_id)}
+    for r, contender in enumerate(ordered):
+        pool = sorted(set(contender.pool), key=rank.__getitem__)
+        bits = {}
+        for c in pool:
+            position -= 1
+            bits[index[c]] = 1 << position
+        own.append(bits)
+        pools.append(sum(1 << index[c] for c in pool))
+        needs.append(contender.required)
+        weights.append(int(contender.credits * scale * b1 + contender.course_credits * scale * b2)
+                       + contender.required * b3 - ties + (1 << (total + rules - 1 - r)))
+    chosen = best_packing(pools, needs, weights, own, len(credentials))
+    return [Candidate(c.rule_id, tuple(sorted(credentials[i] for i in _bits(chosen[r]))),
+                      c.credits, c.course_credits)
+            for r, c in enumerate(ordered) if r in chosen]
+
+
+def _bits(mask: int) -> list[int]:
+    return [i for i in range(mask.bit_length()) if mask >> i & 1]

@@ -20,7 +20,7 @@ from hub.domain.answers import Award, Reason, TransferAnswer, TransferQuery
 from hub.domain.applicability import RuleReading, read_rule
 from hub.domain.errors import NotFound
 from hub.domain.identifiers import parse_institution_id
-from hub.domain.optimiser import Candidate, choose
+from hub.domain.optimiser import Contender, choose
 from hub.domain.ports import EquivalencyReader
 from hub.domain.reasons import explain
 from hub.domain.suggest import suggest
@@ -44,15 +44,15 @@ def answer_transfer(reader: EquivalencyReader, query: TransferQuery) -> Transfer
              if not r.revoked and r.receiving_institution == receiving_id]
     readings = [read_rule(rule, transcript, scales) for rule in sorted(rules, key=lambda r: r.id)]
 
-    candidates = []
+    contenders = []
     worths = {}
     for reading in readings:
         if not reading.rule.grants_credit or not reading.applies:
             continue
         worth = worths[reading.rule.id] = worth_of(reading.rule)
-        candidates.extend(Candidate(reading.rule.id, used, worth.credits, worth.course_credits)
-                          for used in reading.uses())
-    chosen = choose(candidates)
+        contenders.append(Contender(reading.rule.id, reading.qualifying, reading.required,
+                                    worth.credits, worth.course_credits))
+    chosen = choose(contenders)
 
     by_id = {r.rule.id: r for r in readings}
     awarded = []

@@ -1,0 +1,223 @@
+"""The most valuable packing of "N of a pool" rules into credentials (integer weights).
+
+A *rule* here is a pool of credentials (a bit mask), how many of them it
+needs, a weight for being awarded and a small weight per credential it uses.
+A packing awards each rule at most once, with exactly ``need`` credentials of
+its pool, and uses each credential at most once; :func:`best_packing` finds
+one of largest total weight, exactly. Every total is distinct in practice:
+:mod:`hub.domain.optimiser` encodes its whole order into these weights, so
+the best packing is unique and the search may prune ties.
+
+How. A depth-first branch and bound over credentials: the branching
+credential is left unused or given to one rule that can still take it. A rule
+given a first credential is *started* (its weight is gained, it still needs
+``need - 1``); a started rule whose free pool just covers what it needs takes
+all of it, and one whose free pool is too small ends the branch. What is left
+splits into independent components (credentials linked by rules that can
+still take them), each solved on its own and memoised on (free credentials,
+rules still startable, started rules and what they need). A component is
+searched with a floor (what it must beat for its parent to improve), and is
+cut off when an upper bound of its value does not exceed the floor:
+
+* per credential, the most it can bring: over the rules that can still take
+  it, the rule's weight divided by its need (rounded up) plus that
+  credential's own weight (only the latter for a started rule);
+* per rule, the most it can bring: its weight plus its free credentials' own
+  weights.
+
+The smaller of the two sums is a valid bound: every packing's total splits
+over its credentials as the first sum's terms, and over its rules as the
+second's. A memo entry is either exact or says "at most this".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+
+def _bits(mask: int) -> Iterator[int]:
+    while mask:
+        low = mask & -mask
+        yield low.bit_length() - 1
+        mask ^= low
+
+
+Picks = tuple[tuple[int, int], ...]  # (rule, credentials given to it)
+
+
+class _Search:
+    def __init__(self, pools: Sequence[int], needs: Sequence[int], weights: Sequence[int],
+                 own: Sequence[dict[int, int]], credentials: int) -> None:
+        self.pools, self.needs, self.weights, self.own = pools, needs, weights, own
+        self.share = [-(-w // n) for w, n in zip(weights, needs, strict=True)]
+        self.rules_of: list[list[int]] = [[] for _ in range(credentials)]
+        for rule, pool in enumerate(pools):
+            for c in _bits(pool):
+                self.rules_of[c].append(rule)
+        for c, rules in enumerate(self.rules_of):
+            rules.sort(key=lambda r, c=c: -(self.share[r] + own[r][c]))
+        self.most = [max(0, w + sum(bits.values())) for w, bits in zip(weights, own, strict=True)]
+        self.bounds: dict[tuple[int, int, tuple[tuple[int, int], ...]], int] = {}
+        self.memo: dict[tuple[int, int, tuple[tuple[int, int], ...]],
+                        tuple[int | float, Picks | None]] = {}
+
+    def bound(self, free: int, startable: int, started: tuple[tuple[int, int], ...]) -> int:
+        """An upper bound of what the component can still bring (module docstring)."""
+        key = (free, startable, started)
+        known = self.bounds.get(key)
+        if known is not None:
+            return known
+        owing = {rule for rule, _need in started}
+        share, own, rules_of = self.share, self.own, self.rules_of
+        by_credential = 0
+        mask = free
+        while mask:
+            low = mask & -mask
+            c = low.bit_length() - 1
+            mask ^= low
+            for rule in rules_of[c]:
+                if startable >> rule & 1 or rule in owing:
+                    value = share[rule] + own[rule][c]
+                    if value > 0:
+                        by_credential += value
+                    break
+        by_rule = 0
+        for rule in _bits(startable):
+            by_rule += self.most[rule]
+        for rule, need in started:
+            by_credential -= need * share[rule]
+            weights = own[rule]
+            by_rule += sum(weights[c] for c in _bits(self.pools[rule] & free))
+        known = self.bounds[key] = min(by_credential, by_rule)
+        return known
+
+    def settle(self, free: int, startable: int, started: dict[int, int]
+               ) -> tuple[int, list[tuple[int, int]], int, int] | None:
+        """Give started rules whose free pool just covers their need all of it; drop rules
+        that can no longer be awarded. None when a started rule cannot be finished."""
+        gain, picks = 0, []
+        changed = True
+        while changed and started:
+            changed = False
+            for rule, need in list(started.items()):
+                left = self.pools[rule] & free
+                count = left.bit_count()
+                if count < need:
+                    return None
+                if count == need:
+                    weights = self.own[rule]
+                    gain += sum(weights[c] for c in _bits(left))
+                    picks.append((rule, left))
+                    free &= ~left
+                    del started[rule]
+                    changed = True
+        kept = 0
+        for rule in _bits(startable):
+            if (self.pools[rule] & free).bit_count() >= self.needs[rule]:
+                kept |= 1 << rule
+        return gain, picks, free, kept
+
+    def split(self, free: int, startable: int, started: dict[int, int]
+              ) -> list[tuple[int, int, tuple[tuple[int, int], ...]]]:
+        """Independent components: credentials linked by the rules that can take them."""
+        groups: list[tuple[int, int, list[tuple[int, int]]]] = []
+        members = [(rule, None) for rule in _bits(startable)] + list(started.items())
+        for rule, need in members:
+            cover = self.pools[rule] & free
+            rules = 0 if need is not None else 1 << rule
+            part = [(rule, need)] if need is not None else []
+            kept = []
+            for g_cover, g_rules, g_started in groups:
+                if g_cover & cover:
+                    cover |= g_cover
+                    rules |= g_rules
+                    part += g_started
+                else:
+                    kept.append((g_cover, g_rules, g_started))
+            kept.append((cover, rules, part))
+            groups = kept
+        return [(cover, rules, tuple(sorted(part))) for cover, rules, part in groups]
+
+    def solve(self, free: int, startable: int, started: tuple[tuple[int, int], ...],
+              floor: int | float) -> tuple[int | float, Picks | None]:
+        """The component's best (value, picks) if its value exceeds ``floor``, else
+        (an upper bound no greater than ``floor``, None)."""
+        key = (free, startable, started)
+        known = self.memo.get(key)
+        if known is not None and (known[1] is not None or known[0] <= floor):
+            return known
+        bound = self.bound(free, startable, started)
+        if bound <= floor:
+            self.memo[key] = (bound, None)
+            return bound, None
+        best: int | float = floor
+        best_picks: Picks | None = None
+        low = free & -free
+        c = low.bit_length() - 1
+        owing = dict(started)
+        options: list[int | None] = [r for r in self.rules_of[c]
+                                     if startable >> r & 1 or r in owing]
+        options.append(None)
+        for rule in options:
+            need = dict(owing)
+            left = startable
+            gain = 0
+            picks: list[tuple[int, int]] = []
+            if rule is not None:
+                if rule in need:
+                    need[rule] -= 1
+                else:
+                    need[rule] = self.needs[rule] - 1
+                    left &= ~(1 << rule)
+                    gain += self.weights[rule]
+                gain += self.own[rule][c]
+                picks.append((rule, low))
+                if not need[rule]:
+                    del need[rule]
+            settled = self.settle(free & ~low, left, need)
+            if settled is None:
+                continue
+            more, forced, rest, left = settled
+            gain += more
+            picks += forced
+            parts = self.split(rest, left, need)
+            values = [self.bound(*part) for part in parts]
+            if gain + sum(values) <= best:
+                continue
+            for i, part in enumerate(parts):
+                value, found = self.solve(*part, best - gain - sum(values) + values[i])
+                if found is None:
+                    break
+                values[i] = value
+                picks += found
+            else:
+                total = gain + sum(values)
+                if total > best:
+                    best, best_picks = total, tuple(picks)
+        self.memo[key] = (best, best_picks)
+        return best, best_picks
+
+
+def best_packing(pools: Sequence[int], needs: Sequence[int], weights: Sequence[int],
+                 own: Sequence[dict[int, int]], credentials: int) -> dict[int, int]:
+    """The largest-total packing as {rule: credentials mask}.
+
+    ``pools[r]`` is rule r's credential mask (bits below ``credentials``),
+    ``needs[r]`` how many it uses (1 to the pool's size), ``weights[r]`` its
+    weight and ``own[r][c]`` (non-negative) the weight of giving it credential c.
+    """
+    search = _Search(pools, needs, weights, own, credentials)
+    nothing = -sum(abs(w) + sum(bits.values()) for w, bits in zip(weights, own, strict=True)) - 1
+    free = 0
+    for pool in pools:
+        free |= pool
+    settled = search.settle(free, (1 << len(pools)) - 1, {})
+    assert settled is not None
+    _gain, _picks, free, startable = settled
+    chosen: dict[int, int] = {}
+    for part in search.split(free, startable, {}):
+        _value, picks = search.solve(*part, nothing)
+        assert picks is not None
+        for rule, mask in picks:
+            chosen[rule] = chosen.get(rule, 0) | mask
+    return chosen
