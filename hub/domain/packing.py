@@ -68,8 +68,14 @@ class _Search:
         if known is not None:
             return known
         owing = {rule for rule, _need in started}
-        share, own, rules_of = self.share, self.own, self.rules_of
-        by_credential = 0
+        share, own, rules_of, pools = self.share, self.own, self.rules_of, self.pools
+        most: dict[int, int] = {}
+        least: dict[int, int] = {}
+        for rule in owing:
+            weights, cut = own[rule], share[rule]
+            for c in _bits(pools[rule] & free):
+                if cut + weights[c] > least.get(c, 0):
+                    least[c] = cut + weights[c]
         mask = free
         while mask:
             low = mask & -mask
@@ -77,10 +83,26 @@ class _Search:
             mask ^= low
             for rule in rules_of[c]:
                 if startable >> rule & 1 or rule in owing:
-                    value = share[rule] + own[rule][c]
-                    if value > 0:
-                        by_credential += value
+                    most[c] = max(share[rule] + own[rule][c], 0)
                     break
+        # Lower each credential's share to what its rules still need given the
+        # others' (a feasible dual of the packing's linear relaxation stays a bound).
+        for c in most:
+            need_here = least.get(c, 0)
+            for rule in rules_of[c]:
+                if not startable >> rule & 1:
+                    continue
+                weights, count = own[rule], self.needs[rule] - 1
+                if count:
+                    others = sorted(most[d] - weights[d]
+                                    for d in _bits(pools[rule] & free & ~(1 << c)))
+                    value = self.weights[rule] + weights[c] - sum(others[:count])
+                else:
+                    value = self.weights[rule] + weights[c]
+                if value > need_here:
+                    need_here = value
+            most[c] = need_here
+        by_credential = sum(most.values())
         by_rule = 0
         for rule in _bits(startable):
             by_rule += self.most[rule]
