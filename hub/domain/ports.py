@@ -37,3 +37,21 @@ class EquivalencyReader(Protocol):
 
     def stacking_into(self, target_id: str) -> list[Credential]:
         """Unretired credentials whose record says they stack into ``target_id``."""
+
+    def chains_to(self, credential_ids: Iterable[str], receiving_institution: str,
+                  max_links: int = 3) -> dict[str, list[tuple[str, ...]]]:
+        """Rule-id chains of 2..``max_links`` links into ``receiving_institution``, by origin.
+
+        Keys are those of ``credential_ids`` some chain starts from. A chain
+        ``(r1, …, rn)`` is a path of links (:mod:`hub.domain.links`): ``r1``
+        names the origin as sending; each ``ri`` before the last leads to
+        (grants the course credential that is) a sending credential of
+        ``ri+1`` and does not itself receive at ``receiving_institution``;
+        ``rn`` receives there. No credential (the origin included) is visited
+        twice. Each chain once per origin, shorter chains first, then by rule
+        ids. Only the index is read: whether a link holds for a learner
+        (window, minimum grade) is the caller's to judge.
+        """
+
+    def get_rules(self, rule_ids: Iterable[str]) -> dict[str, Rule]:
+        """The unrevoked rules among ``rule_ids``, by id (unknown or revoked ones left out)."""

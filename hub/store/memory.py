@@ -5,9 +5,10 @@ entity keeps a *mark* (the last applied version and whether it removed the
 entity), even after a retirement or revocation, so that an older event
 arriving late never resurrects or overwrites what a newer one did.
 
-Rules are indexed by sending credential and by receiving institution, and
-credentials by the targets they stack into, so reads cost what the query
-asks for (its transcript), never the size of the store.
+Rules are indexed by sending credential and by receiving institution, links
+of inferred pathways (:mod:`hub.domain.links`) by the credential that
+satisfies them, and credentials by the targets they stack into, so reads cost
+what the query asks for (its transcript), never the size of the store.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
+from hub.domain.links import is_link, leads_to
 from hub.domain.model import Credential, Institution, Rule, supersedes
 from hub.store.ports import Removal
 
@@ -35,6 +37,7 @@ class InMemoryEquivalencyRepository:
         self._rule_marks: dict[str, _Mark] = {}
         self._rules_by_sending: dict[str, set[str]] = defaultdict(set)
         self._rules_by_receiving: dict[str, set[str]] = defaultdict(set)
+        self._links_from: dict[str, set[str]] = defaultdict(set)
         self._stacking_by_target: dict[str, set[str]] = defaultdict(set)
 
     # -- reads (EquivalencyReader) -------------------------------------------------
@@ -83,6 +86,23 @@ class InMemoryEquivalencyRepository:
         with self._lock:
             found = [self._credentials[c] for c in self._stacking_by_target.get(target_id, ())]
         return sorted((c for c in found if not c.retired), key=lambda c: c.id)
+
+    def chains_to(self, credential_ids: Iterable[str], receiving_institution: str,
+                  max_links: int = 3) -> dict[str, list[tuple[str, ...]]]:
+        """Rule-id chains into ``receiving_institution``, by origin (see the port)."""
+        found: dict[str, list[tuple[str, ...]]] = {}
+        with self._lock:
+            for origin in dict.fromkeys(credential_ids):
+                chains: set[tuple[str, ...]] = set()
+                self._walk(origin, receiving_institution, max_links, (), (origin,), chains)
+                if chains:
+                    found[origin] = sorted(chains, key=lambda c: (len(c), c))
+        return found
+
+    def get_rules(self, rule_ids: Iterable[str]) -> dict[str, Rule]:
+        """The unrevoked rules among ``rule_ids``, by id."""
+        with self._lock:
+            return {rid: self._rules[rid] for rid in rule_ids if rid in self._rules}
 
     def get_credential(self, credential_id: str) -> Credential | None:
         """One credential (retired ones too, flagged), or ``None``."""
@@ -150,6 +170,8 @@ class InMemoryEquivalencyRepository:
                 self._rules[rule.id] = rule
                 for cid in set(rule.sending):
                     self._rules_by_sending[cid].add(rule.id)
+                    if is_link(rule):
+                        self._links_from[cid].add(rule.id)
                 self._rules_by_receiving[rule.receiving_institution].add(rule.id)
             return True
 
@@ -188,6 +210,7 @@ class InMemoryEquivalencyRepository:
             clone._rule_marks = dict(self._rule_marks)
             for mine, theirs in ((self._rules_by_sending, clone._rules_by_sending),
                                  (self._rules_by_receiving, clone._rules_by_receiving),
+                                 (self._links_from, clone._links_from),
                                  (self._stacking_by_target, clone._stacking_by_target)):
                 theirs.update((key, set(ids)) for key, ids in mine.items())
         return clone
@@ -202,6 +225,21 @@ class InMemoryEquivalencyRepository:
             return False
         marks[key] = (version, removal)
         return True
+
+    def _walk(self, current: str, to: str, max_links: int, chain: tuple[str, ...],
+              visited: tuple[str, ...], found: set[tuple[str, ...]]) -> None:
+        """Add to ``found`` every chain that continues ``chain`` from ``current`` into ``to``."""
+        for rid in self._links_from.get(current, ()):
+            rule = self._rules[rid]
+            step = (*chain, rid)
+            if rule.receiving_institution == to:
+                if len(step) > 1:  # one link is an agreement, not a pathway
+                    found.add(step)
+                continue
+            if len(step) < max_links:
+                for nxt in leads_to(rule):
+                    if nxt not in visited:
+                        self._walk(nxt, to, max_links, step, (*visited, nxt), found)
 
     def _store_credential(self, credential: Credential) -> None:
         old = self._credentials.get(credential.id)
@@ -218,4 +256,5 @@ class InMemoryEquivalencyRepository:
             return
         for cid in set(old.sending):
             self._rules_by_sending[cid].discard(rule_id)
+            self._links_from[cid].discard(rule_id)
         self._rules_by_receiving[old.receiving_institution].discard(rule_id)

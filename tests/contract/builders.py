@@ -42,3 +42,19 @@ def rule(rid: str = "BC:1", sending: tuple[str, ...] = ("BC:CAPU:ENGL 100",),
     return Rule(id=rid, version=version, sending=sending, receiving_institution=to,
                 outcome=outcome, alternatives=alternatives,
                 effective_start=date(2015, 9, 1), **extra)  # type: ignore[arg-type]
+
+
+def link(rid: str, sending: str | tuple[str, ...], to: str, *codes: str, version: int = 1,
+         any_n: int | None = None, outcome: GrantKind = GrantKind.COURSE) -> Rule:
+    """A rule from ``sending`` granting the courses ``codes`` at ``to`` (unassigned if none)."""
+    alternatives: tuple[tuple[Grant, ...], ...] = (
+        tuple(Grant(GrantKind.COURSE, 3.0, code=c) for c in codes)
+        or (Grant(GrantKind.UNASSIGNED, 3.0, subject="CPSC", level=1),),)
+    if outcome in (GrantKind.NO_CREDIT, GrantKind.ASSESSMENT):
+        alternatives = ()
+    elif not codes:
+        outcome = GrantKind.UNASSIGNED
+    return Rule(id=rid, version=version,
+                sending=(sending,) if isinstance(sending, str) else sending,
+                receiving_institution=to, outcome=outcome, alternatives=alternatives,
+                any_n=any_n, effective_start=date(2015, 9, 1))

@@ -16,7 +16,7 @@ from hub.domain.model import StackLink
 from hub.store.factory import open_store
 from hub.store.ports import EquivalencyRepository
 from hub.store.sql.unit_of_work import SqlStore
-from tests.contract.builders import course, institution, rule
+from tests.contract.builders import course, institution, link, rule
 
 TRANSCRIPT = [f"BC:CAPU:C {n}" for n in range(40)]
 
@@ -33,7 +33,14 @@ def sql_store(sql_url: str) -> Iterator[SqlStore]:
              for n in range(300)])
         uow.equivalencies.apply_rules(
             [rule(f"BC:{n}", (f"BC:CAPU:C {n % 300}",), to=("BC:UBCV", "BC:SFU")[n % 2])
-             for n in range(600)])
+             for n in range(600)]
+            # links of pathways: CAPU -> SFU -> DOUG -> UBCV
+            + [link(f"BC:L{n}", f"BC:CAPU:C {n % 300}", "BC:SFU", f"S {n % 50}")
+               for n in range(300)]
+            + [link(f"BC:M{n}", f"BC:SFU:S {n % 50}", "BC:DOUG", f"D {n % 20}")
+               for n in range(100)]
+            + [link(f"BC:N{n}", f"BC:{inst}:{code} {n % 20}", "BC:UBCV")
+               for n in range(40) for inst, code in (("SFU", "S"), ("DOUG", "D"))])
         uow.commit()
     with store._writer.connect() as conn:  # what autovacuum / a DBA would have done
         conn.exec_driver_sql("ANALYZE")
@@ -103,3 +110,14 @@ class TestReadPathIndexes:
     def test_stacking_into_uses_the_target_index(self, sql_store: SqlStore) -> None:
         plan, = plans(sql_store, lambda repo: repo.stacking_into("BC:CAPU:CERT 7"))
         assert "ix_stack_link_target" in plan
+
+    def test_chains_to_follows_the_link_key_and_rules_by_id(self, sql_store: SqlStore) -> None:
+        def read(repo: EquivalencyRepository) -> None:
+            found = repo.chains_to(TRANSCRIPT, "BC:UBCV")
+            assert found  # the plan of a query that finds chains
+            repo.get_rules({rid for chains in found.values() for c in chains for rid in c})
+
+        chains, by_id = plans(sql_store, read)
+        assert "rule_link_pkey" in chains or "USING PRIMARY KEY" in chains
+        assert "SCAN l" not in chains and "Seq Scan" not in chains
+        assert "SCAN rule" not in by_id and "Seq Scan" not in by_id

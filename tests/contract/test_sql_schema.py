@@ -8,15 +8,19 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, text
 
+from hub.domain.model import GrantKind
 from hub.store.errors import StoreCorrupt, StoreUnavailable, StoreUrlInvalid
 from hub.store.factory import normalise_url, open_store
+from hub.store.ports import Removal
 from hub.store.sql.migrate import alembic_config, current_revision, upgrade
 from hub.store.sql.tables import metadata
+from tests.contract.builders import link as chain_link
 from tests.contract.builders import rule
 
 
@@ -39,7 +43,7 @@ class TestMigrations:
     def test_fresh_database_is_upgraded_to_head(self, sql_url: str, engine: Engine) -> None:
         assert current_revision(engine) is None
         open_store(sql_url).close()
-        assert current_revision(engine) == head() == "0002"
+        assert current_revision(engine) == head() == "0003"
 
     def test_migrations_build_exactly_the_tables_the_code_uses(
             self, sql_url: str, engine: Engine) -> None:
@@ -83,6 +87,33 @@ class TestMigrations:
         store.close()
         with engine.connect() as conn:
             assert conn.execute(text("SELECT version FROM rule_sending")).scalar_one() == 5
+
+    def test_upgrading_a_0002_database_indexes_its_links(
+            self, sql_url: str, engine: Engine) -> None:
+        store = open_store(sql_url)
+        with store.unit_of_work() as uow:
+            uow.equivalencies.apply_rules([
+                chain_link("BC:X", "ON:SENE:IPC144", "BC:CAPU", "csci  110"),
+                chain_link("BC:Y", "BC:CAPU:CSCI 110", "BC:UBCV"),
+                chain_link("BC:ONE", ("BC:CAPU:CSCI 110", "BC:CAPU:B 2"), "BC:UBCV", any_n=1),
+                chain_link("BC:ALL", ("BC:CAPU:CSCI 110", "BC:CAPU:B 2"), "BC:UBCV"),
+                chain_link("BC:NO", "BC:CAPU:CSCI 110", "BC:UBCV", outcome=GrantKind.NO_CREDIT),
+                chain_link("BC:GONE", "BC:CAPU:CSCI 110", "BC:UBCV"),
+                Removal("BC:GONE", 2)])
+            uow.commit()
+        with store.reader() as repo:
+            expected = repo.chains_to(["ON:SENE:IPC144"], "BC:UBCV")
+        store.close()
+        assert expected == {"ON:SENE:IPC144": [("BC:X", "BC:ONE"), ("BC:X", "BC:Y")]}
+        with engine.begin() as conn:
+            indexed = conn.execute(text("SELECT * FROM rule_link ORDER BY rule_id")).all()
+            command.downgrade(alembic_config(conn), "0002")
+        store = open_store(sql_url)  # upgrades to head, filling rule_link from the rules
+        with store.reader() as repo:
+            assert repo.chains_to(["ON:SENE:IPC144"], "BC:UBCV") == expected
+        store.close()
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT * FROM rule_link ORDER BY rule_id")).all() == indexed
 
     def test_database_from_a_newer_hub_is_refused(self, sql_url: str, engine: Engine) -> None:
         open_store(sql_url).close()

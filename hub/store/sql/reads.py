@@ -4,14 +4,30 @@ Every query is a SQLAlchemy Core select compiled once (cached by SQLAlchemy)
 and answered in one round-trip; ``rules_from`` goes through the
 ``(credential_id, receiving_institution)`` index of ``rule_sending`` so its
 cost depends on the transcript, never on the number of rules stored.
+``chains_to`` joins ``rule_link`` to itself along its primary key
+(from a credential, to an institution, on to a credential) and returns rule
+ids of complete chains only; ``get_rules`` then reads those rules by id.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from functools import cache
+from itertools import pairwise
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, bindparam, false, func, select
+from sqlalchemy import (
+    Connection,
+    String,
+    and_,
+    bindparam,
+    cast,
+    false,
+    func,
+    null,
+    select,
+    union_all,
+)
 
 from hub.domain.identifiers import INSTITUTION_RE
 from hub.domain.model import Credential, Institution, Rule
@@ -46,6 +62,7 @@ _RULES_FROM_RANGE = _rules_where(_sending.credential_id.in_(_IDS),
                                  _sending.receiving_institution >= bindparam("lo"),
                                  _sending.receiving_institution < bindparam("hi"))
 _RULES_BY_ID = select(t.rule).where(t.rule.c.id.in_(_IDS))
+_UNREVOKED_BY_ID = select(t.rule).where(t.rule.c.id.in_(_IDS), t.rule.c.revoked == false())
 _NAMED = select(_sending.credential_id).where(_sending.credential_id.in_(_IDS)).distinct()
 _CREDENTIALS = select(t.credential).where(t.credential.c.id.in_(_IDS),
                                           t.credential.c.retired == false())
@@ -57,6 +74,36 @@ _STACKING = (select(t.credential)
              .where(t.stack_link.c.target == bindparam("target"),
                     t.credential.c.retired == false())
              .order_by(t.credential.c.id))
+
+
+def _chains_of(links: int, width: int) -> Any:
+    """(origin, rule id × ``links``, NULL × the rest up to ``width``) of such chains.
+
+    Hop ``i`` is ``rule_link`` as ``l{i}``: it starts where hop ``i - 1`` led
+    and, unless it is the last, does not receive at ``:to``; the credentials
+    visited (the origin, then where each hop led) are pairwise distinct. A
+    chain comes once per course its links lead through: the caller drops the
+    repeats, because ``DISTINCT`` makes SQLite scan ``l1`` whole.
+    """
+    hops = [t.rule_link.alias(f"l{i}") for i in range(1, links + 1)]
+    to = bindparam("to")
+    visited = [hops[0].c.sending_credential] + [h.c.granted_credential for h in hops[:-1]]
+    where = [hops[0].c.sending_credential.in_(_IDS), hops[-1].c.receiving_institution == to]
+    where += [hop.c.receiving_institution != to for hop in hops[:-1]]
+    where += [a != b for i, a in enumerate(visited) for b in visited[i + 1:]]
+    joined = hops[0]
+    for before, after in pairwise(hops):
+        joined = joined.join(after, after.c.sending_credential == before.c.granted_credential)
+    padding = [cast(null(), String).label(f"r{i}") for i in range(links + 1, width + 1)]
+    return (select(hops[0].c.sending_credential.label("origin"),
+                   *(h.c.rule_id.label(f"r{i}") for i, h in enumerate(hops, 1)), *padding)
+            .select_from(joined).where(and_(*where)))
+
+
+@cache
+def _chains_query(max_links: int) -> Any:
+    """Every chain of 2..``max_links`` links from ``:ids`` into ``:to``, in one statement."""
+    return union_all(*(_chains_of(n, max_links) for n in range(2, max_links + 1)))
 
 
 def chunks(items: list[T], size: int = CHUNK) -> Iterator[list[T]]:
@@ -150,6 +197,28 @@ class SqlEquivalencyReader:
         """Unretired credentials whose record says they stack into ``target_id``."""
         rows = self._conn.execute(_STACKING, {"target": target_id}).mappings()
         return [credential_of(row) for row in rows]
+
+    def chains_to(self, credential_ids: Iterable[str], receiving_institution: str,
+                  max_links: int = 3) -> dict[str, list[tuple[str, ...]]]:
+        """Rule-id chains into ``receiving_institution``, by origin (see the port)."""
+        ids = _unique(credential_ids)
+        if max_links < 2 or not ids:
+            return {}
+        query = _chains_query(max_links)
+        found: dict[str, set[tuple[str, ...]]] = {}
+        for part in chunks(ids):
+            for origin, *rule_ids in self._conn.execute(
+                    query, {"ids": part, "to": receiving_institution}):
+                chain = tuple(rid for rid in rule_ids if rid is not None)
+                found.setdefault(origin, set()).add(chain)
+        return {origin: sorted(chains, key=lambda c: (len(c), c))
+                for origin, chains in found.items()}
+
+    def get_rules(self, rule_ids: Iterable[str]) -> dict[str, Rule]:
+        """The unrevoked rules among ``rule_ids``, by id, decoded once per (id, version)."""
+        decode = rule_of if self._cache is None else self._cache.decode
+        return {row["id"]: decode(row) for part in chunks(_unique(rule_ids))
+                for row in self._conn.execute(_UNREVOKED_BY_ID, {"ids": part}).mappings()}
 
     def counts(self) -> dict[str, int]:
         """``{"institutions": n, "credentials": n, "rules": n}`` (unretired, unrevoked)."""

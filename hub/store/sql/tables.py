@@ -5,7 +5,8 @@ so a late older upsert is recognised and ignored. ``rule_sending`` names
 credentials without a foreign key: rules may name credentials the hub has not
 seen yet. Lists (a rule's sending set and alternatives, a credential's
 competencies and stacking links) are kept as JSON text on the row so a read is
-one round-trip; ``rule_sending`` and ``stack_link`` index them for lookups.
+one round-trip; ``rule_sending``, ``rule_link`` and ``stack_link`` index them
+for lookups.
 Small tables keyed by text are ``WITHOUT ROWID`` on SQLite: one B-tree to
 write instead of two, which the ingest's write rate needs.
 
@@ -114,6 +115,27 @@ class RuleSendingRow(SQLModel, table=True):
     version: int = Field(sa_column_kwargs={"server_default": "0"})
 
 
+class RuleLinkRow(SQLModel, table=True):
+    """Where an unrevoked link of inferred pathways leads (:mod:`hub.domain.links`).
+
+    One row per (link, credential that satisfies it, credential it leads to);
+    ``granted_credential`` is ``""`` for a link that grants no specific course
+    (it can only end a chain). The primary key is the chain query's index:
+    from a credential, to an institution, on to a credential.
+    """
+
+    __tablename__ = "rule_link"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    sending_credential: str = Field(primary_key=True, max_length=64)
+    receiving_institution: str = Field(primary_key=True, max_length=16)
+    granted_credential: str = Field(primary_key=True)
+    rule_id: str = Field(
+        sa_column_args=[ForeignKey("rule.id", ondelete="CASCADE")],
+        primary_key=True, max_length=128, index=True,
+    )
+
+
 class InboxRow(SQLModel, table=True):
     """An event the hub has applied (or found stale or duplicate): idempotence."""
 
@@ -179,6 +201,7 @@ credential = _table(CredentialRow)
 stack_link = _table(StackLinkRow)
 rule = _table(RuleRow)
 rule_sending = _table(RuleSendingRow)
+rule_link = _table(RuleLinkRow)
 inbox = _table(InboxRow)
 consumer_offset = _table(ConsumerOffsetRow)
 dead_letter = _table(DeadLetterRow)
@@ -186,4 +209,5 @@ province_stats = _table(ProvinceStatsRow)
 metadata = SQLModel.metadata
 
 __all__ = ["consumer_offset", "credential", "dead_letter", "inbox",
-           "institution", "metadata", "province_stats", "rule", "rule_sending", "stack_link"]
+           "institution", "metadata", "province_stats", "rule", "rule_link", "rule_sending",
+           "stack_link"]

@@ -4,7 +4,7 @@ For a batch: one select of the stored versions, the order of the batch
 replayed in Python (:func:`hub.domain.model.supersedes`) to find each item's
 flag and each entity's winner, then one multi-row upsert per kind of change
 and, for the winners only, a replacement of their index rows
-(``rule_sending``, ``stack_link``). The upsert re-checks the version in its
+(``rule_sending`` and ``rule_link``, ``stack_link``). The upsert re-checks the version in its
 ``ON CONFLICT … WHERE`` so a concurrent writer on PostgreSQL can never make an
 older version win; there ``RETURNING`` says which rows really changed.
 """
@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, and_, bindparam, delete, or_, select, true
 from sqlalchemy.dialects import postgresql, sqlite
 
+from hub.domain.links import is_link, leads_to
 from hub.domain.model import Credential, Institution, Rule, supersedes
 from hub.store.ports import Removal
 from hub.store.sql import tables as t
@@ -37,6 +38,15 @@ TOMBSTONE_KIND = ""  # a credential retired before the hub ever saw it
 
 
 @dataclass(frozen=True, slots=True)
+class IndexRows:
+    """Rows kept beside an entity for lookups, replaced whenever the entity changes."""
+
+    table: Table
+    columns: tuple[str, ...]  # the first holds the entity's id
+    rows: Callable[[Any], list[Row]]
+
+
+@dataclass(frozen=True, slots=True)
 class EntityKind:
     """How one versioned entity is written: its table, tombstone flag and index rows."""
 
@@ -45,9 +55,7 @@ class EntityKind:
     removed: str | None
     row: Callable[[Any], Row]
     tombstone: Callable[[Removal], Row]
-    children: Table | None = None
-    child_columns: tuple[str, ...] = ()
-    child_rows: Callable[[Any], list[Row]] = lambda _: []
+    children: tuple[IndexRows, ...] = ()
 
 
 def _credential_tombstone(removal: Removal) -> Row:
@@ -75,14 +83,27 @@ def _sending_rows(rule: Rule) -> list[Row]:
     return [(rule.id, cid, to, version) for cid in dict.fromkeys(rule.sending)]
 
 
+def _link_rows(rule: Rule) -> list[Row]:
+    if not is_link(rule):
+        return []
+    to = rule.receiving_institution
+    granted = leads_to(rule) or [""]  # "": a link that can only end a chain
+    return [(rule.id, cid, to, target) for cid in dict.fromkeys(rule.sending)
+            for target in granted]
+
+
 INSTITUTIONS = EntityKind(t.institution, INSTITUTION_COLUMNS, None, institution_row,
                           lambda _: ())
 CREDENTIALS = EntityKind(t.credential, CREDENTIAL_COLUMNS, "retired", credential_row,
-                         _credential_tombstone, t.stack_link,
-                         ("credential_id", "target", "value"), _stack_rows)
-RULES = EntityKind(t.rule, RULE_COLUMNS, "revoked", rule_row, _rule_tombstone,
-                   t.rule_sending, ("rule_id", "credential_id", "receiving_institution", "version"),
-                   _sending_rows)
+                         _credential_tombstone, (
+                             IndexRows(t.stack_link, ("credential_id", "target", "value"),
+                                       _stack_rows),))
+RULES = EntityKind(t.rule, RULE_COLUMNS, "revoked", rule_row, _rule_tombstone, (
+    IndexRows(t.rule_sending, ("rule_id", "credential_id", "receiving_institution", "version"),
+              _sending_rows),
+    IndexRows(t.rule_link, ("rule_id", "sending_credential", "receiving_institution",
+                            "granted_credential"), _link_rows),
+))
 
 
 def _is_removal(kind: EntityKind, item: object) -> bool:
@@ -91,7 +112,10 @@ def _is_removal(kind: EntityKind, item: object) -> bool:
 
 @cache
 def _statements(dialect: str, kind: EntityKind) -> tuple[Any, Any, Any, Any, Any]:
-    """(stored versions, upsert, tombstone upsert, delete index rows, insert index rows)."""
+    """(stored versions, upsert, tombstone upsert, delete index rows, insert index rows).
+
+    The last two hold one statement per table of index rows.
+    """
     table = kind.table
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     removed = table.c[kind.removed] if kind.removed else None
@@ -113,11 +137,10 @@ def _statements(dialect: str, kind: EntityKind) -> tuple[Any, Any, Any, Any, Any
         )
 
     tombstone = upsert(["version", kind.removed]) if kind.removed else None
-    drop = add = None
-    if kind.children is not None:
-        key = kind.children.c[kind.child_columns[0]]
-        drop = delete(kind.children).where(key.in_(bindparam("ids", expanding=True)))
-        add = kind.children.insert()
+    drop = tuple(delete(child.table).where(
+        child.table.c[child.columns[0]].in_(bindparam("ids", expanding=True)))
+        for child in kind.children)
+    add = tuple(child.table.insert() for child in kind.children)
     return versions, upsert([c for c in kind.columns if c != "id"]), tombstone, drop, add
 
 
@@ -151,12 +174,12 @@ def apply_versioned(conn: Connection, kind: EntityKind, items: Sequence[Any]) ->
     for key, index in winners.items():
         if key not in changed:  # a concurrent writer stored a newer version first
             flags[index] = False
-    if kind.children is not None:
+    written = [item for item in chosen if item.id in changed and not isinstance(item, Removal)]
+    for child, drop_rows, add_rows in zip(kind.children, drop, add, strict=True):
         for part in chunks([key for key in changed if key in existed]):
-            conn.execute(drop, {"ids": part})
-        rows = [row for item in chosen if item.id in changed and not isinstance(item, Removal)
-                for row in kind.child_rows(item)]
-        execute_many(conn, add, kind.child_columns, rows)
+            conn.execute(drop_rows, {"ids": part})
+        execute_many(conn, add_rows, child.columns,
+                     [row for item in written for row in child.rows(item)])
     return flags
 
 
