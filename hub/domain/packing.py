@@ -17,17 +17,22 @@ splits into independent components (credentials linked by rules that can
 still take them), each solved on its own and memoised on (free credentials,
 rules still startable, started rules and what they need). A component is
 searched with a floor (what it must beat for its parent to improve), and is
-cut off when an upper bound of its value does not exceed the floor:
+cut off when an upper bound of its value does not exceed the floor. The
+bound is the smaller of two:
 
-* per credential, the most it can bring: over the rules that can still take
-  it, the rule's weight divided by its need (rounded up) plus that
-  credential's own weight (only the latter for a started rule);
-* per rule, the most it can bring: its weight plus its free credentials' own
-  weights.
+* per rule, the most it can bring: its weight plus its pool's credential
+  weights (only the latter for a started rule);
+* per credential, a share y(c) >= 0 such that every way a rule can still be
+  finished is paid for: for an unstarted rule, any ``need`` of its free pool
+  sum to at least its weight plus their own weights; for a started rule,
+  y(c) >= w/need (rounded up) plus c's own weight, and the bound then
+  subtracts w/need (rounded up) for each credential it still needs, since
+  its weight was already counted. This is a feasible dual of the packing's
+  linear relaxation, so the sum bounds every packing. Shares start at each
+  credential's best rule's weight per credential and are lowered in one pass
+  to what its rules still require given the others' shares.
 
-The smaller of the two sums is a valid bound: every packing's total splits
-over its credentials as the first sum's terms, and over its rules as the
-second's. A memo entry is either exact or says "at most this".
+A memo entry is either exact or says "at most this".
 """
 
 from __future__ import annotations

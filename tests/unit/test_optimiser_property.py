@@ -22,6 +22,7 @@ from hub.domain.grades import DEFAULT_SCALE
 from hub.domain.model import GrantKind, Rule
 
 POOL = [f"BC:CAPU:ENGL {n}" for n in (100, 101, 102, 103)]
+WIDE = [f"BC:CAPU:ENGL {n}" for n in range(100, 106)]
 UBC = "BC:UBCV"
 GRADES = ["A", "B", "C", "D", "55", "64", "80"]
 DAYS = ["2019-01-15", "2020-06-30", "2021-12-31"]
@@ -105,6 +106,22 @@ def rule_st(draw, index: int, conditions: bool = True) -> Rule:
 
 
 @st.composite
+def wide_rule_st(draw, index: int) -> Rule:
+    """Any N of up to five credentials of six, so that which N is a real choice."""
+    sending = draw(st.lists(st.sampled_from(WIDE), min_size=2, max_size=5, unique=True))
+    any_n = draw(st.integers(1, len(sending)))
+    grants = [draw(grants_st()) for _ in range(draw(st.sampled_from([1, 1, 2])))]
+    return rule(f"BC:R{index}", sending, UBC, alternatives=[grants], any_n=any_n)
+
+
+@st.composite
+def wide_world_st(draw):
+    """Up to four "any N of" rules over six credentials, all completed."""
+    rules = [draw(wide_rule_st(i)) for i in range(draw(st.integers(1, 4)))]
+    return rules, {c: ("A", date(2020, 6, 30)) for c in WIDE}
+
+
+@st.composite
 def world_st(draw, conditions: bool = True):
     """Rules and a transcript; without ``conditions`` every rule meets its credentials,
     so that competition and tie-breaks are what is tested."""
@@ -127,6 +144,11 @@ class TestOptimiserAgainstBruteForce:
     @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(world_st(conditions=False))
     def test_same_tie_breaks_as_every_subset(self, case):
+        self.check(*case)
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(wide_world_st())
+    def test_same_n_of_a_wide_pool_as_every_subset(self, case):
         self.check(*case)
 
     @staticmethod
