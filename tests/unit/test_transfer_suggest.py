@@ -77,6 +77,35 @@ class TestSuggestions:
         assert reasons(answer) == {IPC: "below_min_grade"} and answer.suggested == ()
 
 
+class TestSuggestionsFromTheLinkIndex:
+    """Every chain into the receiver is judged, however wide the search on the way."""
+
+    def test_a_wide_fan_out_hides_no_chain(self):
+        wide = rule("BC:W", IPC, "BC:CAPU", *(course(f"CSCI {n}") for n in range(100, 180)))
+        last = rule("BC:Z", "BC:CAPU:CSCI 179", UBC, unassigned("CPSC", 1))
+        assert chains(transfer(world(wide, last), UBC, done(IPC))) == [("BC:W", "BC:Z")]
+
+    def test_any_one_of_starts_from_the_credential_the_learner_has(self):
+        either = rule("BC:E", ["ON:SENE:OTHER 1", IPC], "BC:CAPU", course("CSCI 110"), any_n=1)
+        answer = transfer(world(either, TO_UBC), UBC, done(IPC))
+        assert chains(answer) == [("BC:E", "BC:88220")] and answer.suggested[0].sending == (IPC,)
+
+    def test_at_most_ten_per_credential_shortest_then_by_rule_ids(self):
+        firsts = [rule(f"BC:F{n:02d}", IPC, "BC:CAPU", course(f"CSCI {n}")) for n in range(12)]
+        seconds = [rule(f"BC:S{n:02d}", f"BC:CAPU:CSCI {n}", UBC, unassigned("CPSC", 1))
+                   for n in range(12)]
+        answer = transfer(world(*firsts, *seconds), UBC, done(IPC))
+        assert chains(answer) == [(f"BC:F{n:02d}", f"BC:S{n:02d}") for n in range(10)]
+
+    def test_a_link_failing_the_learner_drops_only_its_chains(self):
+        strict = rule("BC:F00", IPC, "BC:CAPU", course("CSCI 0"), min_grade="90")
+        other = rule("BC:F01", IPC, "BC:CAPU", course("CSCI 1"))
+        ends = [rule(f"BC:S{n:02d}", f"BC:CAPU:CSCI {n}", UBC, unassigned("CPSC", 1))
+                for n in range(2)]
+        answer = transfer(world(strict, other, *ends), UBC, done(IPC, "80"))
+        assert chains(answer) == [("BC:F01", "BC:S01")]
+
+
 class CountingReader(InMemoryEquivalencyRepository):
     """The in-memory repository counting ``rules_from`` calls."""
 
