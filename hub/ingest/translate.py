@@ -9,11 +9,19 @@ reason names the field, and the event goes to the dead letters.
 Empty proto strings and zero levels mean "not given" and become ``None``;
 credits and credential values use proto ``optional`` so that ``0`` and
 "unknown" stay apart.
+
+Speed: a backlog of a million rules repeats the same few thousand grant sets,
+sending credentials, institutions, dates and timestamps. Each distinct text
+(or grant set, by its bytes) is checked and converted once and kept in a
+bounded memo (:class:`_Memo`); only what succeeded is kept, so a bad value
+raises every time it is met.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from google.protobuf.message import DecodeError
 
@@ -51,9 +59,33 @@ from transferhub.broker import EVENT_TOPIC_PREFIX
 from transferhub.events.v1 import events_pb2 as pb
 
 
+class _Memo(dict):  # type: ignore[type-arg]
+    """``memo[key]`` is ``convert(key)``, computed once; cleared whole when ``limit`` is hit.
+
+    An exception from ``convert`` propagates and nothing is kept.
+    """
+
+    __slots__ = ("_convert", "_limit")
+
+    def __init__(self, convert: Callable[[Any], Any], limit: int = 50_000) -> None:
+        super().__init__()
+        self._convert = convert
+        self._limit = limit
+
+    def __missing__(self, key: Any) -> Any:
+        value = self._convert(key)
+        if len(self) >= self._limit:
+            self.clear()  # crude but bounded; the values are immutable, so nothing is lost
+        self[key] = value
+        return value
+
+
+_PROVINCE_OF_TOPIC = _Memo(lambda topic: topic.removeprefix(EVENT_TOPIC_PREFIX).upper(), 1_000)
+
+
 def topic_province(topic: str) -> str:
     """The province a topic belongs to: ``BC`` for ``transferhub.events.bc``."""
-    return topic.removeprefix(EVENT_TOPIC_PREFIX).upper()
+    return _PROVINCE_OF_TOPIC[topic]
 
 
 def translate(topic: str, value: bytes | None) -> IncomingEvent:
@@ -82,29 +114,29 @@ def _translate(topic: str, envelope: pb.EventEnvelope) -> IncomingEvent:
             "province_mismatch",
             f"province {envelope.province!r} published on topic {topic} (expects {expected!r})",
         )
-    if envelope.version < 0:
-        raise UnreadableEvent("unreadable", f"version {envelope.version} is negative")
+    version = envelope.version
+    if version < 0:
+        raise UnreadableEvent("unreadable", f"version {version} is negative")
     kind = envelope.WhichOneof("payload")
     if kind is None:
         raise UnreadableEvent("unreadable", "the envelope carries no payload")
     try:
-        command = _COMMANDS[kind](getattr(envelope, kind), envelope.version)
+        command, key = _COMMANDS[kind](getattr(envelope, kind), version)
     except DomainError as exc:
         raise UnreadableEvent("unreadable", f"{kind}: {exc}") from None
     except ValueError as exc:  # an enum word the model does not know
         raise UnreadableEvent("unreadable", f"{kind}: {exc}") from None
-    key = _entity_key(command)
     if envelope.entity_key != key:
         raise UnreadableEvent(
             "entity_key_mismatch", f"entity_key {envelope.entity_key!r} but payload is {key!r}"
         )
-    _check_province(command, expected)
+    _check_province(command, key, expected)
     return IncomingEvent(
         event_id=envelope.event_id,
-        province=envelope.province,
+        province=expected,
         entity_key=key,
-        version=envelope.version,
-        occurred_at=_timestamp(envelope.occurred_at),
+        version=version,
+        occurred_at=_TIMESTAMPS[envelope.occurred_at],
         source=envelope.source,
         command=command,
     )
@@ -120,29 +152,18 @@ def _timestamp(text: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _entity_key(command: Command) -> str:
-    match command:
-        case UpsertInstitution(institution):
-            return institution.id
-        case UpsertCredential(credential):
-            return credential.id
-        case UpsertRule(rule):
-            return rule.id
-        case RetireCredential(credential_id, _):
-            return credential_id
-        case RevokeRule(rule_id, _, _):
-            return rule_id
-    raise AssertionError(command)  # pragma: no cover - Command is closed
+# Adapters stamp a whole run with one time: few distinct texts.
+_TIMESTAMPS = _Memo(_timestamp, 10_000)
+_WORDS = {UpsertInstitution: "institution", UpsertCredential: "credential",
+          RetireCredential: "credential", UpsertRule: "rule", RevokeRule: "rule"}
 
 
-def _check_province(command: Command, province: str) -> None:
-    key = _entity_key(command)
+def _check_province(command: Command, key: str, province: str) -> None:
     if province_of(key) != province:
-        word = {UpsertInstitution: "institution", UpsertCredential: "credential",
-                RetireCredential: "credential"}.get(type(command), "rule")
+        word = _WORDS[type(command)]
         raise ForeignEvent(f"foreign_{word}",
                            f"{word} {key!r} belongs to another province than {province}")
-    if isinstance(command, UpsertRule):
+    if type(command) is UpsertRule:
         receiving = command.rule.receiving_institution
         if province_of(receiving) != province:
             raise ForeignEvent(
@@ -152,6 +173,36 @@ def _check_province(command: Command, province: str) -> None:
             )
 
 
+def _checked(parse: Callable[..., Any], field: str, limit: int = 50_000) -> _Memo:
+    """A memo of ``parse(text, field=field)``: each distinct text checked once."""
+    return _Memo(lambda text: parse(text, field=field), limit)
+
+
+_INSTITUTION_ID = _checked(parse_institution_id, "institution_id", 10_000)
+_RECEIVING = _checked(parse_institution_id, "receiving_institution", 10_000)
+_CREDENTIAL_ID = _checked(parse_credential_id, "credential_id", 100_000)
+_STACK_TARGET = _checked(parse_credential_id, "stacks_into.target", 10_000)
+_VALID_FROM = _checked(parse_iso_date, "valid_from", 10_000)
+_VALID_TO = _checked(parse_iso_date, "valid_to", 10_000)
+_EFFECTIVE_START = _checked(parse_iso_date, "effective_start", 10_000)
+_EFFECTIVE_END = _checked(parse_iso_date, "effective_end", 10_000)
+_GRANT_KIND = {kind.value: kind for kind in GrantKind}  # Enum(text) is slow on 3.11
+
+
+def _sending_credential(text: str) -> tuple[str, str]:
+    """(the checked credential id, its institution)."""
+    checked = parse_credential_id(text, field="sending")
+    return checked, institution_of(checked)
+
+
+_SENDING = _Memo(_sending_credential, 200_000)
+
+
+def _grant_kind(text: str) -> GrantKind:
+    kind = _GRANT_KIND.get(text)
+    return kind if kind is not None else GrantKind(text)  # raises the usual ValueError
+
+
 def _rule_id(text: str, field: str) -> str:
     prefix, _, local = text.partition(":")
     if not PROVINCE_RE.match(prefix) or not local.strip():
@@ -159,49 +210,49 @@ def _rule_id(text: str, field: str) -> str:
     return text
 
 
-def _institution(msg: pb.InstitutionUpserted, version: int) -> Command:
+def _institution(msg: pb.InstitutionUpserted, version: int) -> tuple[Command, str]:
     if msg.standard_course <= 0:
         raise UnreadableEvent(
             "unreadable", f"institution_upserted.standard_course {msg.standard_course} is not > 0"
         )
     grading = (GradingScale(tuple((g.letter, g.min_percent) for g in msg.grading))
                if msg.grading else None)
-    return UpsertInstitution(Institution(
-        id=parse_institution_id(msg.institution_id, field="institution_id"),
+    institution = Institution(
+        id=_INSTITUTION_ID[msg.institution_id],
         name=msg.name,
         credit_system=CreditSystem(msg.credit_unit or "credits", msg.standard_course),
         grading=grading,
         sector=msg.sector or None,
         version=version,
-    ))
+    )
+    return UpsertInstitution(institution), institution.id
 
 
-def _credential(msg: pb.CredentialUpserted, version: int) -> Command:
-    return UpsertCredential(Credential(
-        id=parse_credential_id(msg.credential_id, field="credential_id"),
+def _credential(msg: pb.CredentialUpserted, version: int) -> tuple[Command, str]:
+    credential = Credential(
+        id=_CREDENTIAL_ID[msg.credential_id],
         kind=CredentialKind(msg.kind),
         title=msg.title,
         value=msg.value if msg.HasField("value") else None,
         subject=msg.subject or None,
         level=msg.level or None,
-        stacks_into=tuple(
-            StackLink(parse_credential_id(s.target, field="stacks_into.target"), s.value)
-            for s in msg.stacks_into
-        ),
+        stacks_into=tuple(StackLink(_STACK_TARGET[s.target], s.value) for s in msg.stacks_into),
         competencies=tuple(msg.competencies),
-        valid_from=parse_iso_date(msg.valid_from, field="valid_from"),
-        valid_to=parse_iso_date(msg.valid_to, field="valid_to"),
+        valid_from=_VALID_FROM[msg.valid_from] if msg.valid_from else None,
+        valid_to=_VALID_TO[msg.valid_to] if msg.valid_to else None,
         version=version,
-    ))
+    )
+    return UpsertCredential(credential), credential.id
 
 
-def _retired(msg: pb.CredentialRetired, version: int) -> Command:
-    return RetireCredential(parse_credential_id(msg.credential_id, field="credential_id"), version)
+def _retired(msg: pb.CredentialRetired, version: int) -> tuple[Command, str]:
+    credential_id = _CREDENTIAL_ID[msg.credential_id]
+    return RetireCredential(credential_id, version), credential_id
 
 
 def _grant(msg: pb.Grant) -> Grant:
     return Grant(
-        kind=GrantKind(msg.kind),
+        kind=_grant_kind(msg.kind),
         credits=msg.credits if msg.HasField("credits") else None,
         code=msg.code or None,
         subject=msg.subject or None,
@@ -211,40 +262,53 @@ def _grant(msg: pb.Grant) -> Grant:
     )
 
 
-def _rule(msg: pb.RuleUpserted, version: int) -> Command:
-    sending = tuple(parse_credential_id(s, field="sending") for s in msg.sending)
-    if not sending:
+def _grant_set(wire: bytes) -> tuple[Grant, ...]:
+    return tuple(_grant(g) for g in pb.GrantSet.FromString(wire).grants)
+
+
+# Keyed by a grant set's bytes: equal bytes are equal grant sets.
+_GRANT_SETS = _Memo(_grant_set, 50_000)
+
+
+def _rule(msg: pb.RuleUpserted, version: int) -> tuple[Command, str]:
+    checked = [_SENDING[s] for s in msg.sending]
+    if not checked:
         raise UnreadableEvent("unreadable", "rule_upserted.sending is empty")
-    if len({institution_of(s) for s in sending}) > 1:
+    sending = tuple(cid for cid, _ in checked)
+    first = checked[0][1]
+    if any(institution != first for _, institution in checked):
         raise UnreadableEvent(
             "unreadable", "rule_upserted.sending names more than one sending institution"
         )
-    if msg.any_n < 0 or msg.any_n > len(sending):
+    any_n = msg.any_n
+    if any_n < 0 or any_n > len(sending):
         raise UnreadableEvent(
-            "unreadable", f"rule_upserted.any_n {msg.any_n} is outside 0..{len(sending)}"
+            "unreadable", f"rule_upserted.any_n {any_n} is outside 0..{len(sending)}"
         )
-    return UpsertRule(Rule(
+    start, end = msg.effective_start, msg.effective_end
+    rule = Rule(
         id=_rule_id(msg.rule_id, "rule_id"),
         version=version,
         sending=sending,
-        receiving_institution=parse_institution_id(
-            msg.receiving_institution, field="receiving_institution"),
-        outcome=GrantKind(msg.outcome),
-        alternatives=tuple(tuple(_grant(g) for g in alt.grants) for alt in msg.alternatives),
-        any_n=msg.any_n or None,
+        receiving_institution=_RECEIVING[msg.receiving_institution],
+        outcome=_grant_kind(msg.outcome),
+        alternatives=tuple(_GRANT_SETS[alt.SerializeToString()] for alt in msg.alternatives),
+        any_n=any_n or None,
         min_grade=msg.min_grade or None,
-        effective_start=parse_iso_date(msg.effective_start, field="effective_start"),
-        effective_end=parse_iso_date(msg.effective_end, field="effective_end"),
+        effective_start=_EFFECTIVE_START[start] if start else None,
+        effective_end=_EFFECTIVE_END[end] if end else None,
         notes=msg.notes or None,
         notation=msg.notation or None,
-    ))
+    )
+    return UpsertRule(rule), rule.id
 
 
-def _revoked(msg: pb.RuleRevoked, version: int) -> Command:
-    return RevokeRule(_rule_id(msg.rule_id, "rule_id"), version, msg.reason)
+def _revoked(msg: pb.RuleRevoked, version: int) -> tuple[Command, str]:
+    rule_id = _rule_id(msg.rule_id, "rule_id")
+    return RevokeRule(rule_id, version, msg.reason), rule_id
 
 
-_COMMANDS = {
+_COMMANDS: dict[str, Callable[[Any, int], tuple[Command, str]]] = {
     "institution_upserted": _institution,
     "credential_upserted": _credential,
     "credential_retired": _retired,

@@ -151,3 +151,31 @@ class TestPoison:
         with pytest.raises(UnreadableEvent) as caught:
             translate(BC, _bytes(env))
         assert needle in caught.value.reason
+
+
+class TestMemoised:
+    """Values met again are converted once, and a bad one is refused every time."""
+
+    def test_a_bad_value_met_twice_is_refused_both_times(self) -> None:
+        env = ev.upserted(RULE, version=7, province="BC", occurred_at=WHEN, source="t")
+        env.rule_upserted.sending[0] = "not a credential"
+        for _ in range(2):
+            with pytest.raises(UnreadableEvent, match="sending"):
+                translate(BC, _bytes(env))
+
+    def test_rules_sharing_grant_sets_read_back_each_with_its_own_fields(self) -> None:
+        other = Rule(id="BC:88214", version=2, sending=("BC:CAPU:ENGL 101",),
+                     receiving_institution="BC:UBCV", outcome=GrantKind.COURSE,
+                     alternatives=RULE.alternatives[::-1], effective_end=date(2020, 4, 30))
+        for record, version in ((RULE, 7), (other, 2), (RULE, 7)):
+            assert translate(BC, _published(record, version)).command == UpsertRule(record)
+
+    def test_the_memo_stays_within_its_bound(self) -> None:
+        from hub.ingest.translate import _Memo
+
+        memo = _Memo(str.upper, limit=3)
+        assert [memo[w] for w in "abcdef"] == list("ABCDEF")
+        assert len(memo) <= 3
+        with pytest.raises(TypeError):
+            memo[1]
+        assert 1 not in memo
