@@ -65,10 +65,15 @@ def suggest(reader: EquivalencyReader, transcript: Transcript, receiving_institu
         if entry is None:
             continue
         kept = 0
+        holds: dict[str, bool] = {}  # chains share links: judge each once per credential
         for chain in sorted(set(chains[origin]), key=lambda c: (len(c), c)):
             links = tuple(rules[rid] for rid in chain if rid in rules)
-            if (len(links) < 2 or len(links) != len(chain)
-                    or not all(_holds(link, entry, scales) for link in links)):
+            if len(links) < 2 or len(links) != len(chain):
+                continue
+            for link in links:
+                if link.id not in holds:
+                    holds[link.id] = _holds(link, entry, scales)
+            if not all(holds[rid] for rid in chain):
                 continue
             suggestions.append(Suggestion((origin,), links[-1].alternatives[0], links))
             kept += 1

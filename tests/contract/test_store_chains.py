@@ -144,3 +144,16 @@ class TestRulesById:
         write(store, newer)
         with store.reader() as repo:
             assert repo.get_rules(["BC:X"]) == {"BC:X": newer}
+
+    def test_rules_on_chains_are_read_at_the_version_the_chain_names(self, store: Store) -> None:
+        def on_chains() -> dict[str, Rule]:
+            with store.reader() as repo:
+                found = repo.chains_to([IPC], UBC)
+                return repo.get_rules({rid for c in found[IPC] for rid in c})
+
+        write(store, TO_CAPU, TO_UBC)
+        assert on_chains() == {"BC:X": TO_CAPU, "BC:Y": TO_UBC}
+        assert on_chains() == {"BC:X": TO_CAPU, "BC:Y": TO_UBC}  # now from a cache
+        newer = link("BC:Y", "BC:CAPU:CSCI 110", UBC, "CPSC 110", version=2)
+        write(store, newer)
+        assert on_chains() == {"BC:X": TO_CAPU, "BC:Y": newer}

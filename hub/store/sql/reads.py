@@ -6,7 +6,8 @@ and answered in one round-trip; ``rules_from`` goes through the
 cost depends on the transcript, never on the number of rules stored.
 ``chains_to`` joins ``rule_link`` to itself along its primary key
 (from a credential, to an institution, on to a credential) and returns rule
-ids of complete chains only; ``get_rules`` then reads those rules by id.
+ids of complete chains only, with their versions, so that ``get_rules`` then
+answers the rules decoded before from the shared cache and reads only the others.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import (
     Connection,
+    Integer,
     String,
     and_,
     bindparam,
@@ -77,7 +79,7 @@ _STACKING = (select(t.credential)
 
 
 def _chains_of(links: int, width: int) -> Any:
-    """(origin, rule id × ``links``, NULL × the rest up to ``width``) of such chains.
+    """(origin, (rule id, version) × ``links``, NULLs up to ``width`` links) of such chains.
 
     Hop ``i`` is ``rule_link`` as ``l{i}``: it starts where hop ``i - 1`` led
     and, unless it is the last, does not receive at ``:to``; the credentials
@@ -94,9 +96,12 @@ def _chains_of(links: int, width: int) -> Any:
     joined = hops[0]
     for before, after in pairwise(hops):
         joined = joined.join(after, after.c.sending_credential == before.c.granted_credential)
-    padding = [cast(null(), String).label(f"r{i}") for i in range(links + 1, width + 1)]
-    return (select(hops[0].c.sending_credential.label("origin"),
-                   *(h.c.rule_id.label(f"r{i}") for i, h in enumerate(hops, 1)), *padding)
+    found = [column for i, h in enumerate(hops, 1)
+             for column in (h.c.rule_id.label(f"r{i}"), h.c.version.label(f"v{i}"))]
+    padding = [column for i in range(links + 1, width + 1)
+               for column in (cast(null(), String).label(f"r{i}"),
+                              cast(null(), Integer).label(f"v{i}"))]
+    return (select(hops[0].c.sending_credential.label("origin"), *found, *padding)
             .select_from(joined).where(and_(*where)))
 
 
@@ -126,6 +131,8 @@ class SqlEquivalencyReader:
         self._cache = rule_cache
         self._institution_cache = institution_cache
         self._institutions: dict[str, Institution | None] | None = None
+        # Versions of the rules on chains found in this snapshot, for get_rules.
+        self._chain_versions: dict[str, int] = {}
 
     def get_institution(self, institution_id: str) -> Institution | None:
         """The institution, or ``None`` when the hub has no record of it."""
@@ -206,19 +213,41 @@ class SqlEquivalencyReader:
             return {}
         query = _chains_query(max_links)
         found: dict[str, set[tuple[str, ...]]] = {}
+        versions = self._chain_versions
         for part in chunks(ids):
-            for origin, *rule_ids in self._conn.execute(
+            for origin, *links in self._conn.execute(
                     query, {"ids": part, "to": receiving_institution}):
-                chain = tuple(rid for rid in rule_ids if rid is not None)
+                chain = tuple(rid for rid in links[::2] if rid is not None)
                 found.setdefault(origin, set()).add(chain)
+                versions.update(zip(chain, links[1::2], strict=False))
         return {origin: sorted(chains, key=lambda c: (len(c), c))
                 for origin, chains in found.items()}
 
     def get_rules(self, rule_ids: Iterable[str]) -> dict[str, Rule]:
-        """The unrevoked rules among ``rule_ids``, by id, decoded once per (id, version)."""
-        decode = rule_of if self._cache is None else self._cache.decode
-        return {row["id"]: decode(row) for part in chunks(_unique(rule_ids))
-                for row in self._conn.execute(_UNREVOKED_BY_ID, {"ids": part}).mappings()}
+        """The unrevoked rules among ``rule_ids``, by id, decoded once per (id, version).
+
+        Rules on chains this reader found are taken from the shared cache when
+        decoded before at the version the chain named; only the others are read.
+        """
+        ids = _unique(rule_ids)
+        found: dict[str, Rule] = {}
+        cache = self._cache
+        if cache is None:
+            decode = rule_of
+        else:
+            decode, cached, versions, missing = cache.decode, cache.get, self._chain_versions, []
+            for rid in ids:
+                version = versions.get(rid)
+                rule = None if version is None else cached((rid, version))
+                if rule is None:
+                    missing.append(rid)
+                else:
+                    found[rid] = rule
+            ids = missing
+        for part in chunks(ids):
+            for row in self._conn.execute(_UNREVOKED_BY_ID, {"ids": part}).mappings():
+                found[row["id"]] = decode(row)
+        return found
 
     def counts(self) -> dict[str, int]:
         """``{"institutions": n, "credentials": n, "rules": n}`` (unretired, unrevoked)."""

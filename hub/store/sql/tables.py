@@ -121,7 +121,8 @@ class RuleLinkRow(SQLModel, table=True):
     One row per (link, credential that satisfies it, credential it leads to);
     ``granted_credential`` is ``""`` for a link that grants no specific course
     (it can only end a chain). The primary key is the chain query's index:
-    from a credential, to an institution, on to a credential.
+    from a credential, to an institution, on to a credential. ``version``
+    repeats the rule's, so a chain names decoded rules without reading them.
     """
 
     __tablename__ = "rule_link"
@@ -134,6 +135,7 @@ class RuleLinkRow(SQLModel, table=True):
         sa_column_args=[ForeignKey("rule.id", ondelete="CASCADE")],
         primary_key=True, max_length=128, index=True,
     )
+    version: int
 
 
 class InboxRow(SQLModel, table=True):

@@ -86,9 +86,9 @@ def _sending_rows(rule: Rule) -> list[Row]:
 def _link_rows(rule: Rule) -> list[Row]:
     if not is_link(rule):
         return []
-    to = rule.receiving_institution
+    to, version = rule.receiving_institution, rule.version
     granted = leads_to(rule) or [""]  # "": a link that can only end a chain
-    return [(rule.id, cid, to, target) for cid in dict.fromkeys(rule.sending)
+    return [(rule.id, cid, to, target, version) for cid in dict.fromkeys(rule.sending)
             for target in granted]
 
 
@@ -102,7 +102,7 @@ RULES = EntityKind(t.rule, RULE_COLUMNS, "revoked", rule_row, _rule_tombstone, (
     IndexRows(t.rule_sending, ("rule_id", "credential_id", "receiving_institution", "version"),
               _sending_rows),
     IndexRows(t.rule_link, ("rule_id", "sending_credential", "receiving_institution",
-                            "granted_credential"), _link_rows),
+                            "granted_credential", "version"), _link_rows),
 ))
 
 

@@ -45,7 +45,7 @@ def _link_rows(rule: Any) -> Iterator[dict[str, str]]:
     for cid in sending:
         for target in granted:
             yield {"sending_credential": cid, "receiving_institution": rule.receiving_institution,
-                   "granted_credential": target, "rule_id": rule.id}
+                   "granted_credential": target, "rule_id": rule.id, "version": rule.version}
 
 
 def upgrade() -> None:
@@ -57,12 +57,13 @@ def upgrade() -> None:
         sa.Column("granted_credential", sa.String(), primary_key=True),
         sa.Column("rule_id", sa.String(128),
                   sa.ForeignKey("rule.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column("version", sa.Integer(), nullable=False),
         sqlite_with_rowid=False,
     )
     op.create_index("ix_rule_link_rule_id", "rule_link", ["rule_id"])
-    rule = sa.table("rule", sa.column("id"), sa.column("revoked"), sa.column("sending"),
-                    sa.column("any_n"), sa.column("outcome"), sa.column("alternatives"),
-                    sa.column("receiving_institution"))
+    rule = sa.table("rule", *(sa.column(name) for name in (
+        "id", "version", "revoked", "sending", "any_n", "outcome", "alternatives",
+        "receiving_institution")))
     page = (sa.select(rule).where(rule.c.id > sa.bindparam("after"), rule.c.revoked == sa.false())
             .order_by(rule.c.id).limit(PAGE))
     conn = op.get_bind()
