@@ -36,6 +36,7 @@ EVENT_NAMESPACE = uuid.UUID("5b0f4c8e-3f0a-5d43-9c55-7472616e7366")
 """Namespace of event ids; fixed forever, so ids are stable across releases."""
 
 _NAMESPACE_BYTES = EVENT_NAMESPACE.bytes
+_NAMESPACE_SHA1 = hashlib.sha1(_NAMESPACE_BYTES)  # copied per id: the prefix is hashed once
 Payload = pb.InstitutionUpserted | pb.CredentialUpserted | pb.RuleUpserted
 REVOKED_VANISHED = "vanished from export"
 
@@ -51,6 +52,7 @@ _PAYLOAD_FIELD = {
 
 _PAYLOAD_NUMBER = {name: pb.EventEnvelope.DESCRIPTOR.fields_by_name[field].number
                    for name, field in _PAYLOAD_FIELD.items()}
+_PAYLOAD_TAG = {name: bytes((number << 3 | 2,)) for name, number in _PAYLOAD_NUMBER.items()}
 
 
 def event_id(event_type: str, entity_key: str, version: int) -> str:
@@ -59,12 +61,14 @@ def event_id(event_type: str, entity_key: str, version: int) -> str:
     Equal to ``str(uuid.uuid5(EVENT_NAMESPACE, f"{event_type}|{entity_key}|{version}"))``,
     computed without building ``UUID`` objects (it runs once per published event).
     """
-    raw = bytearray(hashlib.sha1(  # UUIDv5 is SHA-1 by definition
-        _NAMESPACE_BYTES + f"{event_type}|{entity_key}|{version}".encode()).digest()[:16])
-    raw[6] = (raw[6] & 0x0F) | 0x50
-    raw[8] = (raw[8] & 0x3F) | 0x80
-    h = raw.hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    sha = _NAMESPACE_SHA1.copy()  # UUIDv5 is SHA-1 by definition
+    sha.update(f"{event_type}|{entity_key}|{version}".encode())
+    h = sha.hexdigest()
+    # Set the version (5) and variant (10xx) bits in hex: characters 12 and 16.
+    return (f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:32]}")
+
+
+_VARIANT = {c: "89ab"[int(c, 16) & 3] for c in "0123456789abcdef"}
 
 
 def rfc3339(moment: datetime | None = None) -> str:
@@ -156,6 +160,12 @@ def payload_of(record: Institution | Credential | Rule) -> Payload:
     return institution_payload(record)
 
 
+def upsert_body(record: Institution | Credential | Rule) -> tuple[str, bytes]:
+    """(event type, ``payload_of(record)`` serialized deterministically) of any record."""
+    payload = payload_of(record)
+    return payload.DESCRIPTOR.name, payload.SerializeToString(deterministic=True)
+
+
 def content_digest(payload: Payload | bytes) -> bytes:
     """A 16-byte digest of a record's content (its upsert body, which has no version).
 
@@ -177,7 +187,12 @@ def envelope(payload: Payload | pb.CredentialRetired | pb.RuleRevoked, *, provin
     )
 
 
+_SMALL = [bytes((n,)) for n in range(128)]
+
+
 def _varint(value: int) -> bytes:
+    if value < 128:
+        return _SMALL[value]
     out = bytearray()
     while value > 0x7F:
         out.append((value & 0x7F) | 0x80)
@@ -232,12 +247,23 @@ class EnvelopeEncoder:
         if version < 0:  # negative varints are rare: let protobuf encode them
             return encoded_envelope(payload, entity_key=entity_key, version=version,
                                     payload_bytes=body, **self._fallback)
-        event_type = payload.DESCRIPTOR.name
-        number = _PAYLOAD_NUMBER[event_type]
+        return self.encode_body(payload.DESCRIPTOR.name, body, entity_key=entity_key,
+                                version=version)
+
+    def encode_body(self, event_type: str, body: bytes, *, entity_key: str,
+                    version: int) -> bytes:
+        """The envelope of an ``event_type`` payload serialized as ``body``.
+
+        ``body`` is as :func:`upsert_body` gives it; an event id is 36 characters.
+        """
+        if version < 0:
+            return encoded_envelope(getattr(pb, event_type).FromString(body),
+                                    entity_key=entity_key, version=version,
+                                    payload_bytes=body, **self._fallback)
         return b"".join((
-            _text_field(1, event_id(event_type, entity_key, version)), self.province,
+            b"\x0a\x24", event_id(event_type, entity_key, version).encode(), self.province,
             _text_field(3, entity_key), b"\x20" + _varint(version) if version else b"",
-            self.tail, _varint(number << 3 | 2), _varint(len(body)), body))
+            self.tail, _PAYLOAD_TAG[event_type], _varint(len(body)), body))
 
 
 def upserted(record: Institution | Credential | Rule, *, version: int, province: str,

@@ -40,11 +40,13 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from hashlib import blake2b
 
 from adapters.base import events
+from adapters.base.collect import collection_paused
 from adapters.base.publisher import OutboundMessage
 from adapters.base.records import Record, Rejection
-from hub.domain.model import Rule
+from hub.domain.model import Credential, Institution, Rule
 from transferhub.events.v1 import events_pb2 as pb
 
 
@@ -55,6 +57,7 @@ def message_of(envelope: pb.EventEnvelope) -> OutboundMessage:
 
 INSTITUTION, CREDENTIAL, RULE = "institution", "credential", "rule"
 _LOOKUP_BATCH = 900  # stay far below SQLite's bound-parameter limit
+_KIND = {Rule: RULE, Credential: CREDENTIAL, Institution: INSTITUTION}
 
 
 @dataclass(slots=True)
@@ -122,35 +125,44 @@ class SnapshotDiffer:
 
     def diff(self, records: Sequence[tuple[str, Record]]) -> ChunkDiff:
         """Diff ``(where, record)`` pairs; ``where`` names the record in rejections."""
+        with collection_paused():  # a chunk's bodies and messages all live until it is sent
+            return self._diff(records)
+
+    def _diff(self, records: Sequence[tuple[str, Record]]) -> ChunkDiff:
         known = self._load(list({r.id for _, r in records}))
         out = ChunkDiff()
+        run, topic, encode = self.run, self.topic, self.encoder.encode_body
+        messages, writes = out.messages, out.writes
         for where, record in records:
-            kind = events.entity_kind(record)
-            state = known.get((kind, record.id))
-            if state is not None and state.seen_run == self.run:
-                out.rejected.append(Rejection(where, f"{kind} {record.id} appears more than "
+            kind = _KIND.get(type(record)) or events.entity_kind(record)
+            key = record.id
+            state = known.get((kind, key))
+            if state is not None and state.seen_run == run:
+                out.rejected.append(Rejection(where, f"{kind} {key} appears more than "
                                               "once in this export; only the first is used"))
                 continue
-            payload = events.payload_of(record)
-            body = payload.SerializeToString(deterministic=True)
-            digest = events.content_digest(body)
-            version, reason = self._decide(kind, record, state, digest)
+            event_type, body = events.upsert_body(record)
+            digest = blake2b(body, digest_size=16).digest()  # events.content_digest, inlined
+            if state is None:  # new: the commonest case on a first run
+                version, reason = (record.version if kind == RULE else 1), None
+            else:
+                version, reason = self._decide(kind, record, state, digest)
             if reason:
                 out.rejected.append(Rejection(where, reason))
             if state is not None and version is None:
-                state.seen_run = self.run  # kept, so not removed as vanished
-                out.seen.append((self.run, record.id, kind))
+                state.seen_run = run  # kept, so not removed as vanished
+                out.seen.append((run, key, kind))
                 out.unchanged += not reason
                 if not reason and not state.present:  # an institution back unchanged
                     state.present = True
-                    out.writes.append((record.id, kind, state.version, digest, 1, self.run))
+                    writes.append((key, kind, state.version, digest, 1, run))
                 continue
             if version is None:
                 continue
-            known[(kind, record.id)] = EntityState(version, digest, True, self.run)
-            out.writes.append((record.id, kind, version, digest, 1, self.run))
-            out.messages.append(OutboundMessage(self.topic, record.id.encode(), self.encoder.encode(
-                payload, body, entity_key=record.id, version=version)))
+            known[(kind, key)] = EntityState(version, digest, True, run)
+            writes.append((key, kind, version, digest, 1, run))
+            messages.append(OutboundMessage(topic, key.encode(), encode(
+                event_type, body, entity_key=key, version=version)))
         return out
 
     def _decide(self, kind: str, record: Record, state: EntityState | None,

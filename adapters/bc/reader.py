@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from adapters.base import fields as f
+from adapters.base.collect import paused_batches
 from adapters.base.records import ExportUnreadable, Record, Rejection
 from adapters.bc import rows
 from hub.domain.errors import DomainError
@@ -49,7 +50,10 @@ class BcReader:
 
     def read(self, path: Path) -> Iterator[Record | Rejection]:
         """Stream the export folder at ``path``; raise ``ExportUnreadable`` when nothing reads."""
-        folder = Path(path)
+        # Rows are read a batch at a time with the garbage collector paused (adapters.base.collect).
+        return paused_batches(self._read(Path(path)))
+
+    def _read(self, folder: Path) -> Iterator[Record | Rejection]:
         if not folder.is_dir():
             raise ExportUnreadable(f"{folder}: no such folder (expected a BC export folder "
                                    f"with {INSTITUTIONS} and {EQUIVALENCIES})")
