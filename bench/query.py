@@ -101,9 +101,10 @@ def prepared_store(size: int, db: str | None, cache: Path, progress: bool = Fals
         url = _pg_url(db, size)
     elif final.exists():
         url = f"sqlite:///{final}"
-    else:
-        url = f"sqlite:///{cache / f'query-{size}.building.sqlite'}"
-        _drop_sqlite(cache / f"query-{size}.building.sqlite")
+    else:  # named by pid: two runs sharing bench/out never write into one file
+        building = cache / f"query-{size}.building-{os.getpid()}.sqlite"
+        _drop_sqlite(building)
+        url = f"sqlite:///{building}"
     store = open_store(url)
     with store.reader() as reader:
         have = reader.counts()["rules"]
@@ -125,7 +126,7 @@ def prepared_store(size: int, db: str | None, cache: Path, progress: bool = Fals
     shape.write_text(json.dumps(fed.clusters_into))
     if not db:
         store.close()
-        (cache / f"query-{size}.building.sqlite").rename(final)
+        building.replace(final)  # atomic; a concurrent run's identical build may be replaced
         store = open_store(f"sqlite:///{final}")
     return store, fed, built
 
