@@ -139,12 +139,31 @@ def _grant(grant: Grant) -> pb.Grant:
     return msg
 
 
+_GRANT_SETS_KEPT = 65536
+_grant_sets: dict[int, tuple[object, list[pb.GrantSet]]] = {}
+
+
+def _grant_sets_of(alternatives: tuple[tuple[Grant, ...], ...]) -> list[pb.GrantSet]:
+    """The alternatives as messages, built once per tuple: BC rows share parsed credit text."""
+    # Keyed by identity (hashing grants costs more than building them); the entry
+    # holds the tuple, so its id is not reused while cached. Protobuf copies the
+    # messages into each payload, so the cached ones are never changed.
+    hit = _grant_sets.get(id(alternatives))
+    if hit is not None and hit[0] is alternatives:
+        return hit[1]
+    sets = [pb.GrantSet(grants=[_grant(g) for g in alt]) for alt in alternatives]
+    if len(_grant_sets) >= _GRANT_SETS_KEPT:
+        _grant_sets.clear()
+    _grant_sets[id(alternatives)] = (alternatives, sets)
+    return sets
+
+
 def rule_payload(rule: Rule) -> pb.RuleUpserted:
     """The ``RuleUpserted`` body of a rule."""
     return pb.RuleUpserted(
-        rule_id=rule.id, sending=list(rule.sending), any_n=rule.any_n or 0,
+        rule_id=rule.id, sending=rule.sending, any_n=rule.any_n or 0,
         receiving_institution=rule.receiving_institution, outcome=str(rule.outcome),
-        alternatives=[pb.GrantSet(grants=[_grant(g) for g in alt]) for alt in rule.alternatives],
+        alternatives=_grant_sets_of(rule.alternatives) if rule.alternatives else (),
         min_grade=rule.min_grade or "", effective_start=_date(rule.effective_start),
         effective_end=_date(rule.effective_end), notes=rule.notes or "",
         notation=rule.notation or "",
@@ -260,10 +279,12 @@ class EnvelopeEncoder:
             return encoded_envelope(getattr(pb, event_type).FromString(body),
                                     entity_key=entity_key, version=version,
                                     payload_bytes=body, **self._fallback)
+        key = entity_key.encode()
         return b"".join((
             b"\x0a\x24", event_id(event_type, entity_key, version).encode(), self.province,
-            _text_field(3, entity_key), b"\x20" + _varint(version) if version else b"",
-            self.tail, _PAYLOAD_TAG[event_type], _varint(len(body)), body))
+            b"\x1a" + _varint(len(key)) + key if key else b"",
+            b"\x20" + _varint(version) if version else b"", self.tail,
+            _PAYLOAD_TAG[event_type], _varint(len(body)), body))
 
 
 def upserted(record: Institution | Credential | Rule, *, version: int, province: str,
