@@ -151,19 +151,18 @@ def _prepare(items: Iterator[Record | Rejection], chunk: int, differ: SnapshotDi
     if not batch:
         return None, 0, 0
     province = summary.province
-    records: list[tuple[str, Record]] = []
+    records: list[tuple[str | None, Record]] = []
     damaged: list[Rejection] = []
     for item in batch:
         if isinstance(item, Rejection):
             summary.rejected.append(item)
             damaged.append(item)
             continue
-        where = f"{entity_kind(item)} {item.id}"
         reason = foreign(item, province)
         if reason:
-            summary.rejected.append(Rejection(where, reason))
+            summary.rejected.append(Rejection(f"{entity_kind(item)} {item.id}", reason))
         else:
-            records.append((where, item))
+            records.append((None, item))  # the differ names it "<kind> <id>" if it rejects it
     differ.keep(damaged)
     diff = differ.diff(records)
     summary.rejected.extend(diff.rejected)

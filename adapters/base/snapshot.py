@@ -123,12 +123,16 @@ class SnapshotDiffer:
                 found[(kind, key)] = EntityState(version, digest, bool(present), seen)
         return found
 
-    def diff(self, records: Sequence[tuple[str, Record]]) -> ChunkDiff:
-        """Diff ``(where, record)`` pairs; ``where`` names the record in rejections."""
+    def diff(self, records: Sequence[tuple[str | None, Record]]) -> ChunkDiff:
+        """Diff ``(where, record)`` pairs; ``where`` names the record in rejections.
+
+        A ``where`` of None is ``<kind> <id>`` (``rule BC:88213``), written only
+        when the record is rejected.
+        """
         with collection_paused():  # a chunk's bodies and messages all live until it is sent
             return self._diff(records)
 
-    def _diff(self, records: Sequence[tuple[str, Record]]) -> ChunkDiff:
+    def _diff(self, records: Sequence[tuple[str | None, Record]]) -> ChunkDiff:
         known = self._load(list({r.id for _, r in records}))
         out = ChunkDiff()
         run, topic, encode = self.run, self.topic, self.encoder.encode_body
@@ -138,8 +142,9 @@ class SnapshotDiffer:
             key = record.id
             state = known.get((kind, key))
             if state is not None and state.seen_run == run:
-                out.rejected.append(Rejection(where, f"{kind} {key} appears more than "
-                                              "once in this export; only the first is used"))
+                out.rejected.append(Rejection(where or f"{kind} {key}",
+                                              f"{kind} {key} appears more than once in this "
+                                              "export; only the first is used"))
                 continue
             event_type, body = events.upsert_body(record)
             digest = blake2b(body, digest_size=16).digest()  # events.content_digest, inlined
@@ -148,7 +153,7 @@ class SnapshotDiffer:
             else:
                 version, reason = self._decide(kind, record, state, digest)
             if reason:
-                out.rejected.append(Rejection(where, reason))
+                out.rejected.append(Rejection(where or f"{kind} {key}", reason))
             if state is not None and version is None:
                 state.seen_run = run  # kept, so not removed as vanished
                 out.seen.append((run, key, kind))

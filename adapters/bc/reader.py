@@ -128,8 +128,9 @@ def _equivalencies(path: Path, scales: dict[str, GradingScale]
 
 def _course(ident: str, title: str, value: float | None) -> Credential:
     subject, level = f.subject_level_of(ident.split(":", 2)[2])
-    return Credential(id=ident, kind=CredentialKind.COURSE, title=title, value=value,
-                      subject=subject, level=level, version=0)
+    # Positional, in Credential's field order up to version (cheaper on the hot path).
+    return Credential(ident, CredentialKind.COURSE, title, value, subject, level, (), (),
+                      None, None, 0)
 
 
 def _rows(path: Path, columns: Sequence[str]) -> Iterator[tuple[int, list[str] | str]]:
