@@ -44,7 +44,24 @@ says. The encoding is one-to-one (the rule bits name the rules, the credential
 bits their credentials), so the best plan is unique and the search may prune
 any branch whose bound does not exceed the best total found.
 
-Credits are :class:`fractions.Fraction`, scaled to integers exactly.
+Components. Rules that share no credential, directly or through other rules,
+are independent: a plan is a union of one plan per component, criteria 1-4
+are sums over the components, and criteria 5-6 compare a component's bits
+among themselves in the same relative order whatever other components exist
+(the global encoding restricted to one component orders its rule and
+credential bits as the component's own encoding does). So the total is a sum
+of per-component totals, and the best plan is the union of each component's
+best plan under its own, smaller encoding. A component of one rule needs no
+search: it is awarded, with the first N credentials of its pool, exactly when
+its (credits, course credits) are not below (0, 0), since it then uses N >= 1
+credentials for one rule (criteria 3 and 4 favour that over nothing) and
+otherwise loses on criterion 1 or 2.
+
+Credits are exact rationals (``int`` or :class:`fractions.Fraction`) in units
+of ``1/scale`` of a credit; they become integers through their numerators and
+denominators alone (no rational arithmetic): with K the least common multiple
+of every ``denominator * scale``, a value v counts ``v.numerator * (K //
+(v.denominator * scale))``.
 """
 
 from __future__ import annotations
@@ -59,13 +76,18 @@ from hub.domain.packing import best_packing
 
 @dataclass(frozen=True, slots=True)
 class Contender:
-    """An applicable rule: its qualifying credentials (sorted), how many it uses, its worth."""
+    """An applicable rule: its qualifying credentials (sorted), how many it uses, its worth.
+
+    ``credits`` and ``course_credits`` are exact (``int`` or ``Fraction``) in
+    units of ``1/scale`` of a credit (``scale`` 1: in credits).
+    """
 
     rule_id: str
     pool: tuple[str, ...]
     required: int
-    credits: Fraction
-    course_credits: Fraction
+    credits: Fraction | int
+    course_credits: Fraction | int
+    scale: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,8 +96,8 @@ class Candidate:
 
     rule_id: str
     used: tuple[str, ...]
-    credits: Fraction
-    course_credits: Fraction
+    credits: Fraction | int
+    course_credits: Fraction | int
 
 
 def _priority(contenders: Sequence[Contender]) -> list[str]:
@@ -99,6 +121,69 @@ def _priority(contenders: Sequence[Contender]) -> list[str]:
     return placed
 
 
+def _components(ordered: Sequence[Contender]) -> list[list[int]]:
+    """Indexes of ``ordered`` grouped by shared credentials (each group in order)."""
+    owner: dict[str, int] = {}  # credential -> a contender index of its group
+    parent = list(range(len(ordered)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, contender in enumerate(ordered):
+        for c in contender.pool:
+            j = owner.setdefault(c, i)
+            if j != i:
+                a, b = root(i), root(j)
+                if a != b:
+                    parent[max(a, b)] = min(a, b)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(ordered)):
+        groups.setdefault(root(i), []).append(i)
+    return list(groups.values())
+
+
+def _alone(contender: Contender, credits: int, course: int) -> tuple[str, ...] | None:
+    """The credentials a rule competing with no other is awarded with, or None."""
+    if (credits, course) < (0, 0):
+        return None
+    return tuple(sorted(set(contender.pool))[:contender.required])
+
+
+def _packed(group: Sequence[Contender], values: Sequence[tuple[int, int]]
+            ) -> dict[int, tuple[str, ...]]:
+    """The best plan of one component (module docstring) as {index in group: used}."""
+    credentials = _priority(group)
+    index = {c: i for i, c in enumerate(credentials)}
+    rank = {c: i for i, c in enumerate(sorted(credentials))}
+    pools_of = [sorted(set(c.pool), key=rank.__getitem__) for c in group]
+    rules, total = len(group), sum(len(p) for p in pools_of)
+    ties = 1 << (total + rules)
+    b3 = (rules + 1) * ties
+    b2 = (len(credentials) + 2) * b3
+    b1 = (sum(abs(course) for _credits, course in values) + 1) * b2
+
+    pools, needs, weights, own = [], [], [], []
+    position = total
+    for r, contender in enumerate(group):
+        bits = {}
+        mask = 0
+        for c in pools_of[r]:
+            position -= 1
+            bits[index[c]] = 1 << position
+            mask |= 1 << index[c]
+        own.append(bits)
+        pools.append(mask)
+        needs.append(contender.required)
+        credits, course = values[r]
+        weights.append(credits * b1 + course * b2 + contender.required * b3 - ties
+                       + (1 << (total + rules - 1 - r)))
+    chosen = best_packing(pools, needs, weights, own, len(credentials))
+    return {r: tuple(sorted(credentials[i] for i in _bits(mask))) for r, mask in chosen.items()}
+
+
 def choose(contenders: Sequence[Contender]) -> list[Candidate]:
     """The best plan's awards, in rule-id order (see the module docstring)."""
     ordered = sorted((c for c in contenders if 1 <= c.required <= len(set(c.pool))),
@@ -107,35 +192,24 @@ def choose(contenders: Sequence[Contender]) -> list[Candidate]:
         return []
     if len({c.rule_id for c in ordered}) != len(ordered):
         raise ValueError("each rule may contend once")
-    credentials = _priority(ordered)
-    index = {c: i for i, c in enumerate(credentials)}
-    by_id = sorted(credentials)
-    rules, total = len(ordered), sum(len(set(c.pool)) for c in ordered)
-    scale = lcm(*(v.denominator for c in ordered for v in (c.credits, c.course_credits)))
-
-    ties = 1 << (total + rules)
-    b3 = (rules + 1) * ties
-    b2 = (len(credentials) + 2) * b3
-    b1 = int(sum(abs(c.course_credits * scale) for c in ordered) + 1) * b2
-
-    pools, needs, weights, own = [], [], [], []
-    position = total
-    rank = {c: i for i, c in enumerate(by_id)}
-    for r, contender in enumerate(ordered):
-        pool = sorted(set(contender.pool), key=rank.__getitem__)
-        bits = {}
-        for c in pool:
-            position -= 1
-            bits[index[c]] = 1 << position
-        own.append(bits)
-        pools.append(sum(1 << index[c] for c in pool))
-        needs.append(contender.required)
-        weights.append(int(contender.credits * scale * b1 + contender.course_credits * scale * b2)
-                       + contender.required * b3 - ties + (1 << (total + rules - 1 - r)))
-    chosen = best_packing(pools, needs, weights, own, len(credentials))
-    return [Candidate(c.rule_id, tuple(sorted(credentials[i] for i in _bits(chosen[r]))),
-                      c.credits, c.course_credits)
-            for r, c in enumerate(ordered) if r in chosen]
+    common = lcm(*(v.denominator * c.scale
+                   for c in ordered for v in (c.credits, c.course_credits)))
+    values = [(c.credits.numerator * (common // (c.credits.denominator * c.scale)),
+               c.course_credits.numerator * (common // (c.course_credits.denominator * c.scale)))
+              for c in ordered]
+    used: dict[int, tuple[str, ...]] = {}
+    for group in _components(ordered):
+        if len(group) == 1:
+            r = group[0]
+            found = _alone(ordered[r], *values[r])
+            if found is not None:
+                used[r] = found
+            continue
+        picked = _packed([ordered[r] for r in group], [values[r] for r in group])
+        for local, credentials in picked.items():
+            used[group[local]] = credentials
+    return [Candidate(c.rule_id, used[r], c.credits, c.course_credits)
+            for r, c in enumerate(ordered) if r in used]
 
 
 def _bits(mask: int) -> list[int]:

@@ -14,7 +14,7 @@ receiving institution; ``InvalidIdentifier`` / ``InvalidGrade`` /
 
 from __future__ import annotations
 
-from fractions import Fraction
+from math import lcm
 
 from hub.domain.answers import Award, Reason, TransferAnswer, TransferQuery
 from hub.domain.applicability import RuleReading, read_rule
@@ -25,7 +25,7 @@ from hub.domain.ports import EquivalencyReader
 from hub.domain.reasons import explain
 from hub.domain.suggest import suggest
 from hub.domain.transcript import Scales, read_transcript
-from hub.domain.worth import to_tc, worth_of
+from hub.domain.worth import tc_float, worth_of
 
 
 def answer_transfer(reader: EquivalencyReader, query: TransferQuery) -> TransferAnswer:
@@ -51,21 +51,23 @@ def answer_transfer(reader: EquivalencyReader, query: TransferQuery) -> Transfer
             continue
         worth = worths[reading.rule.id] = worth_of(reading.rule)
         contenders.append(Contender(reading.rule.id, reading.qualifying, reading.required,
-                                    worth.credits, worth.course_credits))
+                                    worth.scaled, worth.course_scaled, worth.scale))
     chosen = choose(contenders)
 
     by_id = {r.rule.id: r for r in readings}
     awarded = []
     used_by: dict[str, str] = {}
-    total = Fraction(0)
+    scale = lcm(*(worths[pick.rule_id].scale for pick in chosen))
+    total = 0  # in 1/scale credits: exact
+    system = receiving.credit_system
     for pick in chosen:
         rule, worth = by_id[pick.rule_id].rule, worths[pick.rule_id]
-        awarded.append(Award(rule=rule, used=pick.used, credits=float(worth.credits),
-                             tc=float(to_tc(worth.credits, receiving.credit_system)),
+        awarded.append(Award(rule=rule, used=pick.used, credits=worth.scaled / worth.scale,
+                             tc=tc_float(worth.scaled, worth.scale, system),
                              unknown_credits=worth.unknown,
                              counted_alternative=worth.alternative))
         used_by.update(dict.fromkeys(pick.used, rule.id))
-        total += worth.credits
+        total += worth.scaled * (scale // worth.scale)
 
     leftover = [c for c in ids if c not in used_by]
     known = set(reader.get_credentials(leftover)) | reader.named_by_rules(leftover)
@@ -85,7 +87,7 @@ def answer_transfer(reader: EquivalencyReader, query: TransferQuery) -> Transfer
         awarded=tuple(awarded),
         not_transferred=not_transferred,
         suggested=suggest(reader, transcript.subset(no_agreement), receiving_id, scales),
-        total_credits=float(total),
-        total_tc=float(to_tc(total, receiving.credit_system)),
+        total_credits=total / scale,
+        total_tc=tc_float(total, scale, system),
     )
 
