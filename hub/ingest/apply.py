@@ -15,12 +15,12 @@ Everything here is blocking: the consumer runs it in a worker thread.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import Any
 
 from hub.ingest.commands import (
-    Command,
     IncomingEvent,
     RetireCredential,
     RevokeRule,
@@ -78,23 +78,29 @@ class BatchReport:
     at: datetime
     outcomes: list[tuple[Handled, str]] = field(default_factory=list)
     next_offsets: dict[tuple[str, int], int] = field(default_factory=dict)
+    _counts: dict[str, Counter[str]] | None = None
 
     def counts(self) -> dict[str, Counter[str]]:
-        """Outcome counts per province."""
-        per: dict[str, Counter[str]] = defaultdict(Counter)
-        for handled, outcome in self.outcomes:
-            per[handled.province][outcome] += 1
-        return per
+        """Outcome counts per province (computed once: the outcomes do not change)."""
+        if self._counts is None:
+            tally: Counter[tuple[str, str]] = Counter(
+                (topic_province(h.delivery.topic), outcome) for h, outcome in self.outcomes)
+            per: dict[str, Counter[str]] = defaultdict(Counter)
+            for (province, outcome), n in tally.items():
+                per[province][outcome] += n
+            self._counts = per
+        return self._counts
 
 
 def read(deliveries: Iterable[Delivery]) -> list[Handled]:
     """Translate every delivery; a poison one is kept with its reason, never dropped."""
     out = []
+    append = out.append
     for d in deliveries:
         try:
-            out.append(Handled(d, event=translate(d.topic, d.value)))
+            append(Handled(d, event=translate(d.topic, d.value)))
         except PoisonEvent as exc:
-            out.append(Handled(d, poison=exc))
+            append(Handled(d, poison=exc))
     return out
 
 
@@ -124,48 +130,45 @@ def _apply_all(uow: UnitOfWork, batch: list[Handled], at: datetime) -> list[str]
     Writes are grouped by kind of entity, each group in arrival order: an
     entity's versions never cross kinds, so this equals one-by-one application.
     """
-    seen = uow.ledger.seen([h.event.event_id for h in batch if h.event])
+    ledger = uow.ledger
+    seen = ledger.seen([h.event.event_id for h in batch if h.event])
     outcomes: list[str] = [""] * len(batch)
     groups: dict[str, list[tuple[int, object]]] = {"institutions": [], "credentials": [],
                                                    "rules": []}
     for i, h in enumerate(batch):
-        if h.event is None:
-            uow.ledger.add_dead_letter(h.dead_letter(at))
+        event = h.event
+        if event is None:
+            ledger.add_dead_letter(h.dead_letter(at))
             outcomes[i] = DEAD_LETTERED
-        elif h.event.event_id in seen:
+        elif event.event_id in seen:
             outcomes[i] = DUPLICATE
         else:
-            seen.add(h.event.event_id)
-            kind, change = _change_of(h.event.command)
+            seen.add(event.event_id)
+            command = event.command
+            kind, change = _CHANGES[type(command)](command)
             groups[kind].append((i, change))
     repo = uow.equivalencies
+    record = ledger.record_applied
     for kind, items in groups.items():
         if not items:
             continue
         flags = _bulk(repo, kind, [change for _, change in items])
         for (i, _), applied in zip(items, flags, strict=True):
-            outcomes[i] = APPLIED if applied else STALE
-    for h, outcome in zip(batch, outcomes, strict=True):
-        if outcome in (APPLIED, STALE) and h.event is not None:
-            ev = h.event
-            uow.ledger.record_applied(ev.event_id, ev.province, ev.entity_key, ev.version,
-                                      outcome, at)
+            outcome = outcomes[i] = APPLIED if applied else STALE
+            ev = batch[i].event
+            record(ev.event_id, ev.province, ev.entity_key, ev.version,  # type: ignore[union-attr]
+                   outcome, at)
     return outcomes
 
 
-def _change_of(command: Command) -> tuple[str, object]:
-    match command:
-        case UpsertInstitution(institution):
-            return "institutions", institution
-        case UpsertCredential(credential):
-            return "credentials", credential
-        case RetireCredential(credential_id, version):
-            return "credentials", Removal(credential_id, version)
-        case UpsertRule(rule):
-            return "rules", rule
-        case RevokeRule(rule_id, version, _):
-            return "rules", Removal(rule_id, version)
-    raise AssertionError(command)  # pragma: no cover - Command is closed
+# What each command writes: (the repository's kind of entity, the change to apply).
+_CHANGES: dict[type, Callable[[Any], tuple[str, object]]] = {
+    UpsertInstitution: lambda c: ("institutions", c.institution),
+    UpsertCredential: lambda c: ("credentials", c.credential),
+    RetireCredential: lambda c: ("credentials", Removal(c.credential_id, c.version)),
+    UpsertRule: lambda c: ("rules", c.rule),
+    RevokeRule: lambda c: ("rules", Removal(c.rule_id, c.version)),
+}
 
 
 def _bulk(repo: EquivalencyRepository, kind: str, changes: list) -> list[bool]:  # type: ignore[type-arg]

@@ -1,23 +1,42 @@
 """The hub's Kafka consume loop: batches applied once in effect, offsets kept in the store.
 
-    getmany (bounded) ─▶ translate (thread) ─▶ dead letters to Kafka
+    getmany (bounded) ─▶ translate (thread)          batch N+1, while batch N is applied
+        ─▶ dead letters to Kafka
         ─▶ ONE transaction: writes + inbox + dead letters + next offsets (thread, retried)
         ─▶ commit those offsets to Kafka ─▶ metrics, watch feed
+
+Two stages overlap: the loop polls and translates the next batch while a
+task applies the previous one, so the database's time (SQLite's C code and
+commit, PostgreSQL's server) hides the translation's. At most one batch is
+applied at a time and at most one waits, translated, behind it: memory stays
+bounded whatever the backlog.
 
 The store is the source of truth for positions: on assignment each partition
 is sought to the store's next offset (the beginning when it has none), so a
 Kafka commit lost to a crash or a rebalance only means the inbox recognises
-a few duplicates. A revocation waits for the batch in flight. The database
-down pauses the partitions and retries the same batch with backoff
-(tenacity), committing nothing until it succeeds. The broker down: aiokafka
-reconnects by itself; starting retries until it answers. ``stop`` set
-(SIGTERM): the batch in flight finishes and commits, then the loop exits.
+a few duplicates. A revocation waits for the batch being applied. A batch
+polled across a rebalance is dropped before it is applied (its records may
+predate the seek) and its partitions sought to the store's offsets again;
+the batch polled meanwhile is dropped as well, and the loop polls again
+only after that seek. The database down pauses the partitions and retries
+the same batch with backoff (tenacity), committing nothing until it
+succeeds. The broker down: aiokafka reconnects by itself; starting retries
+until it answers. ``stop`` set (SIGTERM): the batch being applied finishes
+and commits, the translated one waiting behind it is dropped uncommitted
+(read again on restart), and the loop exits.
+
+Garbage collection: a batch allocates tens of thousands of short-lived
+objects, which with CPython's default thresholds trigger a full collection
+every couple of batches, each scanning every live object of the process.
+:func:`tune_gc` freezes what exists at start and collects the young
+generation less often (about a third less CPU per applied event).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import time
 from dataclasses import dataclass, fields
 
@@ -32,6 +51,7 @@ from hub.ingest.apply import (
     STORE_REJECTED,
     BatchReport,
     Delivery,
+    Handled,
     apply_isolating,
     is_retryable,
     read,
@@ -165,6 +185,8 @@ class Ingest:
     async def run(self) -> None:
         """Consume until :meth:`stop`; every batch returned from here is committed."""
         await self._start()
+        tune_gc()
+        applying: asyncio.Task[bool] | None = None
         try:
             self.ready.set()
             while not self._stop.is_set():
@@ -172,28 +194,58 @@ class Ingest:
                 generation = self.generation
                 got = await self.consumer.getmany(timeout_ms=self.settings.poll_timeout_ms,
                                                   max_records=self.settings.max_batch)
-                if got:
+                if not got:
+                    continue
+                batch = await self._prepare(got)  # translated while the previous batch applies
+                applied = True
+                if applying is not None:
+                    task, applying = applying, None
+                    applied = await task
+                if self._stop.is_set():
+                    break  # this batch is not applied: nothing of it is committed
+                if not applied or generation != self.generation:
+                    # Polled across a rebalance, or before the seek of a dropped batch:
+                    # read it again from the store's offsets before polling on.
                     async with self.in_flight:
-                        if generation == self.generation:
-                            await self._handle(got)
-                        else:  # the poll advanced past records we drop: read them again
-                            await self.seek_to_store(set(got) & self.consumer.assignment())
+                        await self.seek_to_store(set(got) & self.consumer.assignment())
+                    continue
+                if batch:
+                    applying = asyncio.create_task(self._apply(batch, generation))
+            if applying is not None:  # stopping: the batch in flight finishes and commits
+                task, applying = applying, None
+                await task
         finally:
+            if applying is not None:  # failing: let the batch in flight end before closing
+                await asyncio.wait({applying})
             await self._close()
 
-    async def _handle(self, got: dict[TopicPartition, list]) -> None:
+    async def _prepare(self, got: dict[TopicPartition, list]) -> list[Handled]:
+        """The assigned partitions' records, translated in a worker thread."""
+        assert self.consumer is not None
+        assigned = self.consumer.assignment()
+        records = [records for tp, records in got.items() if tp in assigned]
+        return await asyncio.to_thread(_translated, records)
+
+    async def _apply(self, batch: list[Handled], generation: int) -> bool:
+        """Apply and commit ``batch``; False when a rebalance since its poll dropped it."""
+        async with self.in_flight:
+            if generation != self.generation:
+                assert self.consumer is not None
+                polled = {TopicPartition(h.delivery.topic, h.delivery.partition) for h in batch}
+                await self.seek_to_store(polled & self.consumer.assignment())
+                return False
+            await self._handle(batch)
+            return True
+
+    async def _handle(self, batch: list[Handled]) -> None:
         assert self.consumer is not None and self.producer is not None
         started = time.perf_counter()
         assigned = self.consumer.assignment()
-        deliveries = [Delivery(r.topic, r.partition, r.offset, r.key, r.value)
-                      for tp, records in got.items() if tp in assigned for r in records]
-        if not deliveries:
-            return
-        batch = await asyncio.to_thread(read, deliveries)
         poison = [h for h in batch if h.poison]
-        async for attempt in self._retrying("publish dead letters"):
-            with attempt:
-                await publish_dead_letters(self.producer, poison)
+        if poison:
+            async for attempt in self._retrying("publish dead letters"):
+                with attempt:
+                    await publish_dead_letters(self.producer, poison)
         paused = False
         try:
             async for attempt in self._retrying("apply batch"):
@@ -234,9 +286,37 @@ class Ingest:
         for province, counts in report.counts().items():
             for outcome, n in counts.items():
                 self.metrics.count(province, outcome, n)
-        self.feed.publish(
-            AppliedNotice(h.event.event_id if h.event else (h.poison.event_id or ""),
+        if self.feed.watchers:
+            self.feed.publish(_notices(report))
+
+
+def _translated(records: list[list]) -> list[Handled]:  # type: ignore[type-arg]
+    return read(Delivery(r.topic, r.partition, r.offset, r.key, r.value)
+                for part in records for r in part)
+
+
+def _notices(report: BatchReport) -> list[AppliedNotice]:
+    return [AppliedNotice(h.event.event_id if h.event else (h.poison.event_id or ""),
                           h.event.province if h.event else topic_province(h.delivery.topic),
                           h.event.entity_key if h.event else "",
                           h.event.version if h.event else 0, outcome, report.at)
-            for h, outcome in report.outcomes)
+            for h, outcome in report.outcomes]
+
+
+_GC_TUNED = False
+
+
+def tune_gc() -> None:
+    """Freeze the objects alive now and collect the young generation less often (once).
+
+    Process-wide, on purpose: the ingest is what allocates in ``transferhub
+    serve``. Reference counting frees almost everything a batch allocates;
+    only cycles wait for a collection, and the thresholds stay finite.
+    """
+    global _GC_TUNED
+    if _GC_TUNED:
+        return
+    _GC_TUNED = True
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
