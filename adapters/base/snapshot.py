@@ -102,6 +102,9 @@ class SnapshotDiffer:
         self.encoder = events.EnvelopeEncoder(province=province, occurred_at=self.occurred_at,
                                               source=source)
         self._kept: set[str] = set()
+        # One shared state for every record published in this run: a second copy of
+        # the record in the chunk only needs to see seen_run == run (never changed).
+        self._published = EntityState(0, b"", True, run)
 
     def keep(self, rejections: Sequence[Rejection]) -> None:
         """Keep the entities these rejected records were about from being removed this run."""
@@ -164,7 +167,7 @@ class SnapshotDiffer:
                 continue
             if version is None:
                 continue
-            known[(kind, key)] = EntityState(version, digest, True, run)
+            known[(kind, key)] = self._published  # only read as "seen in this run"
             writes.append((key, kind, version, digest, 1, run))
             messages.append(OutboundMessage(topic, key.encode(), encode(
                 event_type, body, entity_key=key, version=version)))

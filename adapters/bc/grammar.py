@@ -78,17 +78,19 @@ def credits_of(text: str) -> float | None:
 
 def grant_from(match: re.Match[str]) -> Grant:
     """The grant a :data:`GRANT` match names (the institution is checked by the caller)."""
-    subject = match["subj"].upper()
-    credits = credits_of(match["cr"])
-    if match["course"]:
-        number = match["course"]
-        return Grant(GrantKind.COURSE, credits, code=f"{subject} {number}", subject=subject,
-                     level=level_of(number))
-    if match["ord"]:
-        level: int | None = int(match["ord"])
+    subj, cr, number, ordinal, lev, unas = match.group("subj", "cr", "course", "ord", "lev",
+                                                      "unas")  # one call, not six
+    subject = subj.upper()
+    credits = None if cr == "-" else float(cr)
+    if number:
+        first = number[0]
+        return Grant(GrantKind.COURSE, credits, f"{subject} {number}", subject,
+                     int(first) if first.isdigit() and first != "0" else None)
+    if ordinal:
+        level: int | None = int(ordinal)
     else:
-        level = level_of(match["lev"] or match["unas"])
-    return Grant(GrantKind.UNASSIGNED, credits, subject=subject, level=level)
+        level = level_of(lev or unas)
+    return Grant(GrantKind.UNASSIGNED, credits, None, subject, level)
 
 
 def part_at(text: str, pos: int) -> str:
