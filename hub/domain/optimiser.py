@@ -71,7 +71,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from math import lcm
 
-from hub.domain.packing import best_packing
+from hub.domain.packing import SMALL, best_packing
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,9 +155,11 @@ def _alone(contender: Contender, credits: int, course: int) -> tuple[str, ...] |
 def _packed(group: Sequence[Contender], values: Sequence[tuple[int, int]]
             ) -> dict[int, tuple[str, ...]]:
     """The best plan of one component (module docstring) as {index in group: used}."""
-    credentials = _priority(group)
+    by_id = sorted({c for contender in group for c in contender.pool})
+    # The branching order matters to the search only, not to small components.
+    credentials = by_id if len(by_id) <= SMALL else _priority(group)
     index = {c: i for i, c in enumerate(credentials)}
-    rank = {c: i for i, c in enumerate(sorted(credentials))}
+    rank = {c: i for i, c in enumerate(by_id)}
     pools_of = [sorted(set(c.pool), key=rank.__getitem__) for c in group]
     rules, total = len(group), sum(len(p) for p in pools_of)
     ties = 1 << (total + rules)

@@ -33,11 +33,23 @@ bound is the smaller of two:
   to what its rules still require given the others' shares.
 
 A memo entry is either exact or says "at most this".
+
+Small components (at most :data:`SMALL` credentials, the usual case: a few
+rules competing for a few courses) skip the search: :func:`best_packing`
+walks the rules once, keeping for each set of used credentials the best
+total reachable with the rules so far (every packing of the rules so far is
+counted under its set of used credentials, and only the best per set can
+extend to a best packing, since the rules still to come see only that set).
+That is exact and costs at most 2**SMALL states per rule.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from itertools import combinations
+
+SMALL = 8
+"""Up to this many credentials, :func:`best_packing` enumerates used-credential sets."""
 
 
 def _bits(mask: int) -> Iterator[int]:
@@ -233,6 +245,8 @@ def best_packing(pools: Sequence[int], needs: Sequence[int], weights: Sequence[i
     ``needs[r]`` how many it uses (1 to the pool's size), ``weights[r]`` its
     weight and ``own[r][c]`` (non-negative) the weight of giving it credential c.
     """
+    if credentials <= SMALL:
+        return _by_used_sets(pools, needs, weights, own)
     search = _Search(pools, needs, weights, own, credentials)
     nothing = -sum(abs(w) + sum(bits.values()) for w, bits in zip(weights, own, strict=True)) - 1
     free = 0
@@ -248,3 +262,25 @@ def best_packing(pools: Sequence[int], needs: Sequence[int], weights: Sequence[i
         for rule, mask in picks:
             chosen[rule] = chosen.get(rule, 0) | mask
     return chosen
+
+
+def _by_used_sets(pools: Sequence[int], needs: Sequence[int], weights: Sequence[int],
+                  own: Sequence[dict[int, int]]) -> dict[int, int]:
+    """:func:`best_packing` by the best total per set of used credentials (module docstring)."""
+    best: dict[int, tuple[int, tuple[tuple[int, int], ...]]] = {0: (0, ())}
+    for rule, pool in enumerate(pools):
+        bits = own[rule]
+        ways = [(sum(1 << c for c in used), weights[rule] + sum(bits[c] for c in used))
+                for used in combinations(list(_bits(pool)), needs[rule])]
+        grown = dict(best)
+        for mask, (total, picks) in best.items():
+            for used, gain in ways:
+                if mask & used:
+                    continue
+                value = total + gain
+                known = grown.get(mask | used)
+                if known is None or value > known[0]:
+                    grown[mask | used] = (value, (*picks, (rule, used)))
+        best = grown
+    _total, picks = max(best.values(), key=lambda entry: entry[0])
+    return dict(picks)
