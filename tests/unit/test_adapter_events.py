@@ -139,3 +139,42 @@ class TestEncodedEnvelope:
         retired = pb.CredentialRetired(credential_id="BC:A:X 1")
         assert events.encoded_envelope(retired, entity_key="BC:A:X 1", version=2, **KW) == \
             events.envelope_to_bytes(events.credential_retired("BC:A:X 1", version=2, **KW))
+
+
+class TestUpsertBody:
+    """The differ's (event type, body) and envelope are the messages' own bytes."""
+
+    def test_body_and_envelope_match_protobuf_for_every_record_kind(self) -> None:
+        alternatives = ((Grant(GrantKind.COURSE, 3.0, code="CPSC 110", subject="CPSC", level=1),),
+                        (Grant(GrantKind.UNASSIGNED, None, subject="ARTS", level=None,
+                               designation="B-Hum"),))
+        records = [
+            Rule(id="BC:7", version=4, sending=("BC:CAPU:A 1",), receiving_institution="BC:UBCV",
+                 outcome=GrantKind.COURSE, alternatives=alternatives, notes="é" * 200),
+            Credential(id="BC:CAPU:A 1", title="A", value=0.0, subject="A", level=1, version=0),
+            Institution(id="BC:UBCV", name="UBC", grading=GradingScale.of({"A": 85})),
+        ]
+        encoder = events.EnvelopeEncoder(**KW)
+        for record in records:
+            event_type, body = events.upsert_body(record)
+            payload = events.payload_of(record)
+            assert event_type == payload.DESCRIPTOR.name
+            assert body == payload.SerializeToString(deterministic=True)
+            for version in (1, 200, -3):
+                assert encoder.encode_body(event_type, body, entity_key=record.id,
+                                           version=version) == events.envelope_to_bytes(
+                    events.upserted(record, version=version, **KW))
+
+    def test_shared_grant_sets_are_not_changed_by_a_payload(self) -> None:
+        alternatives = ((Grant(GrantKind.COURSE, 3.0, code="MATH 100", subject="MATH"),),)
+        rules = [Rule(id=f"BC:{n}", version=1, sending=("BC:CAPU:A 1",),
+                      receiving_institution="BC:UBCV", outcome=GrantKind.COURSE,
+                      alternatives=alternatives) for n in (1, 2)]
+        first = events.rule_payload(rules[0])
+        first.alternatives[0].grants[0].code = "CHANGED"  # a caller editing its own copy
+        second = events.rule_payload(rules[1])
+        assert second.alternatives[0].grants[0].code == "MATH 100"
+        other = (alternatives[0], alternatives[0])  # a different tuple is encoded afresh
+        assert len(events.rule_payload(Rule(
+            id="BC:3", version=1, sending=(), receiving_institution="BC:UBCV",
+            outcome=GrantKind.COURSE, alternatives=other)).alternatives) == 2

@@ -122,6 +122,15 @@ class TestRejections:
     def test_duplicate_in_one_export_is_rejected(self, tmp_path) -> None:
         summary, envs = run([*BASE, rule("1", version=2)], tmp_path)
         assert len(envs) == 5 and "more than once" in summary.rejected[0].reason
+        assert summary.rejected[0].where == "rule BC:1"  # named only once rejected
+
+    def test_duplicate_in_a_later_chunk_is_rejected(self, tmp_path) -> None:
+        publisher = FakePublisher()
+        summary = run_adapter(FakeReader([*BASE, rule("1", version=2)], "BC"), Path("export"),
+                              kafka=publisher, state_dir=tmp_path, chunk=2)
+        assert len(publisher.sent) == 5
+        assert [(r.where, "more than once" in r.reason) for r in summary.rejected] == [
+            ("rule BC:1", True)]
 
     def test_only_rejections_means_nothing_readable_and_no_removals(self, tmp_path) -> None:
         run(BASE, tmp_path)
