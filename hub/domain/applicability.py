@@ -39,21 +39,21 @@ def standing_of(rule: Rule, entry: Entry | None, minimum: float | None) -> Stand
 
 @dataclass(frozen=True, slots=True)
 class RuleReading:
-    """A rule read against one transcript: each sending credential's standing."""
+    """A rule read against one transcript: each sending credential's standing.
+
+    ``qualifying`` lists the qualifying sending credentials in credential-id
+    order (read once, with the standings).
+    """
 
     rule: Rule
     minimum: float | None
     standing: dict[str, Standing]
+    qualifying: tuple[str, ...]
 
     @property
     def required(self) -> int:
         """How many sending credentials must qualify (at least one)."""
         return max(1, self.rule.required_count)
-
-    @property
-    def qualifying(self) -> tuple[str, ...]:
-        """The qualifying sending credentials, in credential-id order."""
-        return tuple(c for c in sorted(self.standing) if self.standing[c] is Standing.QUALIFIES)
 
     @property
     def applies(self) -> bool:
@@ -84,5 +84,7 @@ class RuleReading:
 def read_rule(rule: Rule, transcript: Transcript, scales: Scales) -> RuleReading:
     """Read ``rule`` against ``transcript`` (min grade through the sending scale)."""
     minimum = scales.minimum_percent(rule.min_grade, rule.sending_institution)
-    standing = {c: standing_of(rule, transcript.get(c), minimum) for c in set(rule.sending)}
-    return RuleReading(rule, minimum, standing)
+    entries = transcript.entries
+    standing = {c: standing_of(rule, entries.get(c), minimum) for c in set(rule.sending)}
+    qualifying = tuple(sorted(c for c, s in standing.items() if s is Standing.QUALIFIES))
+    return RuleReading(rule, minimum, standing, qualifying)

@@ -36,6 +36,9 @@ class Scales:
     def __init__(self, reader: EquivalencyReader) -> None:
         self._reader = reader
         self._scales: dict[str, GradingScale] = {}
+        # Readings of one query: rules share minimum grades, transcripts grades.
+        self._minimums: dict[tuple[str, str], float | None] = {}
+        self._percents: dict[tuple[str, str], float] = {}
 
     def of(self, institution_id: str) -> GradingScale:
         """The scale grades from ``institution_id`` are read through."""
@@ -52,12 +55,31 @@ class Scales:
         ``None`` when the sending scale cannot read it: the caller treats such
         a minimum as not met, because an unreadable minimum is never a pass.
         """
-        if min_grade is None or not min_grade.strip():
+        if min_grade is None:
             return 0.0
+        key = (min_grade, sending_institution)
         try:
-            return self.of(sending_institution).to_percent(min_grade)
-        except InvalidGrade:
-            return None
+            return self._minimums[key]
+        except KeyError:
+            pass
+        if not min_grade.strip():
+            found: float | None = 0.0
+        else:
+            try:
+                found = self.of(sending_institution).to_percent(min_grade)
+            except InvalidGrade:
+                found = None
+        self._minimums[key] = found
+        return found
+
+    def percent(self, grade: str, institution_id: str, *, field: str | None = None) -> float:
+        """A learner's grade from ``institution_id`` as a percent; raises ``InvalidGrade``
+        naming ``field`` when the scale cannot read it."""
+        key = (grade, institution_id)
+        found = self._percents.get(key)
+        if found is None:
+            found = self._percents[key] = self.of(institution_id).to_percent(grade, field=field)
+        return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +122,6 @@ def read_transcript(completed: Sequence[Completed], scales: Scales) -> Transcrip
                 "list each credential once",
                 field=f"{where}.credential",
             )
-        scale = scales.of(institution_of(credential))
-        percent = scale.to_percent(item.grade, field=f"{where}.grade")
+        percent = scales.percent(item.grade, institution_of(credential), field=f"{where}.grade")
         entries[credential] = Entry(index, credential, item.grade, percent, item.completed_on)
     return Transcript(entries)

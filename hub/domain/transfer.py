@@ -15,6 +15,7 @@ receiving institution; ``InvalidIdentifier`` / ``InvalidGrade`` /
 from __future__ import annotations
 
 from math import lcm
+from operator import attrgetter
 
 from hub.domain.answers import Award, Reason, TransferAnswer, TransferQuery
 from hub.domain.applicability import RuleReading, read_rule
@@ -26,6 +27,8 @@ from hub.domain.reasons import explain
 from hub.domain.suggest import suggest
 from hub.domain.transcript import Scales, read_transcript
 from hub.domain.worth import tc_float, worth_of
+
+_rule_id = attrgetter("id")
 
 
 def answer_transfer(reader: EquivalencyReader, query: TransferQuery) -> TransferAnswer:
@@ -42,7 +45,8 @@ def answer_transfer(reader: EquivalencyReader, query: TransferQuery) -> Transfer
 
     rules = [r for r in reader.rules_from(ids, receiving_id)
              if not r.revoked and r.receiving_institution == receiving_id]
-    readings = [read_rule(rule, transcript, scales) for rule in sorted(rules, key=lambda r: r.id)]
+    rules.sort(key=_rule_id)
+    readings = [read_rule(rule, transcript, scales) for rule in rules]
 
     contenders = []
     worths = {}
@@ -70,12 +74,21 @@ def answer_transfer(reader: EquivalencyReader, query: TransferQuery) -> Transfer
         total += worth.scaled * (scale // worth.scale)
 
     leftover = [c for c in ids if c not in used_by]
-    known = set(reader.get_credentials(leftover)) | reader.named_by_rules(leftover)
     naming: dict[str, list[RuleReading]] = {c: [] for c in leftover}
-    for reading in readings:
-        for credential in reading.standing:
-            if credential in naming:
-                naming[credential].append(reading)
+    if leftover:
+        for reading in readings:
+            for credential in reading.standing:
+                if credential in naming:
+                    naming[credential].append(reading)
+    # An unrevoked rule read above names it, so the hub knows it: ask the store
+    # only about the others (named_by_rules counts every unrevoked rule).
+    unnamed = [c for c in leftover if not naming[c]]
+    known = set(leftover).difference(unnamed)
+    if unnamed:
+        known.update(reader.get_credentials(unnamed))
+        rest = [c for c in unnamed if c not in known]
+        if rest:
+            known |= reader.named_by_rules(rest)
     not_transferred = tuple(
         explain(transcript.entries[c], receiving_id, c in known, naming[c], used_by)
         for c in leftover)
