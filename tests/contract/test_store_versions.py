@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import random
+from datetime import UTC, datetime
 
 from hub.domain.model import Credential, Rule, supersedes
+from hub.store.memory_ledger import InMemoryStore
 from hub.store.ports import Removal, Store
-from tests.contract.builders import course, institution, rule
+from tests.contract.builders import course, institution, link, rule
+
+T0 = datetime(2026, 11, 29, 18, 0, tzinfo=UTC)
 
 ENGL, WRIT = "BC:CAPU:ENGL 100", "BC:CAPU:WRIT 100"
 
@@ -176,3 +180,74 @@ class TestBatches:
         assert flags == [True, False, False, True, False, True, False, True]
         with store.reader() as repo:
             assert repo.get_credentials([ENGL, WRIT]) == {WRIT: course(WRIT, version=4)}
+
+
+def _big_batch(seed: int, size: int, ids: int) -> list[Rule | Removal]:
+    """``size`` changes to ``ids`` rules: upserts (links among them), revocations, ties."""
+    chance = random.Random(seed)
+    changes: list[Rule | Removal] = []
+    for _ in range(size):
+        rid = f"BC:{chance.randrange(ids)}"
+        version = chance.randrange(1, 5)
+        pick = chance.random()
+        if pick < 0.2:
+            changes.append(Removal(rid, version))
+        elif pick < 0.6:
+            changes.append(link(rid, f"BC:CAPU:C {chance.randrange(40)}", "BC:SFU",
+                                f"S {chance.randrange(40)}", version=version))
+        elif pick < 0.8:
+            changes.append(link(rid, f"BC:SFU:S {chance.randrange(40)}", "BC:UBCV",
+                                version=version))
+        else:
+            sending = tuple(f"BC:CAPU:C {chance.randrange(40)}" for _ in range(2))
+            changes.append(rule(rid, sending, to="BC:UBCV", version=version))
+    return changes
+
+
+class TestLargeBatches:
+    """Batches of thousands answer and store what single writes in order would."""
+
+    def test_thousands_of_changes_in_few_units(self, store: Store) -> None:
+        changes = _big_batch(20261129, 4000, 1500)
+        flags, kept = _oracle(changes)
+        with store.unit_of_work() as uow:
+            # Two batches in one unit, then one in the next: each sees the ones before.
+            assert uow.equivalencies.apply_rules(changes[:1500]) == flags[:1500]
+            assert uow.equivalencies.apply_rules(changes[1500:2500]) == flags[1500:2500]
+            uow.commit()
+        with store.unit_of_work() as uow:
+            assert uow.equivalencies.apply_rules(changes[2500:]) == flags[2500:]
+            uow.commit()
+        origins = [f"BC:CAPU:C {n}" for n in range(40)]
+        expected = sorted((r for r in kept.values() if r is not None), key=lambda r: r.id)
+        everything = origins + [f"BC:SFU:S {n}" for n in range(40)]
+        assert rules_from(store, *everything) == expected
+        reference = InMemoryStore()
+        with reference.unit_of_work() as uow:
+            uow.equivalencies.apply_rules(changes)
+            uow.commit()
+        with store.reader() as repo, reference.reader() as ref:
+            chains = repo.chains_to(origins, "BC:UBCV")
+            assert chains == ref.chains_to(origins, "BC:UBCV")
+            assert sum(len(found) for found in chains.values()) > 50
+            assert repo.get_rules(kept) == ref.get_rules(kept)
+
+    def test_a_batch_as_the_first_write_of_a_unit_commits(self, store: Store) -> None:
+        with store.unit_of_work() as uow:
+            assert uow.equivalencies.apply_rules([rule("BC:1"), Removal("BC:2", 1)]) == [True,
+                                                                                         True]
+            uow.commit()
+        with store.unit_of_work() as uow:
+            assert uow.equivalencies.apply_rules([rule("BC:2"), rule("BC:1")]) == [False, False]
+        assert rules_from(store, ENGL) == [rule("BC:1")]
+
+    def test_a_rolled_back_batch_leaves_nothing_for_the_next(self, store: Store) -> None:
+        with store.unit_of_work() as uow:
+            uow.equivalencies.apply_rules([rule(f"BC:{n}") for n in range(50)])
+            uow.ledger.record_applied("e1", "BC", "BC:1", 1, "applied", T0)
+            uow.rollback()
+            assert uow.equivalencies.apply_rules([rule("BC:7", version=2)]) == [True]
+            uow.commit()
+        assert rules_from(store, ENGL) == [rule("BC:7", version=2)]
+        with store.unit_of_work() as uow:
+            assert uow.ledger.seen(["e1"]) == set()

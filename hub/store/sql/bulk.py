@@ -1,109 +1,159 @@
 """Many rows in one driver call, without per-row work in SQLAlchemy.
 
-SQLAlchemy's ``executemany`` builds and processes a parameter dictionary per
-row, which costs more than SQLite takes to store the row. On SQLite this
-module compiles a statement once, converts only the columns whose type needs
-it (dates, booleans, timestamps) with the columns' own bind processors, and
-hands plain rows to the driver's ``executemany``: tuples to sqlite3, and on
-PostgreSQL dictionaries to psycopg, whose pipelined ``executemany`` parses the
-statement once (SQLAlchemy's multi-row ``VALUES`` made psycopg parse a huge
-statement per page). There ``RETURNING`` tells which upserts really changed a row.
+The ingest writes thousands of rows per transaction into a handful of tables,
+so this module speaks to the driver directly, with SQL built once per table
+from the SQLAlchemy metadata:
+
+- SQLite: one prepared statement per table, run by ``sqlite3``'s
+  ``executemany`` over plain tuples; lists of keys travel as one JSON text
+  (``IN (SELECT value FROM json_each(?))``), so a look-up of 10,000 keys is
+  one statement with one parameter and nothing to render.
+- PostgreSQL: one statement per table *per batch*: the rows go column by
+  column as arrays (``INSERT … SELECT * FROM unnest(%s::type[], …)``), keys as
+  one array (``= ANY(%s)``). psycopg's pipelined ``executemany`` sent a
+  statement per row, about four per event, and spent its time in the protocol.
+
+Column values are converted with the columns' own bind processors (dates,
+booleans, time stamps), each distinct value once per call: a batch repeats
+the same few dates and one time stamp thousands of times.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from functools import cache
+import json
+from collections.abc import Callable, Iterable, Sequence
+from functools import cache, lru_cache
 from typing import Any
 
-from sqlalchemy import Connection
-from sqlalchemy.engine import Dialect
-from sqlalchemy.sql import ClauseElement
+from sqlalchemy import Column, Connection, Table
 
 Row = tuple[Any, ...]
-Converters = tuple[tuple[int, Callable[[Any], Any]], ...]
+_keys_json = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _is_sqlite(conn: Connection) -> bool:
+    return conn.dialect.name == "sqlite"
+
+
+@lru_cache(maxsize=512)
+def _converter(column: Column[Any], dialect: Any) -> Callable[[Any], Any] | None:
+    return column.type.bind_processor(dialect)  # type: ignore[no-any-return]
+
+
+def _converted(conn: Connection, table: Table, columns: Sequence[str],
+               rows: Sequence[Row]) -> Sequence[Row]:
+    """The rows with each value converted for the driver (the same rows when none needs it)."""
+    dialect = conn.dialect
+    converters = [(index, convert) for index, name in enumerate(columns)
+                  if (convert := _converter(table.c[name], dialect)) is not None]
+    if not converters:
+        return rows
+    values = list(zip(*rows, strict=True))
+    for index, convert in converters:
+        memo: dict[Any, Any] = {None: None}
+        column = []
+        append = column.append
+        for value in values[index]:
+            try:
+                append(memo[value])
+            except KeyError:
+                converted = memo[value] = convert(value)
+                append(converted)
+            except TypeError:  # unhashable: convert it every time
+                append(convert(value))
+        values[index] = column  # type: ignore[call-overload]
+    return list(zip(*values, strict=True))
 
 
 @cache
-def _compiled(stmt: ClauseElement, columns: tuple[str, ...],
-              dialect: Dialect) -> tuple[str, tuple[int, ...] | None, Converters]:
-    """The SQL, where each placeholder's value sits in a row, and the converters.
+def _insert_sql(dialect: str, table: Table, columns: tuple[str, ...], conflict: str,
+                returning: str | None) -> tuple[str, str, str]:
+    """(prepare, copy, insert): SQLite needs only the last; PostgreSQL all three.
 
-    Positional (SQLite): placeholders in ``positiontup`` order. Named
-    (PostgreSQL): rows stay in ``columns`` order and become dictionaries.
+    On PostgreSQL the rows are copied into a temporary twin of the table, kept
+    for the session and emptied after each use (``ON COMMIT DELETE ROWS`` in
+    case a statement between failed), then inserted from it in one statement.
     """
-    compiled = stmt.compile(dialect=dialect)
-    names = tuple(compiled.positiontup or columns)
-    order = None if names == columns else tuple(columns.index(name) for name in names)
-    converters = []
-    for index, name in enumerate(names):
-        processor = compiled.binds[name].type.bind_processor(dialect)
-        if processor is not None:
-            converters.append((index, processor))
-    return str(compiled), order, tuple(converters)
+    names = ", ".join(_quoted(name) for name in columns)
+    target = _quoted(table.name)
+    if dialect == "sqlite":
+        values = ", ".join("?" for _ in columns)
+        return "", "", f"INSERT INTO {target} ({names}) VALUES ({values}) {conflict}"
+    twin = _quoted(f"_bulk_{table.name}")
+    prepare = (f"CREATE TEMPORARY TABLE IF NOT EXISTS {twin} ON COMMIT DELETE ROWS AS "
+               f"SELECT {names} FROM {target} WITH NO DATA")
+    tail = f" RETURNING {_quoted(returning)}" if returning else ""
+    insert = f"INSERT INTO {target} ({names}) SELECT {names} FROM {twin} {conflict}{tail}"
+    return prepare, f"COPY {twin} ({names}) FROM STDIN", insert
 
 
-def _params(rows: Sequence[Row], order: tuple[int, ...] | None,
-            converters: Converters) -> list[list[Any]]:
-    params: list[list[Any]] = []
-    for row in rows:
-        values = list(row) if order is None else [row[i] for i in order]
-        for index, convert in converters:
-            value = values[index]
-            if value is not None:
-                values[index] = convert(value)
-        params.append(values)
-    return params
+def _pg_cursor(conn: Connection) -> Any:
+    if not conn.in_transaction():
+        # Begun through SQLAlchemy, so that its commit and rollback end what we write.
+        conn.begin()
+    return conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
 
 
-def _postgres_many(conn: Connection, stmt: ClauseElement, columns: tuple[str, ...],
-                   rows: Sequence[Row], returning: bool) -> list[Any]:
-    sql, order, converters = _compiled(stmt, columns, conn.dialect)
-    names = columns if order is None else tuple(columns[i] for i in order)
-    params = [dict(zip(names, values, strict=True))
-              for values in _params(rows, order, converters)]
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+def insert_rows(conn: Connection, table: Table, columns: tuple[str, ...], rows: Sequence[Row],
+                conflict: str = "", returning: str | None = None) -> list[Any]:
+    """Insert ``rows`` (values of ``columns`` in order) in a few statements, whatever their number.
+
+    ``conflict`` is an ``ON CONFLICT …`` clause (same text on both databases).
+    With ``returning`` (PostgreSQL only) the values of that column for the
+    rows really written or updated are answered; otherwise ``[]``.
+    """
+    if not rows:
+        return []
+    prepare, copy_sql, insert = _insert_sql(conn.dialect.name, table, columns, conflict,
+                                            None if _is_sqlite(conn) else returning)
+    rows = _converted(conn, table, columns, rows)
+    if _is_sqlite(conn):
+        conn.exec_driver_sql(insert, rows)
+        return []
+    cursor = _pg_cursor(conn)
     try:
-        cursor.executemany(sql, params, returning=returning)
-        found: list[Any] = []
-        while returning:
-            found.extend(row[0] for row in cursor.fetchall())
-            if not cursor.nextset():
-                break
+        cursor.execute(prepare)
+        with cursor.copy(copy_sql) as copy:
+            write = copy.write_row
+            for row in rows:
+                write(row)
+        cursor.execute(insert)
+        found = [row[0] for row in cursor.fetchall()] if returning else []
+        cursor.execute(f"TRUNCATE {_quoted('_bulk_' + table.name)}")
         return found
     finally:
         cursor.close()
 
 
-def execute_many(conn: Connection, stmt: ClauseElement, columns: tuple[str, ...],
-                 rows: Sequence[Row]) -> None:
-    """Run ``stmt`` once per row; each row holds the values of ``columns`` in that order."""
-    if not rows:
-        return
-    if conn.dialect.name != "sqlite":
-        _postgres_many(conn, stmt, columns, rows, returning=False)
-        return
-    sql, order, converters = _compiled(stmt, columns, conn.dialect)
-    conn.exec_driver_sql(sql, [tuple(values) for values in _params(rows, order, converters)])
-
-
-def upsert_many(conn: Connection, stmt: Any, columns: tuple[str, ...],
-                rows: Sequence[Row]) -> set[str]:
-    """Run a version-guarded upsert per row (``id`` first); the ids of the rows it wrote.
-
-    On SQLite the writer holds the database's write lock from its first
-    statement, so the versions read before are still true and every row is
-    written; on PostgreSQL ``RETURNING`` says which rows the guard let through.
-    """
-    if not rows:
-        return set()
-    if conn.dialect.name == "sqlite":
-        execute_many(conn, stmt, columns, rows)
-        return {row[0] for row in rows}
-    return set(_postgres_many(conn, _returning_id(stmt), columns, rows, returning=True))
-
-
 @cache
-def _returning_id(stmt: Any) -> Any:
-    # Cached: the compiled-statement cache above is keyed by the statement object.
-    return stmt.returning(stmt.table.c.id)
+def _keyed_sql(dialect: str, head: str, key: str) -> str:
+    if dialect == "sqlite":
+        return f"{head} WHERE {key} IN (SELECT value FROM json_each(?))"
+    # = ANY(ARRAY(…)) is an index scan over the keys; the keys travel as one JSON text,
+    # which the driver sends as it is (a list would be quoted element by element).
+    return f"{head} WHERE {key} = ANY(ARRAY(SELECT jsonb_array_elements_text(%s::jsonb)))"
+
+
+def by_keys(conn: Connection, head: str, table: Table, key: str,
+            keys: Iterable[str]) -> list[Row]:
+    """Run ``head`` (``SELECT …``/``DELETE …`` of ``table``) where ``key`` is one of ``keys``.
+
+    One statement, whatever the number of keys; the rows a ``SELECT`` found.
+    """
+    keys = list(keys)
+    if not keys:
+        return []
+    sql = _keyed_sql(conn.dialect.name, head, f"{_quoted(table.name)}.{_quoted(key)}")
+    if _is_sqlite(conn):
+        result = conn.exec_driver_sql(sql, (_keys_json(keys),))
+        return [tuple(row) for row in result] if result.returns_rows else []
+    cursor = _pg_cursor(conn)
+    try:
+        cursor.execute(sql, (_keys_json(keys),))
+        return cursor.fetchall() if cursor.description is not None else []
+    finally:
+        cursor.close()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from functools import cache
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, case, select, true, update
@@ -19,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from hub.store.ports import DeadLetter
 from hub.store.sql import tables as t
-from hub.store.sql.bulk import execute_many
+from hub.store.sql.bulk import by_keys, insert_rows
 from hub.store.sql.reads import chunks
 
 _COUNTERS = ("applied", "duplicate", "stale", "dead_lettered")
@@ -28,12 +27,6 @@ _INBOX_COLUMNS = ("event_id", "province", "entity_key", "version", "outcome", "a
 
 def _insert(conn: Connection, table: Any) -> Any:
     return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
-
-
-@cache
-def _inbox_insert(dialect: str) -> Any:
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(t.inbox).on_conflict_do_nothing(index_elements=["event_id"])
 
 
 class SqlIngestLedger:
@@ -49,12 +42,9 @@ class SqlIngestLedger:
     def seen(self, event_ids: Iterable[str]) -> set[str]:
         """Those of ``event_ids`` already applied (the inbox)."""
         self.flush()
-        found: set[str] = set()
-        query = select(t.inbox.c.event_id).where(
-            t.inbox.c.event_id.in_(bindparam("ids", expanding=True)))
-        for part in chunks(list(dict.fromkeys(event_ids))):
-            found.update(self._conn.execute(query, {"ids": part}).scalars())
-        return found
+        rows = by_keys(self._conn, 'SELECT "event_id" FROM "inbox"', t.inbox, "event_id",
+                       dict.fromkeys(event_ids))
+        return {row[0] for row in rows}
 
     def record_applied(self, event_id: str, province: str, entity_key: str,
                        version: int, outcome: str, at: datetime) -> None:
@@ -130,7 +120,8 @@ class SqlIngestLedger:
         """Write what is buffered, in this transaction."""
         conn = self._conn
         if self._inbox:
-            execute_many(conn, _inbox_insert(conn.dialect.name), _INBOX_COLUMNS, self._inbox)
+            insert_rows(conn, t.inbox, _INBOX_COLUMNS, self._inbox,
+                        'ON CONFLICT ("event_id") DO NOTHING')
         if self._offsets:
             stmt = _insert(conn, t.consumer_offset)
             stmt = stmt.on_conflict_do_update(

@@ -1,12 +1,15 @@
 """Version-checked batched writes: a batch of changes in a handful of statements.
 
-For a batch: one select of the stored versions, the order of the batch
-replayed in Python (:func:`hub.domain.model.supersedes`) to find each item's
-flag and each entity's winner, then one multi-row upsert per kind of change
-and, for the winners only, a replacement of their index rows
-(``rule_sending`` and ``rule_link``, ``stack_link``). The upsert re-checks the version in its
-``ON CONFLICT … WHERE`` so a concurrent writer on PostgreSQL can never make an
-older version win; there ``RETURNING`` says which rows really changed.
+For a batch: one select of the stored versions (all keys in one statement),
+the order of the batch replayed in Python (:func:`hub.domain.model.supersedes`)
+to find each item's flag and each entity's winner, then one upsert per kind of
+change (:func:`hub.store.sql.bulk.insert_rows`: ``executemany`` on SQLite,
+``COPY`` and one ``INSERT … SELECT`` on PostgreSQL) and, for the winners only,
+a replacement of their index rows (``rule_sending`` and ``rule_link``,
+``stack_link``), deleted only for entities that existed before. The upsert
+re-checks the version in its ``ON CONFLICT … WHERE`` so a concurrent writer
+on PostgreSQL can never make an older version win; there ``RETURNING`` says
+which rows really changed.
 """
 
 from __future__ import annotations
@@ -16,14 +19,13 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, bindparam, delete, or_, select, true
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Table
 
 from hub.domain.links import is_link, leads_to
 from hub.domain.model import Credential, Institution, Rule, supersedes
 from hub.store.ports import Removal
 from hub.store.sql import tables as t
-from hub.store.sql.bulk import Row, execute_many, upsert_many
+from hub.store.sql.bulk import Row, by_keys, insert_rows
 from hub.store.sql.codec import (
     CREDENTIAL_COLUMNS,
     INSTITUTION_COLUMNS,
@@ -32,7 +34,6 @@ from hub.store.sql.codec import (
     institution_row,
     rule_row,
 )
-from hub.store.sql.reads import chunks
 
 TOMBSTONE_KIND = ""  # a credential retired before the hub ever saw it
 
@@ -111,48 +112,42 @@ def _is_removal(kind: EntityKind, item: object) -> bool:
 
 
 @cache
-def _statements(dialect: str, kind: EntityKind) -> tuple[Any, Any, Any, Any, Any]:
-    """(stored versions, upsert, tombstone upsert, delete index rows, insert index rows).
+def _statements(kind: EntityKind) -> tuple[str, str, str]:
+    """(stored versions ``SELECT``, upsert clause, tombstone upsert clause) of ``kind``.
 
-    The last two hold one statement per table of index rows.
+    The clauses are ``ON CONFLICT`` texts that both databases read alike; they
+    re-check the version so that a concurrent writer on PostgreSQL can never
+    make an older version win.
     """
-    table = kind.table
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    removed = table.c[kind.removed] if kind.removed else None
-    versions = select(table.c.id, table.c.version,
-                      removed if removed is not None else true()).where(
-        table.c.id.in_(bindparam("ids", expanding=True)))
+    table, removed = _q(kind.table.name), kind.removed
+    flag = f"{table}.{_q(removed)}" if removed else "FALSE"
+    versions = f"SELECT {table}.{_q('id')}, {table}.{_q('version')}, {flag} FROM {table}"
+    newer = f"{table}.{_q('version')} < excluded.{_q('version')}"
+    if removed:
+        # Same version: a removal wins over an upsert, never the reverse.
+        newer += (f" OR ({table}.{_q('version')} = excluded.{_q('version')}"
+                  f" AND excluded.{_q(removed)} AND NOT {table}.{_q(removed)})")
 
-    def upsert(columns: list[str]) -> Any:
-        stmt = insert(table)
-        newer = table.c.version < stmt.excluded.version
-        if removed is not None:
-            # Same version: a removal wins over an upsert, never the reverse.
-            newer = or_(newer, and_(table.c.version == stmt.excluded.version,
-                                    stmt.excluded[kind.removed] == true(), removed != true()))
-        return stmt.on_conflict_do_update(
-            index_elements=[table.c.id],
-            set_={name: stmt.excluded[name] for name in columns},
-            where=newer,
-        )
+    def upsert(columns: list[str]) -> str:
+        sets = ", ".join(f"{_q(name)} = excluded.{_q(name)}" for name in columns)
+        return f"ON CONFLICT ({_q('id')}) DO UPDATE SET {sets} WHERE {newer}"
 
-    tombstone = upsert(["version", kind.removed]) if kind.removed else None
-    drop = tuple(delete(child.table).where(
-        child.table.c[child.columns[0]].in_(bindparam("ids", expanding=True)))
-        for child in kind.children)
-    add = tuple(child.table.insert() for child in kind.children)
-    return versions, upsert([c for c in kind.columns if c != "id"]), tombstone, drop, add
+    tombstone = upsert(["version", removed]) if removed else ""
+    return versions, upsert([c for c in kind.columns if c != "id"]), tombstone
+
+
+def _q(name: str) -> str:
+    return '"' + name + '"'
 
 
 def apply_versioned(conn: Connection, kind: EntityKind, items: Sequence[Any]) -> list[bool]:
     """Apply ``items`` (entities or ``Removal``s) in order; True where one changed the store."""
     if not items:
         return []
-    versions, upsert, tombstone, drop, add = _statements(conn.dialect.name, kind)
-    stored: dict[str, tuple[int, bool]] = {}
-    for part in chunks(list({item.id: None for item in items})):
-        for key, version, removed in conn.execute(versions, {"ids": part}):
-            stored[key] = (version, bool(removed) if kind.removed else False)
+    versions, upsert, tombstone = _statements(kind)
+    stored: dict[str, tuple[int, bool]] = {
+        key: (version, bool(removed)) for key, version, removed
+        in by_keys(conn, versions, kind.table, "id", {item.id: None for item in items})}
     existed = set(stored)
     flags: list[bool] = []
     winners: dict[str, int] = {}
@@ -169,18 +164,31 @@ def apply_versioned(conn: Connection, kind: EntityKind, items: Sequence[Any]) ->
     chosen = [items[i] for i in winners.values()]
     full = [kind.row(item) for item in chosen if not isinstance(item, Removal)]
     bare = [kind.tombstone(item) for item in chosen if isinstance(item, Removal)]
-    changed = (upsert_many(conn, upsert, kind.columns, full)
-               | upsert_many(conn, tombstone, kind.columns, bare))
+    changed = _upsert(conn, kind, full, upsert) | _upsert(conn, kind, bare, tombstone)
     for key, index in winners.items():
         if key not in changed:  # a concurrent writer stored a newer version first
             flags[index] = False
     written = [item for item in chosen if item.id in changed and not isinstance(item, Removal)]
-    for child, drop_rows, add_rows in zip(kind.children, drop, add, strict=True):
-        for part in chunks([key for key in changed if key in existed]):
-            conn.execute(drop_rows, {"ids": part})
-        execute_many(conn, add_rows, child.columns,
-                     [row for item in written for row in child.rows(item)])
+    replaced = [key for key in changed if key in existed]
+    for child in kind.children:
+        table, key = child.table, child.columns[0]
+        by_keys(conn, f"DELETE FROM {_q(table.name)}", table, key, replaced)
+        insert_rows(conn, table, child.columns,
+                    [row for item in written for row in child.rows(item)])
     return flags
+
+
+def _upsert(conn: Connection, kind: EntityKind, rows: list[Row], conflict: str) -> set[str]:
+    """The ids of ``rows`` the version-guarded upsert wrote.
+
+    On SQLite the writer holds the database's write lock from its first
+    statement, so the versions read before are still true and every row is
+    written; on PostgreSQL ``RETURNING`` says which rows the guard let through.
+    """
+    if not rows:
+        return set()
+    found = insert_rows(conn, kind.table, kind.columns, rows, conflict, returning="id")
+    return {row[0] for row in rows} if conn.dialect.name == "sqlite" else set(found)
 
 
 def apply_institutions(conn: Connection, items: Sequence[Institution]) -> list[bool]:
