@@ -152,8 +152,8 @@ def _alone(contender: Contender, credits: int, course: int) -> tuple[str, ...] |
     return tuple(sorted(set(contender.pool))[:contender.required])
 
 
-def _packed(group: Sequence[Contender], values: Sequence[tuple[int, int]]
-            ) -> dict[int, tuple[str, ...]]:
+def _solve(group: Sequence[Contender], values: Sequence[tuple[int, int]]
+           ) -> dict[int, tuple[str, ...]]:
     """The best plan of one component (module docstring) as {index in group: used}."""
     by_id = sorted({c for contender in group for c in contender.pool})
     # The branching order matters to the search only, not to small components.
@@ -184,6 +184,32 @@ def _packed(group: Sequence[Contender], values: Sequence[tuple[int, int]]
                        + (1 << (total + rules - 1 - r)))
     chosen = best_packing(pools, needs, weights, own, len(credentials))
     return {r: tuple(sorted(credentials[i] for i in _bits(mask))) for r, mask in chosen.items()}
+
+
+# A component's best plan depends only on its shape: each rule's pool as ranks of
+# its credentials in id order, its need and values, rules in id order (everything
+# the encoding reads). Competitions repeat shapes (a course and its pairs), so the
+# choice per shape is kept: derived, bounded, exact.
+_SHAPES: dict[tuple[tuple[tuple[int, ...], int, int, int], ...],
+              tuple[tuple[int, tuple[int, ...]], ...]] = {}
+_SHAPES_LIMIT = 4096
+
+
+def _packed(group: Sequence[Contender], values: Sequence[tuple[int, int]]
+            ) -> dict[int, tuple[str, ...]]:
+    """:func:`_solve`, memoised on the component's shape."""
+    by_id = sorted({c for contender in group for c in contender.pool})
+    rank = {c: i for i, c in enumerate(by_id)}
+    shape = tuple((tuple(sorted({rank[c] for c in contender.pool})), contender.required,
+                   *values[r]) for r, contender in enumerate(group))
+    known = _SHAPES.get(shape)
+    if known is None:
+        known = tuple((r, tuple(rank[c] for c in used))
+                      for r, used in _solve(group, values).items())
+        if len(_SHAPES) >= _SHAPES_LIMIT:
+            _SHAPES.clear()
+        _SHAPES[shape] = known
+    return {r: tuple(by_id[i] for i in used) for r, used in known}
 
 
 def choose(contenders: Sequence[Contender]) -> list[Candidate]:

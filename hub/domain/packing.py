@@ -267,12 +267,16 @@ def best_packing(pools: Sequence[int], needs: Sequence[int], weights: Sequence[i
 def _by_used_sets(pools: Sequence[int], needs: Sequence[int], weights: Sequence[int],
                   own: Sequence[dict[int, int]]) -> dict[int, int]:
     """:func:`best_packing` by the best total per set of used credentials (module docstring)."""
-    best: dict[int, tuple[int, tuple[tuple[int, int], ...]]] = {0: (0, ())}
+    # used credentials -> (best total, its picks as nested (rule, used, earlier picks))
+    best: dict[int, tuple[int, tuple | None]] = {0: (0, None)}
     for rule, pool in enumerate(pools):
-        bits = own[rule]
-        ways = [(sum(1 << c for c in used), weights[rule] + sum(bits[c] for c in used))
-                for used in combinations(list(_bits(pool)), needs[rule])]
-        grown = dict(best)
+        bits, need = own[rule], needs[rule]
+        if need == 1:
+            ways = [(1 << c, weights[rule] + bits[c]) for c in _bits(pool)]
+        else:
+            ways = [(sum(1 << c for c in used), weights[rule] + sum(bits[c] for c in used))
+                    for used in combinations(list(_bits(pool)), need)]
+        grown = best.copy()
         for mask, (total, picks) in best.items():
             for used, gain in ways:
                 if mask & used:
@@ -280,7 +284,11 @@ def _by_used_sets(pools: Sequence[int], needs: Sequence[int], weights: Sequence[
                 value = total + gain
                 known = grown.get(mask | used)
                 if known is None or value > known[0]:
-                    grown[mask | used] = (value, (*picks, (rule, used)))
+                    grown[mask | used] = (value, (rule, used, picks))
         best = grown
-    _total, picks = max(best.values(), key=lambda entry: entry[0])
-    return dict(picks)
+    picks = max(best.values(), key=lambda entry: entry[0])[1]
+    chosen: dict[int, int] = {}
+    while picks is not None:
+        rule, used, picks = picks
+        chosen[rule] = used
+    return chosen
