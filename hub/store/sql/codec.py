@@ -99,12 +99,38 @@ def _grant_of(values: list[Any]) -> Grant:
     return Grant(_GRANT_KIND[values[0]], *values[1:])
 
 
+class _Encoded(dict[Any, str]):
+    """JSON texts of values many rules share (grant sets, sending sets), bounded."""
+
+    def __init__(self, encode: Any, limit: int) -> None:
+        super().__init__()
+        self._encode = encode
+        self._limit = limit
+
+    def __missing__(self, value: Any) -> str:
+        if len(self) >= self._limit:
+            self.clear()
+        text = self[value] = self._encode(value)
+        return text
+
+
+# A batch of rules repeats a few thousand grant sets: encode each once, keyed by value
+# (values equal in Python, 3 and 3.0 credits, share a text; they read back equal too).
+_ALTERNATIVES_TEXT = _Encoded(
+    lambda alternatives: _dumps([[_grant_list(g) for g in alt] for alt in alternatives]), 50_000)
+_SENDING_TEXT = _Encoded(_dumps, 100_000)
+
+
 def rule_row(rule: Rule) -> Values:
     """The ``rule`` row of a rule (``RULE_COLUMNS``)."""
-    alternatives = _dumps([[_grant_list(g) for g in alt] for alt in rule.alternatives])
-    return (rule.id, rule.version, rule.revoked, rule.receiving_institution,
-            _dumps(rule.sending), _GRANT_TEXT[rule.outcome], rule.any_n, rule.min_grade,
-            rule.effective_start, rule.effective_end, rule.notes, rule.notation, alternatives)
+    try:
+        sending, alternatives = _SENDING_TEXT[rule.sending], _ALTERNATIVES_TEXT[rule.alternatives]
+    except TypeError:  # a list where a tuple belongs: not hashable, encoded every time
+        sending = _dumps(list(rule.sending))
+        alternatives = _dumps([[_grant_list(g) for g in alt] for alt in rule.alternatives])
+    return (rule.id, rule.version, rule.revoked, rule.receiving_institution, sending,
+            _GRANT_TEXT[rule.outcome], rule.any_n, rule.min_grade, rule.effective_start,
+            rule.effective_end, rule.notes, rule.notation, alternatives)
 
 
 class _Interned(dict[str, Any]):

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, Table
 
 from hub.domain.links import is_link, leads_to
-from hub.domain.model import Credential, Institution, Rule, supersedes
+from hub.domain.model import Credential, Grant, GrantKind, Institution, Rule, supersedes
 from hub.store.ports import Removal
 from hub.store.sql import tables as t
 from hub.store.sql.bulk import Row, by_keys, insert_rows
@@ -84,11 +84,22 @@ def _sending_rows(rule: Rule) -> list[Row]:
     return [(rule.id, cid, to, version) for cid in dict.fromkeys(rule.sending)]
 
 
+@lru_cache(maxsize=50_000)
+def _granted(to: str, alternatives: tuple[tuple[Grant, ...], ...]) -> list[str]:
+    # Many rules share a receiver and a grant set: where they lead is worked out once.
+    granted = leads_to(Rule(id="", version=0, sending=(), receiving_institution=to,
+                            outcome=GrantKind.COURSE, alternatives=alternatives))
+    return granted or [""]  # "": a link that can only end a chain
+
+
 def _link_rows(rule: Rule) -> list[Row]:
     if not is_link(rule):
         return []
     to, version = rule.receiving_institution, rule.version
-    granted = leads_to(rule) or [""]  # "": a link that can only end a chain
+    try:
+        granted = _granted(to, rule.alternatives)
+    except TypeError:  # not hashable: no memo
+        granted = leads_to(rule) or [""]
     return [(rule.id, cid, to, target, version) for cid in dict.fromkeys(rule.sending)
             for target in granted]
 
