@@ -29,7 +29,8 @@ from hub.domain.model import TC_PER_STANDARD_COURSE, CreditSystem, Grant, GrantK
 MILLI = 1000
 """The usual scale of a worth: credits in thousandths."""
 
-_MEMO_LIMIT = 4096  # distinct credit values / grant sets: a few hundred in real exports
+_MEMO_LIMIT = 4096  # distinct credit values: a few dozen in real exports
+_WORTHS_LIMIT = 50_000  # distinct grant sets: as many as the store's decoder keeps shared
 
 
 def exact(value: float | None) -> Fraction:
@@ -168,7 +169,7 @@ def worth_of(rule: Rule) -> Worth:
         worth = Worth(0, 0, MILLI, False, 0)
     else:
         worth = _milli_worth(alternatives) or _fraction_worth(alternatives)
-    if len(_WORTHS) >= _MEMO_LIMIT:
+    if len(_WORTHS) >= _WORTHS_LIMIT:
         _WORTHS.clear()
     _WORTHS[id(alternatives)] = (alternatives, worth)
     return worth
