@@ -194,15 +194,16 @@ class Ingest:
                 generation = self.generation
                 got = await self.consumer.getmany(timeout_ms=self.settings.poll_timeout_ms,
                                                   max_records=self.settings.max_batch)
-                if not got:
-                    continue
-                batch = await self._prepare(got)  # translated while the previous batch applies
+                # Translated while the previous batch applies.
+                batch = await self._prepare(got) if got else []
                 applied = True
-                if applying is not None:
+                if applying is not None and (got or applying.done()):
                     task, applying = applying, None
-                    applied = await task
+                    applied = await task  # its failure surfaces here, within a poll
                 if self._stop.is_set():
                     break  # this batch is not applied: nothing of it is committed
+                if not got:
+                    continue
                 if not applied or generation != self.generation:
                     # Polled across a rebalance, or before the seek of a dropped batch:
                     # read it again from the store's offsets before polling on.
