@@ -94,11 +94,13 @@ async def _client(port: int, requests: Path, seconds: float, concurrency: int) -
 async def _serve(store_size: int, seconds: float, concurrency: int, items: int,
                  cache: Path) -> list[Row]:
     from hub.api.server import create_server, stop_server
+    from hub.runtime import tune_gc
 
     store, fed, _ = prepared_store(store_size, None, cache)
     with tempfile.TemporaryDirectory() as folder:
         requests = _requests_file(fed, 500, items, Path(folder))
         server, port = await create_server(store)
+        tune_gc()  # as hub.bootstrap.start_hub does for `transferhub serve`
         try:
             proc = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "bench.grpc_qps", "--client", str(port),

@@ -26,6 +26,7 @@ from pathlib import Path
 from bench import workload
 from bench.common import Row, ms, out_dir, percentile, print_table
 from hub.domain.transfer import answer_transfer
+from hub.runtime import tune_gc
 from hub.store.factory import open_store
 from hub.store.ports import Store
 
@@ -177,6 +178,8 @@ def measure(store: Store, fed: workload.Federation, queries: int, warmup: int,
         with store.reader() as reader:
             answer = answer_transfer(reader, query)
         took = clock() - start
+        if n == warmup - 1:
+            tune_gc()  # as `transferhub serve` does once it is up (hub/runtime.py)
         if n >= warmup:
             samples.append(took)
         if n == 0 and not answer.awarded:

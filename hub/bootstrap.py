@@ -18,6 +18,7 @@ import structlog
 
 from hub.api.operator import IngestControl
 from hub.api.server import create_server, stop_server
+from hub.runtime import tune_gc
 from hub.settings import HubSettings
 from hub.store.ports import Store
 
@@ -102,6 +103,7 @@ async def start_hub(settings: HubSettings, *,
             await component.stop()
         store.close()
         raise
+    tune_gc()
     log.info("hub_serving", grpc=f"{settings.grpc.rpartition(':')[0]}:{port}",
              db=settings.db_url.split("@")[-1])
     return RunningHub(settings, store, server, port, components, closers)

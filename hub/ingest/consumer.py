@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import time
 from dataclasses import dataclass, fields
 
@@ -60,6 +59,7 @@ from hub.ingest.deadletters import publish_dead_letters
 from hub.ingest.feed import AppliedFeed
 from hub.ingest.metrics import IngestMetrics
 from hub.ingest.translate import topic_province
+from hub.runtime import tune_gc
 from hub.store.ports import Store
 from transferhub.broker import EVENT_TOPIC_PATTERN
 
@@ -302,22 +302,3 @@ def _notices(report: BatchReport) -> list[AppliedNotice]:
                           h.event.entity_key if h.event else "",
                           h.event.version if h.event else 0, outcome, report.at)
             for h, outcome in report.outcomes]
-
-
-_GC_TUNED = False
-
-
-def tune_gc() -> None:
-    """Freeze the objects alive now and collect the young generation less often (once).
-
-    Process-wide, on purpose: the ingest is what allocates in ``transferhub
-    serve``. Reference counting frees almost everything a batch allocates;
-    only cycles wait for a collection, and the thresholds stay finite.
-    """
-    global _GC_TUNED
-    if _GC_TUNED:
-        return
-    _GC_TUNED = True
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 20)
