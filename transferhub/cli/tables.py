@@ -14,11 +14,16 @@ from rich.table import Table
 Json = dict[str, Any]
 
 
+_ORDINALS = {1: "1st", 2: "2nd", 3: "3rd", 4: "4th"}
+
+
 def _grant_text(grant: Json) -> str:
     if grant["kind"] == "block":
         text = f"block toward {grant['program']} ({grant['credits']:g})"
     else:
-        level = f" {grant['level']}XX" if grant["kind"] == "unassigned" and grant["level"] else ""
+        # Unassigned credit read the way transfer guides print it ("ENGL 1st").
+        year = grant["level"] if grant["kind"] == "unassigned" else None
+        level = f" {_ORDINALS.get(year, f'{year}th')}" if year else ""
         code = grant["code"] or f"{grant['subject']}{level}"
         credits = "-" if grant.get("unknown_credits") else f"{grant['credits']:g}"
         text = f"{code} ({credits})"
@@ -45,7 +50,10 @@ def print_transfer(console: Console, doc: Json) -> None:
             grants += f"\n[dim]{item['notes']}[/dim]"
         awarded.add_row(item["rule"], "\n".join(item["from"]), grants,
                         f"{item['credits']:g}", f"{item['tc']:g}")
-    console.print(awarded)
+    if doc["awarded"]:
+        console.print(awarded)
+    else:
+        console.print(f"Nothing awarded at {doc['receiving_institution']}.")
     if doc["not_transferred"]:
         refused = Table(title="Not transferred", title_justify="left")
         for column in ("credential", "reason", "detail"):
