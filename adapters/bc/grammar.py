@@ -17,13 +17,19 @@ A grant is ``[INST] SUBJ NUMBER (CREDITS)``; its NUMBER says what kind it is:
 A number of only X's with at most a leading digit (or SFU's ``XX1``) is
 unassigned; one with a single X among digits (TRU's lab ``1X11``) names a real
 course. A leading ``0`` gives no level (``MATH 097`` is not a year of study).
+
+Unassigned credit in one of the Guide's generic subjects (``ARTS``, ``HUMN``,
+``SCIE``, ``GE``, ``ELEV``, ``SSEL``, ``UNSP``, ``OPEN``, ``GEN``) is credit in
+no single subject: its subject is ``GEN`` (FORMATS.md, CLI.md). The Guide's own
+word stays in the rule's notation. A specific course (``VIU ARTS 202``) keeps
+its subject.
 """
 
 from __future__ import annotations
 
 import re
 
-from hub.domain.model import Grant, GrantKind
+from hub.domain.model import GENERIC_SUBJECT, Grant, GrantKind
 
 _INST = r"[A-Z][A-Z0-9]{1,9}"
 _SUBJ = r"[A-Z][A-Za-z]{0,9}(?:/[A-Z][A-Za-z]{0,9})?"
@@ -56,6 +62,9 @@ DESIGNATION = re.compile(
 
 # The commonest text by far: one grant, perhaps tagged, nothing else (read in one match).
 SINGLE = re.compile(rf"\s*{GRANT.pattern}(?:{DESIGNATION.pattern})?\s*")
+
+GENERIC_SUBJECTS = frozenset({"ARTS", "HUMN", "SCIE", "GE", "ELEV", "SSEL", "UNSP", "OPEN",
+                              GENERIC_SUBJECT})
 
 _RUN_TOGETHER = re.compile(rf"(?:{_INST}\s+)?[A-Z]{{2,}}\d")
 _PART_END = re.compile(r"\)|\s*(?:&|,|\bor\b|=)|$")
@@ -90,6 +99,8 @@ def grant_from(match: re.Match[str]) -> Grant:
         level: int | None = int(ordinal)
     else:
         level = level_of(lev or unas)
+    if subject in GENERIC_SUBJECTS:
+        subject = GENERIC_SUBJECT
     return Grant(GrantKind.UNASSIGNED, credits, None, subject, level)
 
 

@@ -18,9 +18,9 @@ How the whole text is read, as a registrar reads it:
   named there ("Exempt UBCO HES 340 (3)") is never a grant. A grant after a
   bare ``, `` (no ``&`` or ``or``) is refused: the Guide never writes that on
   purpose, it is a row run together.
-- Generic subjects (``ARTS``, ``SCIE``, ``GE``, ``ELEV``, …) stay the grant's
-  subject: they say which faculty's credit it is, which ``GEN`` would lose.
-  ``GEN`` remains for credit given in no subject, which BC text never has.
+- Unassigned credit in a generic subject (``ARTS``, ``SCIE``, ``GE``,
+  ``ELEV``, …) is credit in no single subject: subject ``GEN``, as CLI.md
+  writes it (the Guide's word stays in the rule's notation).
 
 Credits stay in the receiving institution's unit; ``(-)`` is unknown (``None``).
 """

@@ -75,8 +75,15 @@ class TestUnassignedCredit:
 
     @pytest.mark.parametrize("subject", ["ARTS", "HUMN", "SCIE", "GE", "ELEV", "SSEL", "UNSP",
                                          "OPEN", "GEN"])
-    def test_keeps_the_guides_generic_subject(self, subject: str) -> None:
-        assert grants(f"UBCO {subject} 1st (3)", "UBCO") == ((unassigned(subject, 1, 3.0),),)
+    def test_generic_subject_is_credit_in_no_subject(self, subject: str) -> None:
+        # FORMATS.md: generic subjects are "unassigned credit in no single subject";
+        # CLI.md: "subject GEN for credit in no subject".
+        assert grants(f"UBCO {subject} 1st (3)", "UBCO") == ((unassigned("GEN", 1, 3.0),),)
+        assert grants(f"SFU {subject} 1XX (3), B-Sci", "SFU") == (
+            (unassigned("GEN", 1, 3.0, "B-Sci"),),)
+
+    def test_a_specific_course_in_a_generic_subject_keeps_it(self) -> None:
+        assert grants("VIU ARTS 202 (3)", "VIU") == ((course("ARTS 202", 3.0),),)
 
     def test_reads_slashed_and_mixed_case_subjects(self) -> None:
         assert grants("OC GEOG/EESC 1XX (3)", "OC") == ((unassigned("GEOG/EESC", 1, 3.0),),)
@@ -181,7 +188,7 @@ class TestNotes:
 
     def test_trailing_words_without_comma(self) -> None:
         credit = parse_transfer_credit("SFU GE 1XX (3), B-Sci & SFU BISC 100 (0) Exemption", "SFU")
-        assert credit.alternatives == ((unassigned("GE", 1, 3.0, "B-Sci"),
+        assert credit.alternatives == ((unassigned("GEN", 1, 3.0, "B-Sci"),
                                         course("BISC 100", 0.0)),)
         assert credit.notes == "Exemption"
 
@@ -298,6 +305,7 @@ def _grant(draw: st.DrawFn) -> Grant:
         return Grant(COURSE, credits, code=f"{subject} {number}", subject=subject,
                      level=int(number[0]), designation=designation)
     level = draw(st.one_of(st.none(), st.integers(1, 6)))
+    subject = "GEN" if subject in ("ARTS", "GE", "SCIE") else subject   # no single subject
     return Grant(UNASSIGNED, credits, subject=subject, level=level, designation=designation)
 
 
