@@ -52,8 +52,10 @@ class RuleReading:
 
     @property
     def required(self) -> int:
-        """How many sending credentials must qualify (at least one)."""
-        return max(1, self.rule.required_count)
+        """How many sending credentials must qualify (at least one): N for "any N of",
+        else every distinct one (``standing`` holds each distinct credential once)."""
+        n = self.rule.any_n
+        return max(1, n if n is not None else len(self.standing))
 
     @property
     def applies(self) -> bool:

@@ -181,8 +181,9 @@ class Rule:
 
     @property
     def required_count(self) -> int:
-        """How many sending credentials the rule needs."""
-        return self.any_n if self.any_n is not None else len(self.sending)
+        """How many sending credentials the rule needs: N for "any N of", else every
+        distinct one (a credential named twice, "A & A", is required once)."""
+        return self.any_n if self.any_n is not None else len(set(self.sending))
 
     def in_force_on(self, day: date) -> bool:
         """True when ``day`` is inside the effective window, both ends included."""
