@@ -11,7 +11,11 @@ How the whole text is read, as a registrar reads it:
   and ``or``, and ``A & one of B, C``, cannot be said as one rule and are refused.
 - Grants join with ``&``; ``or`` (or ``, or``) starts another alternative, and
   ``, &`` after alternatives adds to every one of them (``A or B, & C`` is
-  ``A & C`` or ``B & C``). A part without an institution code is the first part's.
+  ``A & C`` or ``B & C``); an ``or`` after that offers the whole instead
+  (``A or B, & C or D`` is ``A & C``, ``B & C`` or ``D``: the Guide's "SFU STAT
+  201 (3) or SFU STAT 203 (3), & SFU ACMA 1XX (1) or BUS 232 (4)" offers BUS 232
+  (4) in place of a statistics course and ACMA, not beside one).
+  A part without an institution code is the first part's.
 - A designation (SFU's W/Q/B tags) after ``, `` or `` - `` belongs to the grant
   just before it, spaces removed (``B - Soc/Sci`` is ``B-Soc/Sci``).
 - Anything else after the grants is the rule's notes, kept whole: a course
@@ -175,6 +179,7 @@ def _read_grants(text: str, pos: int, receiving: str
                  ) -> tuple[tuple[tuple[Grant, ...], ...], str | None]:
     pos = len(text) - len(text[pos:].lstrip())
     grant, pos, inst = _read_grant(text, pos, receiving, None)
+    closed: list[list[Grant]] = []   # whole alternatives, ended by an "or" after a ", &"
     done: list[list[Grant]] = [[]]   # alternatives of the clauses before a ", &"
     groups: list[list[Grant]] = [[grant]]
     notes = ""
@@ -203,7 +208,12 @@ def _read_grants(text: str, pos: int, receiving: str
                 notes = text[pos:].lstrip(" ,")  # "or student may request ..."
                 break
             grant, pos, _ = _read_grant(text, sep.end(), receiving, inst)
-            groups.append([grant])
+            if done != [[]]:    # "A or B, & C or D": D replaces all of "(A or B) & C"
+                closed.extend(d + g for d in done for g in groups)
+                done = [[]]
+                groups = [[grant]]
+            else:
+                groups.append([grant])
             continue
         label = _LABEL_AND.match(text, pos)
         if label and _is_whole_grant(text, label.end()):
@@ -217,7 +227,8 @@ def _read_grants(text: str, pos: int, receiving: str
                                "without '&' or 'or'")
         notes = text[sep.end():] if sep else text[pos:]
         break
-    alternatives = tuple(tuple(d + g) for d in done for g in groups)
+    alternatives = tuple(tuple(alt) for alt in closed) + tuple(
+        tuple(d + g) for d in done for g in groups)
     return alternatives, "; ".join([*labels, notes.strip()]).strip("; ") or None
 
 

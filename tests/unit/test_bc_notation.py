@@ -122,6 +122,15 @@ class TestCombinationsAndAlternatives:
             (course("STAT 201", 3.0), unassigned("ACMA", 1, 1.0)),
             (course("STAT 203", 3.0), unassigned("ACMA", 1, 1.0)))
 
+    def test_or_after_comma_and_offers_the_whole_instead(self) -> None:
+        # "(STAT 201 or STAT 203) & ACMA 1XX (1)", or else BUS 232 (4) alone:
+        # BUS 232 is never granted beside a statistics course.
+        text = "SFU STAT 201 (3) or SFU STAT 203 (3), & SFU ACMA 1XX (1) or BUS 232 (4)"
+        assert grants(text, "SFU") == (
+            (course("STAT 201", 3.0), unassigned("ACMA", 1, 1.0)),
+            (course("STAT 203", 3.0), unassigned("ACMA", 1, 1.0)),
+            (course("BUS 232", 4.0),))
+
     def test_comma_and_without_alternatives_is_plain_and(self) -> None:
         assert grants("SFU PHYS 120 (3) & SFU PHYS 133 (1), & SFU PHYS 132 (1)", "SFU") == (
             (course("PHYS 120", 3.0), course("PHYS 133", 1.0), course("PHYS 132", 1.0)),)
