@@ -20,6 +20,7 @@ Choices a registrar would make, where FORMATS.md is silent:
   rejections: an export that yields no record must never be taken for an
   empty snapshot (that would retire every Ontario record).
 - ``effective_start`` is required, ``effective_end`` may be ``null`` (open).
+- A UTF-8 byte order mark at the start of the file is UTF-8 all the same.
 - A course grant's subject and level come from its code when it reads as
   ``SUBJ 1234`` (``EECS 1015`` → EECS, 1); entries may also give them.
 """
@@ -112,6 +113,8 @@ def _lines(stream: BinaryIO) -> Iterator[tuple[int, bytes]]:
         if not raw:
             return
         number += 1
+        if number == 1:
+            raw = raw.removeprefix(b"\xef\xbb\xbf")   # a UTF-8 byte order mark (Windows tools)
         if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
             while (rest := stream.readline(MAX_LINE_BYTES)) and not rest.endswith(b"\n"):
                 pass  # skip the rest of a hostile line without holding it

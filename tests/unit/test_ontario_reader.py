@@ -98,6 +98,12 @@ class TestGoodRecords:
         out = read(tmp_path, "// header", "", SENE, "   ", "{broken")
         assert out[1] == Rejection("line 5", out[1].reason)
 
+    def test_a_byte_order_mark_does_not_cost_the_first_line(self, tmp_path: Path) -> None:
+        path = tmp_path / "ontario.jsonl"
+        path.write_bytes(b"\xef\xbb\xbf" + json.dumps(SENE).encode() + b"\n")
+        (institution,) = OntarioReader().read(path)
+        assert isinstance(institution, Institution) and institution.id == "ON:SENE"
+
 
 class TestBadLines:
     """Each bad line is one rejection naming the field; the rest of the file goes on."""
