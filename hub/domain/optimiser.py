@@ -9,7 +9,8 @@ and uses no credential twice. The best plan, in order:
 2. then the most credits in specific courses;
 3. then the most completed credentials used;
 4. then the fewest rules;
-5. then the sorted rule ids that come first;
+5. then the sorted rule ids that come first (ids compare as text, the lists
+   element by element: ``BC:BCTG-10`` comes before ``BC:BCTG-9``);
 6. then, for the same rules, the credentials that come first in credential-id
    order, compared rule by rule in rule-id order ("the first N").
 

@@ -2,7 +2,10 @@
 
 In order:
 
-- ``unknown_credential``: the hub has no record of it and no rule names it;
+- ``unknown_credential``: the hub has no record of it and no rule names it.
+  Choice: a *retired* credential (one that vanished from its province's
+  export) counts as no record, and only unrevoked rules name a credential
+  (a revocation removes a rule as though it had never been granted);
 - ``no_credit`` / ``individual_assessment``: a ``no_credit`` / ``assessment``
   rule to the receiving institution applies to it (it qualifies, and so do
   the partners the rule needs: for "any N of", N-1 others);

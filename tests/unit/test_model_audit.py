@@ -236,6 +236,12 @@ class TestReasons:
         repo.revoke_rule("BC:R1", 2)
         assert reasons(transfer(repo, UBC, done(A))) == {A: "unknown_credential"}
 
+    def test_a_retired_credential_no_rule_names_is_unknown(self):
+        # Choice (reasons.py): retired counts as no record.
+        repo = world(credential(A))
+        repo.retire_credential(A, 2)
+        assert reasons(transfer(repo, UBC, done(A))) == {A: "unknown_credential"}
+
     def test_no_credit_comes_before_unapplicable_granting_rules(self):
         repo = world(rule("BC:R1", A, UBC, outcome=GrantKind.NO_CREDIT),
                      rule("BC:R2", [A, B], UBC, course("ENGL 110")))
