@@ -221,3 +221,45 @@ class TestServe:
             if process.poll() is None:
                 process.kill()
                 process.wait()
+
+
+class TestBadInputWithoutAHub:
+    """Bad usage exits 2 naming what is wrong and where, before anything is reached."""
+
+    @pytest.mark.parametrize(("args", "named"), [
+        (("status", "--hub", ":::"), "--hub"),
+        (("equivalents", "BC:CAPU:ENGL 100", "--hub", "no address"), "--hub"),
+        (("transfer", "--to", "BC:UBCV", "--completed", "BC:CAPU:ENGL 100=A@2016-04",
+          "--hub", "127.0.0.1:http"), "--hub"),
+        (("serve", "--grpc", "nonsense", "--db", "memory://"), "--grpc"),
+        (("serve", "--grpc", "127.0.0.1:0", "--metrics", "nonsense", "--db", "memory://"),
+         "--metrics"),
+        (("serve", "--grpc", "127.0.0.1:0", "--kafka", "host:99999", "--db", "memory://"),
+         "--kafka"),
+        (("adapter", "ontario", "missing.jsonl"), "missing.jsonl"),
+        (("adapter", "bc", ".", "--kafka", "a:b"), "--kafka"),
+        (("transfer", "--to", "BC:UBCV", "--transcript", "missing.csv"), "missing.csv"),
+    ])
+    def test_exits_2_naming_it(self, args: tuple[str, ...], named: str) -> None:
+        result = cli(*args)
+        assert result.returncode == 2, result.stderr
+        assert named in result.stderr
+        assert "Traceback" not in result.stderr
+        assert result.stdout == ""
+
+    def test_an_address_from_the_environment_is_named_by_its_variable(self) -> None:
+        env = {**os.environ, "TRANSFERHUB_HUB": "bogus"}
+        result = subprocess.run([*CLI, "status", "--json"], capture_output=True, text=True,
+                                env=env, timeout=60)
+        assert result.returncode == 2
+        assert "TRANSFERHUB_HUB 'bogus'" in result.stderr
+
+    def test_a_hostile_feed_exits_2_and_says_why(self, tmp_path: Path) -> None:
+        feed = tmp_path / "sk.xml"
+        feed.write_text('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]>'
+                        '<TransferCreditGuide province="SK"/>')
+        result = cli("adapter", "saskatchewan", str(feed), "--json",
+                     "--state", str(tmp_path / "state"), "--kafka", f"127.0.0.1:{free_port()}")
+        assert result.returncode == 2
+        assert "DOCTYPE" in result.stderr and str(feed) in result.stderr
+        assert result.stdout == ""

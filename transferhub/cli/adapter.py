@@ -67,11 +67,15 @@ def _fail(code: int, message: str) -> int:
 def handle(args: argparse.Namespace) -> int:
     """Run the adapter once, or watch a folder."""
     from adapters.base.statedb import default_state_dir
+    from transferhub.cli import addresses
 
     # aiokafka logs every failed connection attempt; the exit message says it once.
     logging.getLogger("aiokafka").addHandler(logging.NullHandler())
     if (args.path is None) == (args.watch is None):
         return _fail(EXIT_USAGE, "give either PATH or --watch DIR (one of them)")
+    bad = addresses.bootstrap_problem("--kafka", args.kafka)
+    if bad:
+        return _fail(EXIT_USAGE, bad)
     try:
         reader = load_reader(args.province)
     except ImportError as exc:

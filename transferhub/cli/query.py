@@ -17,7 +17,7 @@ from typing import Any
 import grpc
 from rich.console import Console
 
-from transferhub.cli import render, tables
+from transferhub.cli import addresses, render, tables
 from transferhub.cli.hubclient import HubRefused, HubUnreachable, call, hub_address
 from transferhub.cli.main import EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE, EXIT_USAGE
 from transferhub.cli.transcript import BadTranscript, parse_completed, read_transcript
@@ -83,9 +83,14 @@ def _ask(args: argparse.Namespace, method: str, build: Callable[[], Any],
          to_table: Callable[[Console, dict[str, Any]], None]) -> int:
     """Build the request, call the hub, print the answer; the exit code per CLI.md."""
     prog = f"transferhub {args.command}"
+    address = hub_address(args.hub)
+    bad = addresses.problem("--hub" if args.hub else "TRANSFERHUB_HUB", address)
+    if bad:
+        print(f"{prog}: {bad}", file=sys.stderr)
+        return EXIT_USAGE
     try:
         request = build()
-        response = call(hub_address(args.hub), QueryServiceStub, method, request)
+        response = call(address, QueryServiceStub, method, request)
     except BadTranscript as exc:
         print(f"{prog}: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -11,6 +11,7 @@ import asyncio
 import signal
 import sys
 
+from transferhub.cli import addresses
 from transferhub.cli.main import EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE, EXIT_USAGE
 
 SHUTDOWN_GRACE = 5.0
@@ -56,6 +57,14 @@ def run(args: argparse.Namespace) -> int:
 
     settings = HubSettings.load(db_url=args.db, kafka=args.kafka, grpc=args.grpc,
                                 metrics=args.metrics)
+    bad = (addresses.problem("--grpc" if args.grpc else "TRANSFERHUB_HUB", settings.grpc)
+           or (settings.metrics and addresses.problem(
+               "--metrics" if args.metrics else "TRANSFERHUB_METRICS", settings.metrics))
+           or addresses.bootstrap_problem("--kafka" if args.kafka else "TRANSFERHUB_KAFKA",
+                                          settings.kafka))
+    if bad:
+        print(f"transferhub serve: {bad}", file=sys.stderr)
+        return EXIT_USAGE
     try:
         asyncio.run(_serve(settings))
     except StoreError as exc:

@@ -14,7 +14,8 @@ import json
 import sys
 from typing import Any
 
-from transferhub.cli.main import EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE
+from transferhub.cli import addresses
+from transferhub.cli.main import EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE, EXIT_USAGE
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -77,6 +78,10 @@ def run(args: argparse.Namespace) -> int:
     from transferhub.hub.v1 import operator_service_pb2_grpc as pb_grpc
 
     address = hub_address(args.hub)
+    bad = addresses.problem("--hub" if args.hub else "TRANSFERHUB_HUB", address)
+    if bad:
+        print(f"transferhub status: {bad}", file=sys.stderr)
+        return EXIT_USAGE
     try:
         status = call(address, pb_grpc.OperatorServiceStub, "GetStatus", pb.GetStatusRequest())
     except HubUnreachable as exc:
