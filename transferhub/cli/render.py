@@ -27,8 +27,9 @@ def grant(item: pb.Grant) -> Json:
     if item.kind == pb.GRANT_KIND_BLOCK:
         out: Json = {"kind": kind, "program": item.program, "credits": credits}
     else:
+        # No year level (SFU's ``CHIN XXX``, ``MATH 097``) is null, never a year 0.
         out = {"kind": kind, "code": item.code or None, "subject": item.subject,
-               "level": item.level, "credits": credits}
+               "level": item.level or None, "credits": credits}
     if not item.HasField("credits"):
         out["unknown_credits"] = True
     if item.designation:
