@@ -25,6 +25,7 @@ Kafka key :func:`kafka_key` (the entity key, UTF-8).
 from __future__ import annotations
 
 import hashlib
+import struct
 import uuid
 from datetime import UTC, date, datetime
 
@@ -180,9 +181,142 @@ def payload_of(record: Institution | Credential | Rule) -> Payload:
 
 
 def upsert_body(record: Institution | Credential | Rule) -> tuple[str, bytes]:
-    """(event type, ``payload_of(record)`` serialized deterministically) of any record."""
+    """(event type, ``payload_of(record)`` serialized deterministically) of any record.
+
+    Rules and credentials (nearly every record of an export) are written
+    straight to wire bytes (:func:`rule_body`, :func:`credential_body`), which
+    are the same bytes; anything else goes through protobuf.
+    """
+    kind = type(record)
+    if kind is Rule:
+        return "RuleUpserted", rule_body(record)
+    if kind is Credential:
+        return "CredentialUpserted", credential_body(record)
     payload = payload_of(record)
     return payload.DESCRIPTOR.name, payload.SerializeToString(deterministic=True)
+
+
+# Deterministic proto3 wire form, written by hand for the hot path. The rules it
+# follows (all fields here have numbers below 16, so a tag is one byte):
+# fields in number order; a string or message field is tag, varint length, bytes;
+# scalars at their default (0, "") are left out, ``optional`` ones are written
+# whenever set; repeated elements are each written, empty ones too; int32 is a
+# varint, negatives as 10 bytes (two's complement on 64 bits); double is 8 bytes
+# little endian. tests/unit/test_adapter_events.py checks it against protobuf.
+
+_LENGTHS = [bytes((n,)) if n < 128 else bytes((n & 0x7F | 0x80, n >> 7))
+            for n in range(1 << 14)]
+
+
+def _wire_varint(value: int) -> bytes:
+    if value < 0:
+        value += 1 << 64
+    return _LENGTHS[value] if value < 16384 else _varint(value)
+
+
+def _string(tag: bytes, text: str) -> bytes:
+    """One string field (``tag`` is its one-byte key); empty strings are left out."""
+    if not text:
+        return b""
+    data = text.encode()
+    size = len(data)
+    return tag + (_LENGTHS[size] if size < 16384 else _varint(size)) + data
+
+
+def _message(tag: bytes, data: bytes) -> bytes:
+    size = len(data)
+    return tag + (_LENGTHS[size] if size < 16384 else _varint(size)) + data
+
+
+def _double(tag: bytes, value: float) -> bytes:
+    return tag + _PACK_DOUBLE(value)
+
+
+_PACK_DOUBLE = struct.Struct("<d").pack
+
+
+def _grant_bytes(grant: Grant) -> bytes:
+    """A ``Grant`` message's bytes (the fields of :func:`_grant`)."""
+    return b"".join((
+        _string(b"\x0a", str(grant.kind)), _string(b"\x12", grant.code or ""),
+        _string(b"\x1a", grant.subject or ""),
+        b"\x20" + _wire_varint(grant.level) if grant.level else b"",
+        b"" if grant.credits is None else _double(b"\x29", grant.credits),
+        _string(b"\x32", grant.program or ""), _string(b"\x3a", grant.designation or "")))
+
+
+_alternatives_kept: dict[int, tuple[object, bytes]] = {}
+
+
+def _alternatives_bytes(alternatives: tuple[tuple[Grant, ...], ...]) -> bytes:
+    """Field 6 of ``RuleUpserted``, encoded once per tuple (BC rows share parsed text)."""
+    # Keyed by identity, holding the tuple so its id is not reused while cached.
+    hit = _alternatives_kept.get(id(alternatives))
+    if hit is not None and hit[0] is alternatives:
+        return hit[1]
+    data = b"".join(
+        _message(b"\x32", b"".join([_message(b"\x0a", _grant_bytes(g)) for g in alt]))
+        for alt in alternatives)
+    if len(_alternatives_kept) >= _GRANT_SETS_KEPT:
+        _alternatives_kept.clear()
+    _alternatives_kept[id(alternatives)] = (alternatives, data)
+    return data
+
+
+_FIELDS_KEPT = 65536
+_shared: dict[tuple[object, ...], tuple[bytes, bytes]] = {}
+
+
+def _shared_fields(receiving: str, outcome: str, min_grade: str | None,
+                   start: date | None, end: date | None) -> tuple[bytes, bytes]:
+    """Fields 4 and 5, and 7 to 9 (after the alternatives): values shared by many rules."""
+    key = (receiving, outcome, min_grade, start, end)
+    hit = _shared.get(key)
+    if hit is None:
+        if len(_shared) >= _FIELDS_KEPT:
+            _shared.clear()
+        hit = _shared[key] = (
+            _string(b"\x22", receiving) + _string(b"\x2a", str(outcome)),
+            _string(b"\x3a", min_grade or "") + _string(b"\x42", _date(start))
+            + _string(b"\x4a", _date(end)))
+    return hit
+
+
+def rule_body(rule: Rule) -> bytes:
+    """``rule_payload(rule)`` serialized deterministically, without building the message."""
+    data = rule.id.encode()
+    size = len(data)
+    parts = [b"\x0a", _LENGTHS[size] if size < 16384 else _varint(size), data] if data else []
+    for ident in rule.sending:
+        data = ident.encode()
+        size = len(data)
+        parts += (b"\x12", _LENGTHS[size] if size < 16384 else _varint(size), data)
+    if rule.any_n:
+        parts += (b"\x18", _wire_varint(rule.any_n))
+    head, tail = _shared_fields(rule.receiving_institution, rule.outcome, rule.min_grade,
+                                rule.effective_start, rule.effective_end)
+    parts.append(head)
+    if rule.alternatives:
+        parts.append(_alternatives_bytes(rule.alternatives))
+    parts.append(tail)
+    if rule.notes:
+        parts.append(_string(b"\x52", rule.notes))
+    if rule.notation:
+        parts.append(_string(b"\x5a", rule.notation))
+    return b"".join(parts)
+
+
+def credential_body(cred: Credential) -> bytes:
+    """``credential_payload(cred)`` serialized deterministically, without building it."""
+    if cred.stacks_into or cred.competencies:  # not in BC exports: protobuf writes them
+        return credential_payload(cred).SerializeToString(deterministic=True)
+    return b"".join((
+        _string(b"\x0a", cred.id), _string(b"\x12", str(cred.kind)),
+        _string(b"\x1a", cred.title),
+        b"" if cred.value is None else _double(b"\x21", cred.value),
+        _string(b"\x2a", cred.subject or ""),
+        b"\x30" + _wire_varint(cred.level) if cred.level else b"",
+        _string(b"\x4a", _date(cred.valid_from)), _string(b"\x52", _date(cred.valid_to))))
 
 
 def content_digest(payload: Payload | bytes) -> bytes:

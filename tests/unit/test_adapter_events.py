@@ -178,3 +178,37 @@ class TestUpsertBody:
         assert len(events.rule_payload(Rule(
             id="BC:3", version=1, sending=(), receiving_institution="BC:UBCV",
             outcome=GrantKind.COURSE, alternatives=other)).alternatives) == 2
+
+
+class TestHandWrittenBodies:
+    """rule_body and credential_body are protobuf's deterministic bytes, field for field."""
+
+    def test_every_rule_field_and_edge_value(self) -> None:
+        grants = (Grant(GrantKind.COURSE, 0.0, code="CPSC 110", subject="CPSC", level=-2,
+                        program="", designation="W"),
+                  Grant(GrantKind.BLOCK, None, program="BBA" * 50),
+                  Grant(GrantKind.UNASSIGNED, 1.5, subject="ARTS", level=1))
+        rules = [
+            Rule(id="BC:9", version=2, sending=("BC:A:X 1", "", "BC:A:É 2"),
+                 receiving_institution="BC:UBCV", outcome=GrantKind.COURSE,
+                 alternatives=(grants, (), grants[:1]), any_n=2, min_grade="C+",
+                 effective_start=date(2018, 9, 1), effective_end=date(2030, 1, 31),
+                 notes="n" * 20000, notation="UBCV CPSC 110 (3) — é"),
+            Rule(id="", version=0, sending=(), receiving_institution="",
+                 outcome=GrantKind.NO_CREDIT, any_n=-1),
+        ]
+        for rule in rules:
+            assert events.rule_body(rule) == events.rule_payload(rule).SerializeToString(
+                deterministic=True)
+
+    def test_every_credential_field_and_edge_value(self) -> None:
+        credentials = [
+            Credential(id="BC:A:X 1", title="", value=None, subject=None, level=None, version=0),
+            Credential(id="BC:A:X 2", title="Écrire" * 40, value=-0.0, subject="X", level=-7,
+                       valid_from=date(2020, 1, 1), valid_to=date(2021, 2, 3)),
+            Credential(id="BC:A:X 3", stacks_into=(StackLink("BC:A:CERT", 0.0),),
+                       competencies=("a", "")),
+        ]
+        for cred in credentials:
+            assert events.credential_body(cred) == events.credential_payload(
+                cred).SerializeToString(deterministic=True)
