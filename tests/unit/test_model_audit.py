@@ -324,6 +324,22 @@ class TestStacking:
         assert (answer.unit, answer.required, answer.earned, answer.remaining) == (
             "hours", 84.0, 14.0, 70.0)
 
+    def test_each_granted_course_that_stacks_counts(self):
+        repo = self.repo(rule("ON:R1", "ON:SENE:X 1", "ON:HUMB",
+                              course("MC-1", 28), course("MC-2", 28)))
+        answer = answer_stack(repo, StackQuery(self.CERT, (done("ON:SENE:X 1"),)))
+        assert answer.earned == 42.0  # the links' values: 28 + 14
+        assert [(c.credential, c.via_rule, c.counts_as, c.value) for c in answer.counted] == [
+            ("ON:SENE:X 1", "ON:R1", "ON:HUMB:MC-1", 28.0),
+            ("ON:SENE:X 1", "ON:R1", "ON:HUMB:MC-2", 14.0)]
+
+    def test_only_the_smallest_alternative_counts_through_a_rule(self):
+        # "the credits it counts are the smallest alternative's": MC-2 (14 hours).
+        repo = self.repo(rule("ON:R1", "ON:SENE:X 1", "ON:HUMB",
+                              alternatives=[[course("MC-1", 28)], [course("MC-2", 14)]]))
+        answer = answer_stack(repo, StackQuery(self.CERT, (done("ON:SENE:X 1"),)))
+        assert [(c.counts_as, c.value) for c in answer.counted] == [("ON:HUMB:MC-2", 14.0)]
+
     def test_a_rule_to_another_institution_does_not_count(self):
         repo = self.repo(rule("ON:R1", "ON:SENE:X 1", "ON:GEOR", course("MC-1", 28)))
         answer = answer_stack(repo, StackQuery(self.CERT, (done("ON:SENE:X 1"),)))
