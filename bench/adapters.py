@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import itertools
 import json
 import subprocess
 import sys
@@ -61,10 +60,13 @@ def export_rows(export: Path) -> int:
     return total
 
 
-def parse_and_diff(export: Path, state: Path) -> tuple[int, float]:
-    """Records read and seconds taken to read and diff the BC export (nothing recorded)."""
-    from adapters.base.records import Rejection
-    from adapters.base.runner import CHUNK, foreign
+def parse_and_diff(export: Path, state: Path, parallel: bool | None = None) -> tuple[int, float]:
+    """Records read and seconds taken to read and diff the BC export (nothing recorded).
+
+    The run's own path (``runner.chunks``): above ``runner.PARALLEL_BYTES`` the
+    reading runs in a worker process, as in a real run.
+    """
+    from adapters.base.runner import CHUNK, chunks
     from adapters.base.snapshot import SnapshotDiffer
     from adapters.base.statedb import next_run, open_state
     from adapters.bc.reader import BcReader
@@ -75,13 +77,11 @@ def parse_and_diff(export: Path, state: Path) -> tuple[int, float]:
         start = time.perf_counter()
         differ = SnapshotDiffer(conn, province=reader.province, run=next_run(conn),
                                 source="bench")
-        items = iter(reader.read(export))
         rows = messages = 0
-        while batch := list(itertools.islice(items, CHUNK)):
-            rows += len(batch)
-            records = [(r.id, r) for r in batch
-                       if not isinstance(r, Rejection) and not foreign(r, reader.province)]
-            messages += len(differ.diff(records).messages)
+        for chunk in chunks(reader, export, CHUNK, parallel=parallel):
+            rows += chunk.count
+            differ.keep(chunk.damaged)
+            messages += len(differ.diff_entries(chunk.entries).messages)
         took = time.perf_counter() - start
     finally:
         conn.close()
@@ -182,6 +182,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--parts", default="diff,e2e,sk",
                         help="which measures, comma-separated (diff, e2e, sk)")
     parser.add_argument("--quick", action="store_true", help="smoke run: 5,000 rules")
+    parser.add_argument("--serial", action="store_true",
+                        help="parse + diff in one process, even for a large export")
     args = parser.parse_args(argv)
     size, sk_rules = (5_000, 5_000) if args.quick else (args.size, args.sk_rules)
     cache = args.cache or out_dir()
@@ -196,7 +198,8 @@ def main(argv: list[str] | None = None) -> int:
             bc = exported("bc", size, cache)
         if "diff" in parts:
             csv_rows = export_rows(bc)
-            read, took = parse_and_diff(bc, Path(tmp) / "diff-state")
+            read, took = parse_and_diff(bc, Path(tmp) / "diff-state",
+                                        parallel=False if args.serial else None)
             speed = csv_rows / took
             rows.append(Row(f"BC parse + diff, {csv_rows:,} CSV rows ({read:,} records, "
                             f"{took:.1f} s)", f"{speed:,.0f} rows/s",

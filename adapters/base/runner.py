@@ -10,21 +10,35 @@ Errors a run raises (the CLI maps them to exit codes):
 The run is chunked: each chunk's snapshot rows and events are committed in one
 transaction, then sent with all messages in flight, then cleared from the
 outbox. Events left by an interrupted earlier run go out first.
+
+An export of :data:`PARALLEL_BYTES` (8 MiB, about 100,000 BC rows) or more is
+read in a child interpreter (``python -c``, the same ``sys.path``): it reads,
+checks and encodes the event bodies while this process diffs, records and
+sends, so a run uses two cores. What is published and rejected is the same
+either way, chunk for chunk. If the child dies, the run fails with its exit
+code and the outbox keeps what was recorded, as for any failed run.
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+import pickle
+import queue
+import struct
+import subprocess
+import sys
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from adapters.base.collect import collection_paused
 from adapters.base.events import entity_kind
 from adapters.base.outbox import Outbox, OutboxBatch
 from adapters.base.publisher import EventPublisher, KafkaEventPublisher
 from adapters.base.records import ExportReader, ExportUnreadable, Record, Rejection
-from adapters.base.snapshot import SnapshotDiffer
+from adapters.base.snapshot import Entry, SnapshotDiffer, entry_of
 from adapters.base.statedb import next_run, open_state
 from hub.domain.identifiers import province_of
 from hub.domain.model import Rule
@@ -92,13 +106,198 @@ def _items(reader: ExportReader, path: Path) -> Iterator[Record | Rejection]:
     return itertools.chain([first], items)
 
 
+@dataclass(slots=True)
+class Chunk:
+    """One chunk of the reader's items, checked and reduced to what the differ needs.
+
+    ``rejected`` holds the reader's rejections and the records of another
+    province, in the order read; ``damaged`` the reader's own (their keys are
+    kept, adapters.base.snapshot); ``entries`` the usable records
+    (:func:`adapters.base.snapshot.entry_of`).
+    """
+
+    count: int
+    rejected: list[Rejection]
+    damaged: list[Rejection]
+    entries: list[Entry]
+
+
+def _chunk(batch: list[Record | Rejection], province: str) -> Chunk:
+    rejected: list[Rejection] = []
+    damaged: list[Rejection] = []
+    entries: list[Entry] = []
+    with collection_paused():  # every entry lives until the chunk is diffed
+        for item in batch:
+            if isinstance(item, Rejection):
+                rejected.append(item)
+                damaged.append(item)
+                continue
+            reason = foreign(item, province)
+            if reason:
+                rejected.append(Rejection(f"{entity_kind(item)} {item.id}", reason))
+            else:
+                entries.append(entry_of(item))  # named "<kind> <id>" if the differ rejects it
+    return Chunk(len(batch), rejected, damaged, entries)
+
+
+def _local_chunks(items: Iterator[Record | Rejection], province: str,
+                  size: int) -> Iterator[Chunk]:
+    while batch := list(itertools.islice(items, size)):
+        yield _chunk(batch, province)
+
+
+PARALLEL_BYTES = 8 * 2**20
+"""Exports at least this large are read in a worker process (see :func:`chunks`)."""
+
+
+def _export_bytes(path: Path) -> int:
+    try:
+        if path.is_dir():
+            return sum(p.stat().st_size for p in path.iterdir() if p.is_file())
+        return path.stat().st_size
+    except OSError:
+        return 0  # the reader says what is wrong with it
+
+
+def chunks(reader: ExportReader, path: Path, size: int = CHUNK, *,
+           parallel: bool | None = None) -> Iterator[Chunk]:
+    """The export read, checked and prepared for the differ, ``size`` items a chunk.
+
+    The first chunk is read before this returns, so a bad file fails before
+    any I/O. With ``parallel`` (default: when the export is at least
+    :data:`PARALLEL_BYTES`), the reading, checks and event bodies run in a
+    worker process while the caller diffs and sends: the result is the same,
+    chunk for chunk. The worker stops when the iterator is closed or dropped.
+    """
+    path = Path(path)
+    if parallel is None:
+        parallel = _export_bytes(path) >= PARALLEL_BYTES
+    if not parallel:
+        return _local_chunks(_items(reader, path), reader.province, size)
+    worker = _Worker(reader, path, size)
+    try:
+        first = worker.next()
+    except BaseException:
+        worker.close()
+        raise
+    if first is None:
+        worker.close()
+        raise ExportUnreadable(f"{path}: the export is empty")
+    return _worker_chunks(worker, first)
+
+
+def _worker_chunks(worker: _Worker, first: Chunk) -> Iterator[Chunk]:
+    try:
+        yield first
+        while (chunk := worker.next()) is not None:
+            yield chunk
+    finally:
+        worker.close()
+
+
+_QUEUED = 4  # chunks read ahead of the differ
+_HEADER = struct.Struct("<cQ")  # message kind (c chunk, e end, x error), payload length
+_WORKER = ("import sys, pickle; sys.path[:0] = pickle.loads(bytes.fromhex(sys.argv[1])); "
+           "from adapters.base.runner import _work; _work()")
+
+
+class _Worker:
+    """A child interpreter running the reader and :func:`_chunk`; chunks come back pickled.
+
+    A plain subprocess (``python -c``), not ``multiprocessing``: nothing of the
+    caller's process (its ``__main__``, threads or locks) is carried over. A
+    thread here drains its pipe so that it never waits on the differ.
+    """
+
+    def __init__(self, reader: ExportReader, path: Path, size: int) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", _WORKER, pickle.dumps(sys.path).hex()],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        self.messages: queue.Queue[tuple[bytes, bytes]] = queue.Queue(_QUEUED)
+        self.closed = False
+        assert self.process.stdin is not None
+        try:
+            self.process.stdin.write(pickle.dumps((reader, path, size)))
+            self.process.stdin.close()
+        except BrokenPipeError:
+            pass  # it already failed: the drain thread reports how
+        self.thread = threading.Thread(target=self._drain, daemon=True,
+                                       name="transferhub adapter reader pipe")
+        self.thread.start()
+
+    def _drain(self) -> None:
+        stream = self.process.stdout
+        assert stream is not None
+        while not self.closed:
+            head = stream.read(_HEADER.size)
+            if len(head) < _HEADER.size:
+                code = self.process.wait()
+                self.messages.put((b"x", pickle.dumps(RuntimeError(
+                    f"the export reader process exited (code {code})"))))
+                return
+            kind, length = _HEADER.unpack(head)
+            self.messages.put((kind, stream.read(length)))
+            if kind != b"c":
+                return
+
+    def next(self) -> Chunk | None:
+        """The next chunk, None at the end; the reader's error once its chunks are out."""
+        kind, data = self.messages.get()
+        if kind == b"x":
+            raise pickle.loads(data)
+        return None if kind == b"e" else Chunk(*pickle.loads(data))
+
+    def close(self) -> None:
+        """Stop the child if it is still reading, and reap it."""
+        self.closed = True
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        while self.thread.is_alive():  # unblock a drain waiting on a full queue
+            try:
+                self.messages.get_nowait()
+            except queue.Empty:
+                self.thread.join(0.05)
+        if self.process.stdout:
+            self.process.stdout.close()
+
+
+def _work() -> None:
+    """The child process: read and prepare every chunk, then say how it ended."""
+    out = sys.stdout.buffer
+    sys.stdout = sys.stderr  # a stray print must not corrupt the pipe
+
+    def send(kind: bytes, data: bytes) -> None:
+        out.write(_HEADER.pack(kind, len(data)))
+        out.write(data)
+
+    try:
+        reader, path, size = pickle.loads(sys.stdin.buffer.read())
+        for chunk in _local_chunks(_items(reader, path), reader.province, size):
+            send(b"c", pickle.dumps((chunk.count, chunk.rejected, chunk.damaged, chunk.entries),
+                                    protocol=pickle.HIGHEST_PROTOCOL))
+        send(b"e", b"")
+    except Exception as error:  # the caller raises it where the reader would have
+        try:
+            data = pickle.dumps(error)
+            pickle.loads(data)
+        except Exception:
+            data = pickle.dumps(RuntimeError(f"export reader failed: {error!r}"))
+        send(b"x", data)
+    out.flush()
+
+
 async def run_adapter_async(reader: ExportReader, path: Path, *, publisher: EventPublisher,
                             state_dir: Path, progress: Progress | None = None,
                             chunk: int = CHUNK) -> RunSummary:
     """Publish what changed in the export at ``path`` since the last run."""
     province = reader.province
-    items = _items(reader, path)
-    conn = open_state(Path(state_dir), province)
+    prepared_chunks = chunks(reader, path, chunk)
+    try:
+        conn = open_state(Path(state_dir), province)
+    except BaseException:
+        _close(prepared_chunks)
+        raise
     outbox = Outbox(conn)
     summary = RunSummary(province)
     try:
@@ -112,7 +311,7 @@ async def run_adapter_async(reader: ExportReader, path: Path, *, publisher: Even
             # Diff and record the next chunk in a worker thread while the previous one
             # is on the wire: SQLite and the broker round trip overlap.
             prepared, sent = await asyncio.gather(
-                asyncio.to_thread(_prepare, items, chunk, differ, outbox, summary),
+                asyncio.to_thread(_prepare, prepared_chunks, differ, outbox, summary),
                 publisher.publish(previous.messages) if previous and previous.messages
                 else asyncio.sleep(0),
                 return_exceptions=True)
@@ -139,37 +338,32 @@ async def run_adapter_async(reader: ExportReader, path: Path, *, publisher: Even
             summary.retired += len(gone.messages)
             summary.vanished_institutions.extend(gone.institutions)
     finally:
+        _close(prepared_chunks)
         await publisher.stop()
         conn.close()
     return summary
 
 
-def _prepare(items: Iterator[Record | Rejection], chunk: int, differ: SnapshotDiffer,
-             outbox: Outbox, summary: RunSummary) -> tuple[OutboxBatch | None, int, int]:
-    """Read, check and diff one chunk and record it: (its outbox batch, items read, usable)."""
-    batch = list(itertools.islice(items, chunk))
-    if not batch:
+def _close(prepared: Iterator[Chunk]) -> None:
+    close = getattr(prepared, "close", None)
+    if close:
+        close()  # stops a worker process still reading
+
+
+def _prepare(chunks: Iterator[Chunk], differ: SnapshotDiffer, outbox: Outbox,
+             summary: RunSummary) -> tuple[OutboxBatch | None, int, int]:
+    """Diff the next chunk and record it: (its outbox batch, items read, usable)."""
+    chunk = next(chunks, None)
+    if chunk is None:
         return None, 0, 0
-    province = summary.province
-    records: list[tuple[str | None, Record]] = []
-    damaged: list[Rejection] = []
-    for item in batch:
-        if isinstance(item, Rejection):
-            summary.rejected.append(item)
-            damaged.append(item)
-            continue
-        reason = foreign(item, province)
-        if reason:
-            summary.rejected.append(Rejection(f"{entity_kind(item)} {item.id}", reason))
-        else:
-            records.append((None, item))  # the differ names it "<kind> <id>" if it rejects it
-    differ.keep(damaged)
-    diff = differ.diff(records)
+    summary.rejected.extend(chunk.rejected)
+    differ.keep(chunk.damaged)
+    diff = differ.diff_entries(chunk.entries)
     summary.rejected.extend(diff.rejected)
     summary.unchanged += diff.unchanged
     summary.published += len(diff.messages)
-    return outbox.commit(diff.messages, writes=diff.writes, seen=diff.seen), len(batch), \
-        len(records)
+    return outbox.commit(diff.messages, writes=diff.writes, seen=diff.seen), chunk.count, \
+        len(chunk.entries)
 
 
 def run_adapter(reader: ExportReader, path: Path, *, kafka: str | EventPublisher,

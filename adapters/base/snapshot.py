@@ -59,6 +59,19 @@ INSTITUTION, CREDENTIAL, RULE = "institution", "credential", "rule"
 _LOOKUP_BATCH = 900  # stay far below SQLite's bound-parameter limit
 _KIND = {Rule: RULE, Credential: CREDENTIAL, Institution: INSTITUTION}
 
+Entry = tuple[str | None, str, str, int, str, bytes, bytes]
+"""What the differ needs of a record: (where, kind, key, its own version, event type,
+upsert body, content digest). Plain values, so a worker process can send it cheaply."""
+
+
+def entry_of(record: Record, where: str | None = None) -> Entry:
+    """The differ's view of ``record``; ``where`` names it in rejections (None: ``kind id``)."""
+    kind = _KIND.get(type(record)) or events.entity_kind(record)
+    event_type, body = events.upsert_body(record)
+    # events.content_digest, inlined
+    return (where, kind, record.id, record.version, event_type, body,
+            blake2b(body, digest_size=16).digest())
+
 
 @dataclass(slots=True)
 class EntityState:
@@ -133,28 +146,29 @@ class SnapshotDiffer:
         when the record is rejected.
         """
         with collection_paused():  # a chunk's bodies and messages all live until it is sent
-            return self._diff(records)
+            return self._diff([entry_of(record, where) for where, record in records])
 
-    def _diff(self, records: Sequence[tuple[str | None, Record]]) -> ChunkDiff:
-        known = self._load(list({r.id for _, r in records}))
+    def diff_entries(self, entries: Sequence[Entry]) -> ChunkDiff:
+        """Diff records already reduced by :func:`entry_of` (perhaps in another process)."""
+        with collection_paused():  # a chunk's bodies and messages all live until it is sent
+            return self._diff(entries)
+
+    def _diff(self, entries: Sequence[Entry]) -> ChunkDiff:
+        known = self._load(list({entry[2] for entry in entries}))
         out = ChunkDiff()
         run, topic, encode = self.run, self.topic, self.encoder.encode_body
         messages, writes = out.messages, out.writes
-        for where, record in records:
-            kind = _KIND.get(type(record)) or events.entity_kind(record)
-            key = record.id
+        for where, kind, key, record_version, event_type, body, digest in entries:
             state = known.get((kind, key))
             if state is not None and state.seen_run == run:
                 out.rejected.append(Rejection(where or f"{kind} {key}",
                                               f"{kind} {key} appears more than once in this "
                                               "export; only the first is used"))
                 continue
-            event_type, body = events.upsert_body(record)
-            digest = blake2b(body, digest_size=16).digest()  # events.content_digest, inlined
             if state is None:  # new: the commonest case on a first run
-                version, reason = (record.version if kind == RULE else 1), None
+                version, reason = (record_version if kind == RULE else 1), None
             else:
-                version, reason = self._decide(kind, record, state, digest)
+                version, reason = self._decide(kind, key, record_version, state, digest)
             if reason:
                 out.rejected.append(Rejection(where or f"{kind} {key}", reason))
             if state is not None and version is None:
@@ -173,30 +187,32 @@ class SnapshotDiffer:
                 event_type, body, entity_key=key, version=version)))
         return out
 
-    def _decide(self, kind: str, record: Record, state: EntityState | None,
+    def _decide(self, kind: str, key: str, version: int, state: EntityState | None,
                 digest: bytes) -> tuple[int | None, str | None]:
-        """The version to publish at (None: publish nothing) and a rejection reason."""
-        if not isinstance(record, Rule):
+        """The version to publish at (None: publish nothing) and a rejection reason.
+
+        ``version`` is the record's own (a rule's; 0 for the others).
+        """
+        if kind != RULE:
             if state is None:
                 return 1, None
             if digest == state.digest and (state.present or kind == INSTITUTION):
                 return None, None
             return state.version + 1, None
-        version = record.version
         if state is None:
             return version, None
         if not state.present:
             if version <= state.version:
-                return None, (f"rule {record.id} was revoked at version {state.version}; "
+                return None, (f"rule {key} was revoked at version {state.version}; "
                               f"to publish it again raise its version above {state.version}")
             return version, None
         if version < state.version:
-            return None, (f"rule {record.id} has version {version}, lower than version "
+            return None, (f"rule {key} has version {version}, lower than version "
                           f"{state.version} already published; raise it above {state.version}")
         if version == state.version:
             if digest == state.digest:
                 return None, None
-            return None, (f"rule {record.id} changed but its version is still {version}; "
+            return None, (f"rule {key} changed but its version is still {version}; "
                           f"raise the version above {version} to publish the change")
         return version, None
 

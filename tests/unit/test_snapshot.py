@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from adapters.base.records import Rejection
+from adapters.base.records import ExportUnreadable, Rejection
 from adapters.base.report import summary_json
-from adapters.base.runner import NothingReadable, RunSummary, run_adapter
+from adapters.base.runner import NothingReadable, RunSummary, chunks, run_adapter
 from adapters.base.statedb import StateMismatch
 from adapters.bc.reader import BcReader
 from adapters.ontario.reader import OntarioReader
@@ -262,3 +262,39 @@ class TestDamagedRowThroughTheBcReader:
         summary, envs = self.run_on(tmp_path, self.KEEP)
         assert sorted(kinds(envs)) == [("credential_retired", "BC:CAPU:CSCI 110", 1),
                                        ("rule_revoked", "BC:2", 1)]
+
+
+class TestWorkerProcess:
+    """A large export is read in a child process; what comes back is the same, chunk for chunk."""
+
+    @staticmethod
+    def bc_export(folder: Path) -> Path:
+        from tests.unit.test_bc_reader import GOOD, HEADER, export
+
+        bad = "\n".join(["!!,1,CAPU,ENGL 100,W,3,UBCV,UBCV ENGL 1st (3),,Sep 2015,present",
+                         "88213,3,CAPU,ENGL 100,W,3,UBCV,UBCV ENGL 1st (3),,Sep 2015,present",
+                         "88300,1,CAPU,ENGL 101,W,3,UBCV,UBCV ENGL = = 1st (3),,Sep 2015,",
+                         "88301,1,CAPU,ENGL 102,W,3,ON:HUMB,No credit,,Sep 2015,present"])
+        return export(folder, HEADER + GOOD + bad + "\n")
+
+    def test_chunks_from_the_worker_equal_those_read_here(self, tmp_path) -> None:
+        folder = self.bc_export(tmp_path)
+        here = list(chunks(BcReader(), folder, 3, parallel=False))
+        there = list(chunks(BcReader(), folder, 3, parallel=True))
+        assert there == here
+        assert sum(c.count for c in here) == 17  # 4 institutions, 9 rows, 4 courses
+        assert [len(c.rejected) for c in here] == [0, 0, 0, 1, 3, 0]
+
+    def test_the_readers_error_comes_back_from_the_worker(self, tmp_path) -> None:
+        (tmp_path / "institutions.csv").write_text("code,name\n", encoding="utf-8")
+        with pytest.raises(ExportUnreadable, match="lacks column"):
+            chunks(BcReader(), tmp_path, parallel=True)
+        with pytest.raises(ExportUnreadable, match="no such folder"):
+            chunks(BcReader(), tmp_path / "missing", parallel=True)
+
+    def test_closing_early_stops_the_worker(self, tmp_path) -> None:
+        prepared = chunks(BcReader(), self.bc_export(tmp_path), 1, parallel=True)
+        next(prepared)
+        worker = prepared.gi_frame.f_locals["worker"]
+        prepared.close()
+        assert worker.process.poll() is not None and not worker.thread.is_alive()
