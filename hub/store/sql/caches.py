@@ -14,7 +14,7 @@ from sqlalchemy import Connection, func, select
 
 from hub.domain.model import Institution, Rule
 from hub.store.sql import tables as t
-from hub.store.sql.codec import rule_of
+from hub.store.sql.codec import rule_of_values
 
 
 class RuleCache:
@@ -33,11 +33,11 @@ class RuleCache:
         self.get: Callable[[tuple[str, int]], Rule | None] = self._rules.get
 
     def decode(self, row: Any) -> Rule:
-        """The rule of a committed ``rule`` row, decoded once."""
-        key = (row["id"], row["version"])
+        """The rule of a committed ``rule`` row (``RULE_READ_COLUMNS``), decoded once."""
+        key = (row[0], row[1])
         rule = self._rules.get(key)
         if rule is None:
-            rule = rule_of(row)
+            rule = rule_of_values(row)
             if len(self._rules) >= self.limit:
                 self._rules.clear()  # crude, but bounded and lock-free
             self._rules[key] = rule

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import fields
 from typing import Any
 
 from hub.domain.grades import GradingScale
@@ -148,20 +149,93 @@ class _Interned(dict[str, Any]):
         return value
 
 
+def _sending_of(text: str) -> tuple[str, ...]:
+    """A sending set's JSON text as a tuple, without ``json`` in the common case.
+
+    ``_dumps`` writes ``["A","B"]``: with no backslash (no escapes) and no quote
+    but the delimiters, splitting on ``","`` reads exactly what ``json`` would.
+    Anything else (escapes, other spacing, an empty list) goes through ``json``.
+    """
+    parts = text[2:-2].split('","')
+    if (text[:2] != '["' or text[-2:] != '"]' or "\\" in text
+            or text.count('"') != 2 * len(parts)):
+        return tuple(_loads(text))
+    return tuple(parts)
+
+
 # A million rules carry a few thousand distinct grant sets: decode each once.
 _ALTERNATIVES = _Interned(lambda text: tuple(tuple(_grant_of(g) for g in alt)
                                              for alt in _loads(text)), 50_000)
-_SENDING = _Interned(lambda text: tuple(_loads(text)), 100_000)
+_SENDING = _Interned(_sending_of, 100_000)
+
+# The columns a reader selects to decode a rule, in this order (``rule_of_values``):
+# independent of ``RULE_COLUMNS``, the order writes use.
+RULE_READ_COLUMNS = ("id", "version", "revoked", "receiving_institution", "sending", "outcome",
+                     "any_n", "min_grade", "effective_start", "effective_end", "notes",
+                     "notation", "alternatives")
+
+
+def _rule_by_constructor(v: Any) -> Rule:
+    return Rule(
+        id=v[0], version=v[1], revoked=bool(v[2]), receiving_institution=v[3],
+        sending=_SENDING[v[4]], outcome=_GRANT_KIND[v[5]], any_n=v[6], min_grade=v[7],
+        effective_start=v[8], effective_end=v[9], notes=v[10], notation=v[11],
+        alternatives=_ALTERNATIVES[v[12]],
+    )
+
+
+def _slot_setters() -> dict[str, Any] | None:
+    """Each ``Rule`` slot's setter, when a rule is nothing but its 13 slots.
+
+    A frozen dataclass's ``__init__`` assigns every field through
+    ``object.__setattr__`` (a third of a decode); setting the slots directly
+    builds the same object. Should ``Rule`` gain a field, a ``__post_init__``
+    or lose its slots, decoding falls back to the constructor.
+    """
+    names = {f.name for f in fields(Rule)}
+    expected = {"id", "version", "sending", "receiving_institution", "outcome", "alternatives",
+                "any_n", "min_grade", "effective_start", "effective_end", "notes", "notation",
+                "revoked"}
+    if (names != expected or hasattr(Rule, "__post_init__")
+            or set(getattr(Rule, "__slots__", ())) != names):
+        return None
+    return {name: Rule.__dict__[name].__set__ for name in names}
+
+
+_SETTERS = _slot_setters()
+
+if _SETTERS is None:
+    rule_of_values = _rule_by_constructor
+else:
+    def rule_of_values(v: Any, new: Any = object.__new__, cls: type[Rule] = Rule,
+                       sending: Any = _SENDING, alternatives: Any = _ALTERNATIVES,
+                       kinds: Any = _GRANT_KIND, s_id: Any = _SETTERS["id"],
+                       s_version: Any = _SETTERS["version"], s_revoked: Any = _SETTERS["revoked"],
+                       s_receiving: Any = _SETTERS["receiving_institution"],
+                       s_sending: Any = _SETTERS["sending"], s_outcome: Any = _SETTERS["outcome"],
+                       s_any_n: Any = _SETTERS["any_n"], s_min_grade: Any = _SETTERS["min_grade"],
+                       s_start: Any = _SETTERS["effective_start"],
+                       s_end: Any = _SETTERS["effective_end"], s_notes: Any = _SETTERS["notes"],
+                       s_notation: Any = _SETTERS["notation"],
+                       s_alternatives: Any = _SETTERS["alternatives"]) -> Rule:
+        """The rule of a ``rule`` row selected as ``RULE_READ_COLUMNS`` (a tuple or SQL row)."""
+        rule = new(cls)
+        s_id(rule, v[0])
+        s_version(rule, v[1])
+        s_revoked(rule, bool(v[2]))
+        s_receiving(rule, v[3])
+        s_sending(rule, sending[v[4]])
+        s_outcome(rule, kinds[v[5]])
+        s_any_n(rule, v[6])
+        s_min_grade(rule, v[7])
+        s_start(rule, v[8])
+        s_end(rule, v[9])
+        s_notes(rule, v[10])
+        s_notation(rule, v[11])
+        s_alternatives(rule, alternatives[v[12]])
+        return rule
 
 
 def rule_of(row: Mapping[str, Any]) -> Rule:
-    """The rule of a ``rule`` row."""
-    return Rule(
-        id=row["id"], version=row["version"], sending=_SENDING[row["sending"]],
-        receiving_institution=row["receiving_institution"],
-        outcome=_GRANT_KIND[row["outcome"]],
-        alternatives=_ALTERNATIVES[row["alternatives"]],
-        any_n=row["any_n"], min_grade=row["min_grade"],
-        effective_start=row["effective_start"], effective_end=row["effective_end"],
-        notes=row["notes"], notation=row["notation"], revoked=bool(row["revoked"]),
-    )
+    """The rule of a ``rule`` row given by column name."""
+    return rule_of_values(tuple(row[name] for name in RULE_READ_COLUMNS))

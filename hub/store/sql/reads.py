@@ -35,7 +35,7 @@ from hub.domain.identifiers import INSTITUTION_RE
 from hub.domain.model import Credential, Institution, Rule
 from hub.store.sql import tables as t
 from hub.store.sql.caches import InstitutionCache, RuleCache
-from hub.store.sql.codec import credential_of, institution_of, rule_of
+from hub.store.sql.codec import RULE_READ_COLUMNS, credential_of, institution_of, rule_of_values
 
 # Below every backend's bound-parameter limit (SQLite's is 32766).
 CHUNK = 5000
@@ -43,6 +43,8 @@ T = TypeVar("T")
 
 _IDS = bindparam("ids", expanding=True)
 _sending = t.rule_sending.c
+# A rule's columns in the order ``rule_of_values`` reads them (rows by position, no mapping).
+_RULE = select(*(t.rule.c[name] for name in RULE_READ_COLUMNS))
 
 
 def _rules_where(*conditions: object) -> tuple[Any, Any]:
@@ -53,7 +55,7 @@ def _rules_where(*conditions: object) -> tuple[Any, Any]:
     """
     named = select(_sending.rule_id).where(*conditions)
     where = (t.rule.c.id.in_(named), t.rule.c.revoked == false())
-    return (select(t.rule).where(*where).order_by(t.rule.c.id),
+    return (_RULE.where(*where).order_by(t.rule.c.id),
             select(_sending.rule_id, _sending.version).where(*conditions).distinct())
 
 
@@ -63,8 +65,8 @@ _RULES_FROM_TO = _rules_where(_sending.credential_id.in_(_IDS),
 _RULES_FROM_RANGE = _rules_where(_sending.credential_id.in_(_IDS),
                                  _sending.receiving_institution >= bindparam("lo"),
                                  _sending.receiving_institution < bindparam("hi"))
-_RULES_BY_ID = select(t.rule).where(t.rule.c.id.in_(_IDS))
-_UNREVOKED_BY_ID = select(t.rule).where(t.rule.c.id.in_(_IDS), t.rule.c.revoked == false())
+_RULES_BY_ID = _RULE.where(t.rule.c.id.in_(_IDS))
+_UNREVOKED_BY_ID = _RULE.where(t.rule.c.id.in_(_IDS), t.rule.c.revoked == false())
 _NAMED = select(_sending.credential_id).where(_sending.credential_id.in_(_IDS)).distinct()
 _CREDENTIALS = select(t.credential).where(t.credential.c.id.in_(_IDS),
                                           t.credential.c.retired == false())
@@ -216,7 +218,7 @@ class SqlEquivalencyReader:
         versions = self._chain_versions
         for part in chunks(ids):
             for origin, *links in self._conn.execute(
-                    query, {"ids": part, "to": receiving_institution}):
+                    query, {"ids": part, "to": receiving_institution}).all():
                 chain = tuple(rid for rid in links[::2] if rid is not None)
                 found.setdefault(origin, set()).add(chain)
                 versions.update(zip(chain, links[1::2], strict=False))
@@ -233,7 +235,7 @@ class SqlEquivalencyReader:
         found: dict[str, Rule] = {}
         cache = self._cache
         if cache is None:
-            decode = rule_of
+            decode = rule_of_values
         else:
             decode, cached, versions, missing = cache.decode, cache.get, self._chain_versions, []
             for rid in ids:
@@ -245,8 +247,8 @@ class SqlEquivalencyReader:
                     found[rid] = rule
             ids = missing
         for part in chunks(ids):
-            for row in self._conn.execute(_UNREVOKED_BY_ID, {"ids": part}).mappings():
-                found[row["id"]] = decode(row)
+            for row in self._conn.execute(_UNREVOKED_BY_ID, {"ids": part}).all():
+                found[row[0]] = decode(row)
         return found
 
     def counts(self) -> dict[str, int]:
@@ -266,8 +268,8 @@ class SqlEquivalencyReader:
         whole, keys = queries
         execute = self._conn.execute
         if self._cache is None:
-            found = {row["id"]: rule_of(row) for part in chunks(ids)
-                     for row in execute(whole, {"ids": part, **params}).mappings()}
+            found = {row[0]: rule_of_values(row) for part in chunks(ids)
+                     for row in execute(whole, {"ids": part, **params}).all()}
             return [found[key] for key in sorted(found)]
         cache = self._cache
         named = sorted({(rid, version) for part in chunks(ids)
@@ -281,7 +283,8 @@ class SqlEquivalencyReader:
                 missing.append(key[0])
             else:
                 rules[key[0]] = rule
+        decode = cache.decode
         for part in chunks(missing):
-            for row in execute(_RULES_BY_ID, {"ids": part}).mappings():
-                rules[row["id"]] = cache.decode(row)
+            for row in execute(_RULES_BY_ID, {"ids": part}).all():
+                rules[row[0]] = decode(row)
         return [rules[rid] for rid, _ in named]
