@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import fields
+from datetime import date
 from typing import Any
 
 from hub.domain.grades import GradingScale
@@ -168,6 +169,24 @@ _ALTERNATIVES = _Interned(lambda text: tuple(tuple(_grant_of(g) for g in alt)
                                              for alt in _loads(text)), 50_000)
 _SENDING = _Interned(_sending_of, 100_000)
 
+class _Dates(dict[Any, Any]):
+    """A date column's value as a ``date``, whether the driver gave text or a date.
+
+    SQLite keeps dates as ``YYYY-MM-DD`` text; read without SQLAlchemy's
+    types (``reads`` does, for rules not decoded before), they arrive as text.
+    A store names few distinct dates, so each is converted once; bounded.
+    """
+
+    def __missing__(self, value: Any) -> date | None:
+        if len(self) >= 10_000:
+            self.clear()
+        converted = self[value] = (date.fromisoformat(value) if isinstance(value, str)
+                                   else value)
+        return converted
+
+
+_DATES = _Dates()
+
 # The columns a reader selects to decode a rule, in this order (``rule_of_values``):
 # independent of ``RULE_COLUMNS``, the order writes use.
 RULE_READ_COLUMNS = ("id", "version", "revoked", "receiving_institution", "sending", "outcome",
@@ -179,7 +198,7 @@ def _rule_by_constructor(v: Any) -> Rule:
     return Rule(
         id=v[0], version=v[1], revoked=bool(v[2]), receiving_institution=v[3],
         sending=_SENDING[v[4]], outcome=_GRANT_KIND[v[5]], any_n=v[6], min_grade=v[7],
-        effective_start=v[8], effective_end=v[9], notes=v[10], notation=v[11],
+        effective_start=_DATES[v[8]], effective_end=_DATES[v[9]], notes=v[10], notation=v[11],
         alternatives=_ALTERNATIVES[v[12]],
     )
 
@@ -209,7 +228,7 @@ if _SETTERS is None:
 else:
     def rule_of_values(v: Any, new: Any = object.__new__, cls: type[Rule] = Rule,
                        sending: Any = _SENDING, alternatives: Any = _ALTERNATIVES,
-                       kinds: Any = _GRANT_KIND, s_id: Any = _SETTERS["id"],
+                       kinds: Any = _GRANT_KIND, dates: Any = _DATES, s_id: Any = _SETTERS["id"],
                        s_version: Any = _SETTERS["version"], s_revoked: Any = _SETTERS["revoked"],
                        s_receiving: Any = _SETTERS["receiving_institution"],
                        s_sending: Any = _SETTERS["sending"], s_outcome: Any = _SETTERS["outcome"],
@@ -218,7 +237,10 @@ else:
                        s_end: Any = _SETTERS["effective_end"], s_notes: Any = _SETTERS["notes"],
                        s_notation: Any = _SETTERS["notation"],
                        s_alternatives: Any = _SETTERS["alternatives"]) -> Rule:
-        """The rule of a ``rule`` row selected as ``RULE_READ_COLUMNS`` (a tuple or SQL row)."""
+        """The rule of a ``rule`` row selected as ``RULE_READ_COLUMNS`` (a tuple or SQL row).
+
+        Dates may be ``date`` values or ISO text (a row read without SQLAlchemy's types).
+        """
         rule = new(cls)
         s_id(rule, v[0])
         s_version(rule, v[1])
@@ -228,8 +250,8 @@ else:
         s_outcome(rule, kinds[v[5]])
         s_any_n(rule, v[6])
         s_min_grade(rule, v[7])
-        s_start(rule, v[8])
-        s_end(rule, v[9])
+        s_start(rule, dates[v[8]])
+        s_end(rule, dates[v[9]])
         s_notes(rule, v[10])
         s_notation(rule, v[11])
         s_alternatives(rule, alternatives[v[12]])
