@@ -30,7 +30,14 @@ from hub.ingest.commands import (
 )
 from hub.ingest.errors import PoisonEvent
 from hub.ingest.translate import topic_province, translate
-from hub.store.ports import DeadLetter, EquivalencyRepository, Removal, Store, UnitOfWork
+from hub.store.ports import (
+    DeadLetter,
+    EquivalencyRepository,
+    InboxKey,
+    Removal,
+    Store,
+    UnitOfWork,
+)
 
 APPLIED, DUPLICATE, STALE, DEAD_LETTERED = "applied", "duplicate", "stale", "dead_lettered"
 STORE_REJECTED = "store_rejected"
@@ -131,7 +138,8 @@ def _apply_all(uow: UnitOfWork, batch: list[Handled], at: datetime) -> list[str]
     entity's versions never cross kinds, so this equals one-by-one application.
     """
     ledger = uow.ledger
-    seen = ledger.seen([h.event.event_id for h in batch if h.event])
+    seen = ledger.seen([InboxKey(h.event.entity_key, h.event.version, h.event.event_id)
+                        for h in batch if h.event])
     outcomes: list[str] = [""] * len(batch)
     groups: dict[str, list[tuple[int, object]]] = {"institutions": [], "credentials": [],
                                                    "rules": []}

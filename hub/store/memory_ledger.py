@@ -16,7 +16,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from hub.store.memory import InMemoryEquivalencyRepository
-from hub.store.ports import DeadLetter
+from hub.store.ports import DeadLetter, InboxKey
 
 _COUNTERS = ("applied", "duplicate", "stale", "dead_lettered")
 
@@ -39,9 +39,14 @@ class InMemoryIngestLedger:
         clone._stats = {p: dict(row) for p, row in self._stats.items()}
         return clone
 
-    def seen(self, event_ids: Iterable[str]) -> set[str]:
-        """Those of ``event_ids`` already applied (the inbox)."""
-        return {e for e in event_ids if e in self._inbox}
+    def seen(self, keys: Iterable[InboxKey]) -> set[str]:
+        """The event ids of those of ``keys`` already applied (the inbox)."""
+        found = set()
+        for entity_key, version, event_id in keys:
+            entry = self._inbox.get(event_id)
+            if entry is not None and entry[1:3] == (entity_key, version):
+                found.add(event_id)
+        return found
 
     def record_applied(self, event_id: str, province: str, entity_key: str,
                        version: int, outcome: str, at: datetime) -> None:

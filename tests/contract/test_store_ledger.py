@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
-from hub.store.ports import DeadLetter, Store
+from hub.store.ports import DeadLetter, InboxKey, Store
 
 T0 = datetime(2026, 11, 29, 18, 0, tzinfo=UTC)
 
@@ -20,16 +20,35 @@ class TestInbox:
     """The inbox remembers which events were applied."""
 
     def test_seen_are_the_recorded_events(self, store: Store) -> None:
+        e1, e2, e3 = (InboxKey("BC:1", 1, "e1"), InboxKey("BC:1", 1, "e2"),
+                      InboxKey("BC:2", 1, "e3"))
         with store.unit_of_work() as uow:
-            assert uow.ledger.seen(["e1", "e2"]) == set()
+            assert uow.ledger.seen([e1, e2]) == set()
             uow.ledger.record_applied("e1", "BC", "BC:1", 1, "applied", T0)
             uow.ledger.record_applied("e1", "BC", "BC:1", 1, "applied", T0)
-            assert uow.ledger.seen(["e1", "e2"]) == {"e1"}
+            assert uow.ledger.seen([e1, e2]) == {"e1"}
             uow.ledger.record_applied("e2", "BC", "BC:1", 1, "stale", T0)
             uow.commit()
         with store.unit_of_work() as uow:
-            assert uow.ledger.seen(["e1", "e2", "e3"]) == {"e1", "e2"}
+            assert uow.ledger.seen([e1, e2, e3, e1]) == {"e1", "e2"}
             assert uow.ledger.seen([]) == set()
+
+    def test_an_event_is_found_by_its_entity_and_version_too(self, store: Store) -> None:
+        with store.unit_of_work() as uow:
+            uow.ledger.record_applied("e1", "BC", "BC:1", 1, "applied", T0)
+            uow.commit()
+        with store.unit_of_work() as uow:
+            assert uow.ledger.seen([InboxKey("BC:1", 2, "e1"), InboxKey("BC:9", 1, "e1")]) == set()
+
+    def test_a_large_batch_is_one_look_up(self, store: Store) -> None:
+        keys = [InboxKey(f"BC:{n}", n % 3 + 1, f"e{n}") for n in range(5_000)]
+        with store.unit_of_work() as uow:
+            for key in keys[::2]:
+                uow.ledger.record_applied(key.event_id, "BC", key.entity_key, key.version,
+                                          "applied", T0)
+            uow.commit()
+        with store.unit_of_work() as uow:
+            assert uow.ledger.seen(keys) == {key.event_id for key in keys[::2]}
 
 
 class TestOffsets:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from hub.store.ports import Store
+from hub.store.ports import InboxKey, Store
 from tests.contract.builders import rule
 
 ENGL = "BC:CAPU:ENGL 100"
@@ -38,7 +38,7 @@ class TestAtomicity:
         write_unit(store, 1, commit=False)
         assert rule_ids(store) == []
         with store.unit_of_work() as uow:
-            assert uow.ledger.seen(["e1"]) == set()
+            assert uow.ledger.seen([InboxKey("BC:1", 1, "e1")]) == set()
             assert uow.ledger.offsets("hub") == {}
 
     def test_an_error_rolls_back_and_propagates_unchanged(self, store: Store) -> None:
@@ -49,7 +49,7 @@ class TestAtomicity:
             _ = 1 / 0
         assert rule_ids(store) == []
         with store.unit_of_work() as uow:
-            assert uow.ledger.seen(["e1"]) == set()
+            assert uow.ledger.seen([InboxKey("BC:1", 1, "e1")]) == set()
             assert uow.ledger.stats() == {}
 
     def test_rollback_discards_only_what_followed_the_last_commit(self, store: Store) -> None:
@@ -59,7 +59,7 @@ class TestAtomicity:
             uow.equivalencies.upsert_rule(rule("BC:2"))
             uow.ledger.record_applied("e2", "BC", "BC:2", 1, "applied", T0)
             uow.rollback()
-            assert uow.ledger.seen(["e2"]) == set()
+            assert uow.ledger.seen([InboxKey("BC:2", 1, "e2")]) == set()
             uow.equivalencies.upsert_rule(rule("BC:3"))
             uow.commit()
         assert rule_ids(store) == ["BC:1", "BC:3"]
@@ -137,4 +137,5 @@ class TestIsolation:
             list(pool.map(lambda n: write_unit(store, n), range(12)))
         assert len(rule_ids(store)) == 12
         with store.unit_of_work() as uow:
-            assert uow.ledger.seen([f"e{n}" for n in range(12)]) == {f"e{n}" for n in range(12)}
+            keys = [InboxKey(f"BC:{n}", 1, f"e{n}") for n in range(12)]
+            assert uow.ledger.seen(keys) == {f"e{n}" for n in range(12)}

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from hub.domain.model import Credential, Rule, supersedes
 from hub.store.memory_ledger import InMemoryStore
-from hub.store.ports import Removal, Store
+from hub.store.ports import InboxKey, Removal, Store
 from tests.contract.builders import course, institution, link, rule
 
 T0 = datetime(2026, 11, 29, 18, 0, tzinfo=UTC)
@@ -250,4 +250,4 @@ class TestLargeBatches:
             uow.commit()
         assert rules_from(store, ENGL) == [rule("BC:7", version=2)]
         with store.unit_of_work() as uow:
-            assert uow.ledger.seen(["e1"]) == set()
+            assert uow.ledger.seen([InboxKey("BC:1", 1, "e1")]) == set()

@@ -9,6 +9,7 @@ account for.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -16,12 +17,22 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, case, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from hub.store.ports import DeadLetter
+from hub.store.ports import DeadLetter, InboxKey
 from hub.store.sql import tables as t
-from hub.store.sql.bulk import by_keys, insert_rows
+from hub.store.sql.bulk import insert_rows
 from hub.store.sql.reads import chunks
 
 _COUNTERS = ("applied", "duplicate", "stale", "dead_lettered")
+_keys_json = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+# The batch's keys drive the join (CROSS JOIN fixes that order on SQLite).
+_SEEN_SQLITE = (
+    'SELECT i."event_id" FROM json_each(?) AS k CROSS JOIN "inbox" AS i'
+    ' WHERE i."entity_key" = k.value ->> 0 AND i."version" = k.value ->> 1'
+    ' AND i."event_id" = k.value ->> 2')
+_SEEN_POSTGRES = (
+    'SELECT i."event_id" FROM jsonb_array_elements(%s::jsonb) AS k(key)'
+    ' JOIN "inbox" AS i ON i."entity_key" = k.key ->> 0'
+    ' AND i."version" = (k.key ->> 1)::integer AND i."event_id" = k.key ->> 2')
 _INBOX_COLUMNS = ("event_id", "province", "entity_key", "version", "outcome", "applied_at")
 
 
@@ -39,11 +50,19 @@ class SqlIngestLedger:
         self._letters: list[dict[str, Any]] = []
         self._stats: dict[str, dict[str, Any]] = {}
 
-    def seen(self, event_ids: Iterable[str]) -> set[str]:
-        """Those of ``event_ids`` already applied (the inbox)."""
+    def seen(self, keys: Iterable[InboxKey]) -> set[str]:
+        """The event ids of those of ``keys`` already applied (the inbox).
+
+        One statement for the whole batch: the keys travel as one JSON array of
+        ``[entity_key, version, event_id]`` and each is one look-up of the
+        inbox's primary key.
+        """
         self.flush()
-        rows = by_keys(self._conn, 'SELECT "event_id" FROM "inbox"', t.inbox, "event_id",
-                       dict.fromkeys(event_ids))
+        keys = list(dict.fromkeys(keys))
+        if not keys:
+            return set()
+        sql = _SEEN_SQLITE if self._conn.dialect.name == "sqlite" else _SEEN_POSTGRES
+        rows = self._conn.exec_driver_sql(sql, (_keys_json(keys),))
         return {row[0] for row in rows}
 
     def record_applied(self, event_id: str, province: str, entity_key: str,
@@ -121,7 +140,7 @@ class SqlIngestLedger:
         conn = self._conn
         if self._inbox:
             insert_rows(conn, t.inbox, _INBOX_COLUMNS, self._inbox,
-                        'ON CONFLICT ("event_id") DO NOTHING')
+                        'ON CONFLICT ("entity_key", "version", "event_id") DO NOTHING')
         if self._offsets:
             stmt = _insert(conn, t.consumer_offset)
             stmt = stmt.on_conflict_do_update(

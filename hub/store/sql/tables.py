@@ -139,15 +139,19 @@ class RuleLinkRow(SQLModel, table=True):
 
 
 class InboxRow(SQLModel, table=True):
-    """An event the hub has applied (or found stale or duplicate): idempotence."""
+    """An event the hub has applied (or found stale or duplicate): idempotence.
+
+    Keyed by (entity, version, event id), not by the random event id alone:
+    see :class:`hub.store.ports.InboxKey`.
+    """
 
     __tablename__ = "inbox"
     __table_args__ = {"sqlite_with_rowid": False}
 
+    entity_key: str = Field(primary_key=True)
+    version: int = Field(primary_key=True)
     event_id: str = Field(primary_key=True, max_length=128)
     province: str = Field(max_length=2)
-    entity_key: str
-    version: int
     outcome: str = Field(max_length=16)
     applied_at: datetime = Field(sa_type=UtcDateTime)
 
