@@ -49,6 +49,11 @@ def _day(value: date | None) -> str:
     return value.isoformat() if value else ""
 
 
+def _chain_notes(chain: tuple[Rule, ...]) -> str:
+    """The notes of a suggestion's rules, each named by its rule, in chain order."""
+    return "; ".join(f"{rule.id}: {rule.notes}" for rule in chain if rule.notes)
+
+
 def transfer_response(answer: TransferAnswer) -> pb.TransferResponse:
     """A ``TransferAnswer`` as a ``TransferResponse`` in CLI.md's stable order."""
     awarded = []
@@ -71,7 +76,8 @@ def transfer_response(answer: TransferAnswer) -> pb.TransferResponse:
         ],
         suggested=[
             pb.Suggestion(grants=[grant(g) for g in s.grants], basis=s.basis,
-                          chain=[rule.id for rule in s.chain], **{"from": list(s.sending)})
+                          chain=[rule.id for rule in s.chain], notes=_chain_notes(s.chain),
+                          **{"from": list(s.sending)})
             for s in answer.suggested
         ],
         total_credits=answer.total_credits,

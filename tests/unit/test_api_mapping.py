@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import grpc
@@ -191,6 +192,16 @@ class TestRender:
                                              "detail": "no rule covers ZOOL 100"}
         assert doc["suggested"][0]["basis"] == "inferred"
         assert doc["suggested"][0]["chain"] == ["BC:88216", "BC:88220"]
+        assert "notes" not in doc["suggested"][0]  # no rule of its chain has notes
+
+    def test_a_suggestion_shows_the_notes_of_its_chain_rules(self) -> None:
+        chain = (rule("BC:88216", (), notes="Exempt CSCI 101."), rule("BC:88217", ()),
+                 rule("BC:88220", (), notes="Precludes credit for CPSC 110."))
+        pathway = Suggestion(("ON:SENE:IPC144",), (ENGL_1ST,), chain)
+        response = responses.transfer_response(replace(answer(), suggested=(pathway,)))
+        expected = "BC:88216: Exempt CSCI 101.; BC:88220: Precludes credit for CPSC 110."
+        assert response.suggested[0].notes == expected
+        assert render.transfer(response)["suggested"][0]["notes"] == expected
 
     def test_unknown_credits_count_as_zero_and_say_so(self) -> None:
         grant = render.grant(responses.grant(UNKNOWN))

@@ -60,6 +60,15 @@ def awarded(item: pb.AwardedRule) -> Json:
     return out
 
 
+def suggestion(item: pb.Suggestion) -> Json:
+    """One inferred pathway, with its chain's notes when any rule of it has some."""
+    out: Json = {"from": list(getattr(item, "from")), "grants": grants(item.grants),
+                 "basis": item.basis, "chain": list(item.chain)}
+    if item.notes:
+        out["notes"] = item.notes
+    return out
+
+
 def transfer(response: pb.TransferResponse) -> Json:
     """``transferhub transfer --json``."""
     return {
@@ -71,11 +80,7 @@ def transfer(response: pb.TransferResponse) -> Json:
              "detail": n.detail}
             for n in sorted(response.not_transferred, key=lambda n: n.credential)
         ],
-        "suggested": [
-            {"from": list(getattr(s, "from")), "grants": grants(s.grants), "basis": s.basis,
-             "chain": list(s.chain)}
-            for s in response.suggested
-        ],
+        "suggested": [suggestion(s) for s in response.suggested],
         "total_credits": response.total_credits,
         "total_tc": response.total_tc,
     }

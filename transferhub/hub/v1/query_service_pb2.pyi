@@ -120,15 +120,17 @@ class NotTransferred(_message.Message):
     def __init__(self, credential: _Optional[str] = ..., reason: _Optional[_Union[Reason, str]] = ..., detail: _Optional[str] = ...) -> None: ...
 
 class Suggestion(_message.Message):
-    __slots__ = ("grants", "basis", "chain")
+    __slots__ = ("grants", "basis", "chain", "notes")
     FROM_FIELD_NUMBER: _ClassVar[int]
     GRANTS_FIELD_NUMBER: _ClassVar[int]
     BASIS_FIELD_NUMBER: _ClassVar[int]
     CHAIN_FIELD_NUMBER: _ClassVar[int]
+    NOTES_FIELD_NUMBER: _ClassVar[int]
     grants: _containers.RepeatedCompositeFieldContainer[Grant]
     basis: str
     chain: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, grants: _Optional[_Iterable[_Union[Grant, _Mapping]]] = ..., basis: _Optional[str] = ..., chain: _Optional[_Iterable[str]] = ..., **kwargs) -> None: ...
+    notes: str
+    def __init__(self, grants: _Optional[_Iterable[_Union[Grant, _Mapping]]] = ..., basis: _Optional[str] = ..., chain: _Optional[_Iterable[str]] = ..., notes: _Optional[str] = ..., **kwargs) -> None: ...
 
 class TransferRequest(_message.Message):
     __slots__ = ("receiving_institution", "completed")
