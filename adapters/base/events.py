@@ -264,26 +264,25 @@ def _alternatives_bytes(alternatives: tuple[tuple[Grant, ...], ...]) -> bytes:
 
 
 _FIELDS_KEPT = 65536
-_shared: dict[tuple[object, ...], tuple[bytes, bytes]] = {}
+_institution_outcome: dict[tuple[str, str], bytes] = {}
+_grade_window: dict[tuple[str | None, date | None, date | None], bytes] = {}
+_credential_tails: dict[tuple[object, ...], bytes] = {}
 
 
-def _shared_fields(receiving: str, outcome: str, min_grade: str | None,
-                   start: date | None, end: date | None) -> tuple[bytes, bytes]:
-    """Fields 4 and 5, and 7 to 9 (after the alternatives): values shared by many rules."""
-    key = (receiving, outcome, min_grade, start, end)
-    hit = _shared.get(key)
-    if hit is None:
-        if len(_shared) >= _FIELDS_KEPT:
-            _shared.clear()
-        hit = _shared[key] = (
-            _string(b"\x22", receiving) + _string(b"\x2a", str(outcome)),
-            _string(b"\x3a", min_grade or "") + _string(b"\x42", _date(start))
-            + _string(b"\x4a", _date(end)))
-    return hit
+def _kept(cache: dict, key: object, data: bytes) -> bytes:
+    if len(cache) >= _FIELDS_KEPT:
+        cache.clear()
+    cache[key] = data
+    return data
 
 
 def rule_body(rule: Rule) -> bytes:
-    """``rule_payload(rule)`` serialized deterministically, without building the message."""
+    """``rule_payload(rule)`` serialized deterministically, without building the message.
+
+    Fields 4 and 5 (receiving institution, outcome) and 7 to 9 (minimum grade,
+    effective window) are few distinct values across an export: their bytes are
+    kept, as are the alternatives' per parsed credit text.
+    """
     data = rule.id.encode()
     size = len(data)
     parts = [b"\x0a", _LENGTHS[size] if size < 16384 else _varint(size), data] if data else []
@@ -293,30 +292,48 @@ def rule_body(rule: Rule) -> bytes:
         parts += (b"\x12", _LENGTHS[size] if size < 16384 else _varint(size), data)
     if rule.any_n:
         parts += (b"\x18", _wire_varint(rule.any_n))
-    head, tail = _shared_fields(rule.receiving_institution, rule.outcome, rule.min_grade,
-                                rule.effective_start, rule.effective_end)
-    parts.append(head)
+    key = (rule.receiving_institution, rule.outcome)
+    field = _institution_outcome.get(key)
+    parts.append(field if field is not None else _kept(
+        _institution_outcome, key, _string(b"\x22", key[0]) + _string(b"\x2a", str(key[1]))))
     if rule.alternatives:
         parts.append(_alternatives_bytes(rule.alternatives))
-    parts.append(tail)
+    key = (rule.min_grade, rule.effective_start, rule.effective_end)
+    field = _grade_window.get(key)
+    parts.append(field if field is not None else _kept(
+        _grade_window, key, _string(b"\x3a", key[0] or "") + _string(b"\x42", _date(key[1]))
+        + _string(b"\x4a", _date(key[2]))))
     if rule.notes:
         parts.append(_string(b"\x52", rule.notes))
     if rule.notation:
-        parts.append(_string(b"\x5a", rule.notation))
+        data = rule.notation.encode()
+        size = len(data)
+        parts += (b"\x5a", _LENGTHS[size] if size < 16384 else _varint(size), data)
     return b"".join(parts)
 
 
 def credential_body(cred: Credential) -> bytes:
-    """``credential_payload(cred)`` serialized deterministically, without building it."""
+    """``credential_payload(cred)`` serialized deterministically, without building it.
+
+    Everything after the id (field 1) is kept by value: BC course credentials
+    share kind, often title and credits, and subject and level.
+    """
     if cred.stacks_into or cred.competencies:  # not in BC exports: protobuf writes them
         return credential_payload(cred).SerializeToString(deterministic=True)
-    return b"".join((
-        _string(b"\x0a", cred.id), _string(b"\x12", str(cred.kind)),
-        _string(b"\x1a", cred.title),
-        b"" if cred.value is None else _double(b"\x21", cred.value),
-        _string(b"\x2a", cred.subject or ""),
-        b"\x30" + _wire_varint(cred.level) if cred.level else b"",
-        _string(b"\x4a", _date(cred.valid_from)), _string(b"\x52", _date(cred.valid_to))))
+    # Zero is not cached: 0.0 and -0.0 are equal keys with different bytes.
+    key = (cred.kind, cred.title, cred.value, cred.subject, cred.level, cred.valid_from,
+           cred.valid_to) if cred.value else None
+    tail = _credential_tails.get(key)
+    if tail is None:
+        tail = b"".join((
+            _string(b"\x12", str(cred.kind)), _string(b"\x1a", cred.title),
+            b"" if cred.value is None else _double(b"\x21", cred.value),
+            _string(b"\x2a", cred.subject or ""),
+            b"\x30" + _wire_varint(cred.level) if cred.level else b"",
+            _string(b"\x4a", _date(cred.valid_from)), _string(b"\x52", _date(cred.valid_to))))
+        if key is not None:
+            _kept(_credential_tails, key, tail)
+    return _string(b"\x0a", cred.id) + tail
 
 
 def content_digest(payload: Payload | bytes) -> bytes:

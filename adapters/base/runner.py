@@ -22,6 +22,7 @@ code and the outbox keeps what was recorded, as for any failed run.
 from __future__ import annotations
 
 import asyncio
+import gc
 import itertools
 import pickle
 import queue
@@ -271,11 +272,19 @@ def _work() -> None:
         out.write(_HEADER.pack(kind, len(data)))
         out.write(data)
 
+    # Nothing lives here beyond a chunk but the parse caches: collect cycles once per
+    # chunk, after it is sent, rather than whenever allocations pile up (measured:
+    # ~10% of this process's time).
+    gc.collect()
+    gc.freeze()
+    gc.disable()
     try:
         reader, path, size = pickle.loads(sys.stdin.buffer.read())
         for chunk in _local_chunks(_items(reader, path), reader.province, size):
             send(b"c", pickle.dumps((chunk.count, chunk.rejected, chunk.damaged, chunk.entries),
                                     protocol=pickle.HIGHEST_PROTOCOL))
+            del chunk
+            gc.collect(1)
         send(b"e", b"")
     except Exception as error:  # the caller raises it where the reader would have
         try:

@@ -209,6 +209,7 @@ class TestHandWrittenBodies:
             Credential(id="BC:A:X 3", stacks_into=(StackLink("BC:A:CERT", 0.0),),
                        competencies=("a", "")),
         ]
+        credentials += [Credential(id="BC:A:X 4", value=value) for value in (0.0, -0.0, 3, 3.0)]
         for cred in credentials:
             assert events.credential_body(cred) == events.credential_payload(
                 cred).SerializeToString(deterministic=True)

@@ -334,3 +334,24 @@ class TestRejectionsNameTheirEntity:
         items = read(export(tmp_path, HEADER + GOOD, INSTITUTIONS + row + "\n"))
         (bad,) = rejections(items)
         assert bad.entity_key == key
+
+
+class TestLargeExports:
+    """Far into a large file, a bad line is numbered right and costs only its row."""
+
+    def test_bad_line_far_into_the_file_costs_only_its_row(self, tmp_path) -> None:
+        good = [f"{90000 + n},1,CAPU,ENGL 100,W,3,UBCV,UBCV ENGL 1st (3),,Sep 2015,present"
+                for n in range(20000)]  # about 1.5 MB
+        body = HEADER + "\n".join(good) + "\n"
+        (tmp_path / "institutions.csv").write_text(INSTITUTIONS, encoding="utf-8")
+        (tmp_path / "equivalencies.csv").write_bytes(
+            body.encode() + b"77,1,CAPU,ENGL 100,W\xff,3,UBCV,No credit,,Sep 2015,\n"
+            + b"78,1,CAPU,ENGL 100,W\x00,3,UBCV,No credit,,Sep 2015,\n"
+            + b"79,1,CAPU,ENGL 100,W\r,3,UBCV,No credit,,Sep 2015,present\n"
+            + b"80,1,CAPU,ENGL 100,W,3,UBCV,No credit,,Sep 2015,present\n")
+        items = read(tmp_path)
+        assert [(r.where, r.reason[:16]) for r in rejections(items)] == [
+            ("equivalencies.csv line 20002", "row is not UTF-8"),
+            ("equivalencies.csv line 20003", "row is not UTF-8"),
+            ("equivalencies.csv line 20004", "row is not valid")]  # a bare CR, as before
+        assert "BC:80" in rules(items) and len(rules(items)) == 20001
