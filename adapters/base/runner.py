@@ -177,23 +177,14 @@ def chunks(reader: ExportReader, path: Path, size: int = CHUNK, *,
         return _local_chunks(_items(reader, path), reader.province, size)
     worker = _Worker(reader, path, size)
     try:
-        first = worker.next()
+        worker.first = worker.next()
     except BaseException:
         worker.close()
         raise
-    if first is None:
+    if worker.first is None:
         worker.close()
         raise ExportUnreadable(f"{path}: the export is empty")
-    return _worker_chunks(worker, first)
-
-
-def _worker_chunks(worker: _Worker, first: Chunk) -> Iterator[Chunk]:
-    try:
-        yield first
-        while (chunk := worker.next()) is not None:
-            yield chunk
-    finally:
-        worker.close()
+    return worker
 
 
 _QUEUED = 4  # chunks read ahead of the differ
@@ -202,8 +193,10 @@ _WORKER = ("import sys, pickle; sys.path[:0] = pickle.loads(bytes.fromhex(sys.ar
            "from adapters.base.runner import _work; _work()")
 
 
-class _Worker:
+class _Worker(Iterator[Chunk]):
     """A child interpreter running the reader and :func:`_chunk`; chunks come back pickled.
+
+    Iterating gives the chunks; :meth:`close` (also at the end) stops and reaps the child.
 
     A plain subprocess (``python -c``), not ``multiprocessing``: nothing of the
     caller's process (its ``__main__``, threads or locks) is carried over. A
@@ -216,6 +209,7 @@ class _Worker:
             stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         self.messages: queue.Queue[tuple[bytes, bytes]] = queue.Queue(_QUEUED)
         self.closed = False
+        self.first: Chunk | None = None  # read ahead by chunks()
         assert self.process.stdin is not None
         try:
             self.process.stdin.write(pickle.dumps((reader, path, size)))
@@ -241,6 +235,19 @@ class _Worker:
             if kind != b"c":
                 return
 
+    def __next__(self) -> Chunk:
+        chunk, self.first = self.first, None
+        if chunk is None and not self.closed:
+            try:
+                chunk = self.next()
+            except BaseException:
+                self.close()
+                raise
+        if chunk is None:
+            self.close()
+            raise StopIteration
+        return chunk
+
     def next(self) -> Chunk | None:
         """The next chunk, None at the end; the reader's error once its chunks are out."""
         kind, data = self.messages.get()
@@ -249,8 +256,10 @@ class _Worker:
         return None if kind == b"e" else Chunk(*pickle.loads(data))
 
     def close(self) -> None:
-        """Stop the child if it is still reading, and reap it."""
-        self.closed = True
+        """Stop the child if it is still reading, and reap it (again: nothing happens)."""
+        if self.closed:
+            return
+        self.closed, self.first = True, None
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait()

@@ -293,8 +293,49 @@ class TestWorkerProcess:
             chunks(BcReader(), tmp_path / "missing", parallel=True)
 
     def test_closing_early_stops_the_worker(self, tmp_path) -> None:
-        prepared = chunks(BcReader(), self.bc_export(tmp_path), 1, parallel=True)
-        next(prepared)
-        worker = prepared.gi_frame.f_locals["worker"]
-        prepared.close()
+        for take in (0, 1):  # closed before the first chunk is taken, and after
+            worker = chunks(BcReader(), self.bc_export(tmp_path), 1, parallel=True)
+            if take:
+                next(worker)
+            worker.close()
+            assert worker.process.poll() is not None and not worker.thread.is_alive()
+            assert list(worker) == []
+
+    def test_a_run_through_the_worker_publishes_and_rejects_the_same(self, tmp_path,
+                                                                     monkeypatch) -> None:
+        import adapters.base.runner as runner
+
+        def published(sent: list) -> list[bytes]:
+            envelopes = [pb.EventEnvelope.FromString(m.value) for m in sent]
+            for envelope in envelopes:
+                envelope.occurred_at = ""  # the two runs may straddle a second
+            return [e.SerializeToString(deterministic=True) for e in envelopes]
+
+        (tmp_path / "export").mkdir()
+        folder = self.bc_export(tmp_path / "export")
+        results = []
+        for threshold in (runner.PARALLEL_BYTES, 0):  # this export is small: 0 forces the worker
+            monkeypatch.setattr(runner, "PARALLEL_BYTES", threshold)
+            publisher = FakePublisher()
+            summary = run_adapter(BcReader(), folder, kafka=publisher,
+                                  state_dir=tmp_path / f"state-{threshold}", chunk=4)
+            results.append((summary, published(publisher.sent)))
+        assert results[0] == results[1]
+        assert results[0][0].published == 13 and len(results[0][0].rejected) == 4
+
+    def test_state_of_another_province_stops_the_worker(self, tmp_path, monkeypatch) -> None:
+        import adapters.base.runner as runner
+
+        started = []
+
+        def spy(*args, **kwargs):
+            started.append(chunks(*args, **kwargs, parallel=True))
+            return started[-1]
+
+        monkeypatch.setattr(runner, "chunks", spy)
+        run(BASE, tmp_path / "state", province="BC")
+        with pytest.raises(StateMismatch):
+            run_adapter(FakeReader(BASE, "ON"), Path("export"), kafka=FakePublisher(),
+                        state_dir=tmp_path / "state")
+        worker = started[-1]
         assert worker.process.poll() is not None and not worker.thread.is_alive()
