@@ -12,11 +12,15 @@ transaction, then sent with all messages in flight, then cleared from the
 outbox. Events left by an interrupted earlier run go out first.
 
 An export of :data:`PARALLEL_BYTES` (8 MiB, about 100,000 BC rows) or more is
-read in a child interpreter (``python -c``, the same ``sys.path``): it reads,
-checks and encodes the event bodies while this process diffs, records and
-sends, so a run uses two cores. What is published and rejected is the same
-either way, chunk for chunk. If the child dies, the run fails with its exit
-code and the outbox keeps what was recorded, as for any failed run.
+read in a child interpreter (``python -c``, the same ``sys.path``) when a core
+is free (the last minute's load average at least one below the core count): it
+reads, checks and encodes the event bodies while this process diffs, records
+and sends. The child does about four fifths of the work, so on a busy machine,
+where it would get no core of its own, reading in-process is faster (measured:
+36.7 s against 50.6 s for 1M BC rules at load 3 on 2 cores). What is published
+and rejected is the same either way, chunk for chunk. If the child dies, the
+run fails with its exit code and the outbox keeps what was recorded, as for
+any failed run.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import itertools
+import os
 import pickle
 import queue
 import struct
@@ -160,19 +165,32 @@ def _export_bytes(path: Path) -> int:
         return 0  # the reader says what is wrong with it
 
 
+def _core_free() -> bool:
+    """True when the last minute's load leaves at least one core idle for the child."""
+    try:
+        return os.getloadavg()[0] <= (os.cpu_count() or 1) - 1
+    except OSError:  # no load average on this platform
+        return (os.cpu_count() or 1) > 1
+
+
+def reads_in_child(path: Path) -> bool:
+    """Whether :func:`chunks` reads the export at ``path`` in a child process by default."""
+    return _export_bytes(Path(path)) >= PARALLEL_BYTES and _core_free()
+
+
 def chunks(reader: ExportReader, path: Path, size: int = CHUNK, *,
            parallel: bool | None = None) -> Iterator[Chunk]:
     """The export read, checked and prepared for the differ, ``size`` items a chunk.
 
     The first chunk is read before this returns, so a bad file fails before
     any I/O. With ``parallel`` (default: when the export is at least
-    :data:`PARALLEL_BYTES`), the reading, checks and event bodies run in a
+    :data:`PARALLEL_BYTES` and a core is free), the reading, checks and event bodies run in a
     worker process while the caller diffs and sends: the result is the same,
     chunk for chunk. The worker stops when the iterator is closed or dropped.
     """
     path = Path(path)
     if parallel is None:
-        parallel = _export_bytes(path) >= PARALLEL_BYTES
+        parallel = reads_in_child(path)
     if not parallel:
         return _local_chunks(_items(reader, path), reader.province, size)
     worker = _Worker(reader, path, size)

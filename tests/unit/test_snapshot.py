@@ -339,3 +339,15 @@ class TestWorkerProcess:
                         state_dir=tmp_path / "state")
         worker = started[-1]
         assert worker.process.poll() is not None and not worker.thread.is_alive()
+
+    def test_the_child_is_used_for_a_large_export_when_a_core_is_free(self, tmp_path,
+                                                                      monkeypatch) -> None:
+        import adapters.base.runner as runner
+
+        folder = self.bc_export(tmp_path)
+        monkeypatch.setattr(runner.os, "cpu_count", lambda: 2)
+        for threshold, load, expected in ((0, 0.3, True), (0, 1.5, False),
+                                          (runner.PARALLEL_BYTES, 0.3, False)):
+            monkeypatch.setattr(runner, "PARALLEL_BYTES", threshold)
+            monkeypatch.setattr(runner.os, "getloadavg", lambda load=load: (load, load, load))
+            assert runner.reads_in_child(folder) is expected
