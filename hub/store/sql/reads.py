@@ -14,21 +14,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from functools import cache
-from itertools import pairwise
 from typing import Any, TypeVar
 
 from sqlalchemy import (
     Connection,
-    Integer,
-    String,
     and_,
     bindparam,
-    cast,
     false,
     func,
-    null,
+    or_,
     select,
-    union_all,
 )
 
 from hub.domain.identifiers import INSTITUTION_RE
@@ -113,37 +108,42 @@ def _rules_by_id(conn: Connection, ids: list[str], unrevoked: bool) -> list[Any]
     return rows
 
 
-def _chains_of(links: int, width: int) -> Any:
-    """(origin, (rule id, version) × ``links``, NULLs up to ``width`` links) of such chains.
-
-    Hop ``i`` is ``rule_link`` as ``l{i}``: it starts where hop ``i - 1`` led
-    and, unless it is the last, does not receive at ``:to``; the credentials
-    visited (the origin, then where each hop led) are pairwise distinct. A
-    chain comes once per course its links lead through: the caller drops the
-    repeats, because ``DISTINCT`` makes SQLite scan ``l1`` whole.
-    """
-    hops = [t.rule_link.alias(f"l{i}") for i in range(1, links + 1)]
-    to = bindparam("to")
-    visited = [hops[0].c.sending_credential] + [h.c.granted_credential for h in hops[:-1]]
-    where = [hops[0].c.sending_credential.in_(_IDS), hops[-1].c.receiving_institution == to]
-    where += [hop.c.receiving_institution != to for hop in hops[:-1]]
-    where += [a != b for i, a in enumerate(visited) for b in visited[i + 1:]]
-    joined = hops[0]
-    for before, after in pairwise(hops):
-        joined = joined.join(after, after.c.sending_credential == before.c.granted_credential)
-    found = [column for i, h in enumerate(hops, 1)
-             for column in (h.c.rule_id.label(f"r{i}"), h.c.version.label(f"v{i}"))]
-    padding = [column for i in range(links + 1, width + 1)
-               for column in (cast(null(), String).label(f"r{i}"),
-                              cast(null(), Integer).label(f"v{i}"))]
-    return (select(hops[0].c.sending_credential.label("origin"), *found, *padding)
-            .select_from(joined).where(and_(*where)))
-
-
 @cache
 def _chains_query(max_links: int) -> Any:
-    """Every chain of 2..``max_links`` links from ``:ids`` into ``:to``, in one statement."""
-    return union_all(*(_chains_of(n, max_links) for n in range(2, max_links + 1)))
+    """(origin, (rule id, version) × ``max_links``) of every chain of 2..``max_links`` links.
+
+    One walk from ``:ids`` into ``:to``: hop ``i`` is ``rule_link`` as ``l{i}``
+    and starts where hop ``i - 1`` led. Hops past the second are outer joins,
+    taken only from a hop that does not receive at ``:to`` (the last one must),
+    so a chain ends at its first hop into ``:to`` and the later columns are
+    NULL. The credentials visited (the origin, then where each hop led) are
+    pairwise distinct. Rows that end nowhere near ``:to`` are dropped. Walking
+    once, instead of one statement per length in a ``UNION ALL``, follows each
+    shorter chain's hops once: the longer chains extend them. A chain comes
+    once per course its links lead through: the caller drops the repeats,
+    because ``DISTINCT`` makes SQLite scan ``l1`` whole.
+    """
+    hops = [t.rule_link.alias(f"l{i}") for i in range(1, max_links + 1)]
+    to = bindparam("to")
+    first = hops[0].c
+    joined = hops[0].join(hops[1], hops[1].c.sending_credential == first.granted_credential)
+    visited = [first.sending_credential, first.granted_credential]
+    for i in range(2, max_links):
+        before, hop = hops[i - 1].c, hops[i]
+        led = before.granted_credential
+        on = [hop.c.sending_credential == led, before.receiving_institution != to]
+        on += [led != earlier for earlier in visited]
+        if i == max_links - 1:
+            on.append(hop.c.receiving_institution == to)
+        joined = joined.outerjoin(hop, and_(*on))
+        visited.append(led)
+    where = [first.sending_credential.in_(_IDS), first.receiving_institution != to,
+             first.sending_credential != first.granted_credential,
+             or_(*(hop.c.receiving_institution == to for hop in hops[1:]))]
+    found = [column for i, h in enumerate(hops, 1)
+             for column in (h.c.rule_id.label(f"r{i}"), h.c.version.label(f"v{i}"))]
+    return select(first.sending_credential.label("origin"), *found).select_from(joined).where(
+        *where)
 
 
 def chunks(items: list[T], size: int = CHUNK) -> Iterator[list[T]]:
