@@ -5,6 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from adapters.base import events
 from hub.domain.grades import GradingScale
 from hub.domain.model import (
@@ -213,3 +216,40 @@ class TestHandWrittenBodies:
         for cred in credentials:
             assert events.credential_body(cred) == events.credential_payload(
                 cred).SerializeToString(deterministic=True)
+
+    def test_the_hand_written_bodies_know_every_field_of_their_messages(self) -> None:
+        # A field added to protos/ is silently left out of rule_body/credential_body
+        # until they write it too: this list changes only together with them.
+        written = {
+            pb.RuleUpserted: ["rule_id", "sending", "any_n", "receiving_institution", "outcome",
+                              "alternatives", "min_grade", "effective_start", "effective_end",
+                              "notes", "notation"],
+            pb.CredentialUpserted: ["credential_id", "kind", "title", "value", "subject",
+                                    "level", "stacks_into", "competencies", "valid_from",
+                                    "valid_to"],
+            pb.Grant: ["kind", "code", "subject", "level", "credits", "program", "designation"],
+            pb.GrantSet: ["grants"],
+            pb.StackLink: ["target", "value"],
+        }
+        for message, names in written.items():
+            assert [f.name for f in message.DESCRIPTOR.fields] == names, message.DESCRIPTOR.name
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.data())
+    def test_random_rules_match_protobuf(self, data: st.DataObject) -> None:
+        text = st.text(max_size=12)
+        grant = st.builds(Grant, st.sampled_from(list(GrantKind)),
+                          st.none() | st.floats(-1e6, 1e6, allow_nan=False),
+                          code=st.none() | text, subject=st.none() | text,
+                          level=st.none() | st.integers(-5, 300), program=st.none() | text,
+                          designation=st.none() | text)
+        day = st.none() | st.dates()
+        rule = data.draw(st.builds(
+            Rule, id=text, version=st.integers(0, 9), sending=st.tuples(text, text),
+            receiving_institution=text, outcome=st.sampled_from(list(GrantKind)),
+            alternatives=st.lists(st.lists(grant, max_size=3).map(tuple), max_size=3).map(tuple),
+            any_n=st.none() | st.integers(-3, 3), min_grade=st.none() | text,
+            effective_start=day, effective_end=day, notes=st.none() | text,
+            notation=st.none() | text))
+        assert events.rule_body(rule) == events.rule_payload(rule).SerializeToString(
+            deterministic=True)
