@@ -25,8 +25,12 @@ Record = Institution | Credential | Rule
 class Rejection:
     """A record that was not published: where it is and a reason a person can act on.
 
-    ``where`` is ``line 14`` (CSV, JSON Lines; ``equivalencies.csv line 14`` for
-    a folder) or an XML element path (``/TransferCreditGuide/Equivalency[12]``).
+    ``where`` is ``line 14`` (CSV, JSON Lines) or an XML element path
+    (``/TransferCreditGuide/Equivalency[12]``), as CLI.md's report shows it;
+    ``file`` names the file of an export that is a folder (BC's
+    ``equivalencies.csv``), and :attr:`place` joins the two for people.
+    ``reason`` says what is wrong without repeating the record's id, which is
+    ``entity_key``.
     ``entity_key`` is the fully qualified id of the institution, credential or
     rule the record was about (``BC:88213``, ``ON:HUMB:MC-DA-01``) when the
     reader could still read it, exactly as the good record would have had it;
@@ -41,6 +45,12 @@ class Rejection:
     reason: str
     entity_key: str | None = None
     implied_keys: tuple[str, ...] = ()
+    file: str | None = None
+
+    @property
+    def place(self) -> str:
+        """Where it is, for people: ``equivalencies.csv line 14``, ``line 14``, an XML path."""
+        return f"{self.file} {self.where}" if self.file else self.where
 
 
 class ExportUnreadable(Exception):

@@ -11,8 +11,12 @@ from adapters.base.runner import RunSummary
 
 
 def rejection_json(rejection: Rejection) -> dict[str, str]:
-    """``{"where": "line 14", "reason": "…"}``."""
-    return {"where": rejection.where, "reason": rejection.reason}
+    """``{"where": "line 14", "reason": "…"}``, plus ``file`` (an added key) naming the
+    file of an export that is a folder (BC's two CSVs)."""
+    out = {"where": rejection.where, "reason": rejection.reason}
+    if rejection.file:
+        out["file"] = rejection.file
+    return out
 
 
 def summary_json(summary: RunSummary) -> dict[str, Any]:

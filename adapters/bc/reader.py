@@ -5,7 +5,8 @@ found by name, so their order and extra columns do not matter. Rows are
 streamed: institutions first (rules need their grading scales), then one rule
 per equivalency row, then the BC sending courses seen (one ``course``
 credential each, ``version=0``). A bad row becomes a ``Rejection`` at
-``equivalencies.csv line N`` (the line the row starts on) and the rest go on;
+``line N`` of ``equivalencies.csv`` (the line the row starts on; ``file`` names the
+CSV) and the rest go on;
 it names the rule (``BC:<id>``, with the BC sending courses the row names) or
 institution (``BC:<code>``) it was about when that column still reads, so the
 last good version is kept. A row that is
@@ -74,19 +75,19 @@ class BcReader:
 def _institutions(path: Path) -> Iterator[Institution | Rejection]:
     seen: dict[str, int] = {}
     for line, row in _rows(path, rows.INSTITUTION_COLUMNS):
-        where = f"{INSTITUTIONS} line {line}"
+        where = f"line {line}"
         if isinstance(row, str):
-            yield Rejection(where, row)
+            yield Rejection(where, row, file=INSTITUTIONS)
             continue
         try:
             institution = rows.institution_from(row)
         except (f.Bad, DomainError) as error:
-            yield Rejection(where, str(error), rows.institution_key(row))
+            yield Rejection(where, str(error), rows.institution_key(row), file=INSTITUTIONS)
             continue
         first = seen.setdefault(institution.id, line)
         if first != line:
             yield Rejection(where, f"institution {institution.id} is already on line {first}",
-                            institution.id)
+                            institution.id, file=INSTITUTIONS)
             continue
         yield institution
 
@@ -98,20 +99,22 @@ def _equivalencies(path: Path, scales: dict[str, GradingScale]
     published: set[str] = set()
     pending: dict[str, Credential] = {}
     for line, row in _rows(path, rows.EQUIVALENCY_COLUMNS):
-        where = f"{EQUIVALENCIES} line {line}"
+        where = f"line {line}"
         if isinstance(row, str):
-            yield Rejection(where, row)
+            yield Rejection(where, row, file=EQUIVALENCIES)
             continue
         try:
             read = reader.rule(row)
         except (f.Bad, DomainError) as error:
             key = rows.rule_key(row)
-            yield Rejection(where, str(error), key, rows.sending_keys(row) if key else ())
+            yield Rejection(where, str(error), key, rows.sending_keys(row) if key else (),
+                            file=EQUIVALENCIES)
             continue
         rule = read.rule
         first = seen_rules.setdefault(rule.id, line)
         if first != line:
-            yield Rejection(where, f"equivalency {rule.id} is already on line {first}", rule.id)
+            yield Rejection(where, f"equivalency {rule.id} is already on line {first}", rule.id,
+                            file=EQUIVALENCIES)
             continue
         yield rule
         for ident in rule.sending:

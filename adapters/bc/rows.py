@@ -146,10 +146,7 @@ class RuleRow:
         ident = row[0]
         if _RULE_ID.match(ident) is None:
             f.rule_id(ident)   # raises, saying what a rule id may hold
-        try:
-            return self._read(ident, row)
-        except (f.Bad, DomainError) as error:
-            raise f.Bad(f"equivalency {ident}: {error}") from None
+        return self._read(ident, row)
 
     def _read(self, ident: str, row: Sequence[str]) -> ReadRow:
         (_, version, sending_inst, sending_courses, title, credits, receiving, text,

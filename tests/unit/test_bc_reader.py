@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from adapters.base.records import ExportReader, ExportUnreadable, Rejection
+from adapters.base.report import rejection_json
 from adapters.bc.reader import BcReader
 from hub.domain.model import Credential, GrantKind, Institution, Rule
 
@@ -123,7 +124,7 @@ class TestSendingInTheText:
         body = ('1,1,LANG,MATH 1100,Calculus,3,UBCV,'
                 '"LANG MATH 1170 & LANG MATH 1171 = UBCV MATH 111 (6)",,Sep/19,\n')
         (bad,) = rejections(read(export(tmp_path, HEADER + body)))
-        assert bad.where == "equivalencies.csv line 2"
+        assert bad.place == "equivalencies.csv line 2"
         assert "MATH 1100 not among the courses transfer_credit names" in bad.reason
 
     def test_refuses_text_naming_another_sender(self, tmp_path: Path) -> None:
@@ -170,15 +171,26 @@ class TestRejections:
     def test_rejects_with_line_and_reason(self, tmp_path: Path, row: str, reason: str) -> None:
         items = read(export(tmp_path, HEADER + GOOD + row + "\n"))
         (bad,) = rejections(items)
-        assert bad.where == "equivalencies.csv line 7"
+        assert bad.place == "equivalencies.csv line 7"
         assert reason in bad.reason
         assert len(rules(items)) == 5
+
+    def test_the_report_reads_as_cli_md_shows_it(self, tmp_path: Path) -> None:
+        row = "88218,1,CAPU,ENGL 101,W,3,UBCV,UBCV ENGL (3),,Sep 2015,"
+        lines = (HEADER + GOOD).splitlines()
+        body = "\n".join([*lines[:13], row, *lines[13:]]) + "\n"
+        (bad,) = rejections(read(export(tmp_path, body)))
+        assert rejection_json(bad) == {
+            "where": f"line {min(len(lines), 13) + 1}",
+            "reason": "transfer_credit 'UBCV ENGL (3)' has no course number or level",
+            "file": "equivalencies.csv"}
+        assert bad.entity_key == "BC:88218"  # the id is kept, out of the reason
 
     def test_a_multi_line_quoted_row_is_numbered_by_its_first_line(self, tmp_path: Path) -> None:
         body = ('1,1,CAPU,ENGL 100,"University\nWriting",3,UBCV,UBCV ENGL 1st (3),,Sep/15,\n'
                 '2,1,CAPU,ENGL 101,W,3,UBCV,UBCV ENGL (3),,Sep/15,\n')
         items = read(export(tmp_path, HEADER + body))
-        assert [b.where for b in rejections(items)] == ["equivalencies.csv line 4"]
+        assert [b.place for b in rejections(items)] == ["equivalencies.csv line 4"]
         assert next(i for i in items if isinstance(i, Credential)).title == "University\nWriting"
 
     def test_a_line_that_is_not_utf8_costs_only_its_row(self, tmp_path: Path) -> None:
@@ -187,7 +199,7 @@ class TestRejections:
             stream.write(b"9,1,CAPU,ENGL 100,Caf\xe9,3,UBCV,No credit,,Sep 2015,\n")
         items = read(folder)
         (bad,) = rejections(items)
-        assert (bad.where, "not UTF-8" in bad.reason) == ("equivalencies.csv line 7", True)
+        assert (bad.place, "not UTF-8" in bad.reason) == ("equivalencies.csv line 7", True)
         assert len(rules(items)) == 5
 
     @pytest.mark.parametrize(("row", "reason"), [
@@ -202,7 +214,7 @@ class TestRejections:
     def test_rejects_bad_institutions(self, tmp_path: Path, row: str, reason: str) -> None:
         items = read(export(tmp_path, HEADER + GOOD, INSTITUTIONS + row + "\n"))
         (bad,) = rejections(items)
-        assert bad.where == "institutions.csv line 6"
+        assert bad.place == "institutions.csv line 6"
         assert reason in bad.reason
 
 
@@ -350,7 +362,7 @@ class TestLargeExports:
             + b"79,1,CAPU,ENGL 100,W\r,3,UBCV,No credit,,Sep 2015,present\n"
             + b"80,1,CAPU,ENGL 100,W,3,UBCV,No credit,,Sep 2015,present\n")
         items = read(tmp_path)
-        assert [(r.where, r.reason[:16]) for r in rejections(items)] == [
+        assert [(r.place, r.reason[:16]) for r in rejections(items)] == [
             ("equivalencies.csv line 20002", "row is not UTF-8"),
             ("equivalencies.csv line 20003", "row is not UTF-8"),
             ("equivalencies.csv line 20004", "row is not valid")]  # a bare CR, as before

@@ -101,7 +101,7 @@ def _run_once(reader: Any, args: argparse.Namespace, state: Path) -> int:
             summary = run_adapter(reader, args.path, kafka=args.kafka, state_dir=state,
                                   progress=tick)
     except NothingReadable as exc:
-        lines = [f"  {r.where}: {r.reason}" for r in exc.rejected[:10]]
+        lines = [f"  {r.place}: {r.reason}" for r in exc.rejected[:10]]
         return _fail(EXIT_USAGE, "\n".join([str(exc), *lines]))
     except (ExportUnreadable, StateMismatch) as exc:
         return _fail(EXIT_USAGE, str(exc))
