@@ -28,6 +28,9 @@ class RuleCache:
 
     def __init__(self, limit: int = 100_000) -> None:
         self.limit = limit  # about 50 MB of decoded rules
+        # Share of the rules the last ``rules_from`` read that were not decoded before:
+        # readers use it to choose how to read (it never changes what they answer).
+        self.missed = 0.0
         self._rules: dict[tuple[str, int], Rule] = {}
         # The decoded rule at (id, version), when decoded before (the hot path: no wrapper).
         self.get: Callable[[tuple[str, int]], Rule | None] = self._rules.get

@@ -296,14 +296,33 @@ class SqlEquivalencyReader:
 
     def _rules(self, queries: tuple[Any, Any], ids: list[str],
                params: dict[str, str]) -> list[Rule]:
-        """Rules by id; a reader fetches whole rows only for rules not decoded before."""
+        """Rules by id, each decoded once per (id, version) when the reader has the cache.
+
+        While most rules come from the cache, only their (id, version) keys are
+        read and whole rows just for the others; while most do not (a store
+        far larger than the cache), whole rows are read in one statement,
+        which costs less than the keys and then the rows. Either way the
+        answer is the same.
+        """
         whole, keys = queries
         execute = self._conn.execute
-        if self._cache is None:
-            found = {row[0]: rule_of_values(row) for part in chunks(ids)
-                     for row in execute(whole, {"ids": part, **params}).all()}
-            return [found[key] for key in sorted(found)]
         cache = self._cache
+        if cache is None or cache.missed > 0.5:
+            rows = [row for part in chunks(ids)
+                    for row in execute(whole, {"ids": part, **params}).all()]
+            if cache is None:
+                found = {row[0]: rule_of_values(row) for row in rows}
+            else:
+                found, get, decode, missed = {}, cache.get, cache.decode, 0
+                for row in rows:
+                    rule = get((row[0], row[1]))
+                    if rule is None:
+                        missed += 1
+                        rule = decode(row)
+                    found[row[0]] = rule
+                if rows:
+                    cache.missed = missed / len(rows)
+            return [found[key] for key in sorted(found)]
         named = sorted({(rid, version) for part in chunks(ids)
                         for rid, version in execute(keys, {"ids": part, **params}).all()})
         rules: dict[str, Rule] = {}
@@ -315,6 +334,8 @@ class SqlEquivalencyReader:
                 missing.append(key[0])
             else:
                 rules[key[0]] = rule
+        if named:
+            cache.missed = len(missing) / len(named)
         decode = cache.decode
         for row in _rules_by_id(self._conn, missing, unrevoked=False):
             rules[row[0]] = decode(row)
