@@ -103,6 +103,7 @@ def _rules_by_id(conn: Connection, ids: list[str], unrevoked: bool) -> list[Any]
     head, placeholder = sql
     rows = []
     for part in chunks(sorted(ids)):
+        part = _padded(part)
         text = f"{head}{', '.join([placeholder] * len(part))})"
         rows += conn.exec_driver_sql(text, tuple(part)).all()
     return rows
@@ -154,6 +155,17 @@ def chunks(items: list[T], size: int = CHUNK) -> Iterator[list[T]]:
 
 def _unique(ids: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(ids))
+
+
+def _padded(ids: list[str], step: int = 16) -> list[str]:
+    """``ids`` with the last repeated up to a multiple of ``step`` (an ``IN`` list).
+
+    An ``IN`` of n parameters is a different statement for every n, and
+    SQLite's driver keeps only the last 128 prepared: lengths in steps of 16
+    keep a reader's statements prepared. Repeats change nothing an ``IN`` matches.
+    """
+    extra = -len(ids) % step
+    return ids + [ids[-1]] * extra if ids and extra else ids
 
 
 class SqlEquivalencyReader:
@@ -309,7 +321,7 @@ class SqlEquivalencyReader:
         cache = self._cache
         if cache is None or cache.missed > 0.5:
             rows = [row for part in chunks(ids)
-                    for row in execute(whole, {"ids": part, **params}).all()]
+                    for row in execute(whole, {"ids": _padded(part), **params}).all()]
             if cache is None:
                 found = {row[0]: rule_of_values(row) for row in rows}
             else:
