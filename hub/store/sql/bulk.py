@@ -4,10 +4,16 @@ The ingest writes thousands of rows per transaction into a handful of tables,
 so this module speaks to the driver directly, with SQL built once per table
 from the SQLAlchemy metadata:
 
-- SQLite: one prepared statement per table, run by ``sqlite3``'s
-  ``executemany`` over plain tuples; lists of keys travel as one JSON text
-  (``IN (SELECT value FROM json_each(?))``), so a look-up of 10,000 keys is
-  one statement with one parameter and nothing to render.
+- SQLite: the rows travel as ONE JSON text, inserted by one statement
+  (``INSERT … SELECT value ->> 0, … FROM json_each(?)``); lists of keys
+  likewise (``IN (SELECT value FROM json_each(?))``), so a look-up of 10,000
+  keys is one statement with one parameter and nothing to render. One
+  statement is one ``sqlite3_step``: ``executemany`` steps once per row and
+  releases and re-takes the GIL around each step, so while another thread
+  runs Python (the ingest translating its next batch) every row waited up to
+  the interpreter's switch interval for the GIL to come back (measured: an
+  apply of 600,000 events went from ~25 s to several minutes beside a busy
+  thread). ``executemany`` remains for values JSON cannot carry (NaN, bytes).
 - PostgreSQL: one statement per table *per batch*: the rows go column by
   column as arrays (``INSERT … SELECT * FROM unnest(%s::type[], …)``), keys as
   one array (``= ANY(%s)``). psycopg's pipelined ``executemany`` sent a
@@ -29,6 +35,7 @@ from sqlalchemy import Column, Connection, Table
 
 Row = tuple[Any, ...]
 _keys_json = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+_rows_json = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
 
 
 def _quoted(name: str) -> str:
@@ -72,7 +79,10 @@ def _converted(conn: Connection, table: Table, columns: Sequence[str],
 @cache
 def _insert_sql(dialect: str, table: Table, columns: tuple[str, ...], conflict: str,
                 returning: str | None) -> tuple[str, str, str]:
-    """(prepare, copy, insert): SQLite needs only the last; PostgreSQL all three.
+    """(prepare, copy, insert).
+
+    SQLite: ``prepare`` inserts a whole batch from one JSON array of rows,
+    ``insert`` one row (the ``executemany`` fallback); ``copy`` is unused.
 
     On PostgreSQL the rows are copied into a temporary twin of the table, kept
     for the session and emptied after each use (``ON COMMIT DELETE ROWS`` in
@@ -81,8 +91,12 @@ def _insert_sql(dialect: str, table: Table, columns: tuple[str, ...], conflict: 
     names = ", ".join(_quoted(name) for name in columns)
     target = _quoted(table.name)
     if dialect == "sqlite":
+        # prepare: the whole batch from one JSON array of rows (``WHERE true`` keeps
+        # SQLite from reading ``ON CONFLICT`` as a join's ``ON``); insert: row by row.
+        picks = ", ".join(f"value ->> {index}" for index in range(len(columns)))
         values = ", ".join("?" for _ in columns)
-        return "", "", f"INSERT INTO {target} ({names}) VALUES ({values}) {conflict}"
+        return (f"INSERT INTO {target} ({names}) SELECT {picks} FROM json_each(?) WHERE true "
+                f"{conflict}", "", f"INSERT INTO {target} ({names}) VALUES ({values}) {conflict}")
     twin = _quoted(f"_bulk_{table.name}")
     prepare = (f"CREATE TEMPORARY TABLE IF NOT EXISTS {twin} ON COMMIT DELETE ROWS AS "
                f"SELECT {names} FROM {target} WITH NO DATA")
@@ -112,7 +126,12 @@ def insert_rows(conn: Connection, table: Table, columns: tuple[str, ...], rows: 
                                             None if _is_sqlite(conn) else returning)
     rows = _converted(conn, table, columns, rows)
     if _is_sqlite(conn):
-        conn.exec_driver_sql(insert, rows)
+        try:
+            batch = _rows_json(rows)
+        except (TypeError, ValueError):  # bytes, NaN: the driver binds them row by row
+            conn.exec_driver_sql(insert, rows)
+        else:
+            conn.exec_driver_sql(prepare, (batch,))
         return []
     cursor = _pg_cursor(conn)
     try:

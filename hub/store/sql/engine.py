@@ -30,7 +30,9 @@ def _sqlite_engine(url: str, begin: str) -> Engine:
     engine = create_engine(
         url,
         connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
-        pool_size=8, max_overflow=24,
+        # LIFO: the connection used last is warm (its page cache is valid only until
+        # another connection writes), so the ingest's units of work keep reusing one.
+        pool_size=8, max_overflow=24, pool_use_lifo=True,
     )
 
     @event.listens_for(engine, "connect")
