@@ -1,4 +1,4 @@
-"""The pipelined loop (translate batch N+1 while N applies) commits only applied work."""
+"""The pipelined loop (poll batch N+1 while N is translated and applied) commits only work done."""
 
 from __future__ import annotations
 
