@@ -33,6 +33,15 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+SERVE_LOGS: dict[int, Path] = {}  # pid -> the file its standard error goes to
+
+
+def serve_log(process: subprocess.Popen[bytes]) -> str:
+    """What a ``serve`` started by :func:`start_serve` logged so far."""
+    path = SERVE_LOGS.get(process.pid)
+    return path.read_text(errors="replace") if path else ""
+
+
 def wait_serving(address: str, process: subprocess.Popen[bytes]) -> None:
     """Return once the hub says SERVING; fail with its output if it died or never did."""
     deadline = time.monotonic() + START_SECONDS
@@ -40,7 +49,7 @@ def wait_serving(address: str, process: subprocess.Popen[bytes]) -> None:
         stub = health_pb2_grpc.HealthStub(channel)
         while time.monotonic() < deadline:
             if process.poll() is not None:
-                pytest.fail(f"serve exited {process.returncode}: {process.stderr.read()!r}")
+                pytest.fail(f"serve exited {process.returncode}: {serve_log(process)!r}")
             try:
                 if stub.Check(health_pb2.HealthCheckRequest(), timeout=1).status == 1:
                     return
@@ -50,12 +59,19 @@ def wait_serving(address: str, process: subprocess.Popen[bytes]) -> None:
 
 
 def start_serve(db: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """``transferhub serve`` on a free port over ``db`` (no broker there: queries still work)."""
+    """``transferhub serve`` on a free port over ``db`` (no broker there: queries still work).
+
+    Its log (standard error: it warns about the missing broker every second)
+    goes to a file beside ``db``, which nobody has to drain.
+    """
     address = f"127.0.0.1:{free_port()}"
-    process = subprocess.Popen(
-        [*CLI, "serve", "--db", f"sqlite:///{db}", "--grpc", address, "--metrics", "",
-         "--kafka", f"127.0.0.1:{free_port()}"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    path = db.parent / f"{db.stem}.serve.log"
+    with path.open("wb") as log:
+        process = subprocess.Popen(
+            [*CLI, "serve", "--db", f"sqlite:///{db}", "--grpc", address, "--metrics", "",
+             "--kafka", f"127.0.0.1:{free_port()}"],
+            stdout=subprocess.PIPE, stderr=log)
+    SERVE_LOGS[process.pid] = path
     try:
         wait_serving(address, process)
     except BaseException:
@@ -210,17 +226,29 @@ class TestStackAndEquivalents:
 
 
 class TestServe:
-    """``transferhub serve`` stops cleanly on SIGTERM."""
+    """``transferhub serve`` stops cleanly on SIGTERM and logs to standard error."""
 
     def test_sigterm_exits_0(self, tmp_path: Path) -> None:
         process, _ = start_serve(tmp_path / "hub.db")
         process.send_signal(signal.SIGTERM)
         try:
-            assert process.wait(timeout=15) == 0, process.stderr.read()
+            assert process.wait(timeout=15) == 0, serve_log(process)
         finally:
             if process.poll() is None:
                 process.kill()
                 process.wait()
+
+    def test_logs_go_to_standard_error_not_standard_output(self, tmp_path: Path) -> None:
+        process, _ = start_serve(tmp_path / "hub.db")
+        process.send_signal(signal.SIGTERM)
+        try:
+            out, _ = process.communicate(timeout=15)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+        assert out == b""
+        assert "hub_serving" in serve_log(process)
 
 
 class TestBadInputWithoutAHub:

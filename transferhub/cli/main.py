@@ -11,6 +11,8 @@ import argparse
 import importlib
 import sys
 
+import structlog
+
 # Each module defines ``register(subparsers)`` adding its sub-command(s), whose
 # handler is stored as ``func`` and returns the exit code.
 COMMAND_MODULES = (
@@ -46,7 +48,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line; returns the exit code."""
+    """Run the command line; returns the exit code.
+
+    Logs (the hub's and the ingest's, through structlog) go to standard
+    error, so that standard output carries only what a command prints: its
+    table, its ``--json`` document, ``up``'s addresses.
+    """
+    structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stderr))
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
