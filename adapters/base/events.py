@@ -27,9 +27,12 @@ from __future__ import annotations
 import hashlib
 import struct
 import uuid
+from collections.abc import Callable
 from datetime import UTC, date, datetime
+from typing import Any
 
 from hub.domain.model import Credential, Grant, Institution, Rule
+from hub.memo import Memo
 from transferhub.broker import event_topic
 from transferhub.events.v1 import events_pb2 as pb
 
@@ -141,22 +144,36 @@ def _grant(grant: Grant) -> pb.Grant:
 
 
 _GRANT_SETS_KEPT = 65536
-_grant_sets: dict[int, tuple[object, list[pb.GrantSet]]] = {}
 
 
-def _grant_sets_of(alternatives: tuple[tuple[Grant, ...], ...]) -> list[pb.GrantSet]:
-    """The alternatives as messages, built once per tuple: BC rows share parsed credit text."""
-    # Keyed by identity (hashing grants costs more than building them); the entry
-    # holds the tuple, so its id is not reused while cached. Protobuf copies the
-    # messages into each payload, so the cached ones are never changed.
-    hit = _grant_sets.get(id(alternatives))
-    if hit is not None and hit[0] is alternatives:
-        return hit[1]
-    sets = [pb.GrantSet(grants=[_grant(g) for g in alt]) for alt in alternatives]
-    if len(_grant_sets) >= _GRANT_SETS_KEPT:
-        _grant_sets.clear()
-    _grant_sets[id(alternatives)] = (alternatives, sets)
-    return sets
+class _PerObject:
+    """``convert(obj)`` kept per object, by identity, bounded (cleared whole when full).
+
+    For values hashing would cost more than building (tuples of grants): the
+    entry holds the object, so its id is not reused while it is kept.
+    """
+
+    def __init__(self, convert: Callable[[Any], Any], limit: int) -> None:
+        self._convert = convert
+        self._limit = limit
+        self._kept: dict[int, tuple[object, Any]] = {}
+
+    def __call__(self, obj: object) -> Any:
+        hit = self._kept.get(id(obj))
+        if hit is not None and hit[0] is obj:
+            return hit[1]
+        value = self._convert(obj)
+        if len(self._kept) >= self._limit:
+            self._kept.clear()
+        self._kept[id(obj)] = (obj, value)
+        return value
+
+
+# The alternatives as messages, built once per tuple: BC rows share parsed credit text.
+# Protobuf copies the messages into each payload, so the kept ones are never changed.
+_grant_sets_of = _PerObject(
+    lambda alternatives: [pb.GrantSet(grants=[_grant(g) for g in alt]) for alt in alternatives],
+    _GRANT_SETS_KEPT)
 
 
 def rule_payload(rule: Rule) -> pb.RuleUpserted:
@@ -245,35 +262,36 @@ def _grant_bytes(grant: Grant) -> bytes:
         _string(b"\x32", grant.program or ""), _string(b"\x3a", grant.designation or "")))
 
 
-_alternatives_kept: dict[int, tuple[object, bytes]] = {}
-
-
-def _alternatives_bytes(alternatives: tuple[tuple[Grant, ...], ...]) -> bytes:
-    """Field 6 of ``RuleUpserted``, encoded once per tuple (BC rows share parsed text)."""
-    # Keyed by identity, holding the tuple so its id is not reused while cached.
-    hit = _alternatives_kept.get(id(alternatives))
-    if hit is not None and hit[0] is alternatives:
-        return hit[1]
-    data = b"".join(
+# Field 6 of ``RuleUpserted``, encoded once per alternatives tuple.
+_alternatives_bytes = _PerObject(
+    lambda alternatives: b"".join(
         _message(b"\x32", b"".join([_message(b"\x0a", _grant_bytes(g)) for g in alt]))
-        for alt in alternatives)
-    if len(_alternatives_kept) >= _GRANT_SETS_KEPT:
-        _alternatives_kept.clear()
-    _alternatives_kept[id(alternatives)] = (alternatives, data)
-    return data
-
+        for alt in alternatives),
+    _GRANT_SETS_KEPT)
 
 _FIELDS_KEPT = 65536
-_institution_outcome: dict[tuple[str, str], bytes] = {}
-_grade_window: dict[tuple[str | None, date | None, date | None], bytes] = {}
-_credential_tails: dict[tuple[object, ...], bytes] = {}
+# Fields 4 and 5 of ``RuleUpserted``, by (receiving institution, outcome).
+_institution_outcome = Memo(
+    lambda key: _string(b"\x22", key[0]) + _string(b"\x2a", str(key[1])), _FIELDS_KEPT)
+# Fields 7 to 9, by (minimum grade, effective start, effective end).
+_grade_window = Memo(
+    lambda key: (_string(b"\x3a", key[0] or "") + _string(b"\x42", _date(key[1]))
+                 + _string(b"\x4a", _date(key[2]))), _FIELDS_KEPT)
 
 
-def _kept(cache: dict, key: object, data: bytes) -> bytes:
-    if len(cache) >= _FIELDS_KEPT:
-        cache.clear()
-    cache[key] = data
-    return data
+def _credential_tail(key: tuple[Any, ...]) -> bytes:
+    """A ``CredentialUpserted``'s fields after its id, by (kind, title, value, subject,
+    level, valid_from, valid_to)."""
+    kind, title, value, subject, level, valid_from, valid_to = key
+    return b"".join((
+        _string(b"\x12", str(kind)), _string(b"\x1a", title),
+        b"" if value is None else _double(b"\x21", value),
+        _string(b"\x2a", subject or ""),
+        b"\x30" + _wire_varint(level) if level else b"",
+        _string(b"\x4a", _date(valid_from)), _string(b"\x52", _date(valid_to))))
+
+
+_credential_tails = Memo(_credential_tail, _FIELDS_KEPT)
 
 
 def rule_body(rule: Rule) -> bytes:
@@ -292,17 +310,10 @@ def rule_body(rule: Rule) -> bytes:
         parts += (b"\x12", _LENGTHS[size] if size < 16384 else _varint(size), data)
     if rule.any_n:
         parts += (b"\x18", _wire_varint(rule.any_n))
-    key = (rule.receiving_institution, rule.outcome)
-    field = _institution_outcome.get(key)
-    parts.append(field if field is not None else _kept(
-        _institution_outcome, key, _string(b"\x22", key[0]) + _string(b"\x2a", str(key[1]))))
+    parts.append(_institution_outcome[rule.receiving_institution, rule.outcome])
     if rule.alternatives:
         parts.append(_alternatives_bytes(rule.alternatives))
-    key = (rule.min_grade, rule.effective_start, rule.effective_end)
-    field = _grade_window.get(key)
-    parts.append(field if field is not None else _kept(
-        _grade_window, key, _string(b"\x3a", key[0] or "") + _string(b"\x42", _date(key[1]))
-        + _string(b"\x4a", _date(key[2]))))
+    parts.append(_grade_window[rule.min_grade, rule.effective_start, rule.effective_end])
     if rule.notes:
         parts.append(_string(b"\x52", rule.notes))
     if rule.notation:
@@ -320,19 +331,10 @@ def credential_body(cred: Credential) -> bytes:
     """
     if cred.stacks_into or cred.competencies:  # not in BC exports: protobuf writes them
         return credential_payload(cred).SerializeToString(deterministic=True)
-    # Zero is not cached: 0.0 and -0.0 are equal keys with different bytes.
     key = (cred.kind, cred.title, cred.value, cred.subject, cred.level, cred.valid_from,
-           cred.valid_to) if cred.value else None
-    tail = _credential_tails.get(key)
-    if tail is None:
-        tail = b"".join((
-            _string(b"\x12", str(cred.kind)), _string(b"\x1a", cred.title),
-            b"" if cred.value is None else _double(b"\x21", cred.value),
-            _string(b"\x2a", cred.subject or ""),
-            b"\x30" + _wire_varint(cred.level) if cred.level else b"",
-            _string(b"\x4a", _date(cred.valid_from)), _string(b"\x52", _date(cred.valid_to))))
-        if key is not None:
-            _kept(_credential_tails, key, tail)
+           cred.valid_to)
+    # Zero is not kept: 0.0 and -0.0 are equal keys with different bytes.
+    tail = _credential_tails[key] if cred.value else _credential_tail(key)
     return _string(b"\x0a", cred.id) + tail
 
 

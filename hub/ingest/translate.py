@@ -55,32 +55,11 @@ from hub.ingest.commands import (
     UpsertRule,
 )
 from hub.ingest.errors import ForeignEvent, PoisonEvent, UnreadableEvent
+from hub.memo import Memo
 from transferhub.broker import EVENT_TOPIC_PREFIX
 from transferhub.events.v1 import events_pb2 as pb
 
-
-class _Memo(dict):  # type: ignore[type-arg]
-    """``memo[key]`` is ``convert(key)``, computed once; cleared whole when ``limit`` is hit.
-
-    An exception from ``convert`` propagates and nothing is kept.
-    """
-
-    __slots__ = ("_convert", "_limit")
-
-    def __init__(self, convert: Callable[[Any], Any], limit: int = 50_000) -> None:
-        super().__init__()
-        self._convert = convert
-        self._limit = limit
-
-    def __missing__(self, key: Any) -> Any:
-        value = self._convert(key)
-        if len(self) >= self._limit:
-            self.clear()  # crude but bounded; the values are immutable, so nothing is lost
-        self[key] = value
-        return value
-
-
-_PROVINCE_OF_TOPIC = _Memo(lambda topic: topic.removeprefix(EVENT_TOPIC_PREFIX).upper(), 1_000)
+_PROVINCE_OF_TOPIC = Memo(lambda topic: topic.removeprefix(EVENT_TOPIC_PREFIX).upper(), 1_000)
 
 
 def topic_province(topic: str) -> str:
@@ -153,7 +132,7 @@ def _timestamp(text: str) -> datetime:
 
 
 # Adapters stamp a whole run with one time: few distinct texts.
-_TIMESTAMPS = _Memo(_timestamp, 10_000)
+_TIMESTAMPS = Memo(_timestamp, 10_000)
 _WORDS = {UpsertInstitution: "institution", UpsertCredential: "credential",
           RetireCredential: "credential", UpsertRule: "rule", RevokeRule: "rule"}
 
@@ -173,9 +152,9 @@ def _check_province(command: Command, key: str, province: str) -> None:
             )
 
 
-def _checked(parse: Callable[..., Any], field: str, limit: int = 50_000) -> _Memo:
+def _checked(parse: Callable[..., Any], field: str, limit: int = 50_000) -> Memo:
     """A memo of ``parse(text, field=field)``: each distinct text checked once."""
-    return _Memo(lambda text: parse(text, field=field), limit)
+    return Memo(lambda text: parse(text, field=field), limit)
 
 
 _INSTITUTION_ID = _checked(parse_institution_id, "institution_id", 10_000)
@@ -195,7 +174,7 @@ def _sending_credential(text: str) -> tuple[str, str]:
     return checked, institution_of(checked)
 
 
-_SENDING = _Memo(_sending_credential, 200_000)
+_SENDING = Memo(_sending_credential, 200_000)
 
 
 def _grant_kind(text: str) -> GrantKind:
@@ -267,7 +246,7 @@ def _grant_set(wire: bytes) -> tuple[Grant, ...]:
 
 
 # Keyed by a grant set's bytes: equal bytes are equal grant sets.
-_GRANT_SETS = _Memo(_grant_set, 50_000)
+_GRANT_SETS = Memo(_grant_set, 50_000)
 
 
 def _rule(msg: pb.RuleUpserted, version: int) -> tuple[Command, str]:

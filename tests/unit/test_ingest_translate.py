@@ -171,9 +171,9 @@ class TestMemoised:
             assert translate(BC, _published(record, version)).command == UpsertRule(record)
 
     def test_the_memo_stays_within_its_bound(self) -> None:
-        from hub.ingest.translate import _Memo
+        from hub.memo import Memo
 
-        memo = _Memo(str.upper, limit=3)
+        memo = Memo(str.upper, limit=3)
         assert [memo[w] for w in "abcdef"] == list("ABCDEF")
         assert len(memo) <= 3
         with pytest.raises(TypeError):

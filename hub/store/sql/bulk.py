@@ -34,8 +34,8 @@ from typing import Any
 from sqlalchemy import Column, Connection, Table
 
 Row = tuple[Any, ...]
-_keys_json = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
-_rows_json = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
+# Compact JSON for SQL parameters; NaN and infinities raise (SQLite's JSON cannot read them).
+json_text = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
 
 
 def _quoted(name: str) -> str:
@@ -77,26 +77,28 @@ def _converted(conn: Connection, table: Table, columns: Sequence[str],
 
 
 @cache
-def _insert_sql(dialect: str, table: Table, columns: tuple[str, ...], conflict: str,
-                returning: str | None) -> tuple[str, str, str]:
-    """(prepare, copy, insert).
+def _sqlite_insert_sql(table: Table, columns: tuple[str, ...], conflict: str) -> tuple[str, str]:
+    """(batch, row): a whole batch from one JSON array of rows, and one row (the fallback).
 
-    SQLite: ``prepare`` inserts a whole batch from one JSON array of rows,
-    ``insert`` one row (the ``executemany`` fallback); ``copy`` is unused.
-
-    On PostgreSQL the rows are copied into a temporary twin of the table, kept
-    for the session and emptied after each use (``ON COMMIT DELETE ROWS`` in
-    case a statement between failed), then inserted from it in one statement.
+    ``WHERE true`` keeps SQLite from reading ``ON CONFLICT`` as a join's ``ON``.
     """
     names = ", ".join(_quoted(name) for name in columns)
     target = _quoted(table.name)
-    if dialect == "sqlite":
-        # prepare: the whole batch from one JSON array of rows (``WHERE true`` keeps
-        # SQLite from reading ``ON CONFLICT`` as a join's ``ON``); insert: row by row.
-        picks = ", ".join(f"value ->> {index}" for index in range(len(columns)))
-        values = ", ".join("?" for _ in columns)
-        return (f"INSERT INTO {target} ({names}) SELECT {picks} FROM json_each(?) WHERE true "
-                f"{conflict}", "", f"INSERT INTO {target} ({names}) VALUES ({values}) {conflict}")
+    picks = ", ".join(f"value ->> {index}" for index in range(len(columns)))
+    values = ", ".join("?" for _ in columns)
+    return (f"INSERT INTO {target} ({names}) SELECT {picks} FROM json_each(?) WHERE true "
+            f"{conflict}", f"INSERT INTO {target} ({names}) VALUES ({values}) {conflict}")
+
+
+@cache
+def _pg_insert_sql(table: Table, columns: tuple[str, ...], conflict: str,
+                   returning: str | None) -> tuple[str, str, str]:
+    """(prepare, copy, insert): the rows are copied into a temporary twin of the table,
+    kept for the session and emptied after each use (``ON COMMIT DELETE ROWS`` in case
+    a statement between failed), then inserted from it in one statement.
+    """
+    names = ", ".join(_quoted(name) for name in columns)
+    target = _quoted(table.name)
     twin = _quoted(f"_bulk_{table.name}")
     prepare = (f"CREATE TEMPORARY TABLE IF NOT EXISTS {twin} ON COMMIT DELETE ROWS AS "
                f"SELECT {names} FROM {target} WITH NO DATA")
@@ -122,17 +124,17 @@ def insert_rows(conn: Connection, table: Table, columns: tuple[str, ...], rows: 
     """
     if not rows:
         return []
-    prepare, copy_sql, insert = _insert_sql(conn.dialect.name, table, columns, conflict,
-                                            None if _is_sqlite(conn) else returning)
     rows = _converted(conn, table, columns, rows)
     if _is_sqlite(conn):
+        batch_sql, row_sql = _sqlite_insert_sql(table, columns, conflict)
         try:
-            batch = _rows_json(rows)
+            batch = json_text(rows)
         except (TypeError, ValueError):  # bytes, NaN: the driver binds them row by row
-            conn.exec_driver_sql(insert, rows)
+            conn.exec_driver_sql(row_sql, rows)
         else:
-            conn.exec_driver_sql(prepare, (batch,))
+            conn.exec_driver_sql(batch_sql, (batch,))
         return []
+    prepare, copy_sql, insert = _pg_insert_sql(table, columns, conflict, returning)
     cursor = _pg_cursor(conn)
     try:
         cursor.execute(prepare)
@@ -168,11 +170,11 @@ def by_keys(conn: Connection, head: str, table: Table, key: str,
         return []
     sql = _keyed_sql(conn.dialect.name, head, f"{_quoted(table.name)}.{_quoted(key)}")
     if _is_sqlite(conn):
-        result = conn.exec_driver_sql(sql, (_keys_json(keys),))
+        result = conn.exec_driver_sql(sql, (json_text(keys),))
         return [tuple(row) for row in result] if result.returns_rows else []
     cursor = _pg_cursor(conn)
     try:
-        cursor.execute(sql, (_keys_json(keys),))
+        cursor.execute(sql, (json_text(keys),))
         return cursor.fetchall() if cursor.description is not None else []
     finally:
         cursor.close()

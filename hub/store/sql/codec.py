@@ -28,6 +28,7 @@ from hub.domain.model import (
     Rule,
     StackLink,
 )
+from hub.memo import Memo
 
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 _loads = json.loads
@@ -101,26 +102,11 @@ def _grant_of(values: list[Any]) -> Grant:
     return Grant(_GRANT_KIND[values[0]], *values[1:])
 
 
-class _Encoded(dict[Any, str]):
-    """JSON texts of values many rules share (grant sets, sending sets), bounded."""
-
-    def __init__(self, encode: Any, limit: int) -> None:
-        super().__init__()
-        self._encode = encode
-        self._limit = limit
-
-    def __missing__(self, value: Any) -> str:
-        if len(self) >= self._limit:
-            self.clear()
-        text = self[value] = self._encode(value)
-        return text
-
-
 # A batch of rules repeats a few thousand grant sets: encode each once, keyed by value
 # (values equal in Python, 3 and 3.0 credits, share a text; they read back equal too).
-_ALTERNATIVES_TEXT = _Encoded(
+_ALTERNATIVES_TEXT = Memo(
     lambda alternatives: _dumps([[_grant_list(g) for g in alt] for alt in alternatives]), 50_000)
-_SENDING_TEXT = _Encoded(_dumps, 100_000)
+_SENDING_TEXT = Memo(_dumps, 100_000)
 
 
 def rule_row(rule: Rule) -> Values:
@@ -133,21 +119,6 @@ def rule_row(rule: Rule) -> Values:
     return (rule.id, rule.version, rule.revoked, rule.receiving_institution, sending,
             _GRANT_TEXT[rule.outcome], rule.any_n, rule.min_grade, rule.effective_start,
             rule.effective_end, rule.notes, rule.notation, alternatives)
-
-
-class _Interned(dict[str, Any]):
-    """Decoded JSON texts that many rows share (grant sets, sending sets), bounded."""
-
-    def __init__(self, decode: Any, limit: int) -> None:
-        super().__init__()
-        self._decode = decode
-        self._limit = limit
-
-    def __missing__(self, text: str) -> Any:
-        if len(self) >= self._limit:
-            self.clear()  # crude, but bounded; entries are immutable values of their text
-        value = self[text] = self._decode(text)
-        return value
 
 
 def _sending_of(text: str) -> tuple[str, ...]:
@@ -165,27 +136,15 @@ def _sending_of(text: str) -> tuple[str, ...]:
 
 
 # A million rules carry a few thousand distinct grant sets: decode each once.
-_ALTERNATIVES = _Interned(lambda text: tuple(tuple(_grant_of(g) for g in alt)
+_ALTERNATIVES = Memo(lambda text: tuple(tuple(_grant_of(g) for g in alt)
                                              for alt in _loads(text)), 50_000)
-_SENDING = _Interned(_sending_of, 100_000)
+_SENDING = Memo(_sending_of, 100_000)
 
-class _Dates(dict[Any, Any]):
-    """A date column's value as a ``date``, whether the driver gave text or a date.
-
-    SQLite keeps dates as ``YYYY-MM-DD`` text; read without SQLAlchemy's
-    types (``reads`` does, for rules not decoded before), they arrive as text.
-    A store names few distinct dates, so each is converted once; bounded.
-    """
-
-    def __missing__(self, value: Any) -> date | None:
-        if len(self) >= 10_000:
-            self.clear()
-        converted = self[value] = (date.fromisoformat(value) if isinstance(value, str)
-                                   else value)
-        return converted
-
-
-_DATES = _Dates()
+# SQLite keeps dates as ``YYYY-MM-DD`` text; read without SQLAlchemy's types
+# (``reads`` does, for rules not decoded before), they arrive as text. A store
+# names few distinct dates, so each is converted once.
+_DATES = Memo(lambda value: date.fromisoformat(value) if isinstance(value, str) else value,
+              10_000)
 
 # The columns a reader selects to decode a rule, in this order (``rule_of_values``):
 # independent of ``RULE_COLUMNS``, the order writes use.

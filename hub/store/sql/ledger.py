@@ -9,7 +9,6 @@ account for.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -19,11 +18,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from hub.store.ports import DeadLetter, InboxKey
 from hub.store.sql import tables as t
-from hub.store.sql.bulk import insert_rows
+from hub.store.sql.bulk import insert_rows, json_text
 from hub.store.sql.reads import chunks
 
 _COUNTERS = ("applied", "duplicate", "stale", "dead_lettered")
-_keys_json = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 # The batch's keys drive the join (CROSS JOIN fixes that order on SQLite).
 _SEEN_SQLITE = (
     'SELECT i."event_id" FROM json_each(?) AS k CROSS JOIN "inbox" AS i'
@@ -62,7 +60,7 @@ class SqlIngestLedger:
         if not keys:
             return set()
         sql = _SEEN_SQLITE if self._conn.dialect.name == "sqlite" else _SEEN_POSTGRES
-        rows = self._conn.exec_driver_sql(sql, (_keys_json(keys),))
+        rows = self._conn.exec_driver_sql(sql, (json_text(keys),))
         return {row[0] for row in rows}
 
     def record_applied(self, event_id: str, province: str, entity_key: str,
