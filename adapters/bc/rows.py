@@ -13,7 +13,8 @@ Choices a registrar would make, where FORMATS.md is silent:
 - A sending course's title and credits are the row's ``sending_title`` and
   ``sending_credits`` only when the row names that one course alone: for
   ``CSCI 110 & CSCI 111`` they describe the pair, not either course.
-- Rule ids are the Guide's id with the province prefixed (``BC:88213``).
+- Rule ids are the Guide's id with the province prefixed (``BC:88213``);
+  spaces around the id in a hand-made export are not part of it.
 """
 
 from __future__ import annotations
@@ -94,7 +95,10 @@ def rule_key(row: Sequence[str]) -> str | None:
     """
     ident, receiving = row[0], row[6]
     if _RULE_ID.match(ident) is None:
-        return None   # what RuleRow.rule would have refused or read differently
+        try:
+            ident = f.rule_id(ident)   # as RuleRow.rule reads it
+        except f.Bad:
+            return None
     try:
         receiver = f.institution_in(receiving, PROVINCE, "receiving_institution")
     except (f.Bad, DomainError):
@@ -145,7 +149,7 @@ class RuleRow:
         """The row's rule, with the sending title and credits when it names one course."""
         ident = row[0]
         if _RULE_ID.match(ident) is None:
-            f.rule_id(ident)   # raises, saying what a rule id may hold
+            ident = f.rule_id(ident)   # trims spaces, or raises saying what an id may hold
         return self._read(ident, row)
 
     def _read(self, ident: str, row: Sequence[str]) -> ReadRow:
@@ -189,7 +193,7 @@ class RuleRow:
 
 
 _UNSEEN = object()
-_RULE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")
+_RULE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,63}\Z")   # no spaces, no newline
 
 
 def _version(text: str) -> int:

@@ -105,10 +105,7 @@ def equivalency(element: Element) -> Rule:
     label = f"Equivalency {local_id}"
     sending_el = _one(element, "Sending", label)
     sender = f.institution_in(sending_el.get("institution"), PROVINCE, f"{label} Sending")
-    codes = [c.get("code") for c in sending_el.findall("Course")]
-    if not codes or not all(codes):
-        raise f.Bad(f"{label}: Sending must hold one or more <Course code=...>")
-    sending = f.sending([f"{sender}:{c}" for c in codes], PROVINCE, label)
+    sending = _sending(sender, sending_el, label)
     receiving_el = _one(element, "Receiving", label)
     receiving = f.own_institution(receiving_el.attrib, "institution", PROVINCE,
                                   f"{label} Receiving", what="receiving institution")
@@ -134,6 +131,23 @@ def equivalency(element: Element) -> Rule:
         effective_start=start,
         effective_end=end,
     )
+
+
+def _sending(sender: str, sending_el: Element, label: str) -> tuple[str, ...]:
+    """The ``<Course code>`` children of ``<Sending>``, each a code of ``sender``."""
+    courses = sending_el.findall("Course")
+    if not courses:
+        raise f.Bad(f"{label}: Sending must hold one or more <Course code=...>")
+    ids: list[str] = []
+    for i, item in enumerate(courses, 1):
+        where = f"{label} Sending Course[{i}]"
+        ident = f.credential_of(sender, f.text(item.attrib, "code", where), f"{where} code")
+        if ident in ids:
+            raise f.Bad(f"{where}: {ident} is already named by Sending Course"
+                        f"[{ids.index(ident) + 1}]; name each sending course once, "
+                        "not twice")
+        ids.append(ident)
+    return tuple(ids)
 
 
 def _one(element: Element, tag: str, label: str) -> Element:
