@@ -17,7 +17,9 @@ How the whole text is read, as a registrar reads it:
   (4) in place of a statistics course and ACMA, not beside one).
   A part without an institution code is the first part's.
 - A designation (SFU's W/Q/B tags) after ``, `` or `` - `` belongs to the grant
-  just before it, spaces removed (``B - Soc/Sci`` is ``B-Soc/Sci``).
+  just before it, spaces removed (``B - Soc/Sci`` is ``B-Soc/Sci``); one that
+  ends the text with "for both" (each, all) belongs to every grant joined by
+  ``&`` before it, and the words stay in the notes.
 - Anything else after the grants is the rule's notes, kept whole: a course
   named there ("Exempt UBCO HES 340 (3)") is never a grant. A grant after a
   bare ``, `` (no ``&`` or ``or``) is refused: the Guide never writes that on
@@ -50,6 +52,7 @@ _OR = re.compile(r"\s*,?\s*\b[oO][rR]\s+")
 _SEND_SEP = re.compile(r"\s*(?:(?P<and>&)|\b(?P<or>or)\b)\s*", re.I)
 _COMMA = re.compile(r"\s*[,;.]\s*")
 _LABEL_AND = re.compile(r"\s*,\s*(?P<label>[A-Za-z*][A-Za-z*-]{0,20})\s*&\s*")
+_FOR_EVERY = re.compile(r"\s+for\s+(?:both|each|all)\b\.?\s*$", re.I)
 _PART_BREAK = re.compile(r"\s*(?:$|[,&]|\bor\b)", re.I)
 
 
@@ -187,8 +190,11 @@ def _read_grants(text: str, pos: int, receiving: str
     while pos < len(text):
         desig = grammar.DESIGNATION.match(text, pos)
         if desig:
-            groups[-1][-1] = _with_designation(groups[-1][-1], desig["d"])
             pos = desig.end()
+            group = groups[-1]
+            # "SFU BISC 101 (3) & SFU BISC 102 (3), B-Sci for both": the tag is every one's
+            for i in range(len(group)) if _FOR_EVERY.match(text, pos) else (-1,):
+                group[i] = _with_designation(group[i], desig["d"])
             continue
         sep = _AND.match(text, pos)
         if sep:
@@ -240,6 +246,8 @@ def _is_whole_grant(text: str, pos: int) -> bool:
 
 def _with_designation(grant: Grant, designation: str) -> Grant:
     tag = "".join(designation.split())
+    if grant.designation == tag:
+        return grant
     if grant.designation:
         tag = f"{grant.designation}, {tag}"
     return Grant(grant.kind, grant.credits, grant.code, grant.subject, grant.level,

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from adapters.base.records import Rejection
+from adapters.bc.notation import parse_transfer_credit
 from adapters.bc.reader import BcReader
 from adapters.saskatchewan.reader import SaskatchewanReader
 from hub.domain.model import Rule
@@ -100,3 +101,28 @@ class TestSaskatchewanSendingRejectionsNameTheFeedsOwnWords:
             "SKTCG-1", '<Course code=" cosc\t100 "/><Course code="Cosc 101"/>'))
         rule, = (item for item in out if isinstance(item, Rule))
         assert rule.sending == ("SK:SAPO:COSC 100", "SK:SAPO:COSC 101")
+
+
+class TestBcDesignationForEveryGrant:
+    """FORMATS.md: "a designation of the receiving institution (SFU's W/Q/B tags), after
+    ``, `` or `` - ``"; MODEL.md: "Grants keep the receiving institution's designation".
+    The Guide's "SFU BISC 101 (3) & SFU BISC 102 (3), B-Sci for both" tags both courses."""
+
+    def test_for_both_tags_every_grant_of_the_group(self) -> None:
+        credit = parse_transfer_credit(
+            "LANG BIOL 1115 (4) & LANG BIOL 1215 (4) = SFU BISC 101 (3) & SFU BISC 102 (3), "
+            "B-Sci for both", "SFU")
+        assert [(g.code, g.designation) for g in credit.alternatives[0]] == [
+            ("BISC 101", "B-Sci"), ("BISC 102", "B-Sci")]
+        assert credit.notes == "for both"
+
+    def test_a_tag_without_for_both_stays_with_its_own_grant(self) -> None:
+        credit = parse_transfer_credit("SFU BISC 101 (3) & SFU BISC 102 (3), B-Sci", "SFU")
+        assert [(g.code, g.designation) for g in credit.alternatives[0]] == [
+            ("BISC 101", None), ("BISC 102", "B-Sci")]
+
+    def test_other_alternatives_keep_their_own_tags(self) -> None:
+        credit = parse_transfer_credit(
+            "SFU EASC 104 (3) or SFU BISC 101 (3) & SFU BISC 102 (3), B-Sci for both", "SFU")
+        assert credit.alternatives[0][0].designation is None
+        assert [g.designation for g in credit.alternatives[1]] == ["B-Sci", "B-Sci"]
