@@ -30,8 +30,10 @@ class GradingScale:
     def to_percent(self, grade: str, *, field: str | None = None) -> float:
         """A grade (percent such as ``78`` or a letter of this scale) as a percent.
 
-        A letter counts as its lowest percent. Anything the scale cannot read
-        raises :class:`InvalidGrade`: an unreadable grade is never a silent pass.
+        A letter counts as its lowest percent; letters compare as :meth:`of` keeps
+        them (upper-cased, trimmed), however the scale was built, so every store
+        reads a declared ``b+`` as the learner's ``B+``. Anything the scale cannot
+        read raises :class:`InvalidGrade`: an unreadable grade is never a silent pass.
         """
         text = grade.strip().upper()
         if _PERCENT_RE.match(text):
@@ -40,7 +42,7 @@ class GradingScale:
                 raise InvalidGrade(f"grade {grade!r} is over 100 percent", field=field)
             return value
         for letter, percent in self.letters:
-            if letter == text:
+            if letter == text or letter.strip().upper() == text:
                 return percent
         known = ", ".join(letter for letter, _ in self.letters)
         raise InvalidGrade(
