@@ -7,6 +7,7 @@ are passed in, so adding one never touches a servicer.
 
 from __future__ import annotations
 
+import os
 import weakref
 from collections.abc import Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
@@ -26,7 +27,10 @@ from transferhub.hub.v1 import query_service_pb2_grpc as query_grpc
 QUERY_SERVICE = query_service_pb2.DESCRIPTOR.services_by_name["QueryService"].full_name
 OPERATOR_SERVICE = operator_service_pb2.DESCRIPTOR.services_by_name["OperatorService"].full_name
 SERVICES = (QUERY_SERVICE, OPERATOR_SERVICE)
-QUERY_WORKERS = 8  # bounds concurrent store reads; the rest queue on the loop
+# Query threads, one per core: a query is Python CPU under the GIL, so more threads
+# only take turns at it (measured over gRPC on 2 cores, 16 calls in flight: 8
+# threads 131 Transfers/s, 2 threads 164/s); the rest queue on the loop.
+QUERY_WORKERS = os.cpu_count() or 2
 
 # What stop_server must release for each server create_server built.
 _resources: weakref.WeakKeyDictionary[grpc.aio.Server, tuple[health_aio.HealthServicer,
