@@ -21,6 +21,9 @@ Choices a registrar would make, where FORMATS.md is silent:
   empty snapshot (that would retire every Ontario record).
 - ``effective_start`` is required, ``effective_end`` may be ``null`` (open).
 - A UTF-8 byte order mark at the start of the file is UTF-8 all the same.
+- An entity written twice (the same institution, credential or equivalency
+  id) is read from its first line; the later line is rejected at its own
+  place, naming the first, as the BC reader does.
 - A course grant's subject and level come from its code when it reads as
   ``SUBJ 1234`` (``EECS 1015`` → EECS, 1); entries may also give them.
 """
@@ -49,6 +52,7 @@ from hub.domain.model import (
 PROVINCE = "ON"
 MAX_LINE_BYTES = 1 << 20  # no real line comes near 1 MiB; a longer one is damage
 _GRANTS = ("course", "unassigned", "block", "no_credit")
+_KINDS = {Institution: "institution", Credential: "credential", Rule: "equivalency"}
 
 
 class OntarioReader:
@@ -61,6 +65,7 @@ class OntarioReader:
         stream = _open(Path(path))
         records = 0
         content_lines = 0
+        seen: dict[tuple[type, str], int] = {}  # each entity's first line
         with stream:
             for number, raw in _lines(stream):
                 text = raw.strip()
@@ -81,6 +86,11 @@ class OntarioReader:
                     record = _record(obj)
                 except (f.Bad, DomainError) as exc:
                     yield Rejection(where, str(exc), entity_key(obj))
+                    continue
+                first = seen.setdefault((type(record), record.id), number)
+                if first != number:
+                    yield Rejection(where, f"{_KINDS[type(record)]} {record.id} is already on "
+                                           f"line {first}; only the first is used", record.id)
                     continue
                 records += 1
                 yield record

@@ -248,3 +248,24 @@ class TestRejectionsNameTheirEntity:
     def test_another_provinces_record_has_no_key(self, tmp_path: Path, bad: object) -> None:
         rejection = rejection_for(tmp_path, bad)
         assert rejection.entity_key is None, rejection
+
+
+class TestRepeatedEntities:
+    """An entity written twice is read from its first line; the repeat is rejected at its own."""
+
+    def test_repeated_equivalency_is_rejected_at_its_line_naming_the_first(
+            self, tmp_path: Path) -> None:
+        out = read(tmp_path, SENE, RULE, "// a comment", {**RULE, "version": 4})
+        assert [type(x).__name__ for x in out] == ["Institution", "Rule", "Rejection"]
+        assert out[1].version == 3  # the first copy, whatever the later one's version
+        assert out[2].where == "line 4" and out[2].entity_key == "ON:ONT-2019-0142"
+        assert "already on line 2" in out[2].reason
+
+    def test_repeated_institution_and_credential_codes_compare_as_qualified_ids(
+            self, tmp_path: Path) -> None:
+        course = {"type": "credential", "kind": "course", "institution": "SENE",
+                  "code": "IPC144", "title": "Programming", "value": 56}
+        out = read(tmp_path, SENE, course, {**course, "code": "ipc144"}, SENE)
+        assert [getattr(x, "where", None) for x in out] == [None, None, "line 3", "line 4"]
+        assert "credential ON:SENE:IPC144 is already on line 2" in out[2].reason
+        assert "institution ON:SENE is already on line 1" in out[3].reason
