@@ -64,7 +64,10 @@ async def create_server(
     if transfer is None or stack is None:
         default_transfer, default_stack = _default_engines()
         transfer, stack = transfer or default_transfer, stack or default_stack
-    server = grpc.aio.server(interceptors=list(interceptors))
+    # No SO_REUSEPORT (gRPC's default on Linux): a second hub on a taken port must
+    # fail to bind, not share the port and answer every other call from its own store.
+    server = grpc.aio.server(interceptors=list(interceptors),
+                             options=[("grpc.so_reuseport", 0)])
     query_grpc.add_QueryServiceServicer_to_server(
         QueryServicer(store, executor, transfer=transfer, stack=stack), server)
     operator_grpc.add_OperatorServiceServicer_to_server(

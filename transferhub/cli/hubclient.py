@@ -3,14 +3,15 @@
     HubUnreachable      the hub cannot be reached (exit 3)
     HubRefused          the hub answered with an error; ``code`` says which
 
-``grpc.RpcError`` never leaves this module.
+``grpc.RpcError`` never leaves this module: :func:`call` for one answer, :func:`stream`
+for a server stream (``monitor``).
 """
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import grpc
@@ -61,3 +62,27 @@ def call(address: str, stub_class: type, method: str, request: Any) -> Any:
                     raise HubUnreachable(f"the hub at {address}: {details}") from None
                 raise HubRefused(code, details) from None
     raise AssertionError("unreachable")  # the loop always returns or raises
+
+
+def stream(address: str, stub_class: type, method: str, request: Any) -> Iterator[Any]:
+    """Each message of the server stream ``stub_class(channel).method(request)``, until it ends.
+
+    Raises :class:`HubUnreachable` when the hub cannot be reached (or goes away
+    mid-stream) and :class:`HubRefused` when it answers with an error.
+    """
+    with grpc.insecure_channel(address) as channel:
+        try:
+            grpc.channel_ready_future(channel).result(timeout=CONNECT_SECONDS)
+        except grpc.FutureTimeoutError:
+            raise HubUnreachable(f"the hub at {address} cannot be reached "
+                                 f"(tried for {CONNECT_SECONDS:.0f} s)") from None
+        responses = getattr(stub_class(channel), method)(request)
+        try:
+            yield from responses
+        except grpc.RpcError as exc:
+            code, details = exc.code(), exc.details() or ""
+            if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
+                raise HubUnreachable(f"the hub at {address}: {details}") from None
+            raise HubRefused(code, details) from None
+        finally:
+            responses.cancel()

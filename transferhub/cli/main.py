@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 import structlog
@@ -22,9 +23,11 @@ COMMAND_MODULES = (
     "transferhub.cli.adapter",
     "transferhub.cli.status",
     "transferhub.cli.query",
+    "transferhub.cli.operator",
 )
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
+EXIT_BROKEN_PIPE = 141
 
 
 class _Parser(argparse.ArgumentParser):
@@ -47,6 +50,38 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# The variables whose text reaches the hub or the broker (CLI.md); TRANSFERHUB_DB is a URL.
+ADDRESS_VARIABLES = ("TRANSFERHUB_HUB", "TRANSFERHUB_KAFKA", "TRANSFERHUB_DB")
+
+
+def _not_text(value: str) -> bool:
+    """True for an argument whose bytes were not UTF-8 (Python keeps them as surrogates)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def undecodable(args: argparse.Namespace) -> str | None:
+    """Which option or variable holds bytes that are not UTF-8 text, or ``None``.
+
+    Identifiers, grades, dates and addresses are text the hub reads as UTF-8;
+    a value that is not (a terminal in another encoding) is bad input, exit 2,
+    never a traceback. File paths (``Path`` options) are the file system's
+    bytes and are left to ``open``.
+    """
+    for name, value in vars(args).items():
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str) and _not_text(item):
+                option = name if name in ("credential", "path") else f"--{name}"
+                return f"{option} {item!r} is not UTF-8 text"
+    for variable in ADDRESS_VARIABLES:
+        if _not_text(os.environ.get(variable, "")):
+            return f"{variable} {os.environ[variable]!r} is not UTF-8 text"
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code.
 
@@ -60,10 +95,21 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE
+    bad = undecodable(args)
+    if bad:
+        print(f"transferhub {args.command}: {bad}", file=sys.stderr)
+        return EXIT_USAGE
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()
+        return code
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader left (``transferhub … --json | head``): nothing more to say,
+        # and no traceback; 141 is what a process stopped by SIGPIPE reports.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
 
 
 if __name__ == "__main__":

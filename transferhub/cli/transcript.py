@@ -51,14 +51,21 @@ def read_transcript(path: Path) -> list[pb.CompletedCredential]:
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
-            header = tuple(name.strip().lower() for name in reader.fieldnames or ())
-            if header[:3] != TRANSCRIPT_HEADER:
+            # "Credential, Grade, Completed" (a spreadsheet's export) is the same header:
+            # the rows are read by the names as checked, not as written.
+            header = [name.strip().lower() for name in reader.fieldnames or ()]
+            if tuple(header[:3]) != TRANSCRIPT_HEADER:
                 raise BadTranscript(f"{path}: the header must be "
                                     f"{','.join(TRANSCRIPT_HEADER)}, not {','.join(header)!r}")
-            return [
+            reader.fieldnames = header
+            items = [
                 _item(row.get("credential") or "", row.get("grade") or "",
                       row.get("completed") or "", f"{path} line {reader.line_num}")
                 for row in reader
             ]
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise BadTranscript(f"{path}: cannot be read ({exc})") from None
+    if not items:
+        raise BadTranscript(f"{path}: has a header but no rows; "
+                            "a transcript lists at least one completed credential")
+    return items
