@@ -36,3 +36,35 @@ def test_a_batch_keeps_types_order_and_upserts(tmp_path: Path) -> None:
 def test_values_json_cannot_carry_go_row_by_row(tmp_path: Path) -> None:
     assert _rows(tmp_path, [("a", 1, 1.0, b"\x00\xff"), ("b", 2, 2.0, None)]) == [
         ("a", 1, 1.0, b"\x00\xff"), ("b", 2, 2.0, None)]
+
+
+
+def test_dates_and_time_stamps_stay_in_the_batch_stored_as_the_driver_stores_them(
+        tmp_path: Path) -> None:
+    from datetime import date, datetime
+
+    from sqlalchemy import Date, DateTime, event
+
+    meta = MetaData()
+    dated = Table("dated", meta, Column("id", String, primary_key=True), Column("day", Date),
+                  Column("at", DateTime))
+    rows = [("a", date(2021, 9, 1), datetime(2026, 11, 30, 1, 2, 3, 456789)),
+            ("b", None, datetime(2026, 11, 30, 1, 2, 3)), ("c", date(1999, 12, 31), None)]
+    engine = create_engine(f"sqlite:///{tmp_path / 'dated.db'}")
+    meta.create_all(engine)
+    statements: list[tuple[str, bool]] = []
+    event.listen(engine, "before_cursor_execute",
+                 lambda _c, _cur, sql, _p, _ctx, many: statements.append((sql, many)))
+    with engine.begin() as conn:
+        insert_rows(conn, dated, ("id", "day", "at"), rows)
+        # What the driver itself stores for the same values, bound row by row:
+        conn.exec_driver_sql("CREATE TABLE by_driver (id TEXT, day DATE, at DATETIME)")
+        conn.exec_driver_sql("INSERT INTO by_driver VALUES (?, ?, ?)", rows)
+    assert [("json_each" in sql, many) for sql, many in statements[:1]] == [(True, False)]
+    with engine.connect() as conn:
+        batch, driver = ([tuple(r) for r in conn.exec_driver_sql(
+            f"SELECT id, day, at, typeof(day), typeof(at) FROM {name} ORDER BY id")]
+            for name in ("dated", "by_driver"))
+    engine.dispose()
+    assert batch == driver
+    assert batch[0][1:3] == ("2021-09-01", "2026-11-30 01:02:03.456789")

@@ -13,11 +13,15 @@ from the SQLAlchemy metadata:
   runs Python (the ingest translating its next batch) every row waited up to
   the interpreter's switch interval for the GIL to come back (measured: an
   apply of 600,000 events went from ~25 s to several minutes beside a busy
-  thread). ``executemany`` remains for values JSON cannot carry (NaN, bytes).
-- PostgreSQL: one statement per table *per batch*: the rows go column by
-  column as arrays (``INSERT … SELECT * FROM unnest(%s::type[], …)``), keys as
-  one array (``= ANY(%s)``). psycopg's pipelined ``executemany`` sent a
-  statement per row, about four per event, and spent its time in the protocol.
+  thread). Dates and time stamps travel as the text Python's ``sqlite3``
+  adapters would have bound (``date.isoformat()``, ``datetime.isoformat(" ")``),
+  so a row is stored the same either way; ``executemany`` remains for values
+  JSON cannot carry (NaN, bytes).
+- PostgreSQL: the rows are copied (``COPY``) into a temporary twin of the
+  table and inserted from it in one statement; keys travel as one JSON array
+  (``= ANY(ARRAY(SELECT jsonb_array_elements_text(…)))``). psycopg's pipelined
+  ``executemany`` sent a statement per row, about four per event, and spent
+  its time in the protocol.
 
 Column values are converted with the columns' own bind processors (dates,
 booleans, time stamps), each distinct value once per call: a batch repeats
@@ -28,6 +32,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Sequence
+from datetime import date, datetime
 from functools import cache, lru_cache
 from typing import Any
 
@@ -36,6 +41,20 @@ from sqlalchemy import Column, Connection, Table
 Row = tuple[Any, ...]
 # Compact JSON for SQL parameters; NaN and infinities raise (SQLite's JSON cannot read them).
 json_text = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
+
+
+def _sqlite_text(value: object) -> str:
+    """A date or time stamp as the text ``sqlite3``'s default adapters bind it."""
+    if isinstance(value, datetime):
+        return value.isoformat(" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} does not travel as JSON")
+
+
+# The rows of a SQLite batch: json_text, with dates and time stamps as sqlite3 stores them.
+_sqlite_rows_text = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False,
+                                     allow_nan=False, default=_sqlite_text).encode
 
 
 def _quoted(name: str) -> str:
@@ -128,7 +147,7 @@ def insert_rows(conn: Connection, table: Table, columns: tuple[str, ...], rows: 
     if _is_sqlite(conn):
         batch_sql, row_sql = _sqlite_insert_sql(table, columns, conflict)
         try:
-            batch = json_text(rows)
+            batch = _sqlite_rows_text(rows)
         except (TypeError, ValueError):  # bytes, NaN: the driver binds them row by row
             conn.exec_driver_sql(row_sql, rows)
         else:
