@@ -65,17 +65,19 @@ class QueryServicer(pb_grpc.QueryServiceServicer):
                               context: grpc.aio.ServicerContext) -> pb.ListEquivalentsResponse:
         """Every rule from a credential, to an institution or province when asked.
 
-        A ``to`` institution the hub has no record of is NOT_FOUND (CLI.md: an
-        unknown receiving institution is NOT_FOUND), so a mistyped ``BC:UBVC``
-        is not answered with an empty list that reads as "no agreements".
+        A ``to`` institution the hub has no record of, and that no rule from the
+        credential names, is NOT_FOUND (CLI.md: an unknown receiving institution
+        is NOT_FOUND), so a mistyped ``BC:UBVC`` is not answered with an empty
+        list that reads as "no agreements"; rules into an institution whose own
+        record has not arrived yet are still listed.
         """
         credential = requests.credential(request.credential)
         to = requests.institution_or_province(request.to)
 
         def work(repo: EquivalencyRepository) -> list[pb.Equivalent]:
-            if to and ":" in to and repo.get_institution(to) is None:
-                raise NotFound(f"the hub has no record of institution {to}", field="to")
             rules = repo.equivalents(credential, to)
+            if not rules and to and ":" in to and repo.get_institution(to) is None:
+                raise NotFound(f"the hub has no record of institution {to}", field="to")
             if not rules and repo.get_credential(credential) is None:
                 raise NotFound(f"the hub has no record of {credential} and no rule names it",
                                field="credential")

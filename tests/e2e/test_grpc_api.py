@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -181,6 +182,30 @@ class TestRegistry:
             pb.ListEquivalentsRequest(credential="BC:CAPU:ENGL 100", to="BC:UBCV"))
         assert list(to_on.equivalents) == []
         assert [e.rule for e in to_bc.equivalents] == ["BC:88213"]
+
+    async def test_rules_into_an_institution_not_yet_recorded_are_listed(
+            self, tmp_path: Path) -> None:
+        """A rule may arrive before its receiving institution's record: it is still listed,
+        while an institution that neither a record nor a rule names is NOT_FOUND."""
+        store = open_store(f"sqlite:///{tmp_path / 'early.db'}")
+        seed(store)
+        early = replace(RULES[0], id="BC:99001", receiving_institution="BC:NEWU")
+        with store.unit_of_work() as uow:
+            uow.equivalencies.upsert_rule(early)
+            uow.commit()
+        server, port = await create_server(store)
+        try:
+            async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as chan:
+                stub = QueryServiceStub(chan)
+                listed = await stub.ListEquivalents(pb.ListEquivalentsRequest(
+                    credential="BC:CAPU:ENGL 100", to="BC:NEWU"))
+                assert [e.rule for e in listed.equivalents] == ["BC:99001"]
+                error = await refused(stub.ListEquivalents(pb.ListEquivalentsRequest(
+                    credential="BC:CAPU:ENGL 100", to="BC:NONE")))
+                assert error.code() is grpc.StatusCode.NOT_FOUND
+        finally:
+            await stop_server(server, grace=1.0)
+            store.close()
 
     async def test_unknown_credential_is_not_found(self, channel: grpc.aio.Channel) -> None:
         stub = QueryServiceStub(channel)
