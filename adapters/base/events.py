@@ -25,14 +25,13 @@ Kafka key :func:`kafka_key` (the entity key, UTF-8).
 from __future__ import annotations
 
 import hashlib
-import struct
 import uuid
-from collections.abc import Callable
-from datetime import UTC, date, datetime
-from typing import Any
+from datetime import UTC, datetime
 
+from adapters.base import wire
+from adapters.base.wire import iso_date, varint
 from hub.domain.model import Credential, Grant, Institution, Rule
-from hub.memo import Memo
+from hub.memo import IdentityMemo
 from transferhub.broker import event_topic
 from transferhub.events.v1 import events_pb2 as pb
 
@@ -105,10 +104,6 @@ def entity_kind(record: Institution | Credential | Rule) -> str:
     return "institution"
 
 
-def _date(day: date | None) -> str:
-    return day.isoformat() if day else ""
-
-
 def institution_payload(inst: Institution) -> pb.InstitutionUpserted:
     """The ``InstitutionUpserted`` body of an institution."""
     grading = inst.grading.letters if inst.grading else ()
@@ -127,7 +122,7 @@ def credential_payload(cred: Credential) -> pb.CredentialUpserted:
         subject=cred.subject or "", level=cred.level or 0,
         stacks_into=[pb.StackLink(target=s.target, value=s.value) for s in cred.stacks_into],
         competencies=list(cred.competencies),
-        valid_from=_date(cred.valid_from), valid_to=_date(cred.valid_to),
+        valid_from=iso_date(cred.valid_from), valid_to=iso_date(cred.valid_to),
     )
     if cred.value is not None:
         msg.value = cred.value
@@ -146,32 +141,9 @@ def _grant(grant: Grant) -> pb.Grant:
 _GRANT_SETS_KEPT = 65536
 
 
-class _PerObject:
-    """``convert(obj)`` kept per object, by identity, bounded (cleared whole when full).
-
-    For values hashing would cost more than building (tuples of grants): the
-    entry holds the object, so its id is not reused while it is kept.
-    """
-
-    def __init__(self, convert: Callable[[Any], Any], limit: int) -> None:
-        self._convert = convert
-        self._limit = limit
-        self._kept: dict[int, tuple[object, Any]] = {}
-
-    def __call__(self, obj: object) -> Any:
-        hit = self._kept.get(id(obj))
-        if hit is not None and hit[0] is obj:
-            return hit[1]
-        value = self._convert(obj)
-        if len(self._kept) >= self._limit:
-            self._kept.clear()
-        self._kept[id(obj)] = (obj, value)
-        return value
-
-
 # The alternatives as messages, built once per tuple: BC rows share parsed credit text.
 # Protobuf copies the messages into each payload, so the kept ones are never changed.
-_grant_sets_of = _PerObject(
+_grant_sets_of = IdentityMemo(
     lambda alternatives: [pb.GrantSet(grants=[_grant(g) for g in alt]) for alt in alternatives],
     _GRANT_SETS_KEPT)
 
@@ -182,8 +154,8 @@ def rule_payload(rule: Rule) -> pb.RuleUpserted:
         rule_id=rule.id, sending=rule.sending, any_n=rule.any_n or 0,
         receiving_institution=rule.receiving_institution, outcome=str(rule.outcome),
         alternatives=_grant_sets_of(rule.alternatives) if rule.alternatives else (),
-        min_grade=rule.min_grade or "", effective_start=_date(rule.effective_start),
-        effective_end=_date(rule.effective_end), notes=rule.notes or "",
+        min_grade=rule.min_grade or "", effective_start=iso_date(rule.effective_start),
+        effective_end=iso_date(rule.effective_end), notes=rule.notes or "",
         notation=rule.notation or "",
     )
 
@@ -201,141 +173,24 @@ def upsert_body(record: Institution | Credential | Rule) -> tuple[str, bytes]:
     """(event type, ``payload_of(record)`` serialized deterministically) of any record.
 
     Rules and credentials (nearly every record of an export) are written
-    straight to wire bytes (:func:`rule_body`, :func:`credential_body`), which
-    are the same bytes; anything else goes through protobuf.
+    straight to wire bytes (:mod:`adapters.base.wire`), which are the same
+    bytes; anything else goes through protobuf.
     """
     kind = type(record)
     if kind is Rule:
-        return "RuleUpserted", rule_body(record)
+        return "RuleUpserted", wire.rule_body(record)
     if kind is Credential:
         return "CredentialUpserted", credential_body(record)
     payload = payload_of(record)
     return payload.DESCRIPTOR.name, payload.SerializeToString(deterministic=True)
 
 
-# Deterministic proto3 wire form, written by hand for the hot path. The rules it
-# follows (all fields here have numbers below 16, so a tag is one byte):
-# fields in number order; a string or message field is tag, varint length, bytes;
-# scalars at their default (0, "") are left out, ``optional`` ones are written
-# whenever set; repeated elements are each written, empty ones too; int32 is a
-# varint, negatives as 10 bytes (two's complement on 64 bits); double is 8 bytes
-# little endian. tests/unit/test_adapter_events.py checks it against protobuf.
-
-_LENGTHS = [bytes((n,)) if n < 128 else bytes((n & 0x7F | 0x80, n >> 7))
-            for n in range(1 << 14)]
-
-
-def _wire_varint(value: int) -> bytes:
-    if value < 0:
-        value += 1 << 64
-    return _LENGTHS[value] if value < 16384 else _varint(value)
-
-
-def _string(tag: bytes, text: str) -> bytes:
-    """One string field (``tag`` is its one-byte key); empty strings are left out."""
-    if not text:
-        return b""
-    data = text.encode()
-    size = len(data)
-    return tag + (_LENGTHS[size] if size < 16384 else _varint(size)) + data
-
-
-def _message(tag: bytes, data: bytes) -> bytes:
-    size = len(data)
-    return tag + (_LENGTHS[size] if size < 16384 else _varint(size)) + data
-
-
-def _double(tag: bytes, value: float) -> bytes:
-    return tag + _PACK_DOUBLE(value)
-
-
-_PACK_DOUBLE = struct.Struct("<d").pack
-
-
-def _grant_bytes(grant: Grant) -> bytes:
-    """A ``Grant`` message's bytes (the fields of :func:`_grant`)."""
-    return b"".join((
-        _string(b"\x0a", str(grant.kind)), _string(b"\x12", grant.code or ""),
-        _string(b"\x1a", grant.subject or ""),
-        b"\x20" + _wire_varint(grant.level) if grant.level else b"",
-        b"" if grant.credits is None else _double(b"\x29", grant.credits),
-        _string(b"\x32", grant.program or ""), _string(b"\x3a", grant.designation or "")))
-
-
-# Field 6 of ``RuleUpserted``, encoded once per alternatives tuple.
-_alternatives_bytes = _PerObject(
-    lambda alternatives: b"".join(
-        _message(b"\x32", b"".join([_message(b"\x0a", _grant_bytes(g)) for g in alt]))
-        for alt in alternatives),
-    _GRANT_SETS_KEPT)
-
-_FIELDS_KEPT = 65536
-# Fields 4 and 5 of ``RuleUpserted``, by (receiving institution, outcome).
-_institution_outcome = Memo(
-    lambda key: _string(b"\x22", key[0]) + _string(b"\x2a", str(key[1])), _FIELDS_KEPT)
-# Fields 7 to 9, by (minimum grade, effective start, effective end).
-_grade_window = Memo(
-    lambda key: (_string(b"\x3a", key[0] or "") + _string(b"\x42", _date(key[1]))
-                 + _string(b"\x4a", _date(key[2]))), _FIELDS_KEPT)
-
-
-def _credential_tail(key: tuple[Any, ...]) -> bytes:
-    """A ``CredentialUpserted``'s fields after its id, by (kind, title, value, subject,
-    level, valid_from, valid_to)."""
-    kind, title, value, subject, level, valid_from, valid_to = key
-    return b"".join((
-        _string(b"\x12", str(kind)), _string(b"\x1a", title),
-        b"" if value is None else _double(b"\x21", value),
-        _string(b"\x2a", subject or ""),
-        b"\x30" + _wire_varint(level) if level else b"",
-        _string(b"\x4a", _date(valid_from)), _string(b"\x52", _date(valid_to))))
-
-
-_credential_tails = Memo(_credential_tail, _FIELDS_KEPT)
-
-
-def rule_body(rule: Rule) -> bytes:
-    """``rule_payload(rule)`` serialized deterministically, without building the message.
-
-    Fields 4 and 5 (receiving institution, outcome) and 7 to 9 (minimum grade,
-    effective window) are few distinct values across an export: their bytes are
-    kept, as are the alternatives' per parsed credit text.
-    """
-    data = rule.id.encode()
-    size = len(data)
-    parts = [b"\x0a", _LENGTHS[size] if size < 16384 else _varint(size), data] if data else []
-    for ident in rule.sending:
-        data = ident.encode()
-        size = len(data)
-        parts += (b"\x12", _LENGTHS[size] if size < 16384 else _varint(size), data)
-    if rule.any_n:
-        parts += (b"\x18", _wire_varint(rule.any_n))
-    parts.append(_institution_outcome[rule.receiving_institution, rule.outcome])
-    if rule.alternatives:
-        parts.append(_alternatives_bytes(rule.alternatives))
-    parts.append(_grade_window[rule.min_grade, rule.effective_start, rule.effective_end])
-    if rule.notes:
-        parts.append(_string(b"\x52", rule.notes))
-    if rule.notation:
-        data = rule.notation.encode()
-        size = len(data)
-        parts += (b"\x5a", _LENGTHS[size] if size < 16384 else _varint(size), data)
-    return b"".join(parts)
-
-
 def credential_body(cred: Credential) -> bytes:
-    """``credential_payload(cred)`` serialized deterministically, without building it.
-
-    Everything after the id (field 1) is kept by value: BC course credentials
-    share kind, often title and credits, and subject and level.
-    """
-    if cred.stacks_into or cred.competencies:  # not in BC exports: protobuf writes them
-        return credential_payload(cred).SerializeToString(deterministic=True)
-    key = (cred.kind, cred.title, cred.value, cred.subject, cred.level, cred.valid_from,
-           cred.valid_to)
-    # Zero is not kept: 0.0 and -0.0 are equal keys with different bytes.
-    tail = _credential_tails[key] if cred.value else _credential_tail(key)
-    return _string(b"\x0a", cred.id) + tail
+    """``credential_payload(cred)`` serialized deterministically (by hand where it can be)."""
+    body = wire.credential_body(cred)
+    if body is None:  # stacking links or competencies: not in BC exports, protobuf writes them
+        body = credential_payload(cred).SerializeToString(deterministic=True)
+    return body
 
 
 def content_digest(payload: Payload | bytes) -> bytes:
@@ -359,20 +214,6 @@ def envelope(payload: Payload | pb.CredentialRetired | pb.RuleRevoked, *, provin
     )
 
 
-_SMALL = [bytes((n,)) for n in range(128)]
-
-
-def _varint(value: int) -> bytes:
-    if value < 128:
-        return _SMALL[value]
-    out = bytearray()
-    while value > 0x7F:
-        out.append((value & 0x7F) | 0x80)
-        value >>= 7
-    out.append(value)
-    return bytes(out)
-
-
 def encoded_envelope(payload: Payload | pb.CredentialRetired | pb.RuleRevoked, *,
                      province: str, entity_key: str, version: int, occurred_at: str,
                      source: str, payload_bytes: bytes | None = None) -> bytes:
@@ -391,7 +232,7 @@ def encoded_envelope(payload: Payload | pb.CredentialRetired | pb.RuleRevoked, *
     body = payload_bytes if payload_bytes is not None else payload.SerializeToString(
         deterministic=True)
     number = pb.EventEnvelope.DESCRIPTOR.fields_by_name[_PAYLOAD_FIELD[event_type]].number
-    return header + _varint(number << 3 | 2) + _varint(len(body)) + body
+    return header + varint(number << 3 | 2) + varint(len(body)) + body
 
 
 def _text_field(number: int, text: str) -> bytes:
@@ -399,7 +240,7 @@ def _text_field(number: int, text: str) -> bytes:
     if not text:
         return b""
     data = text.encode("utf-8")
-    return _varint(number << 3 | 2) + _varint(len(data)) + data
+    return varint(number << 3 | 2) + varint(len(data)) + data
 
 
 class EnvelopeEncoder:
@@ -435,9 +276,9 @@ class EnvelopeEncoder:
         key = entity_key.encode()
         return b"".join((
             b"\x0a\x24", event_id(event_type, entity_key, version).encode(), self.province,
-            b"\x1a" + _varint(len(key)) + key if key else b"",
-            b"\x20" + _varint(version) if version else b"", self.tail,
-            _PAYLOAD_TAG[event_type], _varint(len(body)), body))
+            b"\x1a" + varint(len(key)) + key if key else b"",
+            b"\x20" + varint(version) if version else b"", self.tail,
+            _PAYLOAD_TAG[event_type], varint(len(body)), body))
 
 
 def upserted(record: Institution | Credential | Rule, *, version: int, province: str,

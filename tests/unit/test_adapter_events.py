@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from adapters.base import events
+from adapters.base import events, wire
 from hub.domain.grades import GradingScale
 from hub.domain.model import (
     Credential,
@@ -201,7 +201,7 @@ class TestHandWrittenBodies:
                  outcome=GrantKind.NO_CREDIT, any_n=-1),
         ]
         for rule in rules:
-            assert events.rule_body(rule) == events.rule_payload(rule).SerializeToString(
+            assert wire.rule_body(rule) == events.rule_payload(rule).SerializeToString(
                 deterministic=True)
 
     def test_every_credential_field_and_edge_value(self) -> None:
@@ -251,5 +251,5 @@ class TestHandWrittenBodies:
             any_n=st.none() | st.integers(-3, 3), min_grade=st.none() | text,
             effective_start=day, effective_end=day, notes=st.none() | text,
             notation=st.none() | text))
-        assert events.rule_body(rule) == events.rule_payload(rule).SerializeToString(
+        assert wire.rule_body(rule) == events.rule_payload(rule).SerializeToString(
             deterministic=True)
