@@ -8,7 +8,7 @@ Exports come from ``adapters.generate`` (seeded) and are cached under
 
 1. **parse + diff**: ``BcReader`` rows streamed through the province check and
    the snapshot differ (digests and encoded envelopes) against a fresh state
-   file, in the runner's chunks (``runner.chunks``: read in a child process
+   file, in the runner's chunks (``reading.chunks``: read in a child process
    when the export is large and a core is free, as a run does; ``--reader``
    forces either); nothing is recorded or sent. Target >= 100,000 rows/s.
 2. **end to end**: ``run_adapter_async`` on the same export, fresh state, to
@@ -64,10 +64,10 @@ def export_rows(export: Path) -> int:
 def parse_and_diff(export: Path, state: Path, parallel: bool | None = None) -> tuple[int, float]:
     """Records read and seconds taken to read and diff the BC export (nothing recorded).
 
-    The run's own path (``runner.chunks``); ``parallel`` None chooses as a run
+    The run's own path (``reading.chunks``); ``parallel`` None chooses as a run
     does (a child process for a large export when a core is free).
     """
-    from adapters.base.runner import CHUNK, chunks
+    from adapters.base.reading import CHUNK, chunks
     from adapters.base.snapshot import SnapshotDiffer
     from adapters.base.statedb import next_run, open_state
     from adapters.bc.reader import BcReader
@@ -200,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
             bc = exported("bc", size, cache)
         if "diff" in parts:
             csv_rows = export_rows(bc)
-            from adapters.base.runner import reads_in_child
+            from adapters.base.reading import reads_in_child
 
             child = {"auto": reads_in_child(bc), "child": True, "inline": False}[args.reader]
             read, took = parse_and_diff(bc, Path(tmp) / "diff-state", parallel=child)

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from adapters.base.reading import chunks
 from adapters.base.records import ExportUnreadable, Rejection
 from adapters.base.report import summary_json
-from adapters.base.runner import NothingReadable, RunSummary, chunks, run_adapter
+from adapters.base.runner import NothingReadable, RunSummary, run_adapter
 from adapters.base.statedb import StateMismatch
 from adapters.bc.reader import BcReader
 from adapters.ontario.reader import OntarioReader
@@ -303,7 +304,7 @@ class TestWorkerProcess:
 
     def test_a_run_through_the_worker_publishes_and_rejects_the_same(self, tmp_path,
                                                                      monkeypatch) -> None:
-        import adapters.base.runner as runner
+        import adapters.base.reading as reading
 
         def published(sent: list) -> list[bytes]:
             envelopes = [pb.EventEnvelope.FromString(m.value) for m in sent]
@@ -314,8 +315,8 @@ class TestWorkerProcess:
         (tmp_path / "export").mkdir()
         folder = self.bc_export(tmp_path / "export")
         results = []
-        for threshold in (runner.PARALLEL_BYTES, 0):  # this export is small: 0 forces the worker
-            monkeypatch.setattr(runner, "PARALLEL_BYTES", threshold)
+        for threshold in (reading.PARALLEL_BYTES, 0):  # this export is small: 0 forces the worker
+            monkeypatch.setattr(reading, "PARALLEL_BYTES", threshold)
             publisher = FakePublisher()
             summary = run_adapter(BcReader(), folder, kafka=publisher,
                                   state_dir=tmp_path / f"state-{threshold}", chunk=4)
@@ -342,12 +343,12 @@ class TestWorkerProcess:
 
     def test_the_child_is_used_for_a_large_export_when_a_core_is_free(self, tmp_path,
                                                                       monkeypatch) -> None:
-        import adapters.base.runner as runner
+        import adapters.base.reading as reading
 
         folder = self.bc_export(tmp_path)
-        monkeypatch.setattr(runner.os, "cpu_count", lambda: 2)
+        monkeypatch.setattr(reading.os, "cpu_count", lambda: 2)
         for threshold, load, expected in ((0, 0.3, True), (0, 1.5, False),
-                                          (runner.PARALLEL_BYTES, 0.3, False)):
-            monkeypatch.setattr(runner, "PARALLEL_BYTES", threshold)
-            monkeypatch.setattr(runner.os, "getloadavg", lambda load=load: (load, load, load))
-            assert runner.reads_in_child(folder) is expected
+                                          (reading.PARALLEL_BYTES, 0.3, False)):
+            monkeypatch.setattr(reading, "PARALLEL_BYTES", threshold)
+            monkeypatch.setattr(reading.os, "getloadavg", lambda load=load: (load, load, load))
+            assert reading.reads_in_child(folder) is expected
