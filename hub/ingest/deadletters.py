@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 
 from aiokafka import AIOKafkaProducer
 
+from hub.domain.errors import NotFound
 from hub.ingest.apply import Handled
 from hub.ingest.errors import PoisonEvent
 from hub.ingest.translate import translate
@@ -64,6 +65,8 @@ async def replay_dead_letters(store: Store, producer: AIOKafkaProducer,
 
     ``applied`` counts those produced back to their topic (the ingest applies
     them from there); ``failed`` those that still do not read and stay.
+    An id the hub has no dead letter for raises ``NotFound`` naming it, and
+    nothing is replayed: an operator's typo must not read as "nothing to do".
     """
     def load() -> list[DeadLetter]:
         with store.unit_of_work() as uow:
@@ -72,6 +75,9 @@ async def replay_dead_letters(store: Store, producer: AIOKafkaProducer,
         return [x for x in letters if not wanted or x.id in wanted]
 
     letters = await asyncio.to_thread(load)
+    unknown = sorted(set(ids).difference(x.id for x in letters))
+    if unknown:
+        raise NotFound(f"no dead letter has id {', '.join(map(str, unknown))}", field="ids")
     good = [x for x in letters if not _still_poison(x)]
     futures = [await producer.send(x.topic, value=x.value, key=x.key) for x in good]
     if futures:

@@ -60,6 +60,12 @@ async def test_status_dead_letters_replay_and_watch(broker: EmbeddedBroker, tmp_
             assert [x.reason.split(":")[0] for x in letters.dead_letters] == ["unreadable"]
             replay = await stub.ReplayDeadLetters(pb.ReplayDeadLettersRequest())
             assert (replay.applied, replay.failed) == (0, 1)  # still unreadable: it stays
+            unknown = letters.dead_letters[0].id + 1000
+            with pytest.raises(grpc.aio.AioRpcError) as caught:
+                await stub.ReplayDeadLetters(pb.ReplayDeadLettersRequest(
+                    ids=[letters.dead_letters[0].id, unknown]))
+            assert caught.value.code() is grpc.StatusCode.NOT_FOUND
+            assert str(unknown) in (caught.value.details() or "")
 
             done = await asyncio.to_thread(
                 subprocess.run, [sys.executable, "-m", "transferhub.cli.main", "status",
