@@ -13,15 +13,11 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-
-from hub.store.factory import open_store
-from tests.e2e.seed import seed
 
 CLI = [sys.executable, "-m", "transferhub.cli.main"]
 START_SECONDS = 30.0
@@ -81,23 +77,17 @@ def start_serve(db: Path) -> tuple[subprocess.Popen[bytes], str]:
     return process, address
 
 
-@pytest.fixture(scope="module")
-def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The address of a running ``transferhub serve`` over the seeded federation."""
-    db = tmp_path_factory.mktemp("hub") / "hub.db"
-    store = open_store(f"sqlite:///{db}")
-    seed(store)
-    store.close()
-    process, address = start_serve(db)
-    try:
-        yield address
-    finally:
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM a process still running (``serve`` drains and exits 0); kill it after 15 s."""
+    if process.poll() is None:
         process.send_signal(signal.SIGTERM)
         try:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
 
 
 def cli(*args: str, hub: str | None = None) -> subprocess.CompletedProcess[str]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import grpc
@@ -19,28 +18,9 @@ import pytest
 
 from hub.store.factory import open_store
 from tests.e2e.seed import RULES, seed
-from tests.e2e.test_cli import CLI, cli, free_port, json_of, start_serve, wait_serving
+from tests.e2e.test_cli import CLI, cli, free_port, json_of, stop, wait_serving
 from transferhub.hub.v1 import query_service_pb2 as pb
 from transferhub.hub.v1.query_service_pb2_grpc import QueryServiceStub
-
-
-@pytest.fixture(scope="module")
-def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The address of a running ``transferhub serve`` over the seeded federation."""
-    db = tmp_path_factory.mktemp("audit") / "hub.db"
-    store = open_store(f"sqlite:///{db}")
-    seed(store)
-    store.close()
-    process, address = start_serve(db)
-    try:
-        yield address
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 class TestTranscriptFile:
@@ -239,16 +219,6 @@ class TestServeAddressAndEnvironment:
                                        env={**os.environ, **env})
         return process, log
 
-    @staticmethod
-    def _stop(process: subprocess.Popen[bytes]) -> None:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
     def test_the_environment_names_the_store_broker_and_address(self, tmp_path: Path) -> None:
         db = tmp_path / "env.db"
         store = open_store(f"sqlite:///{db}")
@@ -263,7 +233,7 @@ class TestServeAddressAndEnvironment:
             doc = json_of(cli("equivalents", "ON:SENE:IPC144", "--json", hub=address))
             assert [e["rule"] for e in doc["equivalents"]] == ["BC:88216"]  # the seeded store
         finally:
-            self._stop(process)
+            stop(process)
         assert kafka in log.read_text(errors="replace")  # it tried the broker it was given
 
     def test_a_second_hub_on_a_taken_port_fails_instead_of_sharing_it(
@@ -277,7 +247,7 @@ class TestServeAddressAndEnvironment:
         except subprocess.TimeoutExpired:
             code = None
         finally:
-            self._stop(process)
+            stop(process)
         assert code not in (None, 0), "a second hub took the port that another hub serves on"
         assert hub in log.read_text(errors="replace")
         for _ in range(3):  # the first hub, over the seeded store, still answers every call

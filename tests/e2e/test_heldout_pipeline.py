@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -44,7 +43,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.test_cli import CLI, wait_serving
+from tests.e2e.test_cli import CLI, stop, wait_serving
 from transferhub.broker import BrokerUnavailable, EmbeddedBroker, free_port
 
 APPLY_SECONDS = 45.0
@@ -250,14 +249,6 @@ class Federation:
         return _json(_run("equivalents", credential, "--json", hub=self.hub))
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture(scope="module")
@@ -304,7 +295,7 @@ def federation(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Federation]
         yield fed
     finally:
         if serve is not None:
-            _stop(serve)
+            stop(serve)
         broker.stop()
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_cli import CLI, cli, free_port, wait_serving
+from tests.e2e.test_cli import CLI, cli, free_port, stop, wait_serving
 from tests.integration.ingest_helpers import produce, rule, upserted
 from transferhub.broker import EmbeddedBroker
 
@@ -27,14 +27,6 @@ TOPIC = "transferhub.events.bc"
 RULES = 5
 
 
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def _status(hub: str) -> dict:
@@ -103,7 +95,7 @@ class TestOperatorCommandsOverABroker:
             if monitor is not None and monitor.poll() is None:
                 monitor.kill()
                 monitor.wait()
-            _stop(serve)
+            stop(serve)
         outcomes = sorted(line.split()[-1] for line in lines)
         assert outcomes == ["applied"] * RULES + ["dead_lettered"]
         assert all(" BC " in line for line in lines)
