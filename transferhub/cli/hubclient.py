@@ -41,26 +41,35 @@ def hub_address(explicit: str | None) -> str:
     return explicit or os.environ.get("TRANSFERHUB_HUB") or DEFAULT_GRPC
 
 
+def _wait_ready(channel: grpc.Channel, address: str) -> None:
+    try:
+        grpc.channel_ready_future(channel).result(timeout=CONNECT_SECONDS)
+    except grpc.FutureTimeoutError:
+        raise HubUnreachable(f"the hub at {address} cannot be reached "
+                             f"(tried for {CONNECT_SECONDS:.0f} s)") from None
+
+
+def _failure(exc: grpc.RpcError, address: str) -> HubUnreachable | HubRefused:
+    """What an error status means for the CLI: the hub is gone (exit 3) or it refused (1)."""
+    code, details = exc.code(), exc.details() or ""
+    if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
+        return HubUnreachable(f"the hub at {address}: {details}")
+    return HubRefused(code, details)
+
+
 def call(address: str, stub_class: type, method: str, request: Any) -> Any:
     """Call ``stub_class(channel).method(request)`` on the hub at ``address``."""
     with grpc.insecure_channel(address) as channel:
-        try:
-            grpc.channel_ready_future(channel).result(timeout=CONNECT_SECONDS)
-        except grpc.FutureTimeoutError:
-            raise HubUnreachable(f"the hub at {address} cannot be reached "
-                                 f"(tried for {CONNECT_SECONDS:.0f} s)") from None
+        _wait_ready(channel, address)
         rpc: Callable[..., Any] = getattr(stub_class(channel), method)
         for attempt in range(1, RETRIES + 1):
             try:
                 return rpc(request, timeout=CALL_SECONDS, wait_for_ready=True)
             except grpc.RpcError as exc:
-                code, details = exc.code(), exc.details() or ""
-                if code is grpc.StatusCode.UNAVAILABLE and attempt < RETRIES:
+                if exc.code() is grpc.StatusCode.UNAVAILABLE and attempt < RETRIES:
                     time.sleep(attempt)  # the store was busy: back off and ask again
                     continue
-                if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
-                    raise HubUnreachable(f"the hub at {address}: {details}") from None
-                raise HubRefused(code, details) from None
+                raise _failure(exc, address) from None
     raise AssertionError("unreachable")  # the loop always returns or raises
 
 
@@ -71,18 +80,11 @@ def stream(address: str, stub_class: type, method: str, request: Any) -> Iterato
     mid-stream) and :class:`HubRefused` when it answers with an error.
     """
     with grpc.insecure_channel(address) as channel:
-        try:
-            grpc.channel_ready_future(channel).result(timeout=CONNECT_SECONDS)
-        except grpc.FutureTimeoutError:
-            raise HubUnreachable(f"the hub at {address} cannot be reached "
-                                 f"(tried for {CONNECT_SECONDS:.0f} s)") from None
+        _wait_ready(channel, address)
         responses = getattr(stub_class(channel), method)(request)
         try:
             yield from responses
         except grpc.RpcError as exc:
-            code, details = exc.code(), exc.details() or ""
-            if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
-                raise HubUnreachable(f"the hub at {address}: {details}") from None
-            raise HubRefused(code, details) from None
+            raise _failure(exc, address) from None
         finally:
             responses.cancel()
