@@ -46,6 +46,9 @@ class IngestControl(Protocol):
     def lag(self) -> int:
         """Events published but not yet applied, over all partitions."""
 
+    def lag_known(self) -> bool:
+        """Whether :meth:`lag` was measured lately (False: the broker or store is away)."""
+
     def watch(self) -> AsyncIterator[AppliedNotice]:
         """Every event handled from now on, until the iterator is closed."""
 
@@ -98,6 +101,7 @@ class OperatorServicer(pb_grpc.OperatorServiceServicer):
         stats, counts = await self._in_unit(
             lambda uow: (uow.ledger.stats(), uow.equivalencies.counts()))
         status = pb.Status(lag=self._ingest.lag() if self._ingest else 0,
+                           lag_known=self._ingest.lag_known() if self._ingest else False,
                            institutions=counts.get("institutions", 0),
                            credentials=counts.get("credentials", 0),
                            rules=counts.get("rules", 0))

@@ -3,7 +3,7 @@
 :class:`HubIngest` is what :func:`hub.bootstrap.start_hub` takes as ``ingest``
 (build it with :func:`ingest_factory`): ``start``/``stop`` run the consume
 loop as a task; ``lag``, ``watch`` and ``replay`` are the ``IngestControl``
-port the OperatorService serves. Lag is the end offsets of every province's
+port the OperatorService serves (with ``lag_known``). Lag is the end offsets of every province's
 partitions minus the store's next offsets, refreshed every few seconds (the
 store, not Kafka, says what is applied).
 """
@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import time
 from collections import defaultdict
 from collections.abc import AsyncIterator, Sequence
 from functools import cache
@@ -31,6 +32,7 @@ from hub.store.ports import Store
 
 log = structlog.get_logger("hub.ingest")
 LAG_REFRESH_SECONDS = 2.0
+LAG_KNOWN_SECONDS = 4 * LAG_REFRESH_SECONDS  # a figure older than this is not known
 
 
 @cache
@@ -48,6 +50,7 @@ class HubIngest:
         self.store = store
         self._tasks: list[asyncio.Task[None]] = []
         self._lag: dict[str, int] = {}
+        self._lag_at: float | None = None  # monotonic time of the last measurement
 
     async def start(self) -> None:
         """Start consuming in the background; the broker may still be unreachable."""
@@ -109,8 +112,17 @@ class HubIngest:
         for tp, end in ends.items():
             lag[topic_province(tp.topic)] += max(0, end - done.get((tp.topic, tp.partition), 0))
         self._lag = dict(lag)
+        self._lag_at = time.monotonic()
         self.ingest.metrics.set_lag(self._lag)
         return self._lag
+
+    def lag_known(self) -> bool:
+        """Whether the lag was measured in the last :data:`LAG_KNOWN_SECONDS`.
+
+        While the broker or the store is unreachable the last figure stays, but
+        it is not known to be true: an operator must not read 0 as caught up.
+        """
+        return self._lag_at is not None and time.monotonic() - self._lag_at <= LAG_KNOWN_SECONDS
 
     async def _refresh_lag(self) -> None:
         while True:

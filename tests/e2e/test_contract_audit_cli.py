@@ -252,3 +252,14 @@ class TestServeAddressAndEnvironment:
         assert hub in log.read_text(errors="replace")
         for _ in range(3):  # the first hub, over the seeded store, still answers every call
             assert json_of(cli("status", "--json", hub=hub))["rules"] == len(RULES)
+
+
+class TestStatusLag:
+    """CLI.md's ``status`` lag, and whether it was measured lately (an added key)."""
+
+    def test_lag_is_not_known_while_the_broker_is_unreachable(self, hub: str) -> None:
+        # The fixture's hub points at a broker address nobody listens on.
+        doc = json_of(cli("status", "--json", hub=hub))
+        assert doc["lag"] == 0 and doc["lag_known"] is False
+        shown = cli("status", hub=hub)
+        assert shown.returncode == 0 and "not measured lately" in shown.stdout

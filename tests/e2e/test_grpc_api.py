@@ -35,6 +35,9 @@ class FeedIngest:
     def lag(self) -> int:
         return 7
 
+    def lag_known(self) -> bool:
+        return True
+
     def watch(self) -> AsyncIterator[AppliedNotice]:
         return self.feed.watch()
 
@@ -243,6 +246,7 @@ class TestOperator:
         assert (status.institutions, status.credentials, status.rules) == (
             len(INSTITUTIONS), len(CREDENTIALS), len(RULES))
         assert status.events_applied == 0
+        assert not status.lag_known  # no ingest here: nothing measures a lag
 
     async def test_dead_letters_start_empty(self, channel: grpc.aio.Channel) -> None:
         response = await OperatorServiceStub(channel).ListDeadLetters(op.ListDeadLettersRequest())
@@ -273,7 +277,7 @@ class TestOperatorWithIngest:
 
     async def test_status_reports_the_ingest_lag(self, channel: grpc.aio.Channel) -> None:
         status = await OperatorServiceStub(channel).GetStatus(op.GetStatusRequest())
-        assert status.lag == 7
+        assert status.lag == 7 and status.lag_known
 
     async def test_watch_streams_events_of_one_province(self, channel: grpc.aio.Channel,
                                                         ingest: FeedIngest) -> None:

@@ -73,6 +73,7 @@ async def test_status_dead_letters_replay_and_watch(broker: EmbeddedBroker, tmp_
             assert done.returncode == 0, done.stderr
             doc = json.loads(done.stdout)
             assert (doc["events_applied"], doc["dead_lettered"], doc["lag"]) == (20, 1, 0)
+            assert doc["lag_known"] is True
             assert doc["by_province"]["BC"]["events_applied"] == 20
             assert doc["by_province"]["BC"]["last_event_at"].endswith("Z")
             assert doc["rules"] == 20

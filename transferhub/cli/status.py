@@ -3,7 +3,9 @@
 A client of ``OperatorService.GetStatus``. ``--json`` prints CLI.md's shape
 (``events_applied``, ``events_duplicate``, ``dead_lettered``, ``lag``,
 ``by_province``, ``institutions``, ``credentials``, ``rules``); each province
-also carries ``events_duplicate``, ``events_stale`` and ``dead_lettered``.
+also carries ``events_duplicate``, ``events_stale`` and ``dead_lettered``, and
+``lag_known`` says whether ``lag`` was measured lately (false while the broker
+is unreachable, so that a 0 there is not read as caught up).
 Exit 3 when the hub cannot be reached.
 """
 
@@ -36,6 +38,7 @@ def as_json(status: Any) -> dict[str, Any]:
         "events_duplicate": status.events_duplicate,
         "dead_lettered": status.dead_lettered,
         "lag": status.lag,
+        "lag_known": status.lag_known,
         "by_province": {
             province: {
                 "events_applied": p.events_applied,
@@ -66,7 +69,9 @@ def _print_table(doc: dict[str, Any]) -> None:
                       str(p["events_stale"]), str(p["dead_lettered"]), p["last_event_at"] or "-")
     console.print(table)
     console.print(f"applied {doc['events_applied']}, duplicates {doc['events_duplicate']}, "
-                  f"dead letters {doc['dead_lettered']}, lag {doc['lag']}")
+                  f"dead letters {doc['dead_lettered']}, lag {doc['lag']}"
+                  + ("" if doc["lag_known"] else
+                     " (not measured lately: is the broker reachable?)"))
     console.print(f"store: {doc['institutions']} institutions, {doc['credentials']} "
                   f"credentials, {doc['rules']} rules")
 

@@ -25,7 +25,7 @@ class ProvinceStatus(_message.Message):
     def __init__(self, events_applied: _Optional[int] = ..., events_duplicate: _Optional[int] = ..., events_stale: _Optional[int] = ..., dead_lettered: _Optional[int] = ..., last_event_at: _Optional[str] = ...) -> None: ...
 
 class Status(_message.Message):
-    __slots__ = ("events_applied", "events_duplicate", "dead_lettered", "lag", "by_province", "institutions", "credentials", "rules")
+    __slots__ = ("events_applied", "events_duplicate", "dead_lettered", "lag", "by_province", "institutions", "credentials", "rules", "lag_known")
     class ByProvinceEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -41,6 +41,7 @@ class Status(_message.Message):
     INSTITUTIONS_FIELD_NUMBER: _ClassVar[int]
     CREDENTIALS_FIELD_NUMBER: _ClassVar[int]
     RULES_FIELD_NUMBER: _ClassVar[int]
+    LAG_KNOWN_FIELD_NUMBER: _ClassVar[int]
     events_applied: int
     events_duplicate: int
     dead_lettered: int
@@ -49,7 +50,8 @@ class Status(_message.Message):
     institutions: int
     credentials: int
     rules: int
-    def __init__(self, events_applied: _Optional[int] = ..., events_duplicate: _Optional[int] = ..., dead_lettered: _Optional[int] = ..., lag: _Optional[int] = ..., by_province: _Optional[_Mapping[str, ProvinceStatus]] = ..., institutions: _Optional[int] = ..., credentials: _Optional[int] = ..., rules: _Optional[int] = ...) -> None: ...
+    lag_known: bool
+    def __init__(self, events_applied: _Optional[int] = ..., events_duplicate: _Optional[int] = ..., dead_lettered: _Optional[int] = ..., lag: _Optional[int] = ..., by_province: _Optional[_Mapping[str, ProvinceStatus]] = ..., institutions: _Optional[int] = ..., credentials: _Optional[int] = ..., rules: _Optional[int] = ..., lag_known: _Optional[bool] = ...) -> None: ...
 
 class WatchEventsRequest(_message.Message):
     __slots__ = ("province",)
