@@ -1,7 +1,8 @@
 """The stacking query (MODEL.md "A stacking query").
 
-The target (a certificate, diploma or degree) requires its own ``value``, in
-the target institution's unit (an unknown value requires 0). What counts:
+The target (a certificate, diploma or degree; any other kind is refused as
+``InvalidQuery`` on ``target``) requires its own ``value``, in the target
+institution's unit (an unknown value requires 0). What counts:
 
 - a completed credential whose record says it stacks into the target, with
   that link's value. Choice: completing it is enough; MODEL.md puts no grade
@@ -26,13 +27,17 @@ from __future__ import annotations
 from fractions import Fraction
 
 from hub.domain.answers import Completed, Counted, StackAnswer, StackQuery, TransferQuery
-from hub.domain.errors import NotFound
+from hub.domain.errors import InvalidQuery, NotFound
 from hub.domain.identifiers import credential_id, institution_of, parse_credential_id
-from hub.domain.model import CreditSystem, GrantKind
+from hub.domain.model import CredentialKind, CreditSystem, GrantKind
 from hub.domain.ports import EquivalencyReader
 from hub.domain.transcript import Scales, read_transcript
 from hub.domain.transfer import answer_transfer
 from hub.domain.worth import exact
+
+# MODEL.md: "Input: a target credential (a certificate, diploma or degree)".
+_TARGET_KINDS = frozenset({CredentialKind.CERTIFICATE, CredentialKind.DIPLOMA,
+                           CredentialKind.DEGREE})
 
 
 def answer_stack(reader: EquivalencyReader, query: StackQuery) -> StackAnswer:
@@ -41,6 +46,9 @@ def answer_stack(reader: EquivalencyReader, query: StackQuery) -> StackAnswer:
     target = reader.get_credentials([target_id]).get(target_id)
     if target is None:
         raise NotFound(f"the hub has no record of credential {target_id}", field="target")
+    if target.kind not in _TARGET_KINDS:
+        raise InvalidQuery(f"{target_id} is a {target.kind}; a stacking target is a "
+                           "certificate, diploma or degree", field="target")
     home_id = institution_of(target_id)
     home = reader.get_institution(home_id)
     system = home.credit_system if home is not None else CreditSystem()

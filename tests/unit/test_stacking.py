@@ -6,7 +6,7 @@ import pytest
 from transfer_world import course, credential, done, institution, rule, world
 
 from hub.domain.answers import StackQuery
-from hub.domain.errors import InvalidGrade, NotFound
+from hub.domain.errors import InvalidGrade, InvalidQuery, NotFound
 from hub.domain.stacking import answer_stack
 
 CERT = "ON:HUMB:CERT-DA"
@@ -46,6 +46,21 @@ class TestOwnInstitution:
         with pytest.raises(NotFound) as caught:
             answer_stack(humber(), StackQuery("ON:HUMB:NOPE", (done(MC1),)))
         assert caught.value.field == "target"
+
+    @pytest.mark.parametrize("kind", ["diploma", "degree"])
+    def test_diplomas_and_degrees_are_targets_too(self, kind):
+        repo = humber(credential("ON:HUMB:DIP-DA", 840, kind=kind),
+                      credential("ON:HUMB:MC-DA-09", 28, [("ON:HUMB:DIP-DA", 28)],
+                                 "micro-credential"))
+        answer = answer_stack(repo, StackQuery("ON:HUMB:DIP-DA", (done("ON:HUMB:MC-DA-09"),)))
+        assert (answer.required, answer.earned) == (840.0, 28.0)
+
+    def test_a_course_or_micro_credential_is_no_target(self):
+        """MODEL.md: "Input: a target credential (a certificate, diploma or degree)"."""
+        for target in (MC1, "ON:HUMB:OTHER"):
+            with pytest.raises(InvalidQuery) as caught:
+                answer_stack(humber(), StackQuery(target, (done(MC2),)))
+            assert caught.value.field == "target" and "micro-credential" in str(caught.value)
 
     def test_grades_must_still_be_readable(self):
         with pytest.raises(InvalidGrade) as caught:
