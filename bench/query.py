@@ -10,6 +10,9 @@ and cached under ``bench/out/`` (SQLite) or in databases named
 ``bench_query_<size>`` (PostgreSQL, created next to the one in ``--db``), so a
 re-run only measures. Each query opens a reader (one snapshot) and calls
 ``answer_transfer`` with a 40-item transcript, as the gRPC servicer does.
+Both stores are open at once and measured in turns of :data:`BLOCK` queries
+(after each one's warm-up), so a change in the shared machine's load during
+the run weighs on both sizes alike instead of on whichever ran second.
 
 Targets at the largest size: p50 < 5 ms, p99 < 20 ms, and p50(largest) /
 p50(smallest) <= 2.
@@ -32,6 +35,7 @@ from hub.store.ports import Store
 
 BATCH = 20_000
 RECEIVERS = (0, 1, 2, 3, 4)  # the most popular receivers, queried in turn
+BLOCK = 250  # measured queries on one store before the other store's turn
 
 
 def _write(store: Store, fed: workload.Federation, progress: bool) -> None:
@@ -167,23 +171,32 @@ def rules_read(store: Store, fed: workload.Federation, unmatched: int, count: in
     return percentile(counts, 50)
 
 
-def measure(store: Store, fed: workload.Federation, queries: int, warmup: int,
-            unmatched: int = 4) -> list[float]:
-    """Seconds per transfer query, ``queries`` of them after ``warmup`` unmeasured ones."""
-    mixed = _queries(fed, queries + warmup, unmatched)
-    samples = []
+def measure(runs: list[tuple[Store, workload.Federation]], queries: int, warmup: int,
+            unmatched: int = 4, block: int = BLOCK) -> list[list[float]]:
+    """Seconds per transfer query on each store, ``queries`` each after ``warmup`` unmeasured.
+
+    The stores take turns, ``block`` queries at a time, so that a change in
+    the machine's load during the run (it is shared) falls on every size alike
+    and their ratio stays comparable. Each store keeps its own caches.
+    """
+    plans = [_queries(fed, queries + warmup, unmatched) for _, fed in runs]
+    samples: list[list[float]] = [[] for _ in runs]
     clock = time.perf_counter
-    for n, query in enumerate(mixed):
-        start = clock()
-        with store.reader() as reader:
-            answer = answer_transfer(reader, query)
-        took = clock() - start
-        if n == warmup - 1:
-            tune_gc()  # as `transferhub serve` does once it is up (hub/runtime.py)
-        if n >= warmup:
-            samples.append(took)
-        if n == 0 and not answer.awarded:
-            raise SystemExit("the workload awards nothing: the benchmark would measure nothing")
+    for (store, _), plan in zip(runs, plans, strict=True):  # warm-ups first, one store at a time
+        for n, query in enumerate(plan[:warmup]):
+            with store.reader() as reader:
+                answer = answer_transfer(reader, query)
+            if n == 0 and not answer.awarded:
+                raise SystemExit("the workload awards nothing: the benchmark would measure "
+                                 "nothing")
+    tune_gc()  # as `transferhub serve` does once it is up (hub/runtime.py)
+    for first in range(warmup, warmup + queries, block):
+        for (store, _), plan, taken in zip(runs, plans, samples, strict=True):
+            for query in plan[first:first + block]:
+                start = clock()
+                with store.reader() as reader:
+                    answer_transfer(reader, query)
+                taken.append(clock() - start)
     return samples
 
 
@@ -208,33 +221,35 @@ def main(argv: list[str] | None = None) -> int:
         small, large, queries = 2_000, 10_000, 100
     cache = args.cache or out_dir()
     cache.mkdir(parents=True, exist_ok=True)
-    results = {}
     rows = []
-    for size in (small, large):
-        store, fed, built = prepared_store(size, args.db, cache, progress=not args.quick)
-        try:
+    stores = []
+    try:
+        for size in (small, large):
+            store, fed, built = prepared_store(size, args.db, cache, progress=not args.quick)
+            stores.append((store, fed))
             if built:
                 rows.append(Row(f"build {size:,} rules (bulk write path)",
                                 f"{built:.1f} s ({size / built:,.0f} rules/s)"))
-            samples = measure(store, fed, queries, warmup=max(50, queries // 20),
-                              unmatched=args.unmatched)
-            read = rules_read(store, fed, args.unmatched)
-        finally:
+        results = measure(stores, queries, warmup=max(50, queries // 20),
+                          unmatched=args.unmatched)
+        read = [rules_read(store, fed, args.unmatched) for store, fed in stores]
+    finally:
+        for store, _ in stores:
             store.close()
-        results[size] = samples
+    for size, samples, count in zip((small, large), results, read, strict=True):
         p50, p99 = percentile(samples, 50), percentile(samples, 99)
         last = size == large
         rows.append(Row(f"p50 at {size:,} rules", ms(p50), "< 5 ms" if last else "-",
                         p50 < 0.005 if last else None))
         rows.append(Row(f"p99 at {size:,} rules", ms(p99), "< 20 ms" if last else "-",
                         p99 < 0.020 if last else None))
-        rows.append(Row(f"rules read per query at {size:,} (median)", f"{read:,.0f}"))
-    ratio = percentile(results[large], 50) / percentile(results[small], 50)
+        rows.append(Row(f"rules read per query at {size:,} (median)", f"{count:,.0f}"))
+    ratio = percentile(results[1], 50) / percentile(results[0], 50)
     rows.append(Row(f"p50({large:,}) / p50({small:,})", f"{ratio:.2f}x", "<= 2x", ratio <= 2))
     backend = "PostgreSQL" if args.db else "SQLite"
     print_table(f"Transfer query in process, 40-item transcript ({args.unmatched} with no "
                 f"agreement), {backend}, "
-                f"{queries} queries per size (pid {os.getpid()})", rows)
+                f"{queries} queries per size, sizes in turns of {BLOCK} (pid {os.getpid()})", rows)
     return 0
 
 
