@@ -43,7 +43,7 @@ class TestMigrations:
     def test_fresh_database_is_upgraded_to_head(self, sql_url: str, engine: Engine) -> None:
         assert current_revision(engine) is None
         open_store(sql_url).close()
-        assert current_revision(engine) == head() == "0004"
+        assert current_revision(engine) == head() == "0005"
 
     def test_migrations_build_exactly_the_tables_the_code_uses(
             self, sql_url: str, engine: Engine) -> None:
@@ -114,6 +114,37 @@ class TestMigrations:
         store.close()
         with engine.connect() as conn:
             assert conn.execute(text("SELECT * FROM rule_link ORDER BY rule_id")).all() == indexed
+
+    def test_upgrading_a_0004_database_keeps_every_rule_and_its_index_rows(
+            self, sql_url: str, engine: Engine) -> None:
+        store = open_store(sql_url)
+        with store.unit_of_work() as uow:
+            uow.equivalencies.apply_rules([
+                chain_link("BC:X", "ON:SENE:IPC144", "BC:CAPU", "csci  110"),
+                chain_link("BC:Y", "BC:CAPU:CSCI 110", "BC:UBCV"),
+                rule("BC:1"), rule("BC:GONE"), Removal("BC:GONE", 2)])
+            uow.commit()
+        store.close()
+        tables = ("rule", "rule_sending", "rule_link")
+        with engine.begin() as conn:
+            before = {name: conn.execute(text(f"SELECT * FROM {name} ORDER BY 1, 2")).all()
+                      for name in tables}
+            command.downgrade(alembic_config(conn), "0004")
+        assert all(before.values())
+        store = open_store(sql_url)  # 0005 rebuilds rule on SQLite
+        with store.reader() as repo:
+            assert repo.chains_to(["ON:SENE:IPC144"], "BC:UBCV") == {
+                "ON:SENE:IPC144": [("BC:X", "BC:Y")]}
+            assert [r.id for r in repo.rules_from(["BC:CAPU:ENGL 100"])] == ["BC:1"]
+        store.close()
+        with engine.connect() as conn:
+            after = {name: conn.execute(text(f"SELECT * FROM {name} ORDER BY 1, 2")).all()
+                     for name in tables}
+            if conn.dialect.name == "sqlite":
+                ddl = conn.execute(text(
+                    "SELECT sql FROM sqlite_master WHERE name = 'rule'")).scalar_one()
+                assert ddl.rstrip().endswith("WITHOUT ROWID")
+        assert after == before
 
     def test_database_from_a_newer_hub_is_refused(self, sql_url: str, engine: Engine) -> None:
         open_store(sql_url).close()

@@ -7,8 +7,9 @@ seen yet. Lists (a rule's sending set and alternatives, a credential's
 competencies and stacking links) are kept as JSON text on the row so a read is
 one round-trip; ``rule_sending``, ``rule_link`` and ``stack_link`` index them
 for lookups.
-Small tables keyed by text are ``WITHOUT ROWID`` on SQLite: one B-tree to
-write instead of two, which the ingest's write rate needs.
+Tables keyed by text are ``WITHOUT ROWID`` on SQLite: one B-tree to write
+instead of two, which the ingest's write rate needs, and one to descend on a
+read by key (``rule`` is read by id on every query).
 
 The schema is created by the Alembic migrations (``hub/store/migrations``),
 never by ``create_all``; a test checks that the two agree.
@@ -77,6 +78,7 @@ class RuleRow(SQLModel, table=True):
     """An equivalency rule; ``revoked`` rows are tombstones that keep their version."""
 
     __tablename__ = "rule"
+    __table_args__ = {"sqlite_with_rowid": False}  # clustered by id (migration 0005)
 
     id: str = Field(primary_key=True, max_length=128)
     version: int
