@@ -56,9 +56,10 @@ GRANT_START = re.compile(rf"(?:{_INST}\s+)?[A-Z]{{2,}}(?:/[A-Z]{{2,}})?\s*[0-9X(
 _AREA = r"(?:Hum|Soc|Sci)"
 _BREADTH = rf"B\s*-\s*{_AREA}(?:\s*/\s*{_AREA}){{0,2}}"
 # SFU's W (writing), Q (quantitative) and B (breadth) tags, spaced as the Guide spaces them.
+# A letter may follow only as the "or " the Guide's export runs into a tag ("B-Scior").
 DESIGNATION = re.compile(
     rf"\s*[,-]?\s*(?P<d>[WQ](?:\s*[/-]\s*[WQ])?(?:\s*[/-]\s*{_BREADTH}|/B)?|{_BREADTH})"
-    r"(?![A-Za-z/-])")
+    r"(?!(?!or\s)[A-Za-z/-])")
 
 # The commonest text by far: one grant, perhaps tagged, nothing else (read in one match).
 SINGLE = re.compile(rf"\s*{GRANT.pattern}(?:{DESIGNATION.pattern})?\s*")

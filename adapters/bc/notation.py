@@ -19,7 +19,9 @@ How the whole text is read, as a registrar reads it:
 - A designation (SFU's W/Q/B tags) after ``, `` or `` - `` belongs to the grant
   just before it, spaces removed (``B - Soc/Sci`` is ``B-Soc/Sci``); one that
   ends the text with "for both" (each, all) belongs to every grant joined by
-  ``&`` before it, and the words stay in the notes.
+  ``&`` before it, one followed by "for PHIL 100 only" to that grant alone, and
+  the words stay in the notes. A tag the Guide's export ran into the next
+  ``or`` ("B-Scior SFU GEOG 2XX (3)") still ends where the ``or`` begins.
 - Anything else after the grants is the rule's notes, kept whole: a course
   named there ("Exempt UBCO HES 340 (3)") is never a grant. A grant after a
   bare ``, `` (no ``&`` or ``or``) is refused: the Guide never writes that on
@@ -48,11 +50,14 @@ _ASSESSMENT = re.compile(
 _ANY_N = re.compile(r"\s*any\s+(?P<n>\d{1,2})\s+of\s+", re.I)
 _ONE_OF = re.compile(r"\bone\s+of\b", re.I)
 _AND = re.compile(r"\s*(?P<comma>,)?\s*&\s*")
-_OR = re.compile(r"\s*,?\s*\b[oO][rR]\s+")
+# "B-Scior SFU GEOG 2XX (3)": the Guide's export runs a breadth tag into the "or" after it
+_OR = re.compile(r"\s*,?\s*(?:\b|(?<=Hum|Soc|Sci))[oO][rR]\s+")
 _SEND_SEP = re.compile(r"\s*(?:(?P<and>&)|\b(?P<or>or)\b)\s*", re.I)
 _COMMA = re.compile(r"\s*[,;.]\s*")
 _LABEL_AND = re.compile(r"\s*,\s*(?P<label>[A-Za-z*][A-Za-z*-]{0,20})\s*&\s*")
 _FOR_EVERY = re.compile(r"\s+for\s+(?:both|each|all)\b\.?\s*$", re.I)
+_FOR_ONLY = re.compile(r"\s+for\s+(?:[A-Z][A-Z0-9]{1,9}\s+)?(?P<code>[A-Z]{2,10}\s+\d[0-9A-Z]{0,7})"
+                       r"\s+only\b", re.I)
 _PART_BREAK = re.compile(r"\s*(?:$|[,&]|\bor\b)", re.I)
 
 
@@ -192,8 +197,7 @@ def _read_grants(text: str, pos: int, receiving: str
         if desig:
             pos = desig.end()
             group = groups[-1]
-            # "SFU BISC 101 (3) & SFU BISC 102 (3), B-Sci for both": the tag is every one's
-            for i in range(len(group)) if _FOR_EVERY.match(text, pos) else (-1,):
+            for i in _tagged(group, text, pos):
                 group[i] = _with_designation(group[i], desig["d"])
             continue
         sep = _AND.match(text, pos)
@@ -236,6 +240,25 @@ def _read_grants(text: str, pos: int, receiving: str
     alternatives = tuple(tuple(alt) for alt in closed) + tuple(
         tuple(d + g) for d in done for g in groups)
     return alternatives, "; ".join([*labels, notes.strip()]).strip("; ") or None
+
+
+def _tagged(group: list[Grant], text: str, pos: int) -> range | tuple[int, ...]:
+    """Which grants of ``group`` a designation ending at ``pos`` belongs to.
+
+    The grant just before it, unless words after it say otherwise: "B-Sci for
+    both" is every one's; "SFU PHIL 100 (3) & SFU PHIL 203 (3), B-Hum for PHIL
+    100 only" is PHIL 100's alone, as a registrar reads it, though another grant
+    stands between (a course named there that is not in the group: the last grant).
+    """
+    if _FOR_EVERY.match(text, pos):
+        return range(len(group))
+    only = _FOR_ONLY.match(text, pos)
+    if only:
+        code = " ".join(only["code"].upper().split())
+        named = tuple(i for i, grant in enumerate(group) if grant.code == code)
+        if named:
+            return named
+    return (-1,)
 
 
 def _is_whole_grant(text: str, pos: int) -> bool:
