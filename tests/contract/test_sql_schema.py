@@ -14,10 +14,10 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, text
 
-from hub.domain.model import GrantKind
+from hub.domain.model import GrantKind, Rule
 from hub.store.errors import StoreCorrupt, StoreUnavailable, StoreUrlInvalid
 from hub.store.factory import normalise_url, open_store
-from hub.store.ports import Removal
+from hub.store.ports import Removal, Store
 from hub.store.sql.migrate import alembic_config, current_revision, upgrade
 from hub.store.sql.tables import metadata
 from tests.contract.builders import link as chain_link
@@ -30,6 +30,21 @@ def engine(sql_url: str) -> Iterator[Engine]:
     plain = create_engine(normalise_url(sql_url))
     yield plain
     plain.dispose()
+
+
+def _chain() -> list[Rule]:
+    """ON:SENE:IPC144 to CAPU CSCI 110, and CSCI 110 on to UBCV: one two-rule chain."""
+    return [chain_link("BC:X", "ON:SENE:IPC144", "BC:CAPU", "csci  110"),
+            chain_link("BC:Y", "BC:CAPU:CSCI 110", "BC:UBCV")]
+
+
+def _store_with(sql_url: str, records: list[Rule | Removal]) -> Store:
+    """The store at ``sql_url``, open, with ``records`` applied and committed."""
+    store = open_store(sql_url)
+    with store.unit_of_work() as uow:
+        uow.equivalencies.apply_rules(records)
+        uow.commit()
+    return store
 
 
 def head() -> str | None:
@@ -90,17 +105,13 @@ class TestMigrations:
 
     def test_upgrading_a_0002_database_indexes_its_links(
             self, sql_url: str, engine: Engine) -> None:
-        store = open_store(sql_url)
-        with store.unit_of_work() as uow:
-            uow.equivalencies.apply_rules([
-                chain_link("BC:X", "ON:SENE:IPC144", "BC:CAPU", "csci  110"),
-                chain_link("BC:Y", "BC:CAPU:CSCI 110", "BC:UBCV"),
-                chain_link("BC:ONE", ("BC:CAPU:CSCI 110", "BC:CAPU:B 2"), "BC:UBCV", any_n=1),
-                chain_link("BC:ALL", ("BC:CAPU:CSCI 110", "BC:CAPU:B 2"), "BC:UBCV"),
-                chain_link("BC:NO", "BC:CAPU:CSCI 110", "BC:UBCV", outcome=GrantKind.NO_CREDIT),
-                chain_link("BC:GONE", "BC:CAPU:CSCI 110", "BC:UBCV"),
-                Removal("BC:GONE", 2)])
-            uow.commit()
+        store = _store_with(sql_url, [
+            *_chain(),
+            chain_link("BC:ONE", ("BC:CAPU:CSCI 110", "BC:CAPU:B 2"), "BC:UBCV", any_n=1),
+            chain_link("BC:ALL", ("BC:CAPU:CSCI 110", "BC:CAPU:B 2"), "BC:UBCV"),
+            chain_link("BC:NO", "BC:CAPU:CSCI 110", "BC:UBCV", outcome=GrantKind.NO_CREDIT),
+            chain_link("BC:GONE", "BC:CAPU:CSCI 110", "BC:UBCV"),
+            Removal("BC:GONE", 2)])
         with store.reader() as repo:
             expected = repo.chains_to(["ON:SENE:IPC144"], "BC:UBCV")
         store.close()
@@ -117,14 +128,8 @@ class TestMigrations:
 
     def test_upgrading_a_0004_database_keeps_every_rule_and_its_index_rows(
             self, sql_url: str, engine: Engine) -> None:
-        store = open_store(sql_url)
-        with store.unit_of_work() as uow:
-            uow.equivalencies.apply_rules([
-                chain_link("BC:X", "ON:SENE:IPC144", "BC:CAPU", "csci  110"),
-                chain_link("BC:Y", "BC:CAPU:CSCI 110", "BC:UBCV"),
-                rule("BC:1"), rule("BC:GONE"), Removal("BC:GONE", 2)])
-            uow.commit()
-        store.close()
+        _store_with(sql_url, [*_chain(), rule("BC:1"), rule("BC:GONE"),
+                              Removal("BC:GONE", 2)]).close()
         tables = ("rule", "rule_sending", "rule_link")
         with engine.begin() as conn:
             before = {name: conn.execute(text(f"SELECT * FROM {name} ORDER BY 1, 2")).all()
