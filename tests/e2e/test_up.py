@@ -55,14 +55,14 @@ def _run_example(line: str) -> dict:
     return json.loads(done.stdout)
 
 
-def test_up_prints_examples_that_answer_and_ctrl_c_leaves_nothing(tmp_path: Path) -> None:
-    """Everything starts, the printed queries answer, and Ctrl-C stops every child."""
+def _start_up(cwd: Path) -> tuple[subprocess.Popen[str], list[str]]:
+    """``transferhub up`` in ``cwd``, once it has printed its addresses and three examples."""
     try:
         EmbeddedBroker.on_free_port().start().stop()
     except BrokerUnavailable as exc:
         pytest.skip(f"the embedded broker is not available: {exc}")
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRANSFERHUB_")}
-    up = subprocess.Popen([*CLI, "up"], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+    up = subprocess.Popen([*CLI, "up"], cwd=cwd, env=env, stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, text=True)
     try:
         assert up.stdout is not None
@@ -73,6 +73,31 @@ def test_up_prints_examples_that_answer_and_ctrl_c_leaves_nothing(tmp_path: Path
             assert line, f"up ended early: {up.stderr.read() if up.stderr else ''}"
             lines.append(line.rstrip("\n"))
             assert time.monotonic() < deadline
+    except BaseException:
+        _kill(up)
+        raise
+    return up, lines
+
+
+def _kill(up: subprocess.Popen[str]) -> None:
+    if up.poll() is None:
+        up.kill()
+        up.wait(10)
+
+
+def _stops_everything(up: subprocess.Popen[str], signum: int) -> None:
+    below = _descendants(up.pid)
+    assert below, "up runs its broker, hub and adapters as child processes"
+    up.send_signal(signum)
+    assert up.wait(60) == 0
+    time.sleep(0.5)
+    assert not [pid for pid in below if _alive(pid)]
+
+
+def test_up_prints_examples_that_answer_and_ctrl_c_leaves_nothing(tmp_path: Path) -> None:
+    """Everything starts, the printed queries answer, and Ctrl-C stops every child."""
+    up, lines = _start_up(tmp_path)
+    try:
         examples = [x.strip() for x in lines if x.startswith("  transferhub")]
         assert "broker 127.0.0.1:" in lines[0] and "hub 127.0.0.1:" in lines[0]
 
@@ -82,13 +107,15 @@ def test_up_prints_examples_that_answer_and_ctrl_c_leaves_nothing(tmp_path: Path
         assert second["suggested"] and not second["awarded"]
         assert third["earned"] > 0 and third["counted"]
 
-        below = _descendants(up.pid)
-        assert below, "up runs its broker, hub and adapters as child processes"
-        up.send_signal(signal.SIGINT)
-        assert up.wait(60) == 0
-        time.sleep(0.5)
-        assert not [pid for pid in below if _alive(pid)]
+        _stops_everything(up, signal.SIGINT)
     finally:
-        if up.poll() is None:
-            up.kill()
-            up.wait(10)
+        _kill(up)
+
+
+def test_sigterm_stops_up_and_every_child_as_ctrl_c_does(tmp_path: Path) -> None:
+    """What a service manager sends (systemd, Kubernetes) stops it as cleanly as Ctrl-C."""
+    up, _ = _start_up(tmp_path)
+    try:
+        _stops_everything(up, signal.SIGTERM)
+    finally:
+        _kill(up)
