@@ -19,7 +19,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from transfer_world import (
+    UBC,
     UOFT_SCALE,
+    A,
+    B,
+    C,
+    D,
     awarded,
     block,
     course,
@@ -39,9 +44,6 @@ from hub.domain.errors import InvalidDate, InvalidGrade
 from hub.domain.grades import DEFAULT_SCALE, GradingScale
 from hub.domain.model import GrantKind, Rule
 from hub.domain.stacking import answer_stack
-
-A, B, C, D = "BC:CAPU:ENGL 100", "BC:CAPU:ENGL 101", "BC:CAPU:ENGL 102", "BC:CAPU:ENGL 103"
-UBC = "BC:UBCV"
 
 
 class TestCredits:

@@ -18,7 +18,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from transfer_world import (
+    UBC,
     UOFT_SCALE,
+    A,
+    B,
+    C,
+    D,
     awarded,
     course,
     credential,
@@ -38,8 +43,6 @@ from hub.domain.model import CreditSystem, GrantKind, Institution, Rule
 from hub.domain.optimiser import Contender, choose
 from hub.domain.stacking import answer_stack
 
-A, B, C, D = "BC:CAPU:ENGL 100", "BC:CAPU:ENGL 101", "BC:CAPU:ENGL 102", "BC:CAPU:ENGL 103"
-UBC = "BC:UBCV"
 U1 = "ON:UOFT:ENG 100H1"
 UOFT = institution("ON:UOFT", "credit weight", 0.5, UOFT_SCALE)
 # Seneca's scale (FORMATS.md): none of the default scale's minus letters (A-, B-, C-).

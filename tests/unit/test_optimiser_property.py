@@ -16,14 +16,13 @@ from fractions import Fraction
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from transfer_world import course, done, rule, transfer, unassigned, world
+from transfer_world import UBC, course, done, rule, transfer, unassigned, world
 
 from hub.domain.grades import DEFAULT_SCALE
 from hub.domain.model import GrantKind, Rule
 
 POOL = [f"BC:CAPU:ENGL {n}" for n in (100, 101, 102, 103)]
 WIDE = [f"BC:CAPU:ENGL {n}" for n in range(100, 106)]
-UBC = "BC:UBCV"
 GRADES = ["A", "B", "C", "D", "55", "64", "80"]
 DAYS = ["2019-01-15", "2020-06-30", "2021-12-31"]
 

@@ -6,6 +6,11 @@ import time
 
 import pytest
 from transfer_world import (
+    UBC,
+    A,
+    B,
+    C,
+    D,
     awarded,
     block,
     course,
@@ -21,9 +26,6 @@ from transfer_world import (
 
 from hub.domain.errors import InvalidGrade, InvalidQuery, NotFound
 from hub.domain.model import GrantKind
-
-A, B, C, D = "BC:CAPU:ENGL 100", "BC:CAPU:ENGL 101", "BC:CAPU:ENGL 102", "BC:CAPU:ENGL 103"
-UBC = "BC:UBCV"
 
 
 class TestGrantKinds:

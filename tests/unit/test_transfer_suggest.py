@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from transfer_world import (
+    UBC,
     course,
     credential,
     done,
@@ -17,7 +18,6 @@ from transfer_world import (
 from hub.store.memory import InMemoryEquivalencyRepository
 
 IPC = "ON:SENE:IPC144"
-UBC = "BC:UBCV"
 TO_CAPU = rule("BC:88216", IPC, "BC:CAPU", course("CSCI 110"))
 TO_UBC = rule("BC:88220", "BC:CAPU:CSCI 110", UBC, unassigned("CPSC", 1, 3))
 

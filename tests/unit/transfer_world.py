@@ -21,6 +21,9 @@ from hub.domain.model import (
 from hub.domain.transfer import answer_transfer
 from hub.store.memory import InMemoryEquivalencyRepository
 
+# Four Capilano courses and UBC, the credentials and receiver most tests use.
+A, B, C, D = "BC:CAPU:ENGL 100", "BC:CAPU:ENGL 101", "BC:CAPU:ENGL 102", "BC:CAPU:ENGL 103"
+UBC = "BC:UBCV"
 UOFT_SCALE = GradingScale.of({"A+": 90, "A": 85, "A-": 80, "B+": 77, "B": 73, "B-": 70,
                               "C+": 67, "C": 63, "C-": 60, "D+": 57, "D": 53, "D-": 50,
                               "F": 0})
