@@ -16,8 +16,12 @@ SQLite cannot change a table to ``WITHOUT ROWID`` in place: the table is
 rebuilt. The hub's connections enforce foreign keys, and the migration runs
 inside the upgrade's transaction, where that cannot be switched off, so
 dropping the old table would delete, by cascade, every ``rule_sending`` and
-``rule_link`` row. Their rows are set aside first and put back once the new
-``rule`` has taken the name (their ``REFERENCES rule`` then names it).
+``rule_link`` row. Their rows are set aside first, in plain tables of the
+same file (a temporary table would hold them in memory: ``temp_store=MEMORY``),
+and put back once the new ``rule`` has taken the name (their ``REFERENCES
+rule`` then names it). All of it is one transaction: a hub stopped halfway
+leaves the database as it was. Measured on the query benchmark's 1,000,000-rule
+store: 24 s, peak RSS 642 MiB (762 MiB with the rows set aside in memory).
 
 PostgreSQL keeps rows in a heap whatever the key: nothing to do there.
 
@@ -60,7 +64,7 @@ def _rebuild(rowid: bool) -> None:
     if op.get_bind().dialect.name != "sqlite":
         return
     for child in _CHILDREN:
-        op.execute(f"CREATE TEMP TABLE {child}_kept AS SELECT * FROM {child}")
+        op.execute(f"CREATE TABLE {child}_kept AS SELECT * FROM {child}")
         op.execute(f"DELETE FROM {child}")
     op.execute(f"CREATE TABLE rule_rebuilt ({_RULE_COLUMNS})"
                + ("" if rowid else " WITHOUT ROWID"))
