@@ -13,6 +13,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, text
+from structlog.testing import capture_logs
 
 from hub.domain.model import GrantKind, Rule
 from hub.store.errors import StoreCorrupt, StoreUnavailable, StoreUrlInvalid
@@ -136,7 +137,10 @@ class TestMigrations:
                       for name in tables}
             command.downgrade(alembic_config(conn), "0004")
         assert all(before.values())
-        store = open_store(sql_url)  # 0005 rebuilds rule on SQLite
+        with capture_logs() as logs:
+            store = open_store(sql_url)  # 0005 rebuilds rule on SQLite
+        assert {"event": "store schema upgrade", "from_revision": "0004",
+                "to_revision": head(), "log_level": "info"} in logs
         with store.reader() as repo:
             assert repo.chains_to(["ON:SENE:IPC144"], "BC:UBCV") == {
                 "ON:SENE:IPC144": [("BC:X", "BC:Y")]}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import structlog
 from alembic import command
 from alembic.config import Config
 from alembic.util.exc import CommandError
@@ -19,6 +20,7 @@ from hub.store.errors import StoreCorrupt
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 # Any fixed number works; this one spells "thub" so it is recognisable in pg_locks.
 ADVISORY_LOCK_KEY = 0x74687562
+log = structlog.get_logger("hub.store")
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -35,10 +37,22 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
         try:
+            _log_pending(conn, revision)
             command.upgrade(alembic_config(conn), revision)
         except CommandError as error:
             # e.g. "Can't locate revision": the database was written by a newer hub.
             raise StoreCorrupt(f"cannot bring the schema to {revision}: {error}") from error
+
+
+def _log_pending(conn: Connection, revision: str) -> None:
+    """Say so before changing an existing schema: rebuilding a large table takes a while."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    current = MigrationContext.configure(conn).get_current_revision()
+    target = ScriptDirectory.from_config(alembic_config()).get_revision(revision)
+    if current is not None and target is not None and current != target.revision:
+        log.info("store schema upgrade", from_revision=current, to_revision=target.revision)
 
 
 def current_revision(engine: Engine) -> str | None:
