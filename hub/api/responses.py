@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from hub.domain.answers import StackAnswer, TransferAnswer
+from hub.domain.answers import StackAnswer, Suggestion, TransferAnswer
 from hub.domain.model import Credential, Grant, GrantKind, Institution, Rule
 from transferhub.hub.v1 import query_service_pb2 as pb
 
@@ -54,6 +54,16 @@ def _chain_notes(chain: tuple[Rule, ...]) -> str:
     return "; ".join(f"{rule.id}: {rule.notes}" for rule in chain if rule.notes)
 
 
+def _suggestion(suggestion: Suggestion) -> pb.Suggestion:
+    """An inferred pathway; its grants are those of its chain's last rule."""
+    _, alternatives = _grants_and_alternatives(suggestion.chain[-1])
+    return pb.Suggestion(grants=[grant(g) for g in suggestion.grants],
+                         alternatives=alternatives, basis=suggestion.basis,
+                         chain=[rule.id for rule in suggestion.chain],
+                         notes=_chain_notes(suggestion.chain),
+                         **{"from": list(suggestion.sending)})
+
+
 def transfer_response(answer: TransferAnswer) -> pb.TransferResponse:
     """A ``TransferAnswer`` as a ``TransferResponse`` in CLI.md's stable order."""
     awarded = []
@@ -74,12 +84,7 @@ def transfer_response(answer: TransferAnswer) -> pb.TransferResponse:
                               reason=pb.Reason.Value(f"REASON_{item.reason.value.upper()}"))
             for item in sorted(answer.not_transferred, key=lambda n: n.credential)
         ],
-        suggested=[
-            pb.Suggestion(grants=[grant(g) for g in s.grants], basis=s.basis,
-                          chain=[rule.id for rule in s.chain], notes=_chain_notes(s.chain),
-                          **{"from": list(s.sending)})
-            for s in answer.suggested
-        ],
+        suggested=[_suggestion(s) for s in answer.suggested],
         total_credits=answer.total_credits,
         total_tc=answer.total_tc,
     )

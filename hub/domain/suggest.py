@@ -13,8 +13,9 @@ province, ending at the receiving institution:
   its alternatives); each becomes the next link's credential
   (``RECEIVING_INST:code``), and it does not itself receive at the queried
   institution; the last link's receiving institution is the queried one, and
-  its first alternative's grants are what is suggested; no credential is
-  visited twice;
+  its first alternative's grants are what is suggested (every alternative
+  of it is listed with the suggestion, as for an awarded rule: the API's
+  ``Suggestion.alternatives``); no credential is visited twice;
 - every link must hold for the learner: the rule is in force on the learner's
   completion date, and the learner's percent (read through the learner's own
   sending scale) meets the link's min grade read through that link's sending

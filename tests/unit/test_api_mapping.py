@@ -7,6 +7,7 @@ from datetime import date
 
 import grpc
 import pytest
+from rich.console import Console
 
 from hub.api import requests, responses
 from hub.api.errors import Unimplemented, status_for
@@ -29,7 +30,7 @@ from hub.domain.errors import (
 )
 from hub.domain.model import Grant, GrantKind, Rule
 from hub.store.errors import StoreUnavailable
-from transferhub.cli import render
+from transferhub.cli import render, tables
 from transferhub.cli.transcript import BadTranscript, parse_completed
 from transferhub.hub.v1 import query_service_pb2 as pb
 
@@ -202,6 +203,20 @@ class TestRender:
         expected = "BC:88216: Exempt CSCI 101.; BC:88220: Precludes credit for CPSC 110."
         assert response.suggested[0].notes == expected
         assert render.transfer(response)["suggested"][0]["notes"] == expected
+
+    def test_a_suggestion_lists_every_alternative_of_its_last_rule(self) -> None:
+        last = rule("BC:88220", ((SOCI_1240,), (SOCI_2XX,)))
+        pathway = Suggestion(("ON:SENE:IPC144",), (SOCI_1240,), (rule("BC:88216", ()), last))
+        response = responses.transfer_response(replace(answer(), suggested=(pathway,)))
+        doc = render.transfer(response)["suggested"][0]
+        assert [g["code"] for g in doc["grants"]] == ["SOCI 1240"]
+        assert [[g["subject"] for g in alt] for alt in doc["alternatives"]] == [["SOCI"],
+                                                                                  ["SOCI"]]
+        assert [alt[0]["kind"] for alt in doc["alternatives"]] == ["course", "unassigned"]
+        assert list(doc) == ["from", "grants", "alternatives", "basis", "chain"]
+        console = Console(record=True, width=200)
+        tables.print_transfer(console, render.transfer(response))
+        assert "SOCI 1240 (3) [Q/B-Sci] or SOCI 2nd (3)" in console.export_text()
 
     def test_unknown_credits_count_as_zero_and_say_so(self) -> None:
         grant = render.grant(responses.grant(UNKNOWN))

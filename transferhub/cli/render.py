@@ -62,8 +62,10 @@ def awarded(item: pb.AwardedRule) -> Json:
 
 def suggestion(item: pb.Suggestion) -> Json:
     """One inferred pathway, with its chain's notes when any rule of it has some."""
-    out: Json = {"from": list(getattr(item, "from")), "grants": grants(item.grants),
-                 "basis": item.basis, "chain": list(item.chain)}
+    out: Json = {"from": list(getattr(item, "from")), "grants": grants(item.grants)}
+    if len(item.alternatives) > 1:
+        out["alternatives"] = _alternatives(item.alternatives)
+    out.update(basis=item.basis, chain=list(item.chain))
     if item.notes:
         out["notes"] = item.notes
     return out

@@ -36,6 +36,13 @@ def _grants_text(grants: list[Json]) -> str:
     return " & ".join(_grant_text(g) for g in grants) or "-"
 
 
+def _offered_text(item: Json) -> str:
+    """An item's grants, or every alternative joined by "or" when it has several."""
+    if "alternatives" in item:
+        return " or ".join(_grants_text(alt) for alt in item["alternatives"])
+    return _grants_text(item["grants"])
+
+
 def print_transfer(console: Console, doc: Json) -> None:
     """A transfer answer: awarded, not transferred, suggested, totals."""
     unit = doc["credit_unit"]
@@ -43,9 +50,7 @@ def print_transfer(console: Console, doc: Json) -> None:
     for column in ("rule", "from", "grants", unit, "tc"):
         awarded.add_column(column, justify="right" if column in (unit, "tc") else "left")
     for item in doc["awarded"]:
-        grants = _grants_text(item["grants"])
-        if "alternatives" in item:
-            grants = " or ".join(_grants_text(alt) for alt in item["alternatives"])
+        grants = _offered_text(item)
         if item.get("notes"):
             grants += f"\n[dim]{item['notes']}[/dim]"
         awarded.add_row(item["rule"], "\n".join(item["from"]), grants,
@@ -66,7 +71,7 @@ def print_transfer(console: Console, doc: Json) -> None:
         for column in ("from", "grants", "chain"):
             suggested.add_column(column)
         for item in doc["suggested"]:
-            suggested.add_row("\n".join(item["from"]), _grants_text(item["grants"]),
+            suggested.add_row("\n".join(item["from"]), _offered_text(item),
                               " → ".join(item["chain"]))
         console.print(suggested)
     console.print(f"Total: [bold]{doc['total_credits']:g} {unit}[/bold] "
@@ -92,9 +97,7 @@ def print_equivalents(console: Console, doc: Json) -> None:
     for column in ("rule", "v", "to", "grants", "min grade", "effective"):
         table.add_column(column)
     for item in doc["equivalents"]:
-        grants = (_grants_text(item["grants"]) if item["grants"] else item["outcome"])
-        if "alternatives" in item:
-            grants = " or ".join(_grants_text(alt) for alt in item["alternatives"])
+        grants = _offered_text(item) if item["grants"] else item["outcome"]
         window = f"{item['effective_start'] or '…'} – {item['effective_end'] or 'present'}"
         table.add_row(item["rule"], str(item["version"]), item["receiving_institution"],
                       grants, item["min_grade"] or "", window)
