@@ -35,11 +35,11 @@ the default B (72) and CARL's B (73).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from transfer_world import load
 
 from adapters.base.records import Rejection
 from adapters.bc.reader import BcReader
@@ -48,7 +48,7 @@ from adapters.saskatchewan.reader import SaskatchewanReader
 from hub.domain.answers import Completed, StackAnswer, StackQuery, TransferAnswer, TransferQuery
 from hub.domain.dates import parse_completion_date
 from hub.domain.errors import InvalidGrade
-from hub.domain.model import Credential, Grant, GrantKind, Institution, Rule
+from hub.domain.model import Grant, GrantKind, Rule
 from hub.domain.stacking import answer_stack
 from hub.domain.transfer import answer_transfer
 from hub.store.memory import InMemoryEquivalencyRepository
@@ -194,16 +194,6 @@ def _read(reader: Any, path: Path) -> Read:
     return records, rejections
 
 
-def _load(repo: InMemoryEquivalencyRepository, records: Iterable[Any]) -> None:
-    for record in records:
-        if isinstance(record, Institution):
-            repo.upsert_institution(record)
-        elif isinstance(record, Credential):
-            repo.upsert_credential(record)
-        else:
-            repo.upsert_rule(record)
-
-
 def _revoke_vanished(repo: InMemoryEquivalencyRepository, before: list[Any],
                      after: list[Any]) -> None:
     """What the adapter publishes for rules gone from the newer snapshot (FORMATS.md):
@@ -231,12 +221,12 @@ def exports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Read]:
 
 def _federation(exports: dict[str, Read], *sk_snapshots: str) -> InMemoryEquivalencyRepository:
     repo = InMemoryEquivalencyRepository()
-    _load(repo, exports["ON"][0])
-    _load(repo, exports["BC"][0])
+    load(repo, exports["ON"][0])
+    load(repo, exports["BC"][0])
     previous: list[Any] = []
     for name in sk_snapshots:
         records = exports[name][0]
-        _load(repo, records)
+        load(repo, records)
         _revoke_vanished(repo, previous, records)
         previous = records
     return repo
@@ -621,9 +611,9 @@ class TestSaskatchewanReceiving:
             repo = _federation(exports, "SK1", "SK2")
         else:
             repo = _federation(exports)
-            _load(repo, exports["SK2"][0])
+            load(repo, exports["SK2"][0])
             _revoke_vanished(repo, exports["SK1"][0], exports["SK2"][0])
-            _load(repo, exports["SK1"][0])   # the older snapshot arrives late
+            load(repo, exports["SK1"][0])   # the older snapshot arrives late
         answer = transfer(repo, "SK:USASK", (PROG1245, "71", "2022-04"),
                           (CAMO_132, "B", "2022-04"), ("ON:CONE:DIP-CP", "B", "2022-04"))
         assert summary(answer) == {

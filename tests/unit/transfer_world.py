@@ -84,6 +84,13 @@ def world(*things: Institution | Credential | Rule) -> InMemoryEquivalencyReposi
     repo = InMemoryEquivalencyRepository()
     repo.upsert_institution(institution("BC:CAPU"))
     repo.upsert_institution(institution("BC:UBCV"))
+    load(repo, things)
+    return repo
+
+
+def load(repo: InMemoryEquivalencyRepository,
+         things: Iterable[Institution | Credential | Rule]) -> None:
+    """Upsert each of ``things`` into ``repo`` as its kind."""
     for thing in things:
         if isinstance(thing, Institution):
             repo.upsert_institution(thing)
@@ -91,7 +98,6 @@ def world(*things: Institution | Credential | Rule) -> InMemoryEquivalencyReposi
             repo.upsert_credential(thing)
         else:
             repo.upsert_rule(thing)
-    return repo
 
 
 def transfer(repo: InMemoryEquivalencyRepository, to: str, *completed: Completed
