@@ -57,14 +57,18 @@ class InstitutionCache:
     institutions (grading scales of every sending institution on a chain).
     """
 
-    _FINGERPRINT = select(func.count(), func.coalesce(func.sum(t.institution.c.version), 0))
+    FINGERPRINT = select(func.count(), func.coalesce(func.sum(t.institution.c.version), 0))
+    """(row count, sum of versions) of the institution table: read by the reader."""
 
     def __init__(self) -> None:
         self._generation: tuple[tuple[int, int], dict[str, Institution | None]] = ((-1, -1), {})
 
     def for_snapshot(self, conn: Connection) -> dict[str, Institution | None]:
         """The institutions decoded so far for the table as ``conn`` sees it."""
-        count, total = conn.execute(self._FINGERPRINT).one()
+        return self.for_fingerprint(*conn.execute(self.FINGERPRINT).one())
+
+    def for_fingerprint(self, count: int, total: int) -> dict[str, Institution | None]:
+        """The institutions decoded so far under ``FINGERPRINT``'s (count, total)."""
         fingerprint = (int(count), int(total))
         generation = self._generation
         if generation[0] != fingerprint:

@@ -85,7 +85,7 @@ def credential_of(row: Mapping[str, Any]) -> Credential:
         value=row["value"], subject=row["subject"], level=row["level"],
         stacks_into=() if stacks is None else tuple(StackLink(t, v) for t, v in _loads(stacks)),
         competencies=() if competencies is None else tuple(_loads(competencies)),
-        valid_from=row["valid_from"], valid_to=row["valid_to"],
+        valid_from=_DATES[row["valid_from"]], valid_to=_DATES[row["valid_to"]],
         version=row["version"], retired=bool(row["retired"]),
     )
 
@@ -141,8 +141,8 @@ _ALTERNATIVES = Memo(lambda text: tuple(tuple(_grant_of(g) for g in alt)
 _SENDING = Memo(_sending_of, 100_000)
 
 # SQLite keeps dates as ``YYYY-MM-DD`` text; read without SQLAlchemy's types
-# (``reads`` does, for rules not decoded before), they arrive as text. A store
-# names few distinct dates, so each is converted once.
+# (``reads`` does on SQLite), they arrive as text. A store names few distinct
+# dates, so each is converted once.
 _DATES = Memo(lambda value: date.fromisoformat(value) if isinstance(value, str) else value,
               10_000)
 
