@@ -9,6 +9,12 @@ from hub.domain.errors import InvalidGrade
 
 _PERCENT_RE = re.compile(r"^\d{1,3}(?:\.\d+)?%?$")
 
+# Grades read before, by (scale identity, grade text): every query reads its transcript's
+# grades and its rules' minimum grades, from a few thousand distinct texts. The entry
+# holds the scale, so its id is not reused while kept; cleared whole when full.
+_READ: dict[tuple[int, str], tuple[GradingScale, float]] = {}
+_READ_LIMIT = 16_384
+
 
 @dataclass(frozen=True, slots=True)
 class GradingScale:
@@ -35,6 +41,17 @@ class GradingScale:
         reads a declared ``b+`` as the learner's ``B+``. Anything the scale cannot
         read raises :class:`InvalidGrade`: an unreadable grade is never a silent pass.
         """
+        key = (id(self), grade)
+        read = _READ.get(key)
+        if read is not None and read[0] is self:
+            return read[1]
+        value = self._read(grade, field)
+        if len(_READ) >= _READ_LIMIT:
+            _READ.clear()
+        _READ[key] = (self, value)
+        return value
+
+    def _read(self, grade: str, field: str | None) -> float:
         text = grade.strip().upper()
         if _PERCENT_RE.match(text):
             value = float(text.rstrip("%"))

@@ -46,7 +46,9 @@ MAX_SUGGESTIONS_PER_CREDENTIAL = 10
 
 
 def _holds(rule: Rule, origin: Entry, scales: Scales) -> bool:
-    minimum = scales.minimum_percent(rule.min_grade, rule.sending_institution)
+    min_grade = rule.min_grade
+    minimum = 0.0 if min_grade is None else scales.minimum_percent(min_grade,
+                                                                   rule.sending_institution)
     return (minimum is not None and origin.percent >= minimum
             and rule.in_force_on(origin.completed_on))
 
@@ -67,14 +69,20 @@ def suggest(reader: EquivalencyReader, transcript: Transcript, receiving_institu
             continue
         kept = 0
         holds: dict[str, bool] = {}  # chains share links: judge each once per credential
-        for chain in sorted(set(chains[origin]), key=lambda c: (len(c), c)):
-            links = tuple(rules[rid] for rid in chain if rid in rules)
-            if len(links) < 2 or len(links) != len(chain):
+        # Shorter chains first, then by rule ids (a stable sort by length of the sorted set).
+        for chain in sorted(sorted(set(chains[origin])), key=len):
+            if len(chain) < 2 or not all(rid in rules for rid in chain):
                 continue
-            for link in links:
-                if link.id not in holds:
-                    holds[link.id] = _holds(link, entry, scales)
-            if not all(holds[rid] for rid in chain):
+            links = tuple([rules[rid] for rid in chain])
+            held = True
+            for link in links:  # the first link that does not hold decides
+                holding = holds.get(link.id)
+                if holding is None:
+                    holding = holds[link.id] = _holds(link, entry, scales)
+                if not holding:
+                    held = False
+                    break
+            if not held:
                 continue
             suggestions.append(Suggestion((origin,), links[-1].alternatives[0], links))
             kept += 1

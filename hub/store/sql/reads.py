@@ -337,13 +337,18 @@ class SqlEquivalencyReader:
         found: dict[str, set[tuple[str, ...]]] = {}
         versions = self._chain_versions
         for part in chunks(ids):
-            for origin, *links in _rows(self._conn, query,
-                                        {"ids": _padded(part), "to": receiving_institution}):
-                chain = tuple(rid for rid in links[::2] if rid is not None)
-                found.setdefault(origin, set()).add(chain)
-                versions.update(zip(chain, links[1::2], strict=False))
-        return {origin: sorted(chains, key=lambda c: (len(c), c))
-                for origin, chains in found.items()}
+            for row in _rows(self._conn, query,
+                             {"ids": _padded(part), "to": receiving_institution}):
+                chain = row[1::2]  # a tuple; hops past a chain's end are NULL
+                if None in chain:
+                    chain = tuple(rid for rid in chain if rid is not None)
+                chains = found.get(row[0])
+                if chains is None:
+                    chains = found[row[0]] = set()
+                chains.add(chain)
+                versions.update(zip(chain, row[2::2], strict=False))
+        # Shorter chains first, then by ids: a stable sort by length of the sorted chains.
+        return {origin: sorted(sorted(chains), key=len) for origin, chains in found.items()}
 
     def get_rules(self, rule_ids: Iterable[str]) -> dict[str, Rule]:
         """The unrevoked rules among ``rule_ids``, by id, decoded once per (id, version).
