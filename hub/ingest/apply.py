@@ -206,28 +206,30 @@ def is_retryable(exc: BaseException) -> bool:
 
 
 def apply_isolating(store: Store, group: str, batch: list[Handled]) -> BatchReport:
-    """Apply ``batch``; if the store rejects it, apply event by event, dead-lettering rejects.
+    """Apply ``batch``; if the store rejects it, find the events it rejects and dead-letter them.
 
     A retryable error (store down) propagates: nothing was committed. A
     non-retryable one (the store refused the data) is pinned to the event
-    that causes it, which becomes a dead letter (``store_rejected``); the
-    others still apply, each with its own offset, so the partition goes on.
+    that causes it by halving: each half is applied in its own transaction,
+    in order, and a half the store refuses is halved again, down to the event,
+    which becomes a dead letter (``store_rejected``). The others still apply
+    with their offsets, so the partition goes on; a batch of 20,000 with one
+    refused event costs about 30 transactions, not 20,000.
     """
     try:
         return apply_batch(store, group, batch)
     except Exception as exc:
         if is_retryable(exc) or (len(batch) == 1 and batch[0].event is None):
             raise
-    merged = BatchReport(at=datetime.now(UTC))
-    for h in batch:
-        try:
-            one = apply_batch(store, group, [h])
-        except Exception as exc:
-            if is_retryable(exc):
-                raise
+        if len(batch) == 1:
+            h = batch[0]
             poison = PoisonEvent(STORE_REJECTED, f"{type(exc).__name__}: {exc}"[:500],
                                  event_id=h.event.event_id if h.event else None)
-            one = apply_batch(store, group, [replace(h, event=None, poison=poison)])
+            return apply_batch(store, group, [replace(h, event=None, poison=poison)])
+    middle = len(batch) // 2
+    merged = BatchReport(at=datetime.now(UTC))
+    for half in (batch[:middle], batch[middle:]):
+        one = apply_isolating(store, group, half)
         merged.outcomes.extend(one.outcomes)
         merged.next_offsets.update(one.next_offsets)
     return merged

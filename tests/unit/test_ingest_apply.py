@@ -63,11 +63,14 @@ class TestApplyBatch:
 class _Failing:
     """A store whose units of work fail with ``error`` when the batch holds ``poison_key``."""
 
-    def __init__(self, error: Exception, poison_key: str | None = None) -> None:
-        self.inner, self.error, self.poison_key = InMemoryStore(), error, poison_key
+    def __init__(self, error: Exception, poison_key: str | set[str] | None = None) -> None:
+        self.inner, self.error = InMemoryStore(), error
+        self.poison_keys = {poison_key} if isinstance(poison_key, str) else poison_key
+        self.units = 0
 
     def unit_of_work(self):
         outer = self
+        outer.units += 1
 
         class Unit:
             def __enter__(self):
@@ -76,8 +79,8 @@ class _Failing:
                 original = self.equivalencies.apply_rules
 
                 def apply_rules(changes):
-                    if outer.poison_key is None or any(
-                            getattr(c, "id", None) == outer.poison_key for c in changes):
+                    if outer.poison_keys is None or any(
+                            getattr(c, "id", None) in outer.poison_keys for c in changes):
                         raise outer.error
                     return original(changes)
 
@@ -113,3 +116,18 @@ class TestIsolation:
             (letter,) = uow.ledger.dead_letters()
             assert letter.reason.startswith(STORE_REJECTED) and "check constraint" in letter.reason
             assert uow.ledger.offsets("g") == {(TOPIC, 0): 3}
+
+    def test_refused_events_are_found_by_halving_not_one_transaction_each(self) -> None:
+        store = _Failing(ValueError("check constraint"), poison_key={"BC:7", "BC:500"})
+        batch = read(_deliveries(*(upserted(rule(n), 1) for n in range(1, 1025))))
+        report = apply_isolating(store, "g", batch)  # type: ignore[arg-type]
+        outcomes = [o for _, o in report.outcomes]
+        assert [i + 1 for i, o in enumerate(outcomes) if o == DEAD_LETTERED] == [7, 500]
+        assert outcomes.count(APPLIED) == 1022
+        # One failed try of the whole, then two halvings down to each refused event
+        # (a few dozen units of work), far from one per event.
+        assert store.units < 60
+        with store.inner.unit_of_work() as uow:
+            assert uow.ledger.offsets("g") == {(TOPIC, 0): 1024}
+            assert [x.offset for x in uow.ledger.dead_letters()] == [6, 499]
+            assert uow.ledger.stats()["BC"]["applied"] == 1022
