@@ -104,13 +104,18 @@ async def produce(bootstrap: str, path: Path, window: int = 10_000) -> int:
 
 
 async def bare_consume(bootstrap: str, expected: int) -> float:
-    """Seconds a bare consumer takes to read every event topic to its end."""
+    """Seconds a bare consumer takes to read every event topic to its end.
+
+    Polled with the hub's own batch size and fetch limit, so only the hub's work differs.
+    """
     from aiokafka import AIOKafkaConsumer, TopicPartition
 
+    from hub.ingest.consumer import IngestSettings
     from transferhub.broker import PROVINCES, event_topic
 
+    most = IngestSettings(bootstrap).max_batch
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
-                                auto_offset_reset="earliest", max_poll_records=2_000,
+                                auto_offset_reset="earliest", max_poll_records=most,
                                 fetch_max_bytes=16 * 1024 * 1024)
     await consumer.start()
     try:
@@ -125,7 +130,7 @@ async def bare_consume(bootstrap: str, expected: int) -> float:
         start = time.perf_counter()
         got = 0
         while got < expected:
-            batch = await consumer.getmany(timeout_ms=1000, max_records=2_000)
+            batch = await consumer.getmany(timeout_ms=1000, max_records=most)
             got += sum(len(records) for records in batch.values())
         return time.perf_counter() - start
     finally:
