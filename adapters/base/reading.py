@@ -111,8 +111,18 @@ def _chunk(batch: list[Record | Rejection], province: str) -> Chunk:
 
 def _local_chunks(items: Iterator[Record | Rejection], province: str,
                   size: int) -> Iterator[Chunk]:
-    while batch := list(itertools.islice(items, size)):
-        yield _chunk(batch, province)
+    # A chunk is read and reduced in one pause (the reader's own batches nest in it),
+    # and its records are dropped before the pause ends: the collection that follows
+    # then walks only the entries, not every record, as it did after each of the
+    # reader's batches and after _chunk (measured: ~8% of the in-process parse).
+    while True:
+        with collection_paused():
+            batch = list(itertools.islice(items, size))
+            chunk = _chunk(batch, province) if batch else None
+            del batch
+        if chunk is None:
+            return
+        yield chunk
 
 
 PARALLEL_BYTES = 8 * 2**20
