@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import func, select
 
 from hub.domain.model import Institution, Rule
 from hub.store.sql import tables as t
@@ -62,10 +62,6 @@ class InstitutionCache:
 
     def __init__(self) -> None:
         self._generation: tuple[tuple[int, int], dict[str, Institution | None]] = ((-1, -1), {})
-
-    def for_snapshot(self, conn: Connection) -> dict[str, Institution | None]:
-        """The institutions decoded so far for the table as ``conn`` sees it."""
-        return self.for_fingerprint(*conn.execute(self.FINGERPRINT).one())
 
     def for_fingerprint(self, count: int, total: int) -> dict[str, Institution | None]:
         """The institutions decoded so far under ``FINGERPRINT``'s (count, total)."""
