@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, event
 
-from hub.domain.model import StackLink
+from hub.domain.model import Rule, StackLink
 from hub.store.factory import open_store
-from hub.store.ports import EquivalencyRepository
+from hub.store.ports import EquivalencyRepository, Removal
 from hub.store.sql.unit_of_work import SqlStore
+from hub.store.sql.writes import _link_rows
 from tests.contract.builders import course, institution, link, rule
 
 TRANSCRIPT = [f"BC:CAPU:C {n}" for n in range(40)]
@@ -121,3 +122,53 @@ class TestReadPathIndexes:
         assert "rule_link_pkey" in chains or "USING PRIMARY KEY" in chains
         assert "SCAN l" not in chains and "Seq Scan" not in chains
         assert "SCAN rule" not in by_id and "Seq Scan" not in by_id
+
+
+class TestIndexRowsFollowTheRules:
+    """Index rows are replaced with their rule: none is left behind by a change."""
+
+    def test_index_rows_are_exactly_those_of_the_unrevoked_rules(self, sql_url: str) -> None:
+        a, b, c = "BC:CAPU:A 1", "BC:CAPU:B 1", "BC:CAPU:C 1"
+        steps: list[list[Rule | Removal]] = [
+            [rule("BC:1", (a, b)), link("BC:L", a, "BC:SFU", "S 1"), rule("BC:2", (a,))],
+            # the sending set, the receiving institution and where a link leads all change
+            [rule("BC:1", (b, c), to="BC:SFU", version=2),
+             link("BC:L", (a, b), "BC:DOUG", "D 2", version=2)],
+            [Removal("BC:2", 2), rule("BC:1", (c,), version=3), link("BC:L", b, "BC:SFU",
+                                                                      version=3)],
+            [rule("BC:2", (b, b, c), version=3), Removal("BC:L", 4), Removal("BC:GONE", 1)],
+            [link("BC:L", c, "BC:UBCV", "U 1", version=5), rule("BC:1", (a,), version=2)],
+        ]
+        store = open_store(sql_url)
+        assert isinstance(store, SqlStore)
+        current: dict[str, Rule | Removal] = {}
+        try:
+            for number, step in enumerate(steps):
+                with store.unit_of_work() as uow:
+                    if number % 2:  # batched and one by one: the same writes
+                        uow.equivalencies.apply_rules(step)
+                    else:
+                        for item in step:
+                            if isinstance(item, Removal):
+                                uow.equivalencies.revoke_rule(item.id, item.version)
+                            else:
+                                uow.equivalencies.upsert_rule(item)
+                    uow.commit()
+                for item in step:
+                    if item.id not in current or item.version > current[item.id].version:
+                        current[item.id] = item
+                live = [r for r in current.values() if isinstance(r, Rule)]
+                with store._writer.connect() as conn:
+                    sending = set(conn.exec_driver_sql(
+                        "SELECT credential_id, receiving_institution, rule_id, version "
+                        "FROM rule_sending").all())
+                    links = set(conn.exec_driver_sql(
+                        "SELECT rule_id, sending_credential, receiving_institution, "
+                        "granted_credential, version FROM rule_link").all())
+                assert sending == {(cid, r.receiving_institution, r.id, r.version)
+                                   for r in live for cid in r.sending}, f"after step {number}"
+                assert links == {row for r in live for row in _link_rows(r)}, (
+                    f"after step {number}")
+                assert links, "the links were not exercised"
+        finally:
+            store.close()
