@@ -58,6 +58,7 @@ _LABEL_AND = re.compile(r"\s*,\s*(?P<label>[A-Za-z*][A-Za-z*-]{0,20})\s*&\s*")
 _FOR_EVERY = re.compile(r"\s+for\s+(?:both|each|all)\b\.?\s*$", re.I)
 _FOR_ONLY = re.compile(r"\s+for\s+(?:[A-Z][A-Z0-9]{1,9}\s+)?(?P<code>[A-Z]{2,10}\s+\d[0-9A-Z]{0,7})"
                        r"\s+only\b", re.I)
+_LONGEST_SUBJECT = 4   # letters in the longest subject of the Guide's real text
 _PART_BREAK = re.compile(r"\s*(?:$|[,&]|\bor\b)", re.I)
 
 
@@ -173,14 +174,25 @@ def _read_grant(text: str, pos: int, receiving: str, inst: str | None) -> tuple[
     if not match:
         raise grammar.explain(text, pos)
     written = match["inst"]
-    if written is None and inst is not None and match["subj"].startswith(inst) \
-            and len(match["subj"]) > len(inst):
+    if written is None and inst is not None and _runs_code_into_subject(match["subj"], inst):
         raise GrammarError(f"{grammar.part_at(text, pos)!r} runs the institution code "
                            "into the subject")
     if written is not None and written != receiving:
         raise GrammarError(f"{grammar.part_at(text, pos)!r} is granted by {written}, "
                            f"not by the receiving institution {receiving}")
     return grammar.grant_from(match), match.end(), written or inst or receiving
+
+
+def _runs_code_into_subject(subject: str, inst: str) -> bool:
+    """``SFUSTAT``: the Guide's export ran the institution code into a subject.
+
+    The Guide's subjects are 2 to 4 letters, so a subject that only begins
+    like the code (``ECON`` at ``EC``, ``QUME`` at ``QU``) is a part without
+    an institution code, the first part's (FORMATS.md); only a longer one
+    that leaves a subject of 2 letters or more after the code is damage.
+    """
+    return (subject.startswith(inst) and len(subject) > _LONGEST_SUBJECT
+            and len(subject) - len(inst) >= 2)
 
 
 def _read_grants(text: str, pos: int, receiving: str
