@@ -143,6 +143,22 @@ class TestAcrossProvinces:
                 elif not credential.startswith(rule.province):
                     assert credential in known, credential
 
+    def test_every_minimum_grade_reads_on_its_sending_institutions_scale(
+            self, ontario: list, saskatchewan: list) -> None:
+        # MODEL.md reads a minimum through the sending institution's scale. A sample
+        # minimum that scale lacks (B- at a college whose scale has none) would make
+        # every query of that rule refuse the learner with "cannot be read".
+        from adapters.bc.reader import BcReader
+
+        everything = ontario + saskatchewan + list(BcReader().read(sample_path("BC")))
+        scales = {i.id: i.scale for i in everything if isinstance(i, Institution)}
+        checked = 0
+        for rule in (r for r in everything if isinstance(r, Rule) and r.min_grade):
+            sender = ":".join(rule.sending[0].split(":")[:2])
+            scales[sender].to_percent(rule.min_grade, field=f"{rule.id} min_grade")
+            checked += 1
+        assert checked > 50
+
     def test_seneca_to_ubc_is_a_two_rule_chain_with_no_direct_rule(self) -> None:
         rows = bc_rows("equivalencies.csv")
         direct = [r for r in rows if r["sending_institution"] == "ON:SENE"
