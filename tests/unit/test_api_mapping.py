@@ -148,6 +148,24 @@ class TestResponses:
         assert sociology.notes == "Precludes credit for SOCI 1250."
         assert len(english.alternatives) == 0
 
+    def test_a_grant_set_shared_by_rules_is_whole_in_each_and_every_response(self) -> None:
+        # The conversion keeps each grant set's messages and copies them into every
+        # response that names it: no response may change another's.
+        shared = ((SOCI_1240,), (SOCI_2XX,))
+        first, second = rule("BC:1", shared), rule("BC:2", shared, sending=("BC:CAPU:X 1",))
+        reply = replace(answer(), awarded=(Award(first, ("BC:CAPU:ENGL 100",), 3.0, 3.0),
+                                           Award(second, ("BC:CAPU:X 1",), 3.0, 3.0)),
+                        suggested=(Suggestion(("ON:SENE:IPC144",), shared[0], (first, second)),))
+        response = responses.transfer_response(reply)
+        response.awarded[0].grants[0].code = "CHANGED"
+        again = responses.transfer_response(reply)
+        for message in (*again.awarded, *again.suggested):
+            assert [g.code for g in message.grants] == ["SOCI 1240"]
+            assert [[g.subject for g in alt.grants] for alt in message.alternatives] == [
+                ["SOCI"], ["SOCI"]]
+        assert response.awarded[1].grants[0].code == "SOCI 1240"
+        assert again.SerializeToString() == responses.transfer_response(reply).SerializeToString()
+
     def test_unknown_credits_stay_unset(self) -> None:
         assert not responses.grant(UNKNOWN).HasField("credits")
         assert responses.grant(ENGL_1ST).credits == 3.0
