@@ -22,8 +22,10 @@ def rejection_json(rejection: Rejection) -> dict[str, str]:
 def summary_json(summary: RunSummary) -> dict[str, Any]:
     """``{"province", "published", "retired", "unchanged", "rejected": [{"where", "reason"}]}``.
 
-    Plus ``kept`` (an added key, CLI.md allows more): records published before
-    whose line in this export was rejected, kept at their last good version.
+    Plus keys CLI.md allows: ``kept``, records published before whose line in
+    this export was rejected, kept at their last good version; ``redelivered``,
+    events an earlier run recorded but could not deliver (the broker was
+    down), delivered by this run before its own (not in ``published``).
     """
     return {
         "province": summary.province,
@@ -32,6 +34,7 @@ def summary_json(summary: RunSummary) -> dict[str, Any]:
         "unchanged": summary.unchanged,
         "rejected": [rejection_json(r) for r in summary.rejected],
         "kept": summary.kept,
+        "redelivered": summary.redelivered,
     }
 
 
