@@ -53,14 +53,18 @@ def grant(item: Grant) -> pb.Grant:
 _GRANT_SETS = IdentityMemo(lambda grants: tuple(grant(g) for g in grants), 50_000)
 
 
-def _fill_grants(message: Any, alternatives: tuple[tuple[Grant, ...], ...]) -> None:
-    """``message.grants``: the first alternative; ``message.alternatives``: all, if several."""
-    if not alternatives:
-        return
-    message.grants.extend(_GRANT_SETS(alternatives[0]))
+def _fill_alternatives(message: Any, alternatives: tuple[tuple[Grant, ...], ...]) -> None:
+    """``message.alternatives``: every alternative, where there are several."""
     if len(alternatives) > 1:
         for alternative in alternatives:
             message.alternatives.add().grants.extend(_GRANT_SETS(alternative))
+
+
+def _fill_grants(message: Any, alternatives: tuple[tuple[Grant, ...], ...]) -> None:
+    """``message.grants``: the first alternative; ``message.alternatives``: all, if several."""
+    if alternatives:
+        message.grants.extend(_GRANT_SETS(alternatives[0]))
+    _fill_alternatives(message, alternatives)
 
 
 def _day(value: date | None) -> str:
@@ -78,10 +82,7 @@ def _add_suggestion(suggested: Any, suggestion: Suggestion) -> None:
                             notes=_chain_notes(suggestion.chain),
                             **{"from": suggestion.sending})
     message.grants.extend(_GRANT_SETS(suggestion.grants))
-    alternatives = suggestion.chain[-1].alternatives
-    if len(alternatives) > 1:
-        for alternative in alternatives:
-            message.alternatives.add().grants.extend(_GRANT_SETS(alternative))
+    _fill_alternatives(message, suggestion.chain[-1].alternatives)
 
 
 _REASONS = {reason: pb.Reason.Value(f"REASON_{reason.value.upper()}") for reason in Reason}
