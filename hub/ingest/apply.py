@@ -138,20 +138,21 @@ def _apply_all(uow: UnitOfWork, batch: list[Handled], at: datetime) -> list[str]
     entity's versions never cross kinds, so this equals one-by-one application.
     """
     ledger = uow.ledger
-    seen = ledger.seen([InboxKey(h.event.entity_key, h.event.version, h.event.event_id)
-                        for h in batch if h.event])
+    keys = [InboxKey(h.event.entity_key, h.event.version, h.event.event_id) if h.event else None
+            for h in batch]
+    seen = _seen(ledger, [k for k in keys if k is not None])
     outcomes: list[str] = [""] * len(batch)
     groups: dict[str, list[tuple[int, object]]] = {"institutions": [], "credentials": [],
                                                    "rules": []}
     for i, h in enumerate(batch):
-        event = h.event
+        event, key = h.event, keys[i]
         if event is None:
             ledger.add_dead_letter(h.dead_letter(at))
             outcomes[i] = DEAD_LETTERED
-        elif event.event_id in seen:
+        elif key in seen:
             outcomes[i] = DUPLICATE
         else:
-            seen.add(event.event_id)
+            seen.add(key)  # type: ignore[arg-type]
             command = event.command
             kind, change = _CHANGES[type(command)](command)
             groups[kind].append((i, change))
@@ -167,6 +168,24 @@ def _apply_all(uow: UnitOfWork, batch: list[Handled], at: datetime) -> list[str]
             record(ev.event_id, ev.province, ev.entity_key, ev.version,  # type: ignore[union-attr]
                    outcome, at)
     return outcomes
+
+
+def _seen(ledger: Any, keys: list[InboxKey]) -> set[InboxKey]:
+    """Those of ``keys`` in the inbox, by the whole key, as the inbox itself tells them apart.
+
+    The ledger answers event ids; an id that two keys of the batch share (an
+    event reusing another entity's id) is asked about key by key, so that one
+    in the inbox does not make the other a duplicate.
+    """
+    found = ledger.seen(keys)
+    if not found:
+        return set()
+    seen = {k for k in keys if k.event_id in found}
+    shared = Counter(k.event_id for k in seen)
+    for k in [k for k in seen if shared[k.event_id] > 1]:
+        if not ledger.seen([k]):
+            seen.discard(k)
+    return seen
 
 
 # What each command writes: (the repository's kind of entity, the change to apply).
@@ -205,6 +224,18 @@ def is_retryable(exc: BaseException) -> bool:
                       | sa.TimeoutError | ConnectionError | TimeoutError)
 
 
+def _plain(poison: PoisonEvent | None) -> PoisonEvent | None:
+    """``poison`` without an event id and with a printable reason; None when it is already."""
+    if poison is None or (poison.event_id is None and poison.detail.isprintable()
+                          and poison.code.isprintable()):
+        return None
+
+    def printable(text: str) -> str:
+        return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
+
+    return PoisonEvent(printable(poison.code), printable(poison.detail))
+
+
 def apply_isolating(store: Store, group: str, batch: list[Handled]) -> BatchReport:
     """Apply ``batch``; if the store rejects it, find the events it rejects and dead-letter them.
 
@@ -219,13 +250,22 @@ def apply_isolating(store: Store, group: str, batch: list[Handled]) -> BatchRepo
     try:
         return apply_batch(store, group, batch)
     except Exception as exc:
-        if is_retryable(exc) or (len(batch) == 1 and batch[0].event is None):
+        if is_retryable(exc):
             raise
         if len(batch) == 1:
             h = batch[0]
+            if h.event is None:
+                # The dead letter itself refused: kept once more without what the
+                # store may not hold (its event id, a control character in its
+                # reason; the original bytes still say everything), else the
+                # partition would stop here for good.
+                plain = _plain(h.poison)
+                if plain is None:
+                    raise
+                return apply_isolating(store, group, [replace(h, poison=plain)])
             poison = PoisonEvent(STORE_REJECTED, f"{type(exc).__name__}: {exc}"[:500],
-                                 event_id=h.event.event_id if h.event else None)
-            return apply_batch(store, group, [replace(h, event=None, poison=poison)])
+                                 event_id=h.event.event_id)
+            return apply_isolating(store, group, [replace(h, event=None, poison=poison)])
     middle = len(batch) // 2
     merged = BatchReport(at=datetime.now(UTC))
     for half in (batch[:middle], batch[middle:]):

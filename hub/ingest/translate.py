@@ -80,14 +80,30 @@ def translate(topic: str, value: bytes | None) -> IncomingEvent:
     try:
         return _translate(topic, envelope)
     except PoisonEvent as exc:
-        exc.event_id = envelope.event_id or None
+        exc.event_id = envelope.event_id if _fit_event_id(envelope.event_id) else None
         raise
+
+
+MAX_EVENT_ID = 128  # the inbox's and the dead letters' column
+
+
+def _fit_event_id(text: str) -> bool:
+    """Whether ``text`` can be stored as an event id (no control character, not too long).
+
+    An id the store cannot hold would be refused with its dead letter too, and
+    that refusal would stop the partition for good (PostgreSQL keeps no NUL).
+    """
+    return 0 < len(text) <= MAX_EVENT_ID and text.isprintable()
 
 
 def _translate(topic: str, envelope: pb.EventEnvelope) -> IncomingEvent:
     expected = topic_province(topic)
     if not envelope.event_id:
         raise UnreadableEvent("unreadable", "event_id is empty")
+    if not _fit_event_id(envelope.event_id):
+        raise UnreadableEvent(
+            "unreadable", f"event_id {envelope.event_id[:40]!r} is not at most"
+                          f" {MAX_EVENT_ID} printable characters")
     if envelope.province != expected:
         raise ForeignEvent(
             "province_mismatch",
