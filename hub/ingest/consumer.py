@@ -40,11 +40,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
-from aiokafka.errors import KafkaError
+from aiokafka.errors import KafkaConnectionError, KafkaError, KafkaTimeoutError
 from tenacity import AsyncRetrying, retry_if_exception, wait_exponential
 
 from hub.api.operator import AppliedNotice
@@ -138,7 +139,8 @@ class Ingest:
         self.generation = 0
         self._stop = asyncio.Event()
 
-    def _retrying(self, what: str) -> AsyncRetrying:
+    def _retrying(self, what: str, retryable: Callable[[BaseException], bool] = is_retryable,
+                  ) -> AsyncRetrying:
         def give_up(_state: object) -> bool:
             return self._stop.is_set()
 
@@ -147,7 +149,7 @@ class Ingest:
                         error=repr(state.outcome.exception()))  # type: ignore[attr-defined]
 
         wait = wait_exponential(multiplier=0.1, max=self.settings.retry_max_wait)
-        return AsyncRetrying(retry=retry_if_exception(is_retryable), reraise=True, wait=wait,
+        return AsyncRetrying(retry=retry_if_exception(retryable), reraise=True, wait=wait,
                              stop=give_up, before_sleep=note)
 
     async def seek_to_store(self, assigned: set[TopicPartition]) -> None:
@@ -262,7 +264,8 @@ class Ingest:
         batch = await asyncio.to_thread(_translated, records)
         poison = [h for h in batch if h.poison]
         if poison:
-            async for attempt in self._retrying("publish dead letters"):
+            # The broker unreachable: retried like the database (it reconnects by itself).
+            async for attempt in self._retrying("publish dead letters", _broker_retryable):
                 with attempt:
                     await publish_dead_letters(self.producer, poison)
         paused = False
@@ -307,6 +310,12 @@ class Ingest:
                 self.metrics.count(province, outcome, n)
         if self.feed.watchers:
             self.feed.publish(_notices(report))
+
+
+def _broker_retryable(exc: BaseException) -> bool:
+    """The broker unreachable or busy (not a record it refuses for good)."""
+    return (isinstance(exc, KafkaTimeoutError | KafkaConnectionError)
+            or (isinstance(exc, KafkaError) and exc.retriable) or is_retryable(exc))
 
 
 def _translated(records: list[list]) -> list[Handled]:  # type: ignore[type-arg]

@@ -99,3 +99,60 @@ class _RefusingLetterIds:
                 self.uow.commit()
 
         return Unit()
+
+
+class TestBrokerBlipWhilePublishingDeadLetters:
+    """The broker unreachable while a dead letter is published: retried, the stream goes on."""
+
+    def test_a_kafka_error_publishing_a_dead_letter_is_retried_then_the_batch_commits(
+            self) -> None:
+        import asyncio
+        from types import SimpleNamespace
+
+        from aiokafka import TopicPartition
+        from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError
+
+        from hub.ingest.consumer import Ingest, IngestSettings
+
+        tp = TopicPartition(BC, 0)
+
+        class Consumer:
+            committed: list[dict] = []  # type: ignore[type-arg]
+
+            def assignment(self) -> set[TopicPartition]:
+                return {tp}
+
+            def pause(self, *_: object) -> None: ...
+
+            def resume(self, *_: object) -> None: ...
+
+            async def commit(self, offsets: dict) -> None:  # type: ignore[type-arg]
+                self.committed.append(offsets)
+
+        class Producer:
+            def __init__(self) -> None:
+                self.failures = [KafkaTimeoutError(), KafkaConnectionError()]
+                self.sent: list[bytes] = []
+
+            async def send(self, topic: str, value: bytes, key: bytes | None,
+                           headers: list) -> asyncio.Future:  # type: ignore[type-arg]
+                if self.failures:
+                    raise self.failures.pop(0)
+                self.sent.append(value)
+                done: asyncio.Future = asyncio.get_running_loop().create_future()  # type: ignore[type-arg]
+                done.set_result(None)
+                return done
+
+        foreign = _envelope(1, "ON").SerializeToString()
+        records = [[SimpleNamespace(topic=BC, partition=0, offset=0, key=b"k", value=foreign),
+                    SimpleNamespace(topic=BC, partition=0, offset=1, key=b"k",
+                                    value=_envelope(2).SerializeToString())]]
+        store = InMemoryStore()
+        ingest = Ingest(store, IngestSettings("unused:9092", retry_max_wait=0.01))
+        consumer, producer = Consumer(), Producer()
+        ingest.consumer, ingest.producer = consumer, producer  # type: ignore[assignment]
+        asyncio.run(ingest._handle(records))
+        assert producer.sent == [foreign]
+        assert consumer.committed == [{tp: 2}]
+        with store.unit_of_work() as uow:
+            assert uow.ledger.offsets(ingest.settings.group) == {(BC, 0): 2}
