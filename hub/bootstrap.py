@@ -54,13 +54,23 @@ class RunningHub:
     _closers: list[Callable[[], object]] = field(default_factory=list)
 
     async def stop(self, grace: float = 5.0) -> None:
-        """Stop serving (in-flight RPCs get ``grace`` seconds), the components, the store."""
+        """Stop serving (in-flight RPCs get ``grace`` seconds), the components, the store.
+
+        A component whose stop fails (an ingest that had crashed raises its error
+        again) does not keep the rest open: the first such error is raised last.
+        """
         await stop_server(self.server, grace)
+        failed: Exception | None = None
         for component in reversed(self.components):
-            await component.stop()
+            try:
+                await component.stop()
+            except Exception as exc:
+                failed = failed or exc
         for close in reversed(self._closers):
             close()
         self.store.close()
+        if failed is not None:
+            raise failed
 
 
 def _start_metrics(address: str) -> Callable[[], object] | None:

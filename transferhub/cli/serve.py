@@ -2,6 +2,11 @@
 
 Everything is built by :func:`hub.bootstrap.start_hub`; this module only reads
 the options, waits for a signal and shuts down gracefully (exit 0).
+
+If the ingest stops by itself (an error it does not retry), the hub does not
+go on answering from a store nothing updates any more: it says why, shuts
+down and exits 1, so that a supervisor (``transferhub up``, Kubernetes)
+restarts it. Nothing applied is lost: the store holds the offsets.
 """
 
 from __future__ import annotations
@@ -31,6 +36,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
+class IngestStopped(Exception):
+    """The ingest ended without being asked to (its error is the cause)."""
+
+
 async def _serve(settings: object) -> None:
     from hub.bootstrap import start_hub
     from hub.ingest.operator import ingest_factory
@@ -43,11 +52,32 @@ async def _serve(settings: object) -> None:
     host = hub.settings.grpc.rpartition(":")[0]
     print(f"transferhub: serving gRPC on {host}:{hub.port} over {hub.settings.db_url}",
           file=sys.stderr, flush=True)
+    signalled = asyncio.ensure_future(stopping.wait())
+    # A component that can end by itself (the ingest) is watched beside the signals.
+    # These watches are never cancelled: cancelling one would cancel the consume loop
+    # it awaits, mid-batch; they end when the components stop.
+    ending = {asyncio.ensure_future(c.wait()) for c in hub.components if hasattr(c, "wait")}
+    crash: BaseException | None = None
     try:
-        await stopping.wait()
+        done, _ = await asyncio.wait({signalled, *ending}, return_when=asyncio.FIRST_COMPLETED)
+        for task in done - {signalled}:
+            crash = task.exception() or RuntimeError("it returned without being stopped")
     finally:
+        signalled.cancel()
         print("transferhub: shutting down", file=sys.stderr, flush=True)
-        await hub.stop(SHUTDOWN_GRACE)
+        try:
+            await hub.stop(SHUTDOWN_GRACE)
+        except Exception:
+            if crash is None:
+                raise  # the crash, met again while stopping, is reported below
+        finally:
+            if ending:
+                await asyncio.wait(ending, timeout=SHUTDOWN_GRACE)
+                for task in ending:  # their outcome is the components' own, already met
+                    if task.done() and not task.cancelled():
+                        task.exception()
+    if crash is not None:
+        raise IngestStopped(f"{type(crash).__name__}: {crash}") from crash
 
 
 def run(args: argparse.Namespace) -> int:
@@ -67,6 +97,10 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     try:
         asyncio.run(_serve(settings))
+    except IngestStopped as exc:
+        print(f"transferhub serve: the ingest stopped ({exc}); the hub stopped with it, so "
+              "that it is restarted (what was applied is in the store)", file=sys.stderr)
+        return EXIT_FAILED
     except StoreError as exc:
         print(f"transferhub serve: the store at {settings.db_url}: {exc}", file=sys.stderr)
         return EXIT_UNREACHABLE if exc.retryable else EXIT_USAGE
