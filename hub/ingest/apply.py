@@ -236,6 +236,23 @@ def _plain(poison: PoisonEvent | None) -> PoisonEvent | None:
     return PoisonEvent(printable(poison.code), printable(poison.detail))
 
 
+def unapplied(store: Store, group: str, batch: list[Handled]) -> list[Handled]:
+    """The deliveries of ``batch`` at or past the store's next offsets for ``group``.
+
+    For a batch tried again after the store failed: :func:`apply_isolating`
+    commits a refused batch's halves one by one, so a failure midway leaves
+    some halves committed. Applied again they would change nothing (the
+    inbox), but would be counted again, as duplicates, and their dead letters
+    stored twice. A batch holds each partition's records in offset order and
+    halves keep that order, so what was committed is exactly the records below
+    the stored offsets.
+    """
+    with store.unit_of_work() as uow:
+        stored = uow.ledger.offsets(group)
+    return [h for h in batch
+            if h.delivery.offset >= stored.get((h.delivery.topic, h.delivery.partition), 0)]
+
+
 def apply_isolating(store: Store, group: str, batch: list[Handled]) -> BatchReport:
     """Apply ``batch``; if the store rejects it, find the events it rejects and dead-letter them.
 

@@ -58,6 +58,7 @@ from hub.ingest.apply import (
     apply_isolating,
     is_retryable,
     read,
+    unapplied,
 )
 from hub.ingest.deadletters import publish_dead_letters
 from hub.ingest.feed import AppliedFeed
@@ -272,9 +273,14 @@ class Ingest:
         try:
             async for attempt in self._retrying("apply batch"):
                 with attempt:
-                    if attempt.retry_state.attempt_number > 1 and not paused:
-                        self.consumer.pause(*assigned)
-                        paused = True
+                    if attempt.retry_state.attempt_number > 1:
+                        if not paused:
+                            self.consumer.pause(*assigned)
+                            paused = True
+                        # What the failed try committed (halves of a refused batch)
+                        # is not applied, counted or dead-lettered again.
+                        batch = await asyncio.to_thread(unapplied, self.store,
+                                                        self.settings.group, batch)
                     report = await asyncio.to_thread(apply_isolating, self.store,
                                                      self.settings.group, batch)
         finally:

@@ -14,6 +14,7 @@ from hub.ingest.apply import (
     apply_batch,
     apply_isolating,
     read,
+    unapplied,
 )
 from hub.store.errors import StoreUnavailable
 from hub.store.memory_ledger import InMemoryStore
@@ -131,3 +132,47 @@ class TestIsolation:
             assert uow.ledger.offsets("g") == {(TOPIC, 0): 1024}
             assert [x.offset for x in uow.ledger.dead_letters()] == [6, 499]
             assert uow.ledger.stats()["BC"]["applied"] == 1022
+
+
+class _DownAt(_Failing):
+    """As _Failing, and the store unreachable at its ``down_at``-th unit of work."""
+
+    def __init__(self, down_at: int, **kw: object) -> None:
+        super().__init__(ValueError("check constraint"), **kw)  # type: ignore[arg-type]
+        self.down_at = down_at
+
+    def unit_of_work(self):
+        if self.units + 1 == self.down_at:
+            self.units += 1
+            raise StoreUnavailable("the database went away")
+        return super().unit_of_work()
+
+
+class TestRetryAfterAPartialFailure:
+    """The store down while a refused batch is applied in halves: the retry does the rest."""
+
+    @pytest.mark.parametrize("down_at", [6, 22])  # before / after the refused one is stored
+    def test_committed_halves_are_not_counted_or_dead_lettered_twice(self, down_at: int) -> None:
+        store = _DownAt(down_at, poison_key="BC:500")
+        batch = read(_deliveries(*(upserted(rule(n), 1) for n in range(1, 1025))))
+        with pytest.raises(StoreUnavailable):
+            apply_isolating(store, "g", batch)  # type: ignore[arg-type]
+        with store.inner.unit_of_work() as uow:
+            committed = uow.ledger.offsets("g")[(TOPIC, 0)]
+        assert 0 < committed < 1024  # some halves committed before the store went away
+        rest = unapplied(store, "g", batch)  # type: ignore[arg-type]
+        assert [h.delivery.offset for h in rest] == list(range(committed, 1024))
+        report = apply_isolating(store, "g", rest)  # type: ignore[arg-type]
+        assert DUPLICATE not in {o for _, o in report.outcomes}
+        with store.inner.unit_of_work() as uow:
+            stats = uow.ledger.stats()["BC"]
+            assert (stats["applied"], stats["duplicate"], stats["dead_lettered"]) == (1023, 0, 1)
+            assert [x.offset for x in uow.ledger.dead_letters()] == [499]
+            assert uow.ledger.offsets("g") == {(TOPIC, 0): 1024}
+
+    def test_nothing_committed_leaves_the_batch_whole(self) -> None:
+        store = _DownAt(1)
+        batch = read(_deliveries(upserted(rule(1), 1), upserted(rule(2), 1), start=40))
+        with pytest.raises(StoreUnavailable):
+            apply_isolating(store, "g", batch)  # type: ignore[arg-type]
+        assert unapplied(store, "g", batch) == batch  # type: ignore[arg-type]
