@@ -140,7 +140,7 @@ def _apply_all(uow: UnitOfWork, batch: list[Handled], at: datetime) -> list[str]
     ledger = uow.ledger
     keys = [InboxKey(h.event.entity_key, h.event.version, h.event.event_id) if h.event else None
             for h in batch]
-    seen = _seen(ledger, [k for k in keys if k is not None])
+    seen = ledger.seen([k for k in keys if k is not None])
     outcomes: list[str] = [""] * len(batch)
     groups: dict[str, list[tuple[int, object]]] = {"institutions": [], "credentials": [],
                                                    "rules": []}
@@ -168,24 +168,6 @@ def _apply_all(uow: UnitOfWork, batch: list[Handled], at: datetime) -> list[str]
             record(ev.event_id, ev.province, ev.entity_key, ev.version,  # type: ignore[union-attr]
                    outcome, at)
     return outcomes
-
-
-def _seen(ledger: Any, keys: list[InboxKey]) -> set[InboxKey]:
-    """Those of ``keys`` in the inbox, by the whole key, as the inbox itself tells them apart.
-
-    The ledger answers event ids; an id that two keys of the batch share (an
-    event reusing another entity's id) is asked about key by key, so that one
-    in the inbox does not make the other a duplicate.
-    """
-    found = ledger.seen(keys)
-    if not found:
-        return set()
-    seen = {k for k in keys if k.event_id in found}
-    shared = Counter(k.event_id for k in seen)
-    for k in [k for k in seen if shared[k.event_id] > 1]:
-        if not ledger.seen([k]):
-            seen.discard(k)
-    return seen
 
 
 # What each command writes: (the repository's kind of entity, the change to apply).

@@ -25,7 +25,7 @@ class InMemoryIngestLedger:
     """Inbox, offsets, dead letters and per-province counters in dictionaries."""
 
     def __init__(self) -> None:
-        self._inbox: dict[str, tuple[str, str, int, str, datetime]] = {}
+        self._inbox: dict[InboxKey, tuple[str, str, datetime]] = {}  # province, outcome, at
         self._offsets: dict[tuple[str, str, int], int] = {}
         self._letters: list[DeadLetter] = []
         self._stats: dict[str, dict[str, object]] = {}
@@ -39,19 +39,14 @@ class InMemoryIngestLedger:
         clone._stats = {p: dict(row) for p, row in self._stats.items()}
         return clone
 
-    def seen(self, keys: Iterable[InboxKey]) -> set[str]:
-        """The event ids of those of ``keys`` already applied (the inbox)."""
-        found = set()
-        for entity_key, version, event_id in keys:
-            entry = self._inbox.get(event_id)
-            if entry is not None and entry[1:3] == (entity_key, version):
-                found.add(event_id)
-        return found
+    def seen(self, keys: Iterable[InboxKey]) -> set[InboxKey]:
+        """Those of ``keys`` already applied (in the inbox), each matched whole."""
+        return {key for key in keys if key in self._inbox}
 
     def record_applied(self, event_id: str, province: str, entity_key: str,
                        version: int, outcome: str, at: datetime) -> None:
         """Add an event to the inbox; ``outcome`` is applied, stale or duplicate."""
-        self._inbox.setdefault(event_id, (province, entity_key, version, outcome, at))
+        self._inbox.setdefault(InboxKey(entity_key, version, event_id), (province, outcome, at))
 
     def offsets(self, group: str) -> dict[tuple[str, int], int]:
         """The next offset to read, by (topic, partition), as last committed here."""

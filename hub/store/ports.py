@@ -104,8 +104,8 @@ class InboxKey(NamedTuple):
 class IngestLedger(Protocol):
     """What the ingest records in the same transaction as the writes it applies."""
 
-    def seen(self, keys: Iterable[InboxKey]) -> set[str]:
-        """The event ids of those of ``keys`` already applied (the inbox)."""
+    def seen(self, keys: Iterable[InboxKey]) -> set[InboxKey]:
+        """Those of ``keys`` already applied (in the inbox), each matched whole."""
 
     def record_applied(self, event_id: str, province: str, entity_key: str,
                        version: int, outcome: str, at: datetime) -> None:

@@ -24,11 +24,13 @@ from hub.store.sql.reads import chunks
 _COUNTERS = ("applied", "duplicate", "stale", "dead_lettered")
 # The batch's keys drive the join (CROSS JOIN fixes that order on SQLite).
 _SEEN_SQLITE = (
-    'SELECT i."event_id" FROM json_each(?) AS k CROSS JOIN "inbox" AS i'
+    'SELECT i."entity_key", i."version", i."event_id"'
+    ' FROM json_each(?) AS k CROSS JOIN "inbox" AS i'
     ' WHERE i."entity_key" = k.value ->> 0 AND i."version" = k.value ->> 1'
     ' AND i."event_id" = k.value ->> 2')
 _SEEN_POSTGRES = (
-    'SELECT i."event_id" FROM jsonb_array_elements(%s::jsonb) AS k(key)'
+    'SELECT i."entity_key", i."version", i."event_id"'
+    ' FROM jsonb_array_elements(%s::jsonb) AS k(key)'
     ' JOIN "inbox" AS i ON i."entity_key" = k.key ->> 0'
     ' AND i."version" = (k.key ->> 1)::integer AND i."event_id" = k.key ->> 2')
 _INBOX_COLUMNS = ("event_id", "province", "entity_key", "version", "outcome", "applied_at")
@@ -48,8 +50,8 @@ class SqlIngestLedger:
         self._letters: list[dict[str, Any]] = []
         self._stats: dict[str, dict[str, Any]] = {}
 
-    def seen(self, keys: Iterable[InboxKey]) -> set[str]:
-        """The event ids of those of ``keys`` already applied (the inbox).
+    def seen(self, keys: Iterable[InboxKey]) -> set[InboxKey]:
+        """Those of ``keys`` already applied (in the inbox), each matched whole.
 
         One statement for the whole batch: the keys travel as one JSON array of
         ``[entity_key, version, event_id]`` and each is one look-up of the
@@ -61,7 +63,7 @@ class SqlIngestLedger:
             return set()
         sql = _SEEN_SQLITE if self._conn.dialect.name == "sqlite" else _SEEN_POSTGRES
         rows = self._conn.exec_driver_sql(sql, (json_text(keys),))
-        return {row[0] for row in rows}
+        return {InboxKey(*row) for row in rows}
 
     def record_applied(self, event_id: str, province: str, entity_key: str,
                        version: int, outcome: str, at: datetime) -> None:
