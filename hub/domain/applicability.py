@@ -85,9 +85,7 @@ class RuleReading:
 
 def read_rule(rule: Rule, transcript: Transcript, scales: Scales) -> RuleReading:
     """Read ``rule`` against ``transcript`` (min grade through the sending scale)."""
-    min_grade = rule.min_grade  # most rules have none: no sending institution to work out
-    minimum = 0.0 if min_grade is None else scales.minimum_percent(min_grade,
-                                                                   rule.sending_institution)
+    minimum = scales.minimum_percent(rule)
     entries = transcript.entries
     standing = {c: standing_of(rule, entries.get(c), minimum) for c in set(rule.sending)}
     qualifying = tuple(sorted(c for c, s in standing.items() if s is Standing.QUALIFIES))

@@ -46,9 +46,7 @@ MAX_SUGGESTIONS_PER_CREDENTIAL = 10
 
 
 def _holds(rule: Rule, origin: Entry, scales: Scales) -> bool:
-    min_grade = rule.min_grade
-    minimum = 0.0 if min_grade is None else scales.minimum_percent(min_grade,
-                                                                   rule.sending_institution)
+    minimum = scales.minimum_percent(rule)
     return (minimum is not None and origin.percent >= minimum
             and rule.in_force_on(origin.completed_on))
 

@@ -16,6 +16,7 @@ from hub.domain.answers import Completed
 from hub.domain.errors import InvalidGrade, InvalidQuery
 from hub.domain.grades import DEFAULT_SCALE, GradingScale
 from hub.domain.identifiers import institution_of, parse_credential_id
+from hub.domain.model import Rule
 from hub.domain.ports import EquivalencyReader
 
 
@@ -49,14 +50,17 @@ class Scales:
             self._scales[institution_id] = scale
         return scale
 
-    def minimum_percent(self, min_grade: str | None, sending_institution: str) -> float | None:
-        """A rule's minimum grade as a percent (0 when it has none).
+    def minimum_percent(self, rule: Rule) -> float | None:
+        """``rule``'s minimum grade as a percent through its sending scale (0 when it has none).
 
         ``None`` when the sending scale cannot read it: the caller treats such
         a minimum as not met, because an unreadable minimum is never a pass.
+        Most rules have none: then not even the sending institution is worked out.
         """
+        min_grade = rule.min_grade
         if min_grade is None:
             return 0.0
+        sending_institution = rule.sending_institution
         key = (min_grade, sending_institution)
         try:
             return self._minimums[key]
