@@ -67,8 +67,8 @@ def suggest(reader: EquivalencyReader, transcript: Transcript, receiving_institu
             continue
         kept = 0
         holds: dict[str, bool] = {}  # chains share links: judge each once per credential
-        # Shorter chains first, then by rule ids (a stable sort by length of the sorted set).
-        for chain in sorted(sorted(set(chains[origin])), key=len):
+        # Each chain once, shorter first, then by rule ids: as chains_to gives them.
+        for chain in chains[origin]:
             if len(chain) < 2 or not all(rid in rules for rid in chain):
                 continue
             links = tuple([rules[rid] for rid in chain])
