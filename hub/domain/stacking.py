@@ -17,6 +17,13 @@ institution's unit (an unknown value requires 0). What counts:
   Choice: a target-institution credential counts once, however many routes
   reach it (the learner's own completion first, then rules in rule-id order);
   a rule used several completed credentials, the first of them is named.
+  Choice: where a rule offers alternatives the institution chooses one, so the
+  rule adds what its least-stacking alternative adds (the value the learner
+  can rely on, as MODEL.md counts credits), whatever order they are listed in;
+  a credential the learner already reached adds nothing again.
+- ``unassigned`` and ``block`` grants name no credential whose record could say
+  it stacks, so they add nothing; a credential record's ``valid_from`` and
+  ``valid_to`` are not applied to the completion date.
 
 earned is the sum counted; remaining is ``max(0, required - earned)``;
 ``counted`` is in credential-id order.
@@ -29,7 +36,7 @@ from fractions import Fraction
 from hub.domain.answers import Completed, Counted, StackAnswer, StackQuery, TransferQuery
 from hub.domain.errors import InvalidQuery, NotFound
 from hub.domain.identifiers import credential_id, institution_of, parse_credential_id
-from hub.domain.model import CredentialKind, CreditSystem, GrantKind
+from hub.domain.model import CredentialKind, CreditSystem, Grant, GrantKind
 from hub.domain.ports import EquivalencyReader
 from hub.domain.transcript import Scales, read_transcript
 from hub.domain.transfer import answer_transfer
@@ -74,21 +81,38 @@ def answer_stack(reader: EquivalencyReader, query: StackQuery) -> StackAnswer:
     if elsewhere and home is not None:
         answer = answer_transfer(reader, TransferQuery(home_id, tuple(
             Completed(e.credential, e.grade, e.completed_on) for e in elsewhere)))
-        for award in answer.awarded:
-            alternatives = award.rule.alternatives
-            grants = alternatives[award.counted_alternative] if alternatives else ()
-            for grant in grants:
-                if grant.kind != GrantKind.COURSE or not grant.code:
-                    continue
-                granted = credential_id(home_id, grant.code)
-                if granted in link_value and granted not in reached:
-                    reached.add(granted)
-                    earned += link_value[granted]
-                    counted.append(Counted(award.used[0], float(link_value[granted]),
-                                           via_rule=award.rule.id, counts_as=granted))
+        for award in sorted(answer.awarded, key=lambda a: a.rule.id):
+            for granted in _relied_on(award.rule.alternatives, award.counted_alternative,
+                                      home_id, link_value, reached):
+                reached.add(granted)
+                earned += link_value[granted]
+                counted.append(Counted(award.used[0], float(link_value[granted]),
+                                       via_rule=award.rule.id, counts_as=granted))
 
     counted.sort(key=lambda c: (c.credential, c.counts_as or ""))
     required = exact(target.value)
     return StackAnswer(target=target_id, unit=system.unit, required=float(required),
                        earned=float(earned), remaining=float(max(Fraction(0), required - earned)),
                        counted=tuple(counted))
+
+
+def _relied_on(alternatives: tuple[tuple[Grant, ...], ...], counted_alternative: int,
+               home_id: str, link_value: dict[str, Fraction], reached: set[str]) -> list[str]:
+    """The target-institution credentials an awarded rule adds toward the target.
+
+    The institution chooses which alternative it grants, so the rule adds what
+    its least-stacking alternative would add (not yet reached); on a tie, the
+    alternative whose credits count (``counted_alternative``), then the first.
+    """
+    best: tuple[Fraction, bool, int] | None = None
+    found: list[str] = []
+    for index, grants in enumerate(alternatives):
+        adds = list(dict.fromkeys(
+            granted for grant in grants if grant.kind == GrantKind.COURSE and grant.code
+            for granted in (credential_id(home_id, grant.code),)
+            if granted in link_value and granted not in reached))
+        key = (sum((link_value[g] for g in adds), Fraction(0)), index != counted_alternative,
+               index)
+        if best is None or key < best:
+            best, found = key, adds
+    return found
