@@ -22,6 +22,9 @@ How the whole text is read, as a registrar reads it:
   ``&`` before it, one followed by "for PHIL 100 only" to that grant alone, and
   the words stay in the notes. A tag the Guide's export ran into the next
   ``or`` ("B-Scior SFU GEOG 2XX (3)") still ends where the ``or`` begins.
+  A tag after one word that ends its part ("SFU SA 1XX (3), SOCI B-Soc", the
+  Guide's "B-Soc, Sociology" the other way round) is the grant's too, and the
+  word a note; a tag inside a longer sentence stays in the notes.
 - Anything else after the grants is the rule's notes, kept whole: a course
   named there ("Exempt UBCO HES 340 (3)") is never a grant. A grant after a
   bare ``, `` (no ``&`` or ``or``) is refused: the Guide never writes that on
@@ -55,6 +58,8 @@ _OR = re.compile(r"\s*,?\s*(?:\b|(?<=Hum|Soc|Sci))[oO][rR]\s+")
 _SEND_SEP = re.compile(r"\s*(?:(?P<and>&)|\b(?P<or>or)\b)\s*", re.I)
 _COMMA = re.compile(r"\s*[,;.]\s*")
 _LABEL_AND = re.compile(r"\s*,\s*(?P<label>[A-Za-z*][A-Za-z*-]{0,20})\s*&\s*")
+_LABEL_TAG = re.compile(r"\s*,\s*(?P<label>[A-Za-z][A-Za-z]{1,19})\s+")
+_TAG_END = re.compile(r"\s*(?:[,;.]|$)")
 _FOR_EVERY = re.compile(r"\s+for\s+(?:both|each|all)\b\.?\s*$", re.I)
 _FOR_ONLY = re.compile(r"\s+for\s+(?:[A-Z][A-Z0-9]{1,9}\s+)?(?P<code>[A-Z]{2,10}\s+\d[0-9A-Z]{0,7})"
                        r"\s+only\b", re.I)
@@ -243,6 +248,15 @@ def _read_grants(text: str, pos: int, receiving: str
             grant, pos, _ = _read_grant(text, label.end(), receiving, inst)
             groups[-1].append(grant)
             continue
+        label = _LABEL_TAG.match(text, pos)
+        desig = grammar.DESIGNATION.match(text, label.end()) if label else None
+        if label and desig and _TAG_END.match(text, desig.end()):
+            labels.append(label["label"])   # "SFU SA 1XX (3), SOCI B-Soc"
+            pos = desig.end()
+            group = groups[-1]
+            for i in _tagged(group, text, pos):
+                group[i] = _with_designation(group[i], desig["d"])
+            continue
         sep = _COMMA.match(text, pos)
         if sep and "," in sep.group() and _is_whole_grant(text, sep.end()):
             raise GrammarError(f"{grammar.part_at(text, sep.end())!r} follows ', ' "
@@ -301,7 +315,8 @@ def render_transfer_credit(credit: TransferCredit, receiving: str) -> str:
     (``5XX`` above, ``XXX`` with no level). Sending courses, when given, are
     written before ``=`` with ``credit.sending_institution``: ``&`` when all
     are needed, ``or`` when any one is, ``Any N of`` otherwise. Notes must not
-    themselves begin with a W/Q/B tag or a grant, or they would read back as one.
+    themselves begin with a W/Q/B tag or a grant, nor be one word and a tag
+    ("SOCI B-Soc"), or they would read back as one.
     """
     if credit.outcome is GrantKind.NO_CREDIT:
         text = "No credit"
