@@ -26,6 +26,7 @@ from transferhub.hub.v1.operator_service_pb2_grpc import OperatorServiceStub
 Json = dict[str, Any]
 RECENT_EVENTS = 15
 LIST_LIMIT_MAX = 1000  # OperatorService's own bound on ListDeadLetters.limit
+DEAD_LETTER_ID_MAX = 2**63 - 1  # ReplayDeadLettersRequest.ids are int64: past it is no id
 
 
 def _hub_option(parser: argparse.ArgumentParser) -> None:
@@ -51,6 +52,8 @@ def _dead_letter_id(text: str) -> int:
                                          "from `transferhub deadletters list`)") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"{value} is not a dead letter id (ids start at 1)")
+    if value > DEAD_LETTER_ID_MAX:
+        raise argparse.ArgumentTypeError(f"{value} is not a dead letter id (too large)")
     return value
 
 
