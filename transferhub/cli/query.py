@@ -20,7 +20,13 @@ from rich.console import Console
 from transferhub.cli import addresses, render, tables
 from transferhub.cli.hubclient import HubRefused, HubUnreachable, call, hub_address
 from transferhub.cli.main import EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE, EXIT_USAGE
-from transferhub.cli.transcript import BadTranscript, parse_completed, read_transcript
+from transferhub.cli.transcript import (
+    BadTranscript,
+    in_cli_terms,
+    parse_completed,
+    read_transcript,
+    source_of,
+)
 from transferhub.hub.v1 import query_service_pb2 as pb
 from transferhub.hub.v1.query_service_pb2_grpc import QueryServiceStub
 
@@ -69,27 +75,34 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     equivalents.set_defaults(func=run_equivalents)
 
 
-def _completed(args: argparse.Namespace) -> list[pb.CompletedCredential]:
-    items = [parse_completed(text) for text in args.completed]
+def _completed(args: argparse.Namespace, sources: list[str]) -> list[pb.CompletedCredential]:
+    """The learner's items, ``--completed`` first; ``sources`` gets where each came from."""
+    items = [(source_of(text), parse_completed(text)) for text in args.completed]
     if args.transcript is not None:
         items.extend(read_transcript(args.transcript))
     if not items:
         raise BadTranscript("give at least one --completed REF=GRADE@DATE or a --transcript FILE")
-    return items
+    sources.extend(where for where, _ in items)
+    return [item for _, item in items]
 
 
-def _ask(args: argparse.Namespace, method: str, build: Callable[[], Any],
+def _ask(args: argparse.Namespace, method: str, build: Callable[[list[str]], Any],
          to_json: Callable[[Any], dict[str, Any]],
          to_table: Callable[[Console, dict[str, Any]], None]) -> int:
-    """Build the request, call the hub, print the answer; the exit code per CLI.md."""
+    """Build the request, call the hub, print the answer; the exit code per CLI.md.
+
+    ``build`` fills the list it is given with where each completed item came
+    from, so that a refusal naming ``completed[i]`` says which line to fix.
+    """
     prog = f"transferhub {args.command}"
     address = hub_address(args.hub)
     bad = addresses.problem("--hub" if args.hub else "TRANSFERHUB_HUB", address)
     if bad:
         print(f"{prog}: {bad}", file=sys.stderr)
         return EXIT_USAGE
+    sources: list[str] = []
     try:
-        request = build()
+        request = build(sources)
         response = call(address, QueryServiceStub, method, request)
     except BadTranscript as exc:
         print(f"{prog}: {exc}", file=sys.stderr)
@@ -98,7 +111,7 @@ def _ask(args: argparse.Namespace, method: str, build: Callable[[], Any],
         print(f"{prog}: {exc}", file=sys.stderr)
         return EXIT_UNREACHABLE
     except HubRefused as exc:
-        print(f"{prog}: {exc.message}", file=sys.stderr)
+        print(f"{prog}: {in_cli_terms(exc.message, sources)}", file=sys.stderr)
         return EXIT_USAGE if exc.code is grpc.StatusCode.INVALID_ARGUMENT else EXIT_FAILED
     doc = to_json(response)
     if args.json:
@@ -112,20 +125,21 @@ def _ask(args: argparse.Namespace, method: str, build: Callable[[], Any],
 def run_transfer(args: argparse.Namespace) -> int:
     """``transferhub transfer``."""
     return _ask(args, "Transfer",
-                lambda: pb.TransferRequest(receiving_institution=args.to,
-                                           completed=_completed(args)),
+                lambda sources: pb.TransferRequest(receiving_institution=args.to,
+                                                   completed=_completed(args, sources)),
                 render.transfer, tables.print_transfer)
 
 
 def run_stack(args: argparse.Namespace) -> int:
     """``transferhub stack``."""
     return _ask(args, "Stack",
-                lambda: pb.StackRequest(target=args.toward, completed=_completed(args)),
+                lambda sources: pb.StackRequest(target=args.toward,
+                                                completed=_completed(args, sources)),
                 render.stack, tables.print_stack)
 
 
 def run_equivalents(args: argparse.Namespace) -> int:
     """``transferhub equivalents``."""
     return _ask(args, "ListEquivalents",
-                lambda: pb.ListEquivalentsRequest(credential=args.credential, to=args.to or ""),
+                lambda _: pb.ListEquivalentsRequest(credential=args.credential, to=args.to or ""),
                 render.equivalents, tables.print_equivalents)

@@ -4,11 +4,16 @@
 ``credential,grade,completed`` (CLI.md). Identifiers and dates are checked here
 so a typo is reported with where it is before the hub is asked; grades are read
 by the hub, which knows each sending institution's scale.
+
+Each item keeps where it came from (``--completed '…'``, ``FILE line N``), so
+that the hub's refusal of ``completed[212].grade`` is said as the line to fix.
 """
 
 from __future__ import annotations
 
 import csv
+import re
+from collections.abc import Sequence
 from pathlib import Path
 
 from hub.domain.dates import parse_completion_date
@@ -17,6 +22,7 @@ from hub.domain.identifiers import parse_credential_id
 from transferhub.hub.v1 import query_service_pb2 as pb
 
 TRANSCRIPT_HEADER = ("credential", "grade", "completed")
+_HUB_ITEM_RE = re.compile(r"\bcompleted\[(\d+)\](\.\w+)?")
 
 
 class BadTranscript(ValueError):
@@ -35,9 +41,14 @@ def _item(credential: str, grade: str, completed: str, where: str) -> pb.Complet
                                   completed_on=completed.strip())
 
 
+def source_of(text: str) -> str:
+    """Where a ``--completed`` value came from, as messages say it."""
+    return f"--completed {text!r}"
+
+
 def parse_completed(text: str) -> pb.CompletedCredential:
     """One ``REF=GRADE@DATE`` value."""
-    where = f"--completed {text!r}"
+    where = source_of(text)
     rest, at, completed = text.rpartition("@")
     credential, eq, grade = rest.rpartition("=")
     if not at or not eq:
@@ -46,8 +57,8 @@ def parse_completed(text: str) -> pb.CompletedCredential:
     return _item(credential, grade, completed, where)
 
 
-def read_transcript(path: Path) -> list[pb.CompletedCredential]:
-    """Every row of a transcript CSV, in file order."""
+def read_transcript(path: Path) -> list[tuple[str, pb.CompletedCredential]]:
+    """Every row of a transcript CSV, in file order, each with where it is (``FILE line N``)."""
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
@@ -58,14 +69,29 @@ def read_transcript(path: Path) -> list[pb.CompletedCredential]:
                 raise BadTranscript(f"{path}: the header must be "
                                     f"{','.join(TRANSCRIPT_HEADER)}, not {','.join(header)!r}")
             reader.fieldnames = header
-            items = [
-                _item(row.get("credential") or "", row.get("grade") or "",
-                      row.get("completed") or "", f"{path} line {reader.line_num}")
-                for row in reader
-            ]
+            items = []
+            for row in reader:
+                where = f"{path} line {reader.line_num}"
+                items.append((where, _item(row.get("credential") or "", row.get("grade") or "",
+                                           row.get("completed") or "", where)))
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise BadTranscript(f"{path}: cannot be read ({exc})") from None
     if not items:
         raise BadTranscript(f"{path}: has a header but no rows; "
                             "a transcript lists at least one completed credential")
     return items
+
+
+def in_cli_terms(message: str, sources: Sequence[str]) -> str:
+    """The hub's message with each ``completed[i]`` it names said as where item i came from.
+
+    ``completed[3].grade: …`` becomes ``FILE line 5 (completed[3].grade): …``; the
+    field stays for whoever reads the hub's logs.
+    """
+    def where(match: re.Match[str]) -> str:
+        index = int(match[1])
+        if index >= len(sources):
+            return match[0]
+        return f"{sources[index]} ({match[0]})" if match[2] else sources[index]
+
+    return _HUB_ITEM_RE.sub(where, message)
