@@ -171,10 +171,15 @@ def ordered(start: date | None, end: date | None, label: str, start_key: str,
                   f"{start.isoformat()}")
 
 
+MAX_VERSION = 2**31 - 1
+"""The highest version a rule may have: the hub stores versions as 32-bit integers."""
+
+
 def version(value: Any, label: str) -> int:
-    """A rule's version: a positive whole number."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise Bad(f"{label}: version must be a positive whole number, got {value!r}")
+    """A rule's version: a whole number 1 to :data:`MAX_VERSION`."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_VERSION:
+        raise Bad(f"{label}: version must be a positive whole number up to {MAX_VERSION}, "
+                  f"got {value!r}"[:200])
     return value
 
 

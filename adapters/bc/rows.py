@@ -197,9 +197,13 @@ _RULE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,63}\Z")   # no spaces, no n
 
 
 def _version(text: str) -> int:
-    if text.isdigit() and text != "0" and text[0] != "0":
+    if text.isdigit() and text[0] != "0" and len(text) < 10 and text.isascii():
         return int(text)
-    return f.version(int(text) if text.strip().isdigit() else text, "rule")
+    digits = text.strip()
+    # ASCII digits only: str.isdigit() also takes "²" (int() refuses it) and "٣"; and
+    # few of them: int() refuses over 4,300, and anything over 10 is too large anyway.
+    whole = digits.isdigit() and digits.isascii() and len(digits) <= 18
+    return f.version(int(digits) if whole else text, "rule")
 
 
 def _institutions(sending: str, receiving: str) -> tuple[str, str]:

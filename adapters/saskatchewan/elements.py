@@ -45,8 +45,11 @@ def _number(element: Element, key: str, label: str, *, required: bool = True,
 
 
 def _whole(value: str | None) -> int | str | None:
-    """Digits as a whole number; anything else as it is, for the check to refuse."""
-    return int(value) if value and value.strip().isdigit() else value
+    """A few ASCII digits as a whole number; anything else as it is, for the check to refuse."""
+    # str.isdigit() alone also takes "²" (int() refuses it) and "٣" (another script's 3);
+    # int() refuses over 4,300 digits, and no level or version needs 19.
+    digits = value.strip() if value else ""
+    return int(digits) if digits.isdigit() and digits.isascii() and len(digits) <= 18 else value
 
 
 def _level(element: Element, label: str, *, required: bool) -> int | None:
