@@ -142,6 +142,12 @@ def _decode(text: bytes) -> dict[str, Any]:
         raise f.Bad(f"not a JSON object: {exc}"[:200]) from None
     if not isinstance(obj, dict):
         raise f.Bad(f"a line must be one JSON object, got a JSON {type(obj).__name__}")
+    if b"\\u" in text:   # only an escape can give a lone surrogate, which no event can carry
+        try:
+            json.dumps(obj, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise f.Bad(f"the escape \\u{ord(exc.object[exc.start]):04x} is half of a UTF-16 "
+                        "pair, not Unicode text; write the character itself") from None
     return obj
 
 

@@ -194,6 +194,20 @@ class TestOntarioFieldTypes:
         out = read_on(tmp_path, line(ON_RECEIVER), line(rule(min_grade=written)))
         assert out[1].min_grade == kept
 
+    def test_a_lone_surrogate_escape_is_rejected_at_its_line(self, tmp_path: Path) -> None:
+        # json reads "\ud800" into a string no UTF-8 event can carry.
+        bad = line({**ON_COURSE, "title": "Prog"})[:-1] + b', "note": "x", "title": "a\\ud800b"}'
+        out = between(tmp_path, bad)
+        assert ids(out) == ["ON:NORC", "ON:LAKU"]
+        [(place, reason)] = rejected(out)
+        assert place == "line 2"
+        assert "\\ud800" in reason and "not Unicode text" in reason
+
+    def test_a_surrogate_pair_escape_is_one_character(self, tmp_path: Path) -> None:
+        out = between(tmp_path, line({**ON_COURSE, "title": "Prog \U0001F600"}))
+        assert ids(out) == ["ON:NORC", "ON:NORC:PRG101", "ON:LAKU"]
+        assert out[1].title == "Prog \U0001F600"
+
 
 # --- British Columbia -------------------------------------------------------------------
 
@@ -490,6 +504,15 @@ class TestRunsNeverCrash:
         assert summary.published == 2 and len(publisher.sent) == 2
         assert [(r.where, "up to 2147483647" in r.reason) for r in summary.rejected] == [
             ("line 2", True)]
+
+    def test_a_lone_surrogate_in_ontario_is_rejected_not_a_crash(self, tmp_path: Path) -> None:
+        path = tmp_path / "on.jsonl"
+        path.write_bytes(line(ON_SENDER) + b"\n"
+                         + line(ON_COURSE).replace(b"Programming", b"Pro\\udc80gramming")
+                         + b"\n" + line(ON_RECEIVER) + b"\n")
+        summary, _ = self.run(OntarioReader(), path, tmp_path)
+        assert summary.published == 2
+        assert [r.where for r in summary.rejected] == ["line 2"]
 
     def test_a_huge_bc_version_is_rejected_not_a_crash(self, tmp_path: Path) -> None:
         write_bc(tmp_path, BC_HEADER + bc_row("1", version="9" * 25) + bc_row("2", "HIST 101"))
