@@ -21,7 +21,9 @@ Choices a registrar would make, where FORMATS.md is silent:
 
 - A feed that stops being well-formed part-way is unreadable as a whole, after
   the records before the break: a cut-short snapshot must never be taken for
-  a complete one (that would retire every record after the break).
+  a complete one (that would retire every record after the break). The error
+  names the break by line, column and element path (``inside`` the root child
+  left open, or ``after`` the last one read).
 - Unknown attributes are ignored; unknown child elements of the root are
   rejected so that a misspelt ``<Equivalence>`` does not vanish silently.
 - ``effectiveFrom`` is required; an empty or absent ``effectiveTo`` is open.
@@ -77,8 +79,9 @@ class SaskatchewanReader:
                 yield from builder.drain()
         except expat.ExpatError as exc:
             raise ExportUnreadable(
-                f"{path}: not well-formed XML at line {exc.lineno}, column {exc.offset}: "
-                f"{expat.ErrorString(exc.code)}; the feed is cut short or damaged") from None
+                f"{path}: not well-formed XML at line {exc.lineno}, column {exc.offset}, "
+                f"{builder.place()}: {expat.ErrorString(exc.code)}; the feed is cut short "
+                "or damaged") from None
         except OSError as exc:
             raise ExportUnreadable(f"{path}: cannot be read ({exc.strerror})") from None
 
@@ -91,6 +94,7 @@ class _Builder:
         self.stack: list[Element] = []
         self.counts: dict[str, int] = {}
         self.inside = 0
+        self.last = ""  # the path of the last root child read
         self.done: list[Record | Rejection] = []
         parser = expat.ParserCreate()
         parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
@@ -101,6 +105,15 @@ class _Builder:
         parser.EndElementHandler = self._end
         parser.buffer_text = True
         self.parser = parser
+
+    def place(self) -> str:
+        """Where the parse is, by element path: ``inside …`` an open element, else ``after …``."""
+        if len(self.stack) > 1:
+            tag = self.stack[1].tag
+            return f"inside /{ROOT}/{tag}[{self.counts.get(tag, 0) + 1}]"
+        if self.last:
+            return f"after {self.last}"
+        return f"inside /{ROOT}" if self.stack else f"before <{ROOT}>"
 
     def drain(self) -> list[Record | Rejection]:
         done, self.done = self.done, []
@@ -129,9 +142,12 @@ class _Builder:
     def _end(self, tag: str) -> None:
         element = self.stack.pop()
         if len(self.stack) != 1:
+            if not self.stack:
+                self.last = f"</{ROOT}>"
             return
         self.counts[tag] = self.counts.get(tag, 0) + 1
-        self.done.append(_read(element, f"/{ROOT}/{tag}[{self.counts[tag]}]"))
+        self.last = f"/{ROOT}/{tag}[{self.counts[tag]}]"
+        self.done.append(_read(element, self.last))
         self.inside = 0
 
 

@@ -485,6 +485,24 @@ class TestSaskatchewanUnreadableFeeds:
         assert out == []
         assert "refused: the feed declares a DOCTYPE or entities" in str(error)
 
+    def test_a_feed_cut_short_gives_what_came_before_then_names_the_break(
+            self, tmp_path: Path) -> None:
+        cut = sk_rule("E-3")[:60]   # inside <Equivalency id="E-3" ...>'s start tag
+        out, error = read_sk_until_error(tmp_path, SK_HEAD + SK_INSTITUTIONS + sk_rule("E-1")
+                                         + sk_rule("E-2") + cut)
+        assert ids(out) == ["SK:PRAU", "SK:RIVP", "SK:E-1", "SK:E-2"]
+        message = str(error)
+        assert "not well-formed XML at line 6" in message
+        assert "after /TransferCreditGuide/Equivalency[2]" in message
+        assert "the feed is cut short or damaged" in message
+
+    def test_a_feed_cut_inside_an_element_names_that_element(self, tmp_path: Path) -> None:
+        half = sk_rule("E-2").split("<Receiving")[0]   # the Equivalency and Sending opened
+        out, error = read_sk_until_error(tmp_path, SK_HEAD + SK_INSTITUTIONS + sk_rule("E-1")
+                                         + half)
+        assert ids(out) == ["SK:PRAU", "SK:RIVP", "SK:E-1"]
+        assert "inside /TransferCreditGuide/Equivalency[2]" in str(error)
+
 
 # --- Whole runs -------------------------------------------------------------------------
 
@@ -546,6 +564,14 @@ class TestCliOnUnreadableExports:
         assert result.returncode == 2, result.stderr
         assert "refused: the feed declares a DOCTYPE" in result.stderr
         assert "Traceback" not in result.stderr and result.stdout == ""
+
+    def test_a_feed_cut_short(self, tmp_path: Path) -> None:
+        path = tmp_path / "sk.xml"
+        path.write_text(SK_HEAD + SK_INSTITUTIONS + sk_rule("E-1")[:50])
+        result = cli("saskatchewan", path, "--state", tmp_path / "s")
+        assert result.returncode == 2, result.stderr
+        assert "after /TransferCreditGuide/Institution[2]" in result.stderr
+        assert "Traceback" not in result.stderr
 
     def test_an_empty_ontario_file(self, tmp_path: Path) -> None:
         path = tmp_path / "on.jsonl"
