@@ -1,7 +1,8 @@
 """British Columbia's export (FORMATS.md): a folder with institutions.csv and equivalencies.csv.
 
 Both files are UTF-8 CSV (RFC 4180 quoting), header row first; columns are
-found by name, so their order and extra columns do not matter. Rows are
+found by name, so their order and extra columns do not matter. Blank rows,
+and rows whose cells are all empty (a spreadsheet's ``,,,,``), are skipped. Rows are
 streamed: institutions first (rules need their grading scales), then one rule
 per equivalency row, then the BC sending courses seen (one ``course``
 credential each, ``version=0``). A bad row becomes a ``Rejection`` at
@@ -170,8 +171,8 @@ def _rows(path: Path, columns: Sequence[str]) -> Iterator[tuple[int, list[str] |
                 done = reader.line_num
                 continue
             start, done = done + 1, reader.line_num
-            if not row or (len(row) == 1 and not row[0].strip()):
-                continue
+            if not row or (not row[0].strip() and not "".join(row).strip()):
+                continue   # a blank line, or a spreadsheet's row of empty cells (",,,")
             if bad_lines and any(n in bad_lines for n in range(start, done + 1)):
                 yield start, "row is not UTF-8 text or holds a NUL byte; save the export as UTF-8"
                 continue

@@ -274,6 +274,11 @@ class TestBcFileShapes:
             ("equivalencies.csv line 4", "row has 13 fields but the header has 11; "
                                          "quote fields that contain commas")]
 
+    def test_blank_rows_and_rows_of_empty_fields_are_skipped(self, tmp_path: Path) -> None:
+        out = read_bc(tmp_path, BC_HEADER + "\n" + bc_row("1") + "\n  \n" + "," * 10 + "\n"
+                      + " , ,,,,,,,,,\n" + bc_row("2", "HIST 101"))
+        assert rules(out) == ["BC:1", "BC:2"] and not rejected(out)
+
     def test_spaces_and_lower_case_codes(self, tmp_path: Path) -> None:
         out = read_bc(tmp_path, BC_HEADER + bc_row("1", " HIST 100 ", sender="cola ",
                                                    receiver=" noru"),
