@@ -17,10 +17,16 @@ columns cannot be trusted.
 Errors of this module:
 
     ExportUnreadable    (adapters.base.records) the folder or a file is missing,
-                        not a file, binary, has no header or lacks a column, or
-                        the export yielded no record at all
+                        not a file, binary, has no header or lacks a column,
+                        equivalencies.csv has no row, or the export yielded no
+                        record at all
     Bad, DomainError    one row's fault (adapters.base.fields, hub.domain.errors),
                         turned into a Rejection
+
+An ``equivalencies.csv`` with a header and no row is as empty as one of no
+bytes: a Guide export always lists equivalencies, and taking it for a snapshot
+without them would revoke every BC rule. (An ``institutions.csv`` without rows
+is read: vanished institutions are only noted, and the rules still read.)
 
 A course credential takes its title and credits from the first row that names
 it alone; one named only with others (``CSCI 110 & CSCI 111``) is published
@@ -99,7 +105,7 @@ def _equivalencies(path: Path, scales: dict[str, GradingScale]
     seen_rules: dict[str, int] = {}
     published: set[str] = set()
     pending: dict[str, Credential] = {}
-    for line, row in _rows(path, rows.EQUIVALENCY_COLUMNS):
+    for line, row in _rows(path, rows.EQUIVALENCY_COLUMNS, require_rows=True):
         where = f"line {line}"
         if isinstance(row, str):
             yield Rejection(where, row, file=EQUIVALENCIES)
@@ -137,8 +143,12 @@ def _course(ident: str, title: str, value: float | None) -> Credential:
                       None, None, 0)
 
 
-def _rows(path: Path, columns: Sequence[str]) -> Iterator[tuple[int, list[str] | str]]:
-    """Each data row in ``columns`` order with the line it starts on, or why it is unreadable."""
+def _rows(path: Path, columns: Sequence[str], *,
+          require_rows: bool = False) -> Iterator[tuple[int, list[str] | str]]:
+    """Each data row in ``columns`` order with the line it starts on, or why it is unreadable.
+
+    With ``require_rows``, a file with a header and no row is unreadable.
+    """
     stream = _open(path)
     bad_lines: set[int] = set()
     with stream:
@@ -161,18 +171,25 @@ def _rows(path: Path, columns: Sequence[str]) -> Iterator[tuple[int, list[str] |
         width = len(names)
         identity = order == list(range(len(columns))) and width == len(columns)
         done = reader.line_num
+        empty = True
         while True:
             try:
                 row = next(reader)
             except StopIteration:
+                if empty and require_rows:
+                    raise ExportUnreadable(f"{path}: has a header row but no rows; a Guide "
+                                           "export always lists equivalencies, so this one was "
+                                           "cut short or exported empty") from None
                 return
             except csv.Error as error:
+                empty = False
                 yield done + 1, f"row is not valid CSV ({error})"
                 done = reader.line_num
                 continue
             start, done = done + 1, reader.line_num
             if not row or (not row[0].strip() and not "".join(row).strip()):
                 continue   # a blank line, or a spreadsheet's row of empty cells (",,,")
+            empty = False
             if bad_lines and any(n in bad_lines for n in range(start, done + 1)):
                 yield start, "row is not UTF-8 text or holds a NUL byte; save the export as UTF-8"
                 continue

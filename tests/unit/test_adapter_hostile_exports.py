@@ -336,6 +336,12 @@ class TestBcBadRows:
                                                               "UTF-8")]
 
 
+    def test_institutions_csv_with_a_header_only_still_reads_the_rules(
+            self, tmp_path: Path) -> None:
+        out = read_bc(tmp_path, BC_HEADER + bc_row("1"), BC_INSTITUTIONS.splitlines()[0])
+        assert rules(out) == ["BC:1"] and not rejected(out)
+
+
 class TestBcUnreadableExports:
     """A missing file or column refuses the whole export, saying which and what is expected."""
 
@@ -351,6 +357,13 @@ class TestBcUnreadableExports:
                                                    r"export folder holds institutions.csv and "
                                                    r"equivalencies.csv\)"):
             read_bc(tmp_path, BC_HEADER + bc_row("1"), institutions=None)
+
+    @pytest.mark.parametrize("content", ["", BC_HEADER, BC_HEADER + "\n\n"])
+    def test_equivalencies_without_a_row(self, tmp_path: Path, content: str) -> None:
+        """A header and no row is a failed export, never a Guide without equivalencies
+        (it would revoke every BC rule)."""
+        with pytest.raises(ExportUnreadable, match=r"equivalencies.csv: .*(empty|no row)"):
+            read_bc(tmp_path, content)
 
 
 # --- Saskatchewan -----------------------------------------------------------------------
