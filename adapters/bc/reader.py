@@ -38,7 +38,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from adapters.base import fields as f
 from adapters.base.collect import paused_batches
@@ -183,7 +183,7 @@ def _rows(path: Path, columns: Sequence[str], *,
                 return
             except csv.Error as error:
                 empty = False
-                yield done + 1, f"row is not valid CSV ({error})"
+                yield done + 1, f"row is not valid CSV ({error}){_open_quote(done + 1, reader)}"
                 done = reader.line_num
                 continue
             start, done = done + 1, reader.line_num
@@ -195,9 +195,18 @@ def _rows(path: Path, columns: Sequence[str], *,
                 continue
             if len(row) != width:
                 yield start, (f"row has {len(row)} fields but the header has {width}; "
-                              "quote fields that contain commas")
+                              "quote fields that contain commas" if done == start else
+                              f"row runs from line {start} to line {done} with {len(row)} "
+                              f"fields, the header has {width}{_open_quote(start, reader)}")
                 continue
             yield start, row if identity else [row[i] for i in order]
+
+
+def _open_quote(start: int, reader: Any) -> str:
+    """The likely cause of a bad row that ran on past its first line, else nothing."""
+    if reader.line_num > start:
+        return f"; a quote opened on line {start} is probably not closed"
+    return ""
 
 
 def _open(path: Path) -> BinaryIO:

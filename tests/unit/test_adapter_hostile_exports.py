@@ -335,6 +335,31 @@ class TestBcBadRows:
                                                               "a NUL byte; save the export as "
                                                               "UTF-8")]
 
+    def test_a_quote_left_open_is_named_at_the_line_it_opens(self, tmp_path: Path) -> None:
+        """RFC 4180 lets a quoted field run over lines, so the rows after an unclosed quote
+        are read into it up to the end of the file (or the 128 KiB field limit) and lost
+        with it: the reader cannot tell where the quote should have closed. The rejection
+        says where it opened."""
+        later = "".join(bc_row(str(n), f"HIST {n}") for n in range(100, 140))
+        out = read_bc(tmp_path, BC_HEADER + bc_row("1") + bc_row("2", title='"History')
+                      + later)
+        assert rules(out) == ["BC:1"]
+        assert rejected(out) == [("equivalencies.csv line 3", (
+            "row runs from line 3 to line 43 with 5 fields, the header has 11; a quote "
+            "opened on line 3 is probably not closed"))]
+
+    def test_a_quote_left_open_before_a_large_rest(self, tmp_path: Path) -> None:
+        later = "".join(bc_row(str(n), f"HIST {n % 900 + 100}") for n in range(100, 3100))
+        out = read_bc(tmp_path, BC_HEADER + bc_row("1") + bc_row("2", title='"History')
+                      + later + bc_row("9999", "HIST 999", text="NORU HIST"))
+        read_rules = rules(out)
+        assert read_rules[0] == "BC:1" and read_rules[-1] == "BC:3099"
+        [first, last] = rejected(out)
+        assert first == ("equivalencies.csv line 3", (
+            "row is not valid CSV (field larger than field limit (131072)); a quote opened "
+            "on line 3 is probably not closed"))
+        assert last == ("equivalencies.csv line 3004",   # later line numbers are still right
+                        "transfer_credit 'NORU HIST' has no credits in parentheses")
 
     def test_institutions_csv_with_a_header_only_still_reads_the_rules(
             self, tmp_path: Path) -> None:
