@@ -59,7 +59,7 @@ class TestMigrations:
     def test_fresh_database_is_upgraded_to_head(self, sql_url: str, engine: Engine) -> None:
         assert current_revision(engine) is None
         open_store(sql_url).close()
-        assert current_revision(engine) == head() == "0005"
+        assert current_revision(engine) == head() == "0006"
 
     def test_migrations_build_exactly_the_tables_the_code_uses(
             self, sql_url: str, engine: Engine) -> None:
@@ -154,6 +154,25 @@ class TestMigrations:
                     "SELECT sql FROM sqlite_master WHERE name = 'rule'")).scalar_one()
                 assert ddl.rstrip().endswith("WITHOUT ROWID")
         assert after == before
+
+    def test_upgrading_a_0005_database_keeps_its_rows_and_widens_versions(
+            self, sql_url: str, engine: Engine) -> None:
+        _store_with(sql_url, [*_chain(), rule("BC:1"), Removal("BC:GONE", 2)]).close()
+        tables = ("rule", "rule_sending", "rule_link", "province_stats")
+        with engine.begin() as conn:
+            before = {name: conn.execute(text(f"SELECT * FROM {name} ORDER BY 1, 2")).all()
+                      for name in tables}
+            command.downgrade(alembic_config(conn), "0005")
+        store = open_store(sql_url)  # 0006 widens the columns on PostgreSQL
+        with engine.connect() as conn:
+            assert {name: conn.execute(text(f"SELECT * FROM {name} ORDER BY 1, 2")).all()
+                    for name in tables} == before
+        with store.unit_of_work() as uow:
+            assert uow.equivalencies.upsert_rule(rule("BC:1", version=2**40))
+            uow.commit()
+        with store.reader() as repo:
+            assert [r.version for r in repo.rules_from(["BC:CAPU:ENGL 100"])] == [2**40]
+        store.close()
 
     def test_database_from_a_newer_hub_is_refused(self, sql_url: str, engine: Engine) -> None:
         open_store(sql_url).close()

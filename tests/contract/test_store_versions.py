@@ -127,6 +127,53 @@ class TestCredentialAndInstitutionVersions:
         assert found is not None and found.name == "New"
 
 
+
+class TestVersionsBeyond32Bits:
+    """A province's version is the event's int64 (epoch milliseconds, say): every store keeps it."""
+
+    BIG = 2**40
+
+    def test_rules_credentials_and_institutions_keep_64_bit_versions(self, store: Store) -> None:
+        big = self.BIG
+        with store.unit_of_work() as uow:
+            assert uow.equivalencies.upsert_institution(institution(version=big))
+            assert uow.equivalencies.upsert_credential(course(ENGL, version=big))
+            assert uow.equivalencies.upsert_rule(rule("BC:1", (ENGL,), version=big))
+            assert uow.equivalencies.upsert_rule(rule("BC:2", (ENGL,), version=big))
+            assert uow.equivalencies.revoke_rule("BC:2", big + 1)
+            uow.commit()
+        with store.unit_of_work() as uow:
+            assert not uow.equivalencies.upsert_rule(rule("BC:1", (WRIT,), version=big - 1))
+            assert not uow.equivalencies.upsert_rule(rule("BC:2", (ENGL,), version=big))
+            assert uow.equivalencies.upsert_rule(rule("BC:1", (ENGL,), version=2**63 - 1))
+            uow.commit()
+        assert rules_from(store, ENGL) == [rule("BC:1", (ENGL,), version=2**63 - 1)]
+        with store.reader() as repo:
+            assert repo.get_credentials([ENGL])[ENGL].version == big
+            found = repo.get_institution("BC:UBCV")
+            assert found is not None and found.version == big
+            assert repo.chains_to([ENGL], "BC:UBCV") == {}
+
+    def test_the_inbox_keeps_64_bit_versions(self, store: Store) -> None:
+        key = InboxKey("BC:1", self.BIG, "e1")
+        with store.unit_of_work() as uow:
+            uow.ledger.record_applied("e1", "BC", "BC:1", self.BIG, "applied", T0)
+            uow.commit()
+        with store.unit_of_work() as uow:
+            assert uow.ledger.seen([key, InboxKey("BC:1", 1, "e1")]) == {key}
+
+    def test_province_counters_go_past_32_bits(self, store: Store) -> None:
+        with store.unit_of_work() as uow:
+            uow.ledger.bump_stats("BC", applied=2**31 - 1, duplicate=2**31, stale=2**32,
+                                  dead_lettered=2**33)
+            uow.ledger.bump_stats("BC", applied=1)
+            uow.commit()
+        with store.unit_of_work() as uow:
+            stats = uow.ledger.stats()["BC"]
+        assert (stats["applied"], stats["duplicate"], stats["stale"], stats["dead_lettered"]) == (
+            2**31, 2**31, 2**32, 2**33)
+
+
 def _oracle(changes: list[Rule | Removal]) -> tuple[list[bool], dict[str, Rule | None]]:
     """What single writes one after another answer, and the rules left in force."""
     marks: dict[str, tuple[int, bool]] = {}

@@ -32,7 +32,7 @@ _SEEN_POSTGRES = (
     'SELECT i."entity_key", i."version", i."event_id"'
     ' FROM jsonb_array_elements(%s::jsonb) AS k(key)'
     ' JOIN "inbox" AS i ON i."entity_key" = k.key ->> 0'
-    ' AND i."version" = (k.key ->> 1)::integer AND i."event_id" = k.key ->> 2')
+    ' AND i."version" = (k.key ->> 1)::bigint AND i."event_id" = k.key ->> 2')
 _INBOX_COLUMNS = ("event_id", "province", "entity_key", "version", "outcome", "applied_at")
 
 

@@ -19,10 +19,19 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, LargeBinary, Table
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, LargeBinary, Table
 from sqlmodel import Field, SQLModel
 
 from hub.store.sql.types import UtcDateTime
+
+WIDE_INT = BigInteger().with_variant(Integer(), "sqlite")
+"""Versions and counters: 64-bit, as the events' ``int64`` version is.
+
+A province may version its records by time (epoch milliseconds, say), and a
+hub ingesting at full rate would pass 2**31 events in a day. SQLite's
+``INTEGER`` is already 64-bit, so SQLite keeps it; PostgreSQL's columns are
+``BIGINT`` (migration 0006).
+"""
 
 
 class InstitutionRow(SQLModel, table=True):
@@ -37,7 +46,7 @@ class InstitutionRow(SQLModel, table=True):
     standard_course: float
     grading: str | None = None
     sector: str | None = None
-    version: int
+    version: int = Field(sa_type=WIDE_INT)
 
 
 class CredentialRow(SQLModel, table=True):
@@ -56,7 +65,7 @@ class CredentialRow(SQLModel, table=True):
     competencies: str | None = None
     valid_from: date | None = None
     valid_to: date | None = None
-    version: int
+    version: int = Field(sa_type=WIDE_INT)
     retired: bool = False
 
 
@@ -81,7 +90,7 @@ class RuleRow(SQLModel, table=True):
     __table_args__ = {"sqlite_with_rowid": False}  # clustered by id (migration 0005)
 
     id: str = Field(primary_key=True, max_length=128)
-    version: int
+    version: int = Field(sa_type=WIDE_INT)
     revoked: bool = False
     receiving_institution: str = Field(max_length=16)
     sending: str
@@ -114,7 +123,7 @@ class RuleSendingRow(SQLModel, table=True):
     )
     credential_id: str = Field(primary_key=True, max_length=64)
     receiving_institution: str = Field(max_length=16)
-    version: int = Field(sa_column_kwargs={"server_default": "0"})
+    version: int = Field(sa_type=WIDE_INT, sa_column_kwargs={"server_default": "0"})
 
 
 class RuleLinkRow(SQLModel, table=True):
@@ -137,7 +146,7 @@ class RuleLinkRow(SQLModel, table=True):
         sa_column_args=[ForeignKey("rule.id", ondelete="CASCADE")],
         primary_key=True, max_length=128, index=True,
     )
-    version: int
+    version: int = Field(sa_type=WIDE_INT)
 
 
 class InboxRow(SQLModel, table=True):
@@ -151,7 +160,7 @@ class InboxRow(SQLModel, table=True):
     __table_args__ = {"sqlite_with_rowid": False}
 
     entity_key: str = Field(primary_key=True)
-    version: int = Field(primary_key=True)
+    version: int = Field(sa_type=WIDE_INT, primary_key=True)
     event_id: str = Field(primary_key=True, max_length=128)
     province: str = Field(max_length=2)
     outcome: str = Field(max_length=16)
@@ -193,10 +202,10 @@ class ProvinceStatsRow(SQLModel, table=True):
     __tablename__ = "province_stats"
 
     province: str = Field(primary_key=True, max_length=2)
-    applied: int = 0
-    duplicate: int = 0
-    stale: int = 0
-    dead_lettered: int = 0
+    applied: int = Field(default=0, sa_type=WIDE_INT)
+    duplicate: int = Field(default=0, sa_type=WIDE_INT)
+    stale: int = Field(default=0, sa_type=WIDE_INT)
+    dead_lettered: int = Field(default=0, sa_type=WIDE_INT)
     last_event_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
 
