@@ -171,8 +171,8 @@ def ordered(start: date | None, end: date | None, label: str, start_key: str,
                   f"{start.isoformat()}")
 
 
-MAX_VERSION = 2**31 - 1
-"""The highest version a rule may have: the hub stores versions as 32-bit integers."""
+MAX_VERSION = 2**63 - 1
+"""The highest version a rule may have: the events carry it as ``int64``."""
 
 
 def version(value: Any, label: str) -> int:

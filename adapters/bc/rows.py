@@ -201,8 +201,8 @@ def _version(text: str) -> int:
         return int(text)
     digits = text.strip()
     # ASCII digits only: str.isdigit() also takes "²" (int() refuses it) and "٣"; and
-    # few of them: int() refuses over 4,300, and anything over 10 is too large anyway.
-    whole = digits.isdigit() and digits.isascii() and len(digits) <= 18
+    # few of them: int() refuses over 4,300, and a version (int64) has at most 19.
+    whole = digits.isdigit() and digits.isascii() and len(digits) <= 20
     return f.version(int(digits) if whole else text, "rule")
 
 

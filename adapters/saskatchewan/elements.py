@@ -47,9 +47,10 @@ def _number(element: Element, key: str, label: str, *, required: bool = True,
 def _whole(value: str | None) -> int | str | None:
     """A few ASCII digits as a whole number; anything else as it is, for the check to refuse."""
     # str.isdigit() alone also takes "²" (int() refuses it) and "٣" (another script's 3);
-    # int() refuses over 4,300 digits, and no level or version needs 19.
+    # int() refuses over 4,300 digits; a version (int64) has at most 19, and the check
+    # refuses any whole number past its range with the number itself in the message.
     digits = value.strip() if value else ""
-    return int(digits) if digits.isdigit() and digits.isascii() and len(digits) <= 18 else value
+    return int(digits) if digits.isdigit() and digits.isascii() and len(digits) <= 20 else value
 
 
 def _level(element: Element, label: str, *, required: bool) -> int | None:

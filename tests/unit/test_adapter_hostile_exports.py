@@ -25,7 +25,7 @@ from adapters.saskatchewan.reader import SaskatchewanReader
 from tests.unit.adapter_fakes import FakePublisher
 
 ROOT = Path(__file__).resolve().parents[2]
-VERSION = "version must be a positive whole number up to 2147483647, got "
+VERSION = "version must be a positive whole number up to 9223372036854775807, got "
 
 
 def ids(items: list) -> list[str]:
@@ -165,8 +165,8 @@ class TestOntarioFieldTypes:
         (rule(version=3.0), VERSION + "3.0"),
         (rule(version="3"), VERSION + "'3'"),
         (rule(version=True), VERSION + "True"),
-        (rule(version=10**30), "up to 2147483647, got 1000000000000000000000000000000"),
-        (rule(version=2**31), "up to 2147483647, got 2147483648"),
+        (rule(version=10**30), "up to 9223372036854775807, got 1000000000000000000000000000000"),
+        (rule(version=2**63), "up to 9223372036854775807, got 9223372036854775808"),
         (rule(min_grade=True), "min_grade must be a percent (65) or a letter grade (C+), "
                                "got True"),
         (rule(min_grade=101), "min_grade 101 is not a percent 0–100"),
@@ -184,8 +184,8 @@ class TestOntarioFieldTypes:
         assert place == "line 2" and words in reason
 
     def test_the_largest_version_the_hub_stores_is_read(self, tmp_path: Path) -> None:
-        out = read_on(tmp_path, line(ON_RECEIVER), line(rule(version=2**31 - 1)))
-        assert [r.version for r in out if not isinstance(r, Rejection)] == [0, 2**31 - 1]
+        out = read_on(tmp_path, line(ON_RECEIVER), line(rule(version=2**63 - 1)))
+        assert [r.version for r in out if not isinstance(r, Rejection)] == [0, 2**63 - 1]
 
     @pytest.mark.parametrize(("written", "kept"), [
         (65, "65"), ("65", "65"), (" 65 ", "65"), (65.5, "65.5"), ("c+", "C+")])
@@ -298,8 +298,8 @@ class TestBcBadRows:
         ("0", VERSION + "0"),
         ("-1", VERSION + "'-1'"),
         ("", VERSION + "''"),
-        ("99999999999999999999", "up to 2147483647, got '99999999999999999999'"),
-        ("2147483648", "up to 2147483647, got 2147483648"),
+        ("99999999999999999999", "up to 9223372036854775807, got 99999999999999999999"),
+        ("9223372036854775808", "up to 9223372036854775807, got 9223372036854775808"),
         ("\u00b2", VERSION + "'\u00b2'"),
         ("\u0663", VERSION + "'\u0663'"),
         ("9" * 5000, VERSION + "'9999"),
@@ -313,8 +313,8 @@ class TestBcBadRows:
         assert place == "equivalencies.csv line 2" and words in reason
 
     def test_the_largest_version_the_hub_stores_is_read(self, tmp_path: Path) -> None:
-        out = read_bc(tmp_path, BC_HEADER + bc_row("1", version=" 2147483647 "))
-        assert [r.version for r in out if getattr(r, "id", "") == "BC:1"] == [2**31 - 1]
+        out = read_bc(tmp_path, BC_HEADER + bc_row("1", version=" 9223372036854775807 "))
+        assert [r.version for r in out if getattr(r, "id", "") == "BC:1"] == [2**63 - 1]
 
     def test_the_same_id_twice(self, tmp_path: Path) -> None:
         out = read_bc(tmp_path, BC_HEADER + bc_row("1") + bc_row("1", version="2")
@@ -474,7 +474,7 @@ class TestSaskatchewanFeeds:
     @pytest.mark.parametrize(("version", "words"), [
         ("0", VERSION + "0"),
         ("1.0", VERSION + "'1.0'"),
-        ("99999999999999999999", "up to 2147483647, got '99999999999999999999'"),
+        ("99999999999999999999", "up to 9223372036854775807, got 99999999999999999999"),
         ("\u00b2", VERSION + "'\u00b2'"),
         ("\u0663", VERSION + "'\u0663'"),
         ("9" * 5000, VERSION + "'9999"),
@@ -559,11 +559,11 @@ class TestRunsNeverCrash:
 
     def test_a_huge_ontario_version_is_rejected_not_a_crash(self, tmp_path: Path) -> None:
         path = tmp_path / "on.jsonl"
-        path.write_bytes(line(ON_SENDER) + b"\n" + line(rule(version=2**63)) + b"\n"
+        path.write_bytes(line(ON_SENDER) + b"\n" + line(rule(version=2**64)) + b"\n"
                          + line(ON_RECEIVER) + b"\n")
         summary, publisher = self.run(OntarioReader(), path, tmp_path)
         assert summary.published == 2 and len(publisher.sent) == 2
-        assert [(r.where, "up to 2147483647" in r.reason) for r in summary.rejected] == [
+        assert [(r.where, "up to 9223372036854775807" in r.reason) for r in summary.rejected] == [
             ("line 2", True)]
 
     def test_a_lone_surrogate_in_ontario_is_rejected_not_a_crash(self, tmp_path: Path) -> None:
