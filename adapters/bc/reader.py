@@ -12,7 +12,8 @@ it names the rule (``BC:<id>``, with the BC sending courses the row names) or
 institution (``BC:<code>``) it was about when that column still reads, so the
 last good version is kept. A row that is
 not CSV, not UTF-8 or has the wrong number of fields names nothing: its
-columns cannot be trusted.
+columns cannot be trusted. A quote left open is refused at its line, and the
+rows it ran over are read again on their own (see ``_data_rows``).
 
 Errors of this module:
 
@@ -36,7 +37,8 @@ after the rules, without them.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator, Sequence
+import itertools
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -170,43 +172,85 @@ def _rows(path: Path, columns: Sequence[str], *,
         order = [names.index(name) for name in columns]
         width = len(names)
         identity = order == list(range(len(columns))) and width == len(columns)
-        done = reader.line_num
         empty = True
-        while True:
-            try:
-                row = next(reader)
-            except StopIteration:
-                if empty and require_rows:
-                    raise ExportUnreadable(f"{path}: has a header row but no rows; a Guide "
-                                           "export always lists equivalencies, so this one was "
-                                           "cut short or exported empty") from None
-                return
-            except csv.Error as error:
-                empty = False
-                yield done + 1, f"row is not valid CSV ({error}){_open_quote(done + 1, reader)}"
-                done = reader.line_num
-                continue
-            start, done = done + 1, reader.line_num
+        for item in _data_rows(reader, 0, reader.line_num, width, None if identity else order,
+                               bad_lines, lambda first, last: _lines_of(path, first, last)):
+            empty = False
+            yield item
+        if empty and require_rows:
+            raise ExportUnreadable(f"{path}: has a header row but no rows; a Guide export "
+                                   "always lists equivalencies, so this one was cut short or "
+                                   "exported empty")
+
+
+def _data_rows(reader: Any, base: int, done: int, width: int, order: list[int] | None,
+               bad_lines: set[int], lines_of: Callable[[int, int], list[str]]
+               ) -> Iterator[tuple[int, list[str] | str]]:
+    """``_rows``' data rows from ``reader``, whose line 1 is line ``base + 1`` of the file.
+
+    ``done`` is the last line already read; ``lines_of(first, last)`` gives the
+    text of the file's lines ``first`` to ``last``. RFC 4180 lets a quoted
+    field run over lines, so a quote opened and never closed swallows the rows
+    after it, up to a closing quote, the csv module's field limit or the end
+    of the file. Such a row (several lines and the wrong number of fields, a
+    field holding whole rows, or not CSV) is refused at the line the quote
+    opens, and the lines it swallowed are read again on their own: one stray
+    quote costs its own row, never the good rows after it (which would
+    otherwise look deleted, and be revoked).
+    """
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            start, done = done + 1, base + reader.line_num
+            problem = f"row is not valid CSV ({error})"
+        else:
+            start, done = done + 1, base + reader.line_num
             if not row or (not row[0].strip() and not "".join(row).strip()):
                 continue   # a blank line, or a spreadsheet's row of empty cells (",,,")
-            empty = False
-            if bad_lines and any(n in bad_lines for n in range(start, done + 1)):
+            if done > start and len(row) != width:
+                problem = (f"row runs from line {start} to line {done} with {len(row)} "
+                           f"fields, the header has {width}")
+            elif done > start and _holds_rows(row, width):
+                problem = (f"row runs from line {start} to line {done} and a field of it "
+                           "holds whole rows")
+            elif bad_lines and any(n in bad_lines for n in range(start, done + 1)):
                 yield start, "row is not UTF-8 text or holds a NUL byte; save the export as UTF-8"
                 continue
-            if len(row) != width:
+            elif len(row) != width:
                 yield start, (f"row has {len(row)} fields but the header has {width}; "
-                              "quote fields that contain commas" if done == start else
-                              f"row runs from line {start} to line {done} with {len(row)} "
-                              f"fields, the header has {width}{_open_quote(start, reader)}")
+                              "quote fields that contain commas")
                 continue
-            yield start, row if identity else [row[i] for i in order]
+            else:
+                yield start, row if order is None else [row[i] for i in order]
+                continue
+        if done == start:
+            yield start, problem
+            continue
+        yield start, (f"{problem}; a quote opened on line {start} is probably not closed "
+                      f"(lines {start + 1}-{done} are read again on their own)")
+        lines = lines_of(start + 1, done)
+        yield from _data_rows(
+            csv.reader(lines, strict=False), start, start, width, order, bad_lines,
+            lambda first, last, got=lines, at=start: got[first - at - 1:last - at])
 
 
-def _open_quote(start: int, reader: Any) -> str:
-    """The likely cause of a bad row that ran on past its first line, else nothing."""
-    if reader.line_num > start:
-        return f"; a quote opened on line {start} is probably not closed"
-    return ""
+def _holds_rows(row: list[str], width: int) -> bool:
+    """Whether a field of a row read over several lines holds rows of the file.
+
+    Two stray quotes in one column pair up: the row between them has the
+    header's width, and one field runs over the rows between. A text that
+    really runs over lines (a title) holds a few commas, not a whole row's.
+    """
+    return any("\n" in cell and cell.count(",") >= width - 1 for cell in row)
+
+
+def _lines_of(path: Path, first: int, last: int) -> list[str]:
+    """The text of lines ``first`` to ``last`` of ``path`` (read again: only for damage)."""
+    with _open(path) as stream:
+        return list(itertools.islice(_text_lines(stream, set()), first - 1, last))
 
 
 def _open(path: Path) -> BinaryIO:

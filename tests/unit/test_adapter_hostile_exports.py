@@ -335,31 +335,44 @@ class TestBcBadRows:
                                                               "a NUL byte; save the export as "
                                                               "UTF-8")]
 
-    def test_a_quote_left_open_is_named_at_the_line_it_opens(self, tmp_path: Path) -> None:
-        """RFC 4180 lets a quoted field run over lines, so the rows after an unclosed quote
-        are read into it up to the end of the file (or the 128 KiB field limit) and lost
-        with it: the reader cannot tell where the quote should have closed. The rejection
-        says where it opened."""
+    def test_a_quote_left_open_costs_only_its_own_row(self, tmp_path: Path) -> None:
+        """RFC 4180 lets a quoted field run over lines, so an unclosed quote reads the rows
+        after it into one field, up to the end of the file (or the 128 KiB field limit).
+        That row is refused at the line the quote opens; the lines it swallowed are read
+        again on their own, so the good rows after it are not lost (a later run would
+        otherwise take them for deleted and revoke them)."""
         later = "".join(bc_row(str(n), f"HIST {n}") for n in range(100, 140))
         out = read_bc(tmp_path, BC_HEADER + bc_row("1") + bc_row("2", title='"History')
                       + later)
-        assert rules(out) == ["BC:1"]
+        assert rules(out) == ["BC:1", *(f"BC:{n}" for n in range(100, 140))]
         assert rejected(out) == [("equivalencies.csv line 3", (
             "row runs from line 3 to line 43 with 5 fields, the header has 11; a quote "
-            "opened on line 3 is probably not closed"))]
+            "opened on line 3 is probably not closed (lines 4-43 are read again on their "
+            "own)"))]
 
     def test_a_quote_left_open_before_a_large_rest(self, tmp_path: Path) -> None:
         later = "".join(bc_row(str(n), f"HIST {n % 900 + 100}") for n in range(100, 3100))
         out = read_bc(tmp_path, BC_HEADER + bc_row("1") + bc_row("2", title='"History')
                       + later + bc_row("9999", "HIST 999", text="NORU HIST"))
-        read_rules = rules(out)
-        assert read_rules[0] == "BC:1" and read_rules[-1] == "BC:3099"
+        assert rules(out) == ["BC:1", *(f"BC:{n}" for n in range(100, 3100))]
         [first, last] = rejected(out)
-        assert first == ("equivalencies.csv line 3", (
+        assert first[0] == "equivalencies.csv line 3" and first[1].startswith(
             "row is not valid CSV (field larger than field limit (131072)); a quote opened "
-            "on line 3 is probably not closed"))
+            "on line 3 is probably not closed (lines 4-")
         assert last == ("equivalencies.csv line 3004",   # later line numbers are still right
                         "transfer_credit 'NORU HIST' has no credits in parentheses")
+
+    def test_quotes_left_open_inside_what_another_swallowed(self, tmp_path: Path) -> None:
+        # The second stray quote is among the lines the first swallowed, and a good quoted
+        # title further on closes neither: each stray quote costs its own row only.
+        rows = [bc_row(str(n), f"HIST {n}") for n in range(100, 120)]
+        rows[3] = bc_row("103", "HIST 103", title='"Early')
+        rows[9] = bc_row("109", "HIST 109", title='"Modern, and Later"')
+        out = read_bc(tmp_path, BC_HEADER + bc_row("1") + bc_row("2", title='"History')
+                      + "".join(rows))
+        assert rules(out) == ["BC:1", *(f"BC:{n}" for n in range(100, 120) if n != 103)]
+        assert [place for place, _ in rejected(out)] == ["equivalencies.csv line 3",
+                                                         "equivalencies.csv line 7"]
 
     def test_institutions_csv_with_a_header_only_still_reads_the_rules(
             self, tmp_path: Path) -> None:
