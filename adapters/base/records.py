@@ -54,7 +54,26 @@ class Rejection:
 
 
 class ExportUnreadable(Exception):
-    """Nothing could be read at all: an empty, unreadable or hostile file (exit 2)."""
+    """Nothing could be read at all: an empty, unreadable or hostile file (exit 2).
+
+    Also raised after the records read so far when the file is cut short
+    (:func:`cut_short`): the run then publishes them but removes nothing.
+    """
+
+
+def cut_short(path: Path, line: int) -> str:
+    """Why an export whose last line stops part-way through a record is not a snapshot.
+
+    A file copied or downloaded part-way ends mid-record, without an end of
+    line. Taken as a snapshot, every record after the cut would look deleted
+    and be retired or revoked; so the reader raises ``ExportUnreadable`` with
+    this, after that line's rejection. A last line without an end of line
+    that reads whole is an ordinary export.
+    """
+    return (f"{path}: line {line} ends the file part-way through a record (no end of "
+            "line, and it does not read): the export looks cut short, so nothing in it is "
+            "taken as deleted; what read before it was published; send the whole export "
+            "again")
 
 
 class ExportReader(Protocol):

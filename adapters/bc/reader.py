@@ -44,7 +44,7 @@ from typing import Any, BinaryIO
 
 from adapters.base import fields as f
 from adapters.base.collect import paused_batches
-from adapters.base.records import ExportUnreadable, Record, Rejection
+from adapters.base.records import ExportUnreadable, Record, Rejection, cut_short
 from adapters.bc import rows
 from hub.domain.errors import DomainError
 from hub.domain.grades import GradingScale
@@ -83,14 +83,17 @@ class BcReader:
 
 def _institutions(path: Path) -> Iterator[Institution | Rejection]:
     seen: dict[str, int] = {}
+    line = rejected = 0
     for line, row in _rows(path, rows.INSTITUTION_COLUMNS):
         where = f"line {line}"
         if isinstance(row, str):
+            rejected = line
             yield Rejection(where, row, file=INSTITUTIONS)
             continue
         try:
             institution = rows.institution_from(row)
         except (f.Bad, DomainError) as error:
+            rejected = line
             yield Rejection(where, str(error), rows.institution_key(row), file=INSTITUTIONS)
             continue
         first = seen.setdefault(institution.id, line)
@@ -99,6 +102,7 @@ def _institutions(path: Path) -> Iterator[Institution | Rejection]:
                             institution.id, file=INSTITUTIONS)
             continue
         yield institution
+    _check_whole(path, line, rejected)
 
 
 def _equivalencies(path: Path, scales: dict[str, GradingScale]
@@ -107,14 +111,17 @@ def _equivalencies(path: Path, scales: dict[str, GradingScale]
     seen_rules: dict[str, int] = {}
     published: set[str] = set()
     pending: dict[str, Credential] = {}
+    line = rejected = 0
     for line, row in _rows(path, rows.EQUIVALENCY_COLUMNS, require_rows=True):
         where = f"line {line}"
         if isinstance(row, str):
+            rejected = line
             yield Rejection(where, row, file=EQUIVALENCIES)
             continue
         try:
             read = reader.rule(row)
         except (f.Bad, DomainError) as error:
+            rejected = line
             key = rows.rule_key(row)
             yield Rejection(where, str(error), key, rows.sending_keys(row) if key else (),
                             file=EQUIVALENCIES)
@@ -135,7 +142,20 @@ def _equivalencies(path: Path, scales: dict[str, GradingScale]
                 yield _course(ident, read.title, read.credits)
             elif ident not in pending:
                 pending[ident] = _course(ident, "", None)
+    _check_whole(path, line, rejected)
     yield from pending.values()
+
+
+def _check_whole(path: Path, last: int, rejected: int) -> None:
+    """Raise ``ExportUnreadable`` if the file's last row was rejected and has no end of line.
+
+    Such a row stops part-way (:func:`adapters.base.records.cut_short`).
+    """
+    if last and last == rejected:
+        with path.open("rb") as stream:
+            stream.seek(max(0, stream.seek(0, 2) - 256))
+            if not stream.read().rstrip(b" \t").endswith((b"\n", b"\r")):
+                raise ExportUnreadable(cut_short(path, last))
 
 
 def _course(ident: str, title: str, value: float | None) -> Credential:

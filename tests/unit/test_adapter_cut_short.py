@@ -1,0 +1,122 @@
+"""An export cut short is never taken for a snapshot in which the rest was deleted.
+
+A file copied or downloaded part-way ends mid-record, without an end of line.
+Read as a snapshot, every record after the cut would look deleted and be
+retired or revoked at the hub. So when the last line has no end of line and
+does not read, the run stops with ``ExportUnreadable`` (exit 2): what it read
+before the cut is published (it is good), nothing is removed, and the whole
+export run again later publishes only what is still missing. A last line
+without an end of line that reads whole is an ordinary export.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from adapters.base.records import ExportUnreadable
+from adapters.base.runner import run_adapter
+from adapters.bc.reader import BcReader
+from adapters.ontario.reader import OntarioReader
+from tests.unit.adapter_fakes import FakePublisher
+from tests.unit.test_adapter_hostile_exports import (
+    BC_HEADER,
+    ON_COURSE,
+    ON_RECEIVER,
+    ON_SENDER,
+    bc_row,
+    line,
+    rule,
+    write_bc,
+)
+from transferhub.events.v1 import events_pb2 as pb
+
+
+def payloads(publisher: FakePublisher) -> list[tuple[str, str]]:
+    """(payload kind, entity key) of every event published."""
+    out = []
+    for message in publisher.sent:
+        envelope = pb.EventEnvelope.FromString(message.value)
+        out.append((envelope.WhichOneof("payload"), envelope.entity_key))
+    return out
+
+
+def run(reader: object, path: Path, state: Path) -> tuple[object, list[tuple[str, str]]]:
+    publisher = FakePublisher()
+    summary = run_adapter(reader, path, kafka=publisher, state_dir=state)
+    return summary, payloads(publisher)
+
+
+def ontario(count: int) -> bytes:
+    rules = [line(rule(id=f"LK-{n:04d}")) for n in range(count)]
+    return b"\n".join([line(ON_SENDER), line(ON_RECEIVER), line(ON_COURSE), *rules]) + b"\n"
+
+
+def bc(count: int) -> str:
+    return BC_HEADER + "".join(bc_row(str(n), f"HIST {100 + n}") for n in range(count))
+
+
+class TestOntarioCutShort:
+    def test_nothing_is_revoked_and_the_whole_export_catches_up(self, tmp_path: Path) -> None:
+        path, state = tmp_path / "on.jsonl", tmp_path / "state"
+        whole = ontario(6)
+        path.write_bytes(whole)
+        first, _ = run(OntarioReader(), path, state)
+        assert first.published == 9
+
+        cut = whole.index(b"LK-0003") + 3   # inside the fourth rule's line
+        path.write_bytes(whole[:cut])
+        publisher = FakePublisher()
+        with pytest.raises(ExportUnreadable, match=r"line 7 .*cut short.*nothing .*deleted"):
+            run_adapter(OntarioReader(), path, kafka=publisher, state_dir=state)
+        assert not [kind for kind, _ in payloads(publisher) if kind.endswith(("revoked",
+                                                                              "retired"))]
+
+        path.write_bytes(whole)
+        again, sent = run(OntarioReader(), path, state)
+        assert (again.published, again.retired, sent) == (0, 0, [])
+
+    def test_a_complete_last_line_without_an_end_of_line_reads(self, tmp_path: Path) -> None:
+        path = tmp_path / "on.jsonl"
+        path.write_bytes(ontario(2).rstrip(b"\n"))
+        summary, _ = run(OntarioReader(), path, tmp_path / "state")
+        assert summary.published == 5 and not summary.rejected
+
+    def test_a_bad_last_line_with_its_end_of_line_is_one_rejection(self, tmp_path: Path) -> None:
+        path = tmp_path / "on.jsonl"
+        path.write_bytes(ontario(2) + b'{"type": "equivalency", "id": \n')
+        summary, _ = run(OntarioReader(), path, tmp_path / "state")
+        assert summary.published == 5 and [r.where for r in summary.rejected] == ["line 6"]
+
+
+class TestBcCutShort:
+    def test_nothing_is_revoked_and_the_whole_export_catches_up(self, tmp_path: Path) -> None:
+        state = tmp_path / "state"
+        whole = bc(6)
+        folder = write_bc(tmp_path, whole)
+        first, _ = run(BcReader(), folder, state)
+        assert first.retired == 0 and ("rule_upserted", "BC:5") in _
+
+        write_bc(tmp_path, whole[:whole.index("HIST 103") + 6])   # inside the row of rule 3
+        publisher = FakePublisher()
+        with pytest.raises(ExportUnreadable, match=r"line 5 .*cut short.*nothing .*deleted"):
+            run_adapter(BcReader(), folder, kafka=publisher, state_dir=state)
+        assert not [kind for kind, _ in payloads(publisher) if kind.endswith(("revoked",
+                                                                              "retired"))]
+
+        write_bc(tmp_path, whole)
+        again, sent = run(BcReader(), folder, state)
+        assert (again.published, again.retired, sent) == (0, 0, [])
+
+    def test_a_row_cut_inside_its_last_field_is_cut_short_too(self, tmp_path: Path) -> None:
+        # The row has all its fields, but its end date stops part-way ("pres").
+        whole = bc(3)
+        folder = write_bc(tmp_path, whole.rstrip("\n")[:-3])
+        with pytest.raises(ExportUnreadable, match="cut short"):
+            list(BcReader().read(folder))
+
+    def test_a_complete_last_row_without_an_end_of_line_reads(self, tmp_path: Path) -> None:
+        folder = write_bc(tmp_path, bc(3).rstrip("\n"))
+        summary, _ = run(BcReader(), folder, tmp_path / "state")
+        assert not summary.rejected and summary.published == 8   # 2 + 3 rules + 3 courses
