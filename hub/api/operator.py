@@ -46,6 +46,9 @@ class IngestControl(Protocol):
     def lag(self) -> int:
         """Events published but not yet applied, over all partitions."""
 
+    def lag_by_province(self) -> dict[str, int]:
+        """The same, per province (every province whose topic the ingest reads)."""
+
     def lag_known(self) -> bool:
         """Whether :meth:`lag` was measured lately (False: the broker or store is away)."""
 
@@ -105,13 +108,16 @@ class OperatorServicer(pb_grpc.OperatorServiceServicer):
                            institutions=counts.get("institutions", 0),
                            credentials=counts.get("credentials", 0),
                            rules=counts.get("rules", 0))
-        for province, row in sorted(stats.items()):
+        lags = self._ingest.lag_by_province() if self._ingest else {}
+        for province in sorted(stats.keys() | lags.keys()):  # a province may lag before any apply
+            row = stats.get(province, {})
             entry = pb.ProvinceStatus(
                 events_applied=int(row.get("applied", 0) or 0),
                 events_duplicate=int(row.get("duplicate", 0) or 0),
                 events_stale=int(row.get("stale", 0) or 0),
                 dead_lettered=int(row.get("dead_lettered", 0) or 0),
                 last_event_at=_rfc3339(row.get("last_event_at")),
+                lag=lags.get(province, 0),
             )
             status.by_province[province].CopyFrom(entry)
             status.events_applied += entry.events_applied

@@ -35,6 +35,9 @@ class FeedIngest:
     def lag(self) -> int:
         return 7
 
+    def lag_by_province(self) -> dict[str, int]:
+        return {"BC": 5, "ON": 2}
+
     def lag_known(self) -> bool:
         return True
 
@@ -278,6 +281,13 @@ class TestOperatorWithIngest:
     async def test_status_reports_the_ingest_lag(self, channel: grpc.aio.Channel) -> None:
         status = await OperatorServiceStub(channel).GetStatus(op.GetStatusRequest())
         assert status.lag == 7 and status.lag_known
+
+    async def test_status_reports_the_lag_of_each_province(self, channel: grpc.aio.Channel
+                                                           ) -> None:
+        # Nothing applied yet: each province that lags is listed all the same.
+        status = await OperatorServiceStub(channel).GetStatus(op.GetStatusRequest())
+        assert {p: (s.lag, s.events_applied) for p, s in status.by_province.items()} == {
+            "BC": (5, 0), "ON": (2, 0)}
 
     async def test_watch_streams_events_of_one_province(self, channel: grpc.aio.Channel,
                                                         ingest: FeedIngest) -> None:

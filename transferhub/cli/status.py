@@ -3,7 +3,8 @@
 A client of ``OperatorService.GetStatus``. ``--json`` prints CLI.md's shape
 (``events_applied``, ``events_duplicate``, ``dead_lettered``, ``lag``,
 ``by_province``, ``institutions``, ``credentials``, ``rules``); each province
-also carries ``events_duplicate``, ``events_stale`` and ``dead_lettered``, and
+also carries ``events_duplicate``, ``events_stale``, ``dead_lettered`` and its
+``lag`` (issue 4: lag per province), and
 ``lag_known`` says whether ``lag`` was measured lately (false while the broker
 is unreachable, so that a 0 there is not read as caught up).
 Exit 3 when the hub cannot be reached.
@@ -46,6 +47,7 @@ def as_json(status: Any) -> dict[str, Any]:
                 "events_stale": p.events_stale,
                 "dead_lettered": p.dead_lettered,
                 "last_event_at": p.last_event_at or None,
+                "lag": p.lag,
             }
             for province, p in sorted(status.by_province.items())
         },
@@ -61,12 +63,14 @@ def _print_table(doc: dict[str, Any]) -> None:
 
     console = Console()
     table = Table(title="events by province")
-    for column in ("province", "applied", "duplicate", "stale", "dead letters", "last event"):
+    for column in ("province", "applied", "duplicate", "stale", "dead letters", "lag",
+                   "last event"):
         table.add_column(column, justify="left" if column in ("province", "last event")
                          else "right")
     for province, p in doc["by_province"].items():
         table.add_row(province, str(p["events_applied"]), str(p["events_duplicate"]),
-                      str(p["events_stale"]), str(p["dead_lettered"]), p["last_event_at"] or "-")
+                      str(p["events_stale"]), str(p["dead_lettered"]), str(p["lag"]),
+                      p["last_event_at"] or "-")
     console.print(table)
     console.print(f"applied {doc['events_applied']}, duplicates {doc['events_duplicate']}, "
                   f"dead letters {doc['dead_lettered']}, lag {doc['lag']}"

@@ -11,18 +11,20 @@ class GetStatusRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class ProvinceStatus(_message.Message):
-    __slots__ = ("events_applied", "events_duplicate", "events_stale", "dead_lettered", "last_event_at")
+    __slots__ = ("events_applied", "events_duplicate", "events_stale", "dead_lettered", "last_event_at", "lag")
     EVENTS_APPLIED_FIELD_NUMBER: _ClassVar[int]
     EVENTS_DUPLICATE_FIELD_NUMBER: _ClassVar[int]
     EVENTS_STALE_FIELD_NUMBER: _ClassVar[int]
     DEAD_LETTERED_FIELD_NUMBER: _ClassVar[int]
     LAST_EVENT_AT_FIELD_NUMBER: _ClassVar[int]
+    LAG_FIELD_NUMBER: _ClassVar[int]
     events_applied: int
     events_duplicate: int
     events_stale: int
     dead_lettered: int
     last_event_at: str
-    def __init__(self, events_applied: _Optional[int] = ..., events_duplicate: _Optional[int] = ..., events_stale: _Optional[int] = ..., dead_lettered: _Optional[int] = ..., last_event_at: _Optional[str] = ...) -> None: ...
+    lag: int
+    def __init__(self, events_applied: _Optional[int] = ..., events_duplicate: _Optional[int] = ..., events_stale: _Optional[int] = ..., dead_lettered: _Optional[int] = ..., last_event_at: _Optional[str] = ..., lag: _Optional[int] = ...) -> None: ...
 
 class Status(_message.Message):
     __slots__ = ("events_applied", "events_duplicate", "dead_lettered", "lag", "by_province", "institutions", "credentials", "rules", "lag_known")
