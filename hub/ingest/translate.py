@@ -6,6 +6,12 @@ credentials and rules (a rule's *sending* credentials may come from anywhere:
 that is what a transfer is). Anything else raises a :class:`PoisonEvent` whose
 reason names the field, and the event goes to the dead letters.
 
+Text the stores keep must not hold a NUL: PostgreSQL refuses it (the store
+would refuse the event with a reason naming no field) and SQLite cuts the text
+at it (the two databases would disagree). Identifiers (credential and rule
+ids) must be printable: a control character in an id is invisible to the
+operator and can never be typed by a user.
+
 Empty proto strings and zero levels mean "not given" and become ``None``;
 credits and credential values use proto ``optional`` so that ``0`` and
 "unknown" stay apart.
@@ -26,7 +32,7 @@ from typing import Any
 from google.protobuf.message import DecodeError
 
 from hub.domain.dates import parse_iso_date
-from hub.domain.errors import DomainError
+from hub.domain.errors import DomainError, InvalidIdentifier
 from hub.domain.grades import GradingScale
 from hub.domain.identifiers import (
     PROVINCE_RE,
@@ -173,10 +179,26 @@ def _checked(parse: Callable[..., Any], field: str, limit: int = 50_000) -> Memo
     return Memo(lambda text: parse(text, field=field), limit)
 
 
+def _kept(text: str, field: str) -> str:
+    """``text``, which a store will keep: refused when it holds a NUL."""
+    if "\x00" in text:
+        raise UnreadableEvent(
+            "unreadable", f"{field} holds a NUL character, which the stores cannot keep")
+    return text
+
+
+def _printable_credential_id(text: str, *, field: str) -> str:
+    """A checked credential id (:func:`parse_credential_id`) without control characters."""
+    checked = parse_credential_id(text, field=field)
+    if not checked.isprintable():
+        raise InvalidIdentifier(f"{text!r} holds a control character", field=field)
+    return checked
+
+
 _INSTITUTION_ID = _checked(parse_institution_id, "institution_id", 10_000)
 _RECEIVING = _checked(parse_institution_id, "receiving_institution", 10_000)
-_CREDENTIAL_ID = _checked(parse_credential_id, "credential_id", 100_000)
-_STACK_TARGET = _checked(parse_credential_id, "stacks_into.target", 10_000)
+_CREDENTIAL_ID = _checked(_printable_credential_id, "credential_id", 100_000)
+_STACK_TARGET = _checked(_printable_credential_id, "stacks_into.target", 10_000)
 _VALID_FROM = _checked(parse_iso_date, "valid_from", 10_000)
 _VALID_TO = _checked(parse_iso_date, "valid_to", 10_000)
 _EFFECTIVE_START = _checked(parse_iso_date, "effective_start", 10_000)
@@ -186,7 +208,7 @@ _GRANT_KIND = {kind.value: kind for kind in GrantKind}  # Enum(text) is slow on 
 
 def _sending_credential(text: str) -> tuple[str, str]:
     """(the checked credential id, its institution)."""
-    checked = parse_credential_id(text, field="sending")
+    checked = _printable_credential_id(text, field="sending")
     return checked, institution_of(checked)
 
 
@@ -210,29 +232,35 @@ def _institution(msg: pb.InstitutionUpserted, version: int) -> tuple[Command, st
         raise UnreadableEvent(
             "unreadable", f"institution_upserted.standard_course {msg.standard_course} is not > 0"
         )
-    grading = (GradingScale(tuple((g.letter, g.min_percent) for g in msg.grading))
-               if msg.grading else None)
+    grading = (GradingScale(tuple(
+        (_kept(g.letter, f"institution_upserted.grading[{i}].letter"), g.min_percent)
+        for i, g in enumerate(msg.grading))) if msg.grading else None)
     institution = Institution(
         id=_INSTITUTION_ID[msg.institution_id],
-        name=msg.name,
-        credit_system=CreditSystem(msg.credit_unit or "credits", msg.standard_course),
+        name=_kept(msg.name, "institution_upserted.name"),
+        credit_system=CreditSystem(
+            _kept(msg.credit_unit, "institution_upserted.credit_unit") or "credits",
+            msg.standard_course),
         grading=grading,
-        sector=msg.sector or None,
+        sector=_kept(msg.sector, "institution_upserted.sector") or None,
         version=version,
     )
     return UpsertInstitution(institution), institution.id
 
 
 def _credential(msg: pb.CredentialUpserted, version: int) -> tuple[Command, str]:
+    competencies = tuple(msg.competencies)
+    for i, competency in enumerate(competencies):
+        _kept(competency, f"credential_upserted.competencies[{i}]")
     credential = Credential(
         id=_CREDENTIAL_ID[msg.credential_id],
         kind=CredentialKind(msg.kind),
-        title=msg.title,
+        title=_kept(msg.title, "credential_upserted.title"),
         value=msg.value if msg.HasField("value") else None,
-        subject=msg.subject or None,
+        subject=_kept(msg.subject, "credential_upserted.subject") or None,
         level=msg.level or None,
         stacks_into=tuple(StackLink(_STACK_TARGET[s.target], s.value) for s in msg.stacks_into),
-        competencies=tuple(msg.competencies),
+        competencies=competencies,
         valid_from=_VALID_FROM[msg.valid_from] if msg.valid_from else None,
         valid_to=_VALID_TO[msg.valid_to] if msg.valid_to else None,
         version=version,
@@ -245,20 +273,32 @@ def _retired(msg: pb.CredentialRetired, version: int) -> tuple[Command, str]:
     return RetireCredential(credential_id, version), credential_id
 
 
-def _grant(msg: pb.Grant) -> Grant:
+def _grant(msg: pb.Grant, where: str) -> Grant:
     return Grant(
         kind=_grant_kind(msg.kind),
         credits=msg.credits if msg.HasField("credits") else None,
-        code=msg.code or None,
-        subject=msg.subject or None,
+        code=_kept(msg.code, f"{where}.code") or None,
+        subject=_kept(msg.subject, f"{where}.subject") or None,
         level=msg.level or None,
-        program=msg.program or None,
-        designation=msg.designation or None,
+        program=_kept(msg.program, f"{where}.program") or None,
+        designation=_kept(msg.designation, f"{where}.designation") or None,
     )
 
 
 def _grant_set(wire: bytes) -> tuple[Grant, ...]:
-    return tuple(_grant(g) for g in pb.GrantSet.FromString(wire).grants)
+    return tuple(_grant(g, f"grants[{j}]")
+                 for j, g in enumerate(pb.GrantSet.FromString(wire).grants))
+
+
+def _alternatives(msg: pb.RuleUpserted) -> tuple[tuple[Grant, ...], ...]:
+    out = []
+    for i, alt in enumerate(msg.alternatives):
+        try:
+            out.append(_GRANT_SETS[alt.SerializeToString()])
+        except UnreadableEvent as exc:  # the memo knows the bytes, not where they were
+            raise UnreadableEvent(exc.code, f"rule_upserted.alternatives[{i}].{exc.detail}"
+                                  ) from None
+    return tuple(out)
 
 
 # Keyed by a grant set's bytes: equal bytes are equal grant sets.
@@ -287,13 +327,13 @@ def _rule(msg: pb.RuleUpserted, version: int) -> tuple[Command, str]:
         sending=sending,
         receiving_institution=_RECEIVING[msg.receiving_institution],
         outcome=_grant_kind(msg.outcome),
-        alternatives=tuple(_GRANT_SETS[alt.SerializeToString()] for alt in msg.alternatives),
+        alternatives=_alternatives(msg),
         any_n=any_n or None,
-        min_grade=msg.min_grade or None,
+        min_grade=_kept(msg.min_grade, "rule_upserted.min_grade") or None,
         effective_start=_EFFECTIVE_START[start] if start else None,
         effective_end=_EFFECTIVE_END[end] if end else None,
-        notes=msg.notes or None,
-        notation=msg.notation or None,
+        notes=_kept(msg.notes, "rule_upserted.notes") or None,
+        notation=_kept(msg.notation, "rule_upserted.notation") or None,
     )
     return UpsertRule(rule), rule.id
 

@@ -1,0 +1,122 @@
+"""Values the stores cannot keep faithfully are refused at translation, naming the field.
+
+Found by ``test_ingest_fuzz.py``: each of these reached the store, where
+PostgreSQL refused it (``store_rejected``, a reason naming no field) or
+SQLite kept something else than it was given (a NUL cut the text short, NaN
+became NULL), so the two databases disagreed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+import pytest
+
+from adapters.base import events as ev
+from hub.domain.grades import GradingScale
+from hub.domain.model import (
+    Credential,
+    CredentialKind,
+    CreditSystem,
+    Grant,
+    GrantKind,
+    Institution,
+    Rule,
+    StackLink,
+)
+from hub.ingest.errors import UnreadableEvent
+from hub.ingest.translate import translate
+from transferhub.events.v1 import events_pb2 as pb
+
+BC = "transferhub.events.bc"
+WHEN = "2026-11-29T18:00:00Z"
+
+INSTITUTION = Institution("BC:UBCV", "University of British Columbia",
+                          CreditSystem("credits", 3.0),
+                          GradingScale.of({"A": 85, "B": 72, "F": 0}), "university", version=3)
+CREDENTIAL = Credential("BC:CAPU:MC-01", CredentialKind.MICRO_CREDENTIAL, "Data", value=1.5,
+                        subject="DATA", level=1, stacks_into=(StackLink("BC:CAPU:CERT", 1.5),),
+                        competencies=("sql",), version=2)
+RULE = Rule(
+    id="BC:88213", version=7, sending=("BC:CAPU:ENGL 100",), receiving_institution="BC:UBCV",
+    outcome=GrantKind.COURSE,
+    alternatives=((Grant(GrantKind.COURSE, 3.0, code="ENGL 110", subject="ENGL", level=1,
+                         program="BA", designation="Q/B-Sci"),),),
+    min_grade="C+", effective_start=date(2015, 9, 1), notes="Precludes ENGL 112",
+    notation="UBCV ENGL 110 (3)",
+)
+Mutation = Callable[[pb.EventEnvelope], None]
+
+
+def _envelope(record: Institution | Credential | Rule) -> pb.EventEnvelope:
+    return ev.upserted(record, version=record.version, province="BC", occurred_at=WHEN,
+                       source="test")
+
+
+def _refused(record: Institution | Credential | Rule, mutate: Mutation) -> UnreadableEvent:
+    env = _envelope(record)
+    mutate(env)
+    with pytest.raises(UnreadableEvent) as caught:
+        translate(BC, ev.envelope_to_bytes(env))
+    return caught.value
+
+
+def _set(path: str, value: object) -> Mutation:
+    """Set the field at a dotted ``path`` (``rule_upserted.alternatives.0.grants.0.code``)."""
+    def mutate(env: pb.EventEnvelope) -> None:
+        *parents, name = path.split(".")
+        owner: object = env
+        for part in parents:
+            owner = owner[int(part)] if part.isdigit() else getattr(owner, part)  # type: ignore[index]
+        if name.isdigit():
+            owner[int(name)] = value  # type: ignore[index]
+        else:
+            setattr(owner, name, value)
+    return mutate
+
+
+class TestNul:
+    """PostgreSQL keeps no NUL in text, SQLite cuts the text at it: refused, field named."""
+
+    @pytest.mark.parametrize(("record", "path", "field"), [
+        (INSTITUTION, "institution_upserted.name", "name"),
+        (INSTITUTION, "institution_upserted.credit_unit", "credit_unit"),
+        (INSTITUTION, "institution_upserted.sector", "sector"),
+        (INSTITUTION, "institution_upserted.grading.0.letter", "grading"),
+        (CREDENTIAL, "credential_upserted.title", "title"),
+        (CREDENTIAL, "credential_upserted.subject", "subject"),
+        (CREDENTIAL, "credential_upserted.competencies.0", "competencies"),
+        (RULE, "rule_upserted.min_grade", "min_grade"),
+        (RULE, "rule_upserted.notes", "notes"),
+        (RULE, "rule_upserted.notation", "notation"),
+        (RULE, "rule_upserted.alternatives.0.grants.0.code", "code"),
+        (RULE, "rule_upserted.alternatives.0.grants.0.subject", "subject"),
+        (RULE, "rule_upserted.alternatives.0.grants.0.program", "program"),
+        (RULE, "rule_upserted.alternatives.0.grants.0.designation", "designation"),
+    ])
+    @pytest.mark.parametrize("text", ["\x00", "ENGL\x00", "\x00ENGL"])
+    def test_a_nul_in_kept_text(self, record: Institution | Credential | Rule, path: str,
+                                field: str, text: str) -> None:
+        refused = _refused(record, _set(path, text))
+        assert field in refused.reason and "NUL" in refused.reason
+
+    @pytest.mark.parametrize(("record", "path"), [
+        (CREDENTIAL, "credential_upserted.credential_id"),
+        (CREDENTIAL, "credential_upserted.stacks_into.0.target"),
+        (RULE, "rule_upserted.sending.0"),
+    ])
+    def test_a_nul_inside_a_credential_code(self, record: Institution | Credential | Rule,
+                                            path: str) -> None:
+        def mutate(env: pb.EventEnvelope) -> None:
+            _set(path, "BC:CAPU:ENGL\x00100")(env)
+            if path.endswith("credential_id"):
+                env.entity_key = "BC:CAPU:ENGL\x00100"
+        refused = _refused(record, mutate)
+        assert path.split(".")[1] in refused.reason
+
+    def test_other_text_still_reads(self) -> None:
+        env = _envelope(RULE)
+        env.rule_upserted.notes = "Précludes\tcredit\nfor ENGL 112 — 日本語"
+        assert translate(BC, ev.envelope_to_bytes(env)).command.rule.notes == (  # type: ignore[union-attr]
+            "Précludes\tcredit\nfor ENGL 112 — 日本語")
