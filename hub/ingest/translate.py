@@ -220,10 +220,17 @@ def _grant_kind(text: str) -> GrantKind:
     return kind if kind is not None else GrantKind(text)  # raises the usual ValueError
 
 
+MAX_RULE_ID = 128  # the rule tables' column
+
+
 def _rule_id(text: str, field: str) -> str:
     prefix, _, local = text.partition(":")
     if not PROVINCE_RE.match(prefix) or not local.strip():
-        raise UnreadableEvent("unreadable", f"{field}: {text!r} is not a rule id PROV:ID")
+        raise UnreadableEvent("unreadable", f"{field}: {text[:40]!r} is not a rule id PROV:ID")
+    if len(text) > MAX_RULE_ID or not text.isprintable():
+        raise UnreadableEvent(
+            "unreadable", f"{field}: {text[:40]!r} is not at most {MAX_RULE_ID} printable"
+                          " characters")
     return text
 
 

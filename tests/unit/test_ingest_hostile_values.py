@@ -120,3 +120,23 @@ class TestNul:
         env.rule_upserted.notes = "Précludes\tcredit\nfor ENGL 112 — 日本語"
         assert translate(BC, ev.envelope_to_bytes(env)).command.rule.notes == (  # type: ignore[union-attr]
             "Précludes\tcredit\nfor ENGL 112 — 日本語")
+
+
+class TestRuleId:
+    """A rule id the stores cannot keep (PostgreSQL's column is 128 long) or show is refused."""
+
+    @pytest.mark.parametrize("rule_id", ["BC:" + "X" * 126, "BC:88213\x00", "BC:88\n213",
+                                         "BC:\u202e88213"])
+    @pytest.mark.parametrize("kind", ["rule_upserted", "rule_revoked"])
+    def test_refused(self, rule_id: str, kind: str) -> None:
+        env = (_envelope(RULE) if kind == "rule_upserted" else
+               ev.rule_revoked("BC:88213", version=8, province="BC", occurred_at=WHEN,
+                               source="test"))
+        getattr(env, kind).rule_id = env.entity_key = rule_id
+        with pytest.raises(UnreadableEvent, match="rule_id"):
+            translate(BC, ev.envelope_to_bytes(env))
+
+    def test_the_longest_kept(self) -> None:
+        env = _envelope(RULE)
+        env.rule_upserted.rule_id = env.entity_key = "BC:" + "X" * 125
+        assert translate(BC, ev.envelope_to_bytes(env)).entity_key == env.entity_key
