@@ -12,6 +12,11 @@ at it (the two databases would disagree). Identifiers (credential and rule
 ids) must be printable: a control character in an id is invisible to the
 operator and can never be typed by a user.
 
+Credits, values and a standard course are finite and not negative (a
+standard course above 0): SQLite keeps NaN as NULL and PostgreSQL as NaN, so
+the databases would disagree, and no registrar grants minus three credits.
+``-0.0`` reads as ``0.0``, as SQLite keeps it.
+
 Empty proto strings and zero levels mean "not given" and become ``None``;
 credits and credential values use proto ``optional`` so that ``0`` and
 "unknown" stay apart.
@@ -25,6 +30,7 @@ raises every time it is met.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -187,6 +193,13 @@ def _kept(text: str, field: str) -> str:
     return text
 
 
+def _amount(number: float, field: str) -> float:
+    """``number``, a finite amount of credits not below 0 (``-0.0`` read as ``0.0``)."""
+    if not (math.isfinite(number) and number >= 0):
+        raise UnreadableEvent("unreadable", f"{field} {number!r} is not a finite number >= 0")
+    return number + 0.0
+
+
 def _printable_credential_id(text: str, *, field: str) -> str:
     """A checked credential id (:func:`parse_credential_id`) without control characters."""
     checked = parse_credential_id(text, field=field)
@@ -235,9 +248,10 @@ def _rule_id(text: str, field: str) -> str:
 
 
 def _institution(msg: pb.InstitutionUpserted, version: int) -> tuple[Command, str]:
-    if msg.standard_course <= 0:
+    if not (math.isfinite(msg.standard_course) and msg.standard_course > 0):
         raise UnreadableEvent(
-            "unreadable", f"institution_upserted.standard_course {msg.standard_course} is not > 0"
+            "unreadable", f"institution_upserted.standard_course {msg.standard_course} is not"
+                          " a finite number > 0"
         )
     grading = (GradingScale(tuple(
         (_kept(g.letter, f"institution_upserted.grading[{i}].letter"), g.min_percent)
@@ -263,10 +277,13 @@ def _credential(msg: pb.CredentialUpserted, version: int) -> tuple[Command, str]
         id=_CREDENTIAL_ID[msg.credential_id],
         kind=CredentialKind(msg.kind),
         title=_kept(msg.title, "credential_upserted.title"),
-        value=msg.value if msg.HasField("value") else None,
+        value=_amount(msg.value, "credential_upserted.value") if msg.HasField("value") else None,
         subject=_kept(msg.subject, "credential_upserted.subject") or None,
         level=msg.level or None,
-        stacks_into=tuple(StackLink(_STACK_TARGET[s.target], s.value) for s in msg.stacks_into),
+        stacks_into=tuple(
+            StackLink(_STACK_TARGET[s.target],
+                      _amount(s.value, f"credential_upserted.stacks_into[{i}].value"))
+            for i, s in enumerate(msg.stacks_into)),
         competencies=competencies,
         valid_from=_VALID_FROM[msg.valid_from] if msg.valid_from else None,
         valid_to=_VALID_TO[msg.valid_to] if msg.valid_to else None,
@@ -283,7 +300,7 @@ def _retired(msg: pb.CredentialRetired, version: int) -> tuple[Command, str]:
 def _grant(msg: pb.Grant, where: str) -> Grant:
     return Grant(
         kind=_grant_kind(msg.kind),
-        credits=msg.credits if msg.HasField("credits") else None,
+        credits=_amount(msg.credits, f"{where}.credits") if msg.HasField("credits") else None,
         code=_kept(msg.code, f"{where}.code") or None,
         subject=_kept(msg.subject, f"{where}.subject") or None,
         level=msg.level or None,

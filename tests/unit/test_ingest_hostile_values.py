@@ -8,6 +8,7 @@ became NULL), so the two databases disagreed.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from datetime import date
 
@@ -140,3 +141,40 @@ class TestRuleId:
         env = _envelope(RULE)
         env.rule_upserted.rule_id = env.entity_key = "BC:" + "X" * 125
         assert translate(BC, ev.envelope_to_bytes(env)).entity_key == env.entity_key
+
+
+NUMBERS = [
+    (INSTITUTION, "institution_upserted.standard_course"),
+    (CREDENTIAL, "credential_upserted.value"),
+    (CREDENTIAL, "credential_upserted.stacks_into.0.value"),
+    (RULE, "rule_upserted.alternatives.0.grants.0.credits"),
+]
+
+
+class TestNumbers:
+    """Credits and values are finite and not negative: SQLite keeps NaN as NULL, PostgreSQL
+    as NaN, so the two disagreed (or SQLite refused the row: NOT NULL)."""
+
+    @pytest.mark.parametrize(("record", "path"), NUMBERS)
+    @pytest.mark.parametrize("number", [math.nan, math.inf, -math.inf, -1.0, -1e308])
+    def test_refused(self, record: Institution | Credential | Rule, path: str,
+                     number: float) -> None:
+        refused = _refused(record, _set(path, number))
+        assert path.split(".")[-1] in refused.reason
+
+    def test_a_standard_course_of_zero_is_refused(self) -> None:
+        refused = _refused(INSTITUTION, _set("institution_upserted.standard_course", 0.0))
+        assert "standard_course" in refused.reason
+
+    @pytest.mark.parametrize(("record", "path"), NUMBERS[1:])
+    def test_minus_zero_reads_as_zero(self, record: Institution | Credential | Rule,
+                                      path: str) -> None:
+        """SQLite keeps -0.0 as 0.0: the hub reads it so, whatever the store."""
+        env = _envelope(record)
+        _set(path, -0.0)(env)
+        command = translate(BC, ev.envelope_to_bytes(env)).command
+        number = {"stacks_into.0.value": lambda c: c.credential.stacks_into[0].value,
+                  "value": lambda c: c.credential.value,
+                  "credits": lambda c: c.rule.alternatives[0][0].credits}
+        key = next(k for k in number if path.endswith(k))
+        assert math.copysign(1.0, number[key](command)) == 1.0
