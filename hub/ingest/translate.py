@@ -253,9 +253,7 @@ def _institution(msg: pb.InstitutionUpserted, version: int) -> tuple[Command, st
             "unreadable", f"institution_upserted.standard_course {msg.standard_course} is not"
                           " a finite number > 0"
         )
-    grading = (GradingScale(tuple(
-        (_kept(g.letter, f"institution_upserted.grading[{i}].letter"), g.min_percent)
-        for i, g in enumerate(msg.grading))) if msg.grading else None)
+    grading = _grading(msg.grading) if msg.grading else None
     institution = Institution(
         id=_INSTITUTION_ID[msg.institution_id],
         name=_kept(msg.name, "institution_upserted.name"),
@@ -267,6 +265,25 @@ def _institution(msg: pb.InstitutionUpserted, version: int) -> tuple[Command, st
         version=version,
     )
     return UpsertInstitution(institution), institution.id
+
+
+def _grading(thresholds: Any) -> GradingScale:
+    """A scale as every store keeps and reads it back (:meth:`GradingScale.of`): letters
+    upper-cased and trimmed, highest first. A letter given twice (the stores keep one
+    percent per letter), an empty letter, or a percent outside 0..100 is refused."""
+    letters: dict[str, float] = {}
+    for i, g in enumerate(thresholds):
+        field = f"institution_upserted.grading[{i}]"
+        letter = _kept(g.letter, f"{field}.letter").strip().upper()
+        if not letter:
+            raise UnreadableEvent("unreadable", f"{field}.letter is empty")
+        if letter in letters:
+            raise UnreadableEvent("unreadable", f"{field}.letter {letter!r} is given twice")
+        if not 0 <= g.min_percent <= 100:  # NaN too
+            raise UnreadableEvent(
+                "unreadable", f"{field}.min_percent {g.min_percent!r} is not within 0..100")
+        letters[letter] = g.min_percent + 0.0
+    return GradingScale.of(letters)
 
 
 def _credential(msg: pb.CredentialUpserted, version: int) -> tuple[Command, str]:

@@ -178,3 +178,31 @@ class TestNumbers:
                   "credits": lambda c: c.rule.alternatives[0][0].credits}
         key = next(k for k in number if path.endswith(k))
         assert math.copysign(1.0, number[key](command)) == 1.0
+
+
+def _scale(*letters: tuple[str, float]) -> Mutation:
+    def mutate(env: pb.EventEnvelope) -> None:
+        del env.institution_upserted.grading[:]
+        env.institution_upserted.grading.extend(
+            pb.GradeThreshold(letter=k, min_percent=v) for k, v in letters)
+    return mutate
+
+
+class TestGradingScale:
+    """A scale reads back from every store as translated: the stores keep letters
+    upper-cased, trimmed and highest first, and one percent per letter."""
+
+    @pytest.mark.parametrize("letters", [
+        [("A", 90.0), ("A", 80.0)], [("A", 90.0), ("a", 80.0)], [("A", 90.0), (" A ", 80.0)],
+        [("", 50.0)], [(" ", 50.0), ("F", 0.0)],
+        [("A", 101.0)], [("A", -1.0)], [("A", math.nan)], [("A", math.inf)],
+    ])
+    def test_refused(self, letters: list[tuple[str, float]]) -> None:
+        assert "grading" in _refused(INSTITUTION, _scale(*letters)).reason
+
+    def test_kept_as_the_stores_keep_it(self) -> None:
+        env = _envelope(INSTITUTION)
+        _scale(("f", 0.0), (" b+ ", 77.0), ("A", 100.0))(env)
+        got = translate(BC, ev.envelope_to_bytes(env)).command.institution.grading  # type: ignore[union-attr]
+        assert got == GradingScale((("A", 100.0), ("B+", 77.0), ("F", 0.0)))
+        assert got == GradingScale.of(got.as_dict())  # what a SQL store reads back
