@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal_column, select
 
 from hub.domain.model import Institution, Rule
 from hub.store.sql import tables as t
@@ -47,6 +47,9 @@ class RuleCache:
         return rule
 
 
+_VERSION = t.institution.c.version
+
+
 class InstitutionCache:
     """Decoded institutions, shared by a store's readers while the table is unchanged.
 
@@ -57,15 +60,23 @@ class InstitutionCache:
     institutions (grading scales of every sending institution on a chain).
     """
 
-    FINGERPRINT = select(func.count(), func.coalesce(func.sum(t.institution.c.version), 0))
-    """(row count, sum of versions) of the institution table: read by the reader."""
+    FINGERPRINT = select(func.count(),
+                         func.coalesce(func.sum(_VERSION.op(">>")(literal_column("32"))), 0),
+                         func.coalesce(func.sum(_VERSION.op("&")(literal_column("4294967295"))), 0))
+    """(row count, sums of the versions' high and low 32 bits) of the institution table.
+
+    Summed in halves: versions are any int64, and SQLite's ``sum()`` of a few
+    near 2**63 overflows (an error, on every read). The halves' sums make the
+    exact sum of versions (``high * 2**32 + low``), so the fingerprint still
+    changes whenever a version does.
+    """
 
     def __init__(self) -> None:
         self._generation: tuple[tuple[int, int], dict[str, Institution | None]] = ((-1, -1), {})
 
-    def for_fingerprint(self, count: int, total: int) -> dict[str, Institution | None]:
-        """The institutions decoded so far under ``FINGERPRINT``'s (count, total)."""
-        fingerprint = (int(count), int(total))
+    def for_fingerprint(self, count: int, high: int, low: int) -> dict[str, Institution | None]:
+        """The institutions decoded so far under ``FINGERPRINT``'s (count, high, low)."""
+        fingerprint = (int(count), int(high) * 2**32 + int(low))
         generation = self._generation
         if generation[0] != fingerprint:
             generation = (fingerprint, {})
