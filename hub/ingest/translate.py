@@ -41,8 +41,10 @@ from hub.domain.dates import parse_iso_date
 from hub.domain.errors import DomainError, InvalidIdentifier
 from hub.domain.grades import GradingScale
 from hub.domain.identifiers import (
+    MAX_CODE_LENGTH,
     PROVINCE_RE,
     institution_of,
+    normalise_code,
     parse_credential_id,
     parse_institution_id,
     province_of,
@@ -315,15 +317,29 @@ def _retired(msg: pb.CredentialRetired, version: int) -> tuple[Command, str]:
 
 
 def _grant(msg: pb.Grant, where: str) -> Grant:
+    kind = _grant_kind(msg.kind)
+    code = _kept(msg.code, f"{where}.code")
+    if kind is GrantKind.COURSE and code:
+        _course_code(code, f"{where}.code")
     return Grant(
-        kind=_grant_kind(msg.kind),
+        kind=kind,
         credits=_amount(msg.credits, f"{where}.credits") if msg.HasField("credits") else None,
-        code=_kept(msg.code, f"{where}.code") or None,
+        code=code or None,
         subject=_kept(msg.subject, f"{where}.subject") or None,
         level=msg.level or None,
         program=_kept(msg.program, f"{where}.program") or None,
         designation=_kept(msg.designation, f"{where}.designation") or None,
     )
+
+
+def _course_code(code: str, field: str) -> None:
+    """A course grant's code names a receiving credential (``PROV:INST:CODE``, indexed by
+    the stores): it must be a credential code, printable and at most 40 characters."""
+    normal = normalise_code(code)
+    if len(normal) > MAX_CODE_LENGTH or not normal.isprintable():
+        raise UnreadableEvent(
+            "unreadable", f"{field} {code[:20]!r} is not a course code of at most"
+                          f" {MAX_CODE_LENGTH} printable characters")
 
 
 def _grant_set(wire: bytes) -> tuple[Grant, ...]:

@@ -239,3 +239,26 @@ class TestHugeVersions:
                 assert repo.get_institution("BC:CC") == Institution("BC:CC", "C2", version=2)
         finally:
             store.close()
+
+
+class TestGrantCode:
+    """A course grant's code names a receiving credential (``PROV:INST:CODE``), which the
+    stores index: one over 40 characters (a credential code's limit) passed SQLite and
+    broke PostgreSQL's index (rows of at most 8191 bytes), so it is refused."""
+
+    @pytest.mark.parametrize("code", ["ENGL " + "1" * 40, "ENGL\u200b110"])
+    def test_refused(self, code: str) -> None:
+        refused = _refused(RULE, _set("rule_upserted.alternatives.0.grants.0.code", code))
+        assert "alternatives[0].grants[0].code" in refused.reason
+
+    def test_the_longest_kept(self) -> None:
+        env = _envelope(RULE)
+        env.rule_upserted.alternatives[0].grants[0].code = "ENGL  " + "1" * 35
+        grant = translate(BC, ev.envelope_to_bytes(env)).command.rule.alternatives[0][0]  # type: ignore[union-attr]
+        assert grant.code == "ENGL  " + "1" * 35  # kept as given: only its length is checked
+
+    def test_other_grants_keep_any_code(self) -> None:
+        env = _envelope(RULE)
+        grant = env.rule_upserted.alternatives[0].grants[0]
+        grant.kind, grant.code = "unassigned", "x" * 100
+        assert translate(BC, ev.envelope_to_bytes(env)).command.rule.alternatives[0][0].code  # type: ignore[union-attr]
