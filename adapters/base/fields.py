@@ -30,6 +30,7 @@ from hub.domain.identifiers import (
     parse_credential_id,
     parse_institution_id,
 )
+from hub.domain.model import MAX_AMOUNT
 
 _DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _RULE_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")
@@ -60,12 +61,14 @@ def text(obj: Mapping[str, Any], key: str, label: str, *, required: bool = True)
 
 
 def check_number(value: Any, label: str, key: str, *, positive: bool = False) -> float:
-    """A finite number ≥ 0 (> 0 when ``positive``); booleans are not numbers."""
+    """A finite number 0 to ``MAX_AMOUNT`` (above 0 when ``positive``); booleans are not numbers."""
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise Bad(f"{label}: {key} must be a number, got {value!r}")
     if value < 0 or (positive and value == 0):
         bound = "greater than 0" if positive else "0 or more"
         raise Bad(f"{label}: {key} must be {bound}, got {value!r}")
+    if value > MAX_AMOUNT:
+        raise Bad(f"{label}: {key} must be at most {MAX_AMOUNT:,.0f}, got {value!r}")
     return float(value)
 
 

@@ -16,6 +16,14 @@ from hub.domain.grades import DEFAULT_SCALE, GradingScale
 
 TC_PER_STANDARD_COURSE = 3.0
 
+MAX_AMOUNT = 1_000_000.0
+"""The most credits, value or standard course the hub takes, in any institution's unit.
+
+Far above any real course or program (a degree is about 5,000 hours), and
+small enough that sums and transfer credits stay finite: ``1e308`` credits
+would make a total of infinity, which JSON cannot carry.
+"""
+
 
 class CredentialKind(StrEnum):
     """What an institution issues or accepts."""

@@ -12,9 +12,10 @@ at it (the two databases would disagree). Identifiers (credential and rule
 ids) must be printable: a control character in an id is invisible to the
 operator and can never be typed by a user.
 
-Credits, values and a standard course are finite and not negative (a
-standard course above 0): SQLite keeps NaN as NULL and PostgreSQL as NaN, so
-the databases would disagree, and no registrar grants minus three credits.
+Credits, values and a standard course are 0 to ``MAX_AMOUNT`` (a standard
+course above 0): SQLite keeps NaN as NULL and PostgreSQL as NaN, so the
+databases would disagree; no registrar grants minus three credits; and a total
+of ``1e308`` credits would be infinite, which JSON cannot carry.
 ``-0.0`` reads as ``0.0``, as SQLite keeps it.
 
 Empty proto strings and zero levels mean "not given" and become ``None``;
@@ -30,7 +31,6 @@ raises every time it is met.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -50,6 +50,7 @@ from hub.domain.identifiers import (
     province_of,
 )
 from hub.domain.model import (
+    MAX_AMOUNT,
     Credential,
     CredentialKind,
     CreditSystem,
@@ -196,9 +197,10 @@ def _kept(text: str, field: str) -> str:
 
 
 def _amount(number: float, field: str) -> float:
-    """``number``, a finite amount of credits not below 0 (``-0.0`` read as ``0.0``)."""
-    if not (math.isfinite(number) and number >= 0):
-        raise UnreadableEvent("unreadable", f"{field} {number!r} is not a finite number >= 0")
+    """``number``, an amount of credits 0 to ``MAX_AMOUNT`` (``-0.0`` read as ``0.0``)."""
+    if not 0 <= number <= MAX_AMOUNT:   # NaN fails both
+        raise UnreadableEvent("unreadable",
+                              f"{field} {number!r} is not a number 0 to {MAX_AMOUNT:,.0f}")
     return number + 0.0
 
 
@@ -250,10 +252,10 @@ def _rule_id(text: str, field: str) -> str:
 
 
 def _institution(msg: pb.InstitutionUpserted, version: int) -> tuple[Command, str]:
-    if not (math.isfinite(msg.standard_course) and msg.standard_course > 0):
+    if not 0 < msg.standard_course <= MAX_AMOUNT:   # NaN fails both
         raise UnreadableEvent(
             "unreadable", f"institution_upserted.standard_course {msg.standard_course} is not"
-                          " a finite number > 0"
+                          f" a number above 0, up to {MAX_AMOUNT:,.0f}"
         )
     grading = _grading(msg.grading) if msg.grading else None
     institution = Institution(

@@ -17,6 +17,7 @@ import pytest
 from adapters.base import events as ev
 from hub.domain.grades import GradingScale
 from hub.domain.model import (
+    MAX_AMOUNT,
     Credential,
     CredentialKind,
     CreditSystem,
@@ -156,11 +157,20 @@ class TestNumbers:
     as NaN, so the two disagreed (or SQLite refused the row: NOT NULL)."""
 
     @pytest.mark.parametrize(("record", "path"), NUMBERS)
-    @pytest.mark.parametrize("number", [math.nan, math.inf, -math.inf, -1.0, -1e308])
+    @pytest.mark.parametrize("number", [math.nan, math.inf, -math.inf, -1.0, -1e308,
+                                        1e308, MAX_AMOUNT * 1.5])
     def test_refused(self, record: Institution | Credential | Rule, path: str,
                      number: float) -> None:
         refused = _refused(record, _set(path, number))
         assert path.split(".")[-1] in refused.reason
+
+    @pytest.mark.parametrize(("record", "path"), NUMBERS)
+    def test_the_largest_amount_reads(self, record: Institution | Credential | Rule,
+                                      path: str) -> None:
+        """Up to MAX_AMOUNT in any unit; past it a total could be infinite (not JSON)."""
+        env = _envelope(record)
+        _set(path, MAX_AMOUNT)(env)
+        assert translate(BC, ev.envelope_to_bytes(env)).command is not None
 
     def test_a_standard_course_of_zero_is_refused(self) -> None:
         refused = _refused(INSTITUTION, _set("institution_upserted.standard_course", 0.0))
