@@ -188,6 +188,8 @@ def version(value: Any, label: str) -> int:
 
 def rule_id(value: Any) -> str:
     """A province's own rule id: letters, digits and ``.-_/``, up to 64 characters."""
+    if value is None or value == "":
+        raise Bad("rule id is missing (letters, digits and . - _ /, at most 64)")
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     if not isinstance(value, str) or not _RULE_ID_RE.match(value.strip()):

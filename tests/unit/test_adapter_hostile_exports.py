@@ -512,6 +512,14 @@ class TestSaskatchewanFeeds:
         assert reason.startswith("Course SK:RIVP:COSC 100: level must be a year level 1, 2, 3 "
                                  "or 4, got '9999")
 
+    def test_an_equivalency_without_an_id_says_so(self, tmp_path: Path) -> None:
+        out = read_sk(tmp_path, SK_HEAD + SK_INSTITUTIONS + sk_rule("E-1").replace(
+            'id="E-1" ', "") + sk_rule("E-2") + SK_TAIL)
+        assert ids(out) == ["SK:PRAU", "SK:RIVP", "SK:E-2"]
+        [(place, reason)] = rejected(out)
+        assert place == "/TransferCreditGuide/Equivalency[1]"
+        assert reason.startswith("rule id is missing") and "None" not in reason
+
     def test_a_100_kb_attribute_value(self, tmp_path: Path) -> None:
         name = "Prairie " * 12_500
         out = read_sk(tmp_path, SK_HEAD + SK_INSTITUTIONS.replace("Prairie University", name)
