@@ -241,6 +241,11 @@ class TestRender:
         assert grant["credits"] == 0.0
         assert grant["unknown_credits"] is True
 
+    def test_a_course_naming_no_subject_or_level_has_them_null(self) -> None:
+        grant = render.grant(responses.grant(Grant(GrantKind.COURSE, 0.5, code="X12")))
+        assert grant == {"kind": "course", "code": "X12", "subject": None, "level": None,
+                         "credits": 0.5}
+
 
 class TestStatusMap:
     """Every error becomes one status code in one place."""

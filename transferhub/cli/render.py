@@ -27,8 +27,9 @@ def grant(item: pb.Grant) -> Json:
     if item.kind == pb.GRANT_KIND_BLOCK:
         out: Json = {"kind": kind, "program": item.program, "credits": credits}
     else:
-        # No year level (SFU's ``CHIN XXX``, ``MATH 097``) is null, never a year 0.
-        out = {"kind": kind, "code": item.code or None, "subject": item.subject,
+        # No year level (SFU's ``CHIN XXX``, ``MATH 097``) is null, never a year 0; no
+        # subject (a course code that names none) is null, never "".
+        out = {"kind": kind, "code": item.code or None, "subject": item.subject or None,
                "level": item.level or None, "credits": credits}
     if not item.HasField("credits"):
         out["unknown_credits"] = True
