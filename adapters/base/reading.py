@@ -33,8 +33,8 @@ from pathlib import Path
 
 from adapters.base.collect import collection_paused
 from adapters.base.events import entity_kind
-from adapters.base.records import ExportReader, ExportUnreadable, Record, Rejection
-from adapters.base.snapshot import Entry, entry_of
+from adapters.base.records import ExportReader, ExportUnreadable, Place, Record, Rejection
+from adapters.base.snapshot import Entry, entry_of, placed_rejection
 from hub.domain.identifiers import province_of
 from hub.domain.model import Rule
 
@@ -65,9 +65,13 @@ def foreign(record: Record, province: str) -> str | None:
     return None
 
 
-def _items(reader: ExportReader, path: Path) -> Iterator[Record | Rejection]:
-    """The reader's items, with its first one read now so a bad file fails before any I/O."""
-    items = iter(reader.read(Path(path)))
+def _items(reader: ExportReader, path: Path) -> Iterator[tuple[Place, Record | Rejection]]:
+    """The reader's items with their places (:data:`adapters.base.records.Place`), the
+    first one read now so that a bad file fails before any I/O."""
+    placed = getattr(reader, "read_placed", None)
+    items: Iterator[tuple[Place, Record | Rejection]] = (
+        iter(placed(Path(path))) if placed is not None
+        else ((None, item) for item in reader.read(Path(path))))
     try:
         first = next(items)
     except StopIteration:
@@ -91,25 +95,25 @@ class Chunk:
     entries: list[Entry]
 
 
-def _chunk(batch: list[Record | Rejection], province: str) -> Chunk:
+def _chunk(batch: list[tuple[Place, Record | Rejection]], province: str) -> Chunk:
     rejected: list[Rejection] = []
     damaged: list[Rejection] = []
     entries: list[Entry] = []
     with collection_paused():  # every entry lives until the chunk is diffed
-        for item in batch:
+        for where, item in batch:
             if isinstance(item, Rejection):
                 rejected.append(item)
                 damaged.append(item)
                 continue
             reason = foreign(item, province)
             if reason:
-                rejected.append(Rejection(f"{entity_kind(item)} {item.id}", reason))
+                rejected.append(placed_rejection(where, item, reason))
             else:
-                entries.append(entry_of(item))  # named "<kind> <id>" if the differ rejects it
+                entries.append(entry_of(item, where))  # its place, if the differ rejects it
     return Chunk(len(batch), rejected, damaged, entries)
 
 
-def _local_chunks(items: Iterator[Record | Rejection], province: str,
+def _local_chunks(items: Iterator[tuple[Place, Record | Rejection]], province: str,
                   size: int) -> Iterator[Chunk]:
     # A chunk is read and reduced in one pause (the reader's own batches nest in it),
     # and its records are dropped before the pause ends: the collection that follows

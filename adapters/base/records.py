@@ -76,8 +76,19 @@ def cut_short(path: Path, line: int) -> str:
             "again")
 
 
+Place = str | tuple[str, str] | None
+"""Where a record is in its export, for a rejection the differ may give it: ``line 14``,
+an XML path, ``(file, "line 14")`` in an export that is a folder, or None (unknown)."""
+
+
 class ExportReader(Protocol):
-    """A province's parser: one export in, records and rejections out, in file order."""
+    """A province's parser: one export in, records and rejections out, in file order.
+
+    A reader may also offer ``read_placed(path)``, the same items each with its
+    :data:`Place` (None for a rejection, which names its own), so that a
+    record the differ refuses (a changed rule at the same version) is named
+    by its line or path rather than by its id.
+    """
 
     province: str
 

@@ -45,7 +45,7 @@ from hashlib import blake2b
 from adapters.base import events
 from adapters.base.collect import collection_paused
 from adapters.base.publisher import OutboundMessage
-from adapters.base.records import Record, Rejection
+from adapters.base.records import Place, Record, Rejection
 from hub.domain.model import Credential, Institution, Rule
 from transferhub.events.v1 import events_pb2 as pb
 
@@ -59,12 +59,26 @@ INSTITUTION, CREDENTIAL, RULE = "institution", "credential", "rule"
 _LOOKUP_BATCH = 900  # stay far below SQLite's bound-parameter limit
 _KIND = {Rule: RULE, Credential: CREDENTIAL, Institution: INSTITUTION}
 
-Entry = tuple[str | None, str, str, int, str, bytes, bytes]
+Entry = tuple[Place, str, str, int, str, bytes, bytes]
 """What the differ needs of a record: (where, kind, key, its own version, event type,
 upsert body, content digest). Plain values, so a worker process can send it cheaply."""
 
 
-def entry_of(record: Record, where: str | None = None) -> Entry:
+def placed_rejection(where: Place, record: Record, reason: str) -> Rejection:
+    """A rejection of ``record`` at its place (``kind id`` when the place is unknown)."""
+    return _rejection(where, _KIND.get(type(record)) or events.entity_kind(record), record.id,
+                      reason)
+
+
+def _rejection(where: Place, kind: str, key: str, reason: str) -> Rejection:
+    if where is None:
+        return Rejection(f"{kind} {key}", reason)
+    if isinstance(where, tuple):
+        return Rejection(where[1], reason, file=where[0])
+    return Rejection(where, reason)
+
+
+def entry_of(record: Record, where: Place = None) -> Entry:
     """The differ's view of ``record``; ``where`` names it in rejections (None: ``kind id``)."""
     kind = _KIND.get(type(record)) or events.entity_kind(record)
     event_type, body = events.upsert_body(record)
@@ -139,7 +153,7 @@ class SnapshotDiffer:
                 found[(kind, key)] = EntityState(version, digest, bool(present), seen)
         return found
 
-    def diff(self, records: Sequence[tuple[str | None, Record]]) -> ChunkDiff:
+    def diff(self, records: Sequence[tuple[Place, Record]]) -> ChunkDiff:
         """Diff ``(where, record)`` pairs; ``where`` names the record in rejections.
 
         A ``where`` of None is ``<kind> <id>`` (``rule BC:88213``), written only
@@ -161,16 +175,16 @@ class SnapshotDiffer:
         for where, kind, key, record_version, event_type, body, digest in entries:
             state = known.get((kind, key))
             if state is not None and state.seen_run == run:
-                out.rejected.append(Rejection(where or f"{kind} {key}",
-                                              f"{kind} {key} appears more than once in this "
-                                              "export; only the first is used"))
+                out.rejected.append(_rejection(where, kind, key,
+                                               f"{kind} {key} appears more than once in this "
+                                               "export; only the first is used"))
                 continue
             if state is None:  # new: the commonest case on a first run
                 version, reason = (record_version if kind == RULE else 1), None
             else:
                 version, reason = self._decide(kind, key, record_version, state, digest)
             if reason:
-                out.rejected.append(Rejection(where or f"{kind} {key}", reason))
+                out.rejected.append(_rejection(where, kind, key, reason))
             if state is not None and version is None:
                 state.seen_run = run  # kept, so not removed as vanished
                 out.seen.append((run, key, kind))

@@ -44,7 +44,7 @@ from typing import Any, BinaryIO
 
 from adapters.base import fields as f
 from adapters.base.collect import paused_batches
-from adapters.base.records import ExportUnreadable, Record, Rejection, cut_short
+from adapters.base.records import ExportUnreadable, Place, Record, Rejection, cut_short
 from adapters.bc import rows
 from hub.domain.errors import DomainError
 from hub.domain.grades import GradingScale
@@ -60,53 +60,59 @@ class BcReader:
 
     def read(self, path: Path) -> Iterator[Record | Rejection]:
         """Stream the export folder at ``path``; raise ``ExportUnreadable`` when nothing reads."""
+        for _, item in self.read_placed(path):
+            yield item
+
+    def read_placed(self, path: Path) -> Iterator[tuple[Place, Record | Rejection]]:
+        """:meth:`read`'s items, each rule or institution with its (file, ``line N``)."""
         # Rows are read a batch at a time with the garbage collector paused (adapters.base.collect).
         return paused_batches(self._read(Path(path)))
 
-    def _read(self, folder: Path) -> Iterator[Record | Rejection]:
+    def _read(self, folder: Path) -> Iterator[tuple[Place, Record | Rejection]]:
         if not folder.is_dir():
             raise ExportUnreadable(f"{folder}: no such folder (expected a BC export folder "
                                    f"with {INSTITUTIONS} and {EQUIVALENCIES})")
         scales: dict[str, GradingScale] = {}
         records = 0
-        for item in _institutions(folder / INSTITUTIONS):
+        for placed in _institutions(folder / INSTITUTIONS):
+            item = placed[1]
             if isinstance(item, Institution):
                 records += 1
                 scales[item.id] = item.scale   # the default scale when none is declared
-            yield item
-        for item in _equivalencies(folder / EQUIVALENCIES, scales):
-            records += not isinstance(item, Rejection)
-            yield item
+            yield placed
+        for placed in _equivalencies(folder / EQUIVALENCIES, scales):
+            records += not isinstance(placed[1], Rejection)
+            yield placed
         if records == 0:
             raise ExportUnreadable(f"{folder}: the BC export has no readable record")
 
 
-def _institutions(path: Path) -> Iterator[Institution | Rejection]:
+def _institutions(path: Path) -> Iterator[tuple[Place, Institution | Rejection]]:
     seen: dict[str, int] = {}
     line = rejected = 0
     for line, row in _rows(path, rows.INSTITUTION_COLUMNS):
         where = f"line {line}"
         if isinstance(row, str):
             rejected = line
-            yield Rejection(where, row, file=INSTITUTIONS)
+            yield None, Rejection(where, row, file=INSTITUTIONS)
             continue
         try:
             institution = rows.institution_from(row)
         except (f.Bad, DomainError) as error:
             rejected = line
-            yield Rejection(where, str(error), rows.institution_key(row), file=INSTITUTIONS)
+            yield None, Rejection(where, str(error), rows.institution_key(row), file=INSTITUTIONS)
             continue
         first = seen.setdefault(institution.id, line)
         if first != line:
-            yield Rejection(where, f"institution {institution.id} is already on line {first}",
-                            institution.id, file=INSTITUTIONS)
+            yield None, Rejection(where, f"institution {institution.id} is already on line "
+                                         f"{first}", institution.id, file=INSTITUTIONS)
             continue
-        yield institution
+        yield (INSTITUTIONS, where), institution
     _check_whole(path, line, rejected)
 
 
 def _equivalencies(path: Path, scales: dict[str, GradingScale]
-                   ) -> Iterator[Record | Rejection]:
+                   ) -> Iterator[tuple[Place, Record | Rejection]]:
     reader = rows.RuleRow(scales)
     seen_rules: dict[str, int] = {}
     published: set[str] = set()
@@ -116,34 +122,35 @@ def _equivalencies(path: Path, scales: dict[str, GradingScale]
         where = f"line {line}"
         if isinstance(row, str):
             rejected = line
-            yield Rejection(where, row, file=EQUIVALENCIES)
+            yield None, Rejection(where, row, file=EQUIVALENCIES)
             continue
         try:
             read = reader.rule(row)
         except (f.Bad, DomainError) as error:
             rejected = line
             key = rows.rule_key(row)
-            yield Rejection(where, str(error), key, rows.sending_keys(row) if key else (),
-                            file=EQUIVALENCIES)
+            yield None, Rejection(where, str(error), key,
+                                  rows.sending_keys(row) if key else (), file=EQUIVALENCIES)
             continue
         rule = read.rule
         first = seen_rules.setdefault(rule.id, line)
         if first != line:
-            yield Rejection(where, f"equivalency {rule.id} is already on line {first}", rule.id,
-                            file=EQUIVALENCIES)
+            yield None, Rejection(where, f"equivalency {rule.id} is already on line {first}",
+                                  rule.id, file=EQUIVALENCIES)
             continue
-        yield rule
+        yield (EQUIVALENCIES, where), rule
         for ident in rule.sending:
             if ident in published or not ident.startswith("BC:"):
                 continue
             if ident == read.course:
                 published.add(ident)
                 pending.pop(ident, None)
-                yield _course(ident, read.title, read.credits)
+                yield None, _course(ident, read.title, read.credits)
             elif ident not in pending:
                 pending[ident] = _course(ident, "", None)
     _check_whole(path, line, rejected)
-    yield from pending.values()
+    for course in pending.values():
+        yield None, course
 
 
 def _check_whole(path: Path, last: int, rejected: int) -> None:

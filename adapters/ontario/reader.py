@@ -66,6 +66,11 @@ class OntarioReader:
 
     def read(self, path: Path) -> Iterator[Record | Rejection]:
         """Stream the export at ``path``; raise ``ExportUnreadable`` when nothing can be read."""
+        for _, item in self.read_placed(path):
+            yield item
+
+    def read_placed(self, path: Path) -> Iterator[tuple[str | None, Record | Rejection]]:
+        """:meth:`read`'s items, each record with its ``line N`` (None for a rejection)."""
         stream = _open(Path(path))
         records = 0
         content_lines = 0
@@ -78,28 +83,29 @@ class OntarioReader:
                 content_lines += 1
                 where = f"line {number}"
                 if len(raw) > MAX_LINE_BYTES:
-                    yield Rejection(where, f"line is longer than {MAX_LINE_BYTES} bytes; "
-                                           "split it into one record a line")
+                    yield None, Rejection(where, f"line is longer than {MAX_LINE_BYTES} "
+                                                 "bytes; split it into one record a line")
                     continue
                 try:
                     obj = _decode(text)
                 except f.Bad as exc:
-                    yield Rejection(where, str(exc))
+                    yield None, Rejection(where, str(exc))
                     if not raw.endswith(b"\n"):   # the last line, and a record stops part-way
                         raise ExportUnreadable(cut_short(path, number)) from None
                     continue
                 try:
                     record = _record(obj)
                 except (f.Bad, DomainError) as exc:
-                    yield Rejection(where, str(exc), entity_key(obj))
+                    yield None, Rejection(where, str(exc), entity_key(obj))
                     continue
                 first = seen.setdefault((type(record), record.id), number)
                 if first != number:
-                    yield Rejection(where, f"{_KINDS[type(record)]} {record.id} is already on "
-                                           f"line {first}; only the first is used", record.id)
+                    yield None, Rejection(where, f"{_KINDS[type(record)]} {record.id} is "
+                                                 f"already on line {first}; only the first is "
+                                                 "used", record.id)
                     continue
                 records += 1
-                yield record
+                yield where, record
         if records == 0:
             what = "has no records" if content_lines == 0 else (
                 f"has no readable record (all {content_lines} lines were rejected)")

@@ -55,20 +55,25 @@ class SaskatchewanReader:
 
     def read(self, path: Path) -> Iterator[Record | Rejection]:
         """Stream the feed at ``path``; raise ``ExportUnreadable`` when nothing can be read."""
+        for _, item in self.read_placed(path):
+            yield item
+
+    def read_placed(self, path: Path) -> Iterator[tuple[str | None, Record | Rejection]]:
+        """:meth:`read`'s items, each record with its element path (None for a rejection)."""
         path = Path(path)
         if not path.is_file():
             raise ExportUnreadable(f"{path}: no such file (expected a Saskatchewan XML feed)")
         if path.stat().st_size == 0:
             raise ExportUnreadable(f"{path}: the Saskatchewan feed is empty")
         records = 0
-        for item in self._items(path):
-            if not isinstance(item, Rejection):
+        for placed in self._items(path):
+            if not isinstance(placed[1], Rejection):
                 records += 1
-            yield item
+            yield placed
         if records == 0:
             raise ExportUnreadable(f"{path}: the Saskatchewan feed has no readable record")
 
-    def _items(self, path: Path) -> Iterator[Record | Rejection]:
+    def _items(self, path: Path) -> Iterator[tuple[str | None, Record | Rejection]]:
         builder = _Builder(path)
         try:
             with path.open("rb") as stream:
@@ -95,7 +100,7 @@ class _Builder:
         self.counts: dict[str, int] = {}
         self.inside = 0
         self.last = ""  # the path of the last root child read
-        self.done: list[Record | Rejection] = []
+        self.done: list[tuple[str | None, Record | Rejection]] = []
         parser = expat.ParserCreate()
         parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
         parser.StartDoctypeDeclHandler = self._refuse
@@ -115,7 +120,7 @@ class _Builder:
             return f"after {self.last}"
         return f"inside /{ROOT}" if self.stack else f"before <{ROOT}>"
 
-    def drain(self) -> list[Record | Rejection]:
+    def drain(self) -> list[tuple[str | None, Record | Rejection]]:
         done, self.done = self.done, []
         return done
 
@@ -147,7 +152,8 @@ class _Builder:
             return
         self.counts[tag] = self.counts.get(tag, 0) + 1
         self.last = f"/{ROOT}/{tag}[{self.counts[tag]}]"
-        self.done.append(_read(element, self.last))
+        item = _read(element, self.last)
+        self.done.append((None if isinstance(item, Rejection) else self.last, item))
         self.inside = 0
 
 
