@@ -17,6 +17,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1.health import aio as health_aio
 from grpc_reflection.v1alpha import reflection
 
+from hub.api.decoding import UndecodableRequests
 from hub.api.operator import IngestControl, OperatorServicer
 from hub.api.query import QueryServicer, StackEngine, TransferEngine
 from hub.store.ports import Store
@@ -66,7 +67,9 @@ async def create_server(
         transfer, stack = transfer or default_transfer, stack or default_stack
     # No SO_REUSEPORT (gRPC's default on Linux): a second hub on a taken port must
     # fail to bind, not share the port and answer every other call from its own store.
-    server = grpc.aio.server(interceptors=list(interceptors),
+    # Undecodable requests are refused first, so that later interceptors (auth,
+    # metrics) and the servicers only ever see decoded messages.
+    server = grpc.aio.server(interceptors=[UndecodableRequests(), *interceptors],
                              options=[("grpc.so_reuseport", 0)])
     query_grpc.add_QueryServiceServicer_to_server(
         QueryServicer(store, executor, transfer=transfer, stack=stack), server)

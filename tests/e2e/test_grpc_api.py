@@ -329,3 +329,41 @@ class TestGenericTools:
         names = {s.name for s in response.list_services_response.service}
         assert {"transferhub.hub.v1.QueryService", "transferhub.hub.v1.OperatorService",
                 "grpc.health.v1.Health"} <= names
+
+
+class TestUndecodableRequests:
+    """Bytes protobuf cannot decode are bad input: INVALID_ARGUMENT, never UNKNOWN."""
+
+    LATIN_1 = b"\x0a\x0bUniversit\xe9"   # field 1, a string that is not UTF-8
+    CORRUPT = b"\xff\xff\xff\xff"
+
+    @pytest.mark.parametrize("method", [
+        "/transferhub.hub.v1.QueryService/Transfer",
+        "/transferhub.hub.v1.QueryService/ListInstitutions",
+        "/transferhub.hub.v1.OperatorService/GetStatus",
+        "/grpc.health.v1.Health/Check",
+    ])
+    @pytest.mark.parametrize("payload", [LATIN_1, CORRUPT])
+    async def test_unary_methods(self, channel: grpc.aio.Channel, method: str,
+                                 payload: bytes) -> None:
+        call = channel.unary_unary(method, request_serializer=None,
+                                   response_deserializer=None)(payload)
+        error = await refused(call)
+        assert error.code() is grpc.StatusCode.INVALID_ARGUMENT
+        details = error.details() or ""
+        assert details.startswith("request: the message does not decode")
+        assert "<class" not in details
+
+    async def test_a_streaming_method(self, channel: grpc.aio.Channel) -> None:
+        call = channel.unary_stream("/transferhub.hub.v1.OperatorService/WatchEvents",
+                                    request_serializer=None,
+                                    response_deserializer=None)(self.LATIN_1)
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await call.read()
+        assert caught.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+
+    async def test_good_requests_still_answer(self, channel: grpc.aio.Channel) -> None:
+        for _ in range(2):   # the second call takes the wrapped handler built by the first
+            response = await QueryServiceStub(channel).ListInstitutions(
+                pb.ListInstitutionsRequest(province="BC"))
+            assert response.institutions
