@@ -71,7 +71,7 @@ class OperatorServiceServicer:
 
     def WatchEvents(self, request, context):
         """WatchEvents streams every event the hub applies from now on, until the client cancels.
-        Errors: INVALID_ARGUMENT (a province that is not two capital letters),
+        Errors: INVALID_ARGUMENT (a province that is not two letters, in any case),
         UNIMPLEMENTED (this hub runs without event consumption), UNAVAILABLE.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)

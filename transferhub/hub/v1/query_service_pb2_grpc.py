@@ -30,7 +30,13 @@ class QueryServiceStub:
 
     Every RPC may also return UNAVAILABLE when the store cannot be reached for a
     moment (retry with back-off) and INVALID_ARGUMENT when a string field is
-    longer than 200 characters or a transcript has more than 500 items.
+    longer than 200 characters, a transcript has more than 500 items or the
+    request's bytes do not decode (strings must be UTF-8).
+
+    Identifiers are read as MODEL.md writes them, leniently: a province or
+    institution in any case, a credential code in any case with inner white
+    space folded (`bc:capu:engl  100` is `BC:CAPU:ENGL 100`); a code is at most
+    40 characters. Answers give ids in that normal form.
     """
 
     def __init__(self, channel):
@@ -71,7 +77,13 @@ class QueryServiceServicer:
 
     Every RPC may also return UNAVAILABLE when the store cannot be reached for a
     moment (retry with back-off) and INVALID_ARGUMENT when a string field is
-    longer than 200 characters or a transcript has more than 500 items.
+    longer than 200 characters, a transcript has more than 500 items or the
+    request's bytes do not decode (strings must be UTF-8).
+
+    Identifiers are read as MODEL.md writes them, leniently: a province or
+    institution in any case, a credential code in any case with inner white
+    space folded (`bc:capu:engl  100` is `BC:CAPU:ENGL 100`); a code is at most
+    40 characters. Answers give ids in that normal form.
     """
 
     def Transfer(self, request, context):
@@ -112,7 +124,7 @@ class QueryServiceServicer:
 
     def ListInstitutions(self, request, context):
         """ListInstitutions lists the institutions the hub knows, of one province when asked.
-        Errors: INVALID_ARGUMENT (a province that is not two capital letters), UNAVAILABLE.
+        Errors: INVALID_ARGUMENT (a province that is not two letters), UNAVAILABLE.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -159,7 +171,13 @@ class QueryService:
 
     Every RPC may also return UNAVAILABLE when the store cannot be reached for a
     moment (retry with back-off) and INVALID_ARGUMENT when a string field is
-    longer than 200 characters or a transcript has more than 500 items.
+    longer than 200 characters, a transcript has more than 500 items or the
+    request's bytes do not decode (strings must be UTF-8).
+
+    Identifiers are read as MODEL.md writes them, leniently: a province or
+    institution in any case, a credential code in any case with inner white
+    space folded (`bc:capu:engl  100` is `BC:CAPU:ENGL 100`); a code is at most
+    40 characters. Answers give ids in that normal form.
     """
 
     @staticmethod
