@@ -40,13 +40,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, fields
 
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import KafkaConnectionError, KafkaError, KafkaTimeoutError
-from tenacity import AsyncRetrying, retry_if_exception, wait_exponential
+from tenacity import AsyncRetrying, AttemptManager, retry_if_exception, wait_exponential
 
 from hub.api.operator import AppliedNotice
 from hub.ingest.apply import (
@@ -140,18 +140,32 @@ class Ingest:
         self.generation = 0
         self._stop = asyncio.Event()
 
-    def _retrying(self, what: str, retryable: Callable[[BaseException], bool] = is_retryable,
-                  ) -> AsyncRetrying:
+    async def _retrying(self, what: str,
+                        retryable: Callable[[BaseException], bool] = is_retryable,
+                        ) -> AsyncIterator[AttemptManager]:
+        """Tenacity's attempts at ``what``, retried with backoff while ``retryable``.
+
+        Operators see it: each retry is logged (``ingest.retrying``) and sets
+        ``transferhub_ingest_retrying{what}`` to 1; success after retries is
+        logged (``ingest.resumed``) and sets it back to 0.
+        """
         def give_up(_state: object) -> bool:
             return self._stop.is_set()
 
         def note(state: object) -> None:
             log.warning("ingest.retrying", what=what, attempt=state.attempt_number,  # type: ignore[attr-defined]
                         error=repr(state.outcome.exception()))  # type: ignore[attr-defined]
+            self.metrics.retrying.labels(what).set(1)
 
         wait = wait_exponential(multiplier=0.1, max=self.settings.retry_max_wait)
-        return AsyncRetrying(retry=retry_if_exception(retryable), reraise=True, wait=wait,
-                             stop=give_up, before_sleep=note)
+        attempts = 0
+        async for attempt in AsyncRetrying(retry=retry_if_exception(retryable), reraise=True,
+                                           wait=wait, stop=give_up, before_sleep=note):
+            attempts += 1
+            yield attempt
+        if attempts > 1:
+            log.info("ingest.resumed", what=what, attempts=attempts)
+            self.metrics.retrying.labels(what).set(0)
 
     async def seek_to_store(self, assigned: set[TopicPartition]) -> None:
         """Position each assigned partition at the store's next offset."""

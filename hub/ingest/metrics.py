@@ -3,6 +3,8 @@
     transferhub_events_total{province, outcome}   applied, duplicate, stale, dead_lettered
     transferhub_ingest_batch_seconds              one batch: read, apply, commit
     transferhub_ingest_lag{province}              events published, not yet applied
+    transferhub_ingest_lag_known                  1 while the lag was measured lately
+    transferhub_ingest_retrying{what}             1 while retrying it (store or broker away)
 """
 
 from __future__ import annotations
@@ -25,6 +27,12 @@ class IngestMetrics:
             registry=self.registry)
         self.lag = Gauge("transferhub_ingest_lag", "Events published but not yet applied",
                          ["province"], registry=self.registry)
+        self.lag_known = Gauge("transferhub_ingest_lag_known",
+                               "1 while the lag was measured lately, 0 while the broker or the "
+                               "store keeps it from being measured", registry=self.registry)
+        self.retrying = Gauge("transferhub_ingest_retrying",
+                              "1 while the ingest retries an operation (the store or the broker "
+                              "unreachable), by operation", ["what"], registry=self.registry)
 
     def count(self, province: str, outcome: str, n: int) -> None:
         """Add ``n`` events of one outcome for one province."""

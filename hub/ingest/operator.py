@@ -51,6 +51,7 @@ class HubIngest:
         self._tasks: list[asyncio.Task[None]] = []
         self._lag: dict[str, int] = {}
         self._lag_at: float | None = None  # monotonic time of the last measurement
+        self.ingest.metrics.lag_known.set_function(lambda: float(self.lag_known()))
 
     async def start(self) -> None:
         """Start consuming in the background; the broker may still be unreachable."""

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from structlog.testing import capture_logs
 
 from hub.ingest.consumer import Ingest
 from hub.store.factory import open_store
@@ -93,6 +94,12 @@ def pg_url(alone: None) -> Iterator[str]:
         _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def retrying(ingest: Ingest) -> dict[str, float]:
+    """``transferhub_ingest_retrying`` by operation."""
+    [gauge] = ingest.metrics.retrying.collect()
+    return {sample.labels["what"]: sample.value for sample in gauge.samples}
+
+
 async def test_ingest_survives_postgresql_stopping_mid_ingest(
         broker: EmbeddedBroker, pg_url: str, tmp_path: Path) -> None:
     """The ingest neither crashes nor loses nor repeats an event across the outage."""
@@ -114,19 +121,23 @@ async def test_ingest_survives_postgresql_stopping_mid_ingest(
             assert not task.done()
             await asyncio.sleep(0.05)
         stopped_at = await asyncio.to_thread(handled, store)
-        try:
-            await asyncio.to_thread(_cluster, "stop")
-            await asyncio.sleep(4)
-            assert not task.done(), "the ingest must wait for the store, not crash"
-        finally:
-            await asyncio.to_thread(_cluster, "start")
-            await asyncio.to_thread(_wait_ready)
-        assert stopped_at < EVENTS, "the ingest finished before the outage: make it bigger"
-        deadline = time.monotonic() + 90
-        while await asyncio.to_thread(handled, store) < EVENTS:
-            assert not task.done(), task.exception() if task.done() else ""
-            assert time.monotonic() < deadline, "the ingest did not resume"
-            await asyncio.sleep(0.2)
+        with capture_logs() as logs:
+            try:
+                await asyncio.to_thread(_cluster, "stop")
+                await asyncio.sleep(4)
+                assert not task.done(), "the ingest must wait for the store, not crash"
+                assert 1.0 in retrying(ingest).values(), "operators see the ingest retrying"
+            finally:
+                await asyncio.to_thread(_cluster, "start")
+                await asyncio.to_thread(_wait_ready)
+            assert stopped_at < EVENTS, "the ingest finished before the outage: make it bigger"
+            deadline = time.monotonic() + 90
+            while await asyncio.to_thread(handled, store) < EVENTS:
+                assert not task.done(), task.exception() if task.done() else ""
+                assert time.monotonic() < deadline, "the ingest did not resume"
+                await asyncio.sleep(0.2)
+        assert set(retrying(ingest).values()) == {0.0}
+        assert any(e["event"] == "ingest.resumed" for e in logs), "resuming is logged"
     finally:
         ingest.stop()
         await asyncio.wait_for(task, 60)
