@@ -149,6 +149,16 @@ class TestTransferCommand:
         assert "BC:88213" in result.stdout
         assert "Total" in result.stdout
 
+    def test_a_piped_table_keeps_its_lines_whole(self, hub: str) -> None:
+        # Rich writes 80 columns to a pipe unless told otherwise: details were cut in two.
+        env = {k: v for k, v in os.environ.items() if k not in ("TRANSFERHUB_HUB", "COLUMNS")}
+        result = subprocess.run(
+            [*CLI, "transfer", "--to", "BC:UBCV", "--completed", "BC:CAPU:ENGL 100=B+@2016-04",
+             "--completed", "BC:CAPU:BADM 101=A@2016-04", "--hub", hub],
+            capture_output=True, text=True, env=env, timeout=60)
+        assert result.returncode == 0, result.stderr
+        assert "no rule from BC:CAPU to BC:UBCV covers BADM 101" in result.stdout
+
     @pytest.mark.parametrize(("completed", "named"), [
         ("BC:CAPU:ENGL 100=B+", "REF=GRADE@DATE"),
         ("BC:CAPU:ENGL 100=B+@2016-13", "2016-13"),

@@ -31,10 +31,11 @@ def progress(*, enabled: bool) -> Iterator[Callable[[int], None] | None]:
 
 def show_summary(summary: RunSummary) -> None:
     """A table of what was published, and the rejections with where and why."""
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    from transferhub.cli import tables
+
+    console = tables.console()
     table = Table(title=f"{summary.province} adapter run")
     for column in ("published", "retired", "unchanged", "rejected"):
         table.add_column(column, justify="right")

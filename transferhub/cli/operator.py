@@ -138,10 +138,11 @@ def run_list(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(doc, ensure_ascii=False))
         return EXIT_OK
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    from transferhub.cli import tables
+
+    console = tables.console()
     if not doc["dead_letters"]:
         console.print("no dead letters")
         return EXIT_OK
@@ -221,10 +222,11 @@ def run_monitor(args: argparse.Namespace) -> int:
     address = _address(args)
     if address is None:
         return EXIT_USAGE
-    from rich.console import Console
     from rich.live import Live
 
-    console = Console()
+    from transferhub.cli import tables
+
+    console = tables.console()
     request = pb.WatchEventsRequest(province=args.province.strip().upper())
     view = _View()
     events = stream(address, OperatorServiceStub, "WatchEvents", request)

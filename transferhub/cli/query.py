@@ -118,7 +118,7 @@ def _ask(args: argparse.Namespace, method: str, build: Callable[[list[str]], Any
         json.dump(doc, sys.stdout, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
-        to_table(Console(), doc)
+        to_table(tables.console(), doc)
     return EXIT_OK
 
 

@@ -58,10 +58,11 @@ def as_json(status: Any) -> dict[str, Any]:
 
 
 def _print_table(doc: dict[str, Any]) -> None:
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    from transferhub.cli import tables
+
+    console = tables.console()
     table = Table(title="events by province")
     for column in ("province", "applied", "duplicate", "stale", "dead letters", "lag",
                    "last event"):

@@ -6,12 +6,25 @@ from disagreeing.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
 Json = dict[str, Any]
+
+PIPED_WIDTH = 200
+"""Columns of tables written to a pipe or file (rich's own default there is 80, which cuts
+ids and times short); ``COLUMNS`` in the environment still decides when it is set."""
+
+
+def console(*, stderr: bool = False) -> Console:
+    """A console for people: the terminal's width, or :data:`PIPED_WIDTH` when piped."""
+    out = Console(stderr=stderr)
+    if not out.is_terminal and "COLUMNS" not in os.environ:
+        out = Console(stderr=stderr, width=PIPED_WIDTH)
+    return out
 
 
 _ORDINALS = {1: "1st", 2: "2nd", 3: "3rd", 4: "4th"}
