@@ -59,6 +59,12 @@ class RunningHub:
         A component whose stop fails (an ingest that had crashed raises its error
         again) does not keep the rest open: the first such error is raised last.
         """
+        for component in self.components:
+            # Operators' watch streams never end by themselves: end them first, or the
+            # server would wait the whole grace for them.
+            end_watches = getattr(component, "end_watches", None)
+            if end_watches is not None:
+                end_watches()
         await stop_server(self.server, grace)
         failed: Exception | None = None
         for component in reversed(self.components):

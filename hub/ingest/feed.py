@@ -21,7 +21,8 @@ class AppliedFeed:
 
     def __init__(self, buffer: int = WATCHER_BUFFER) -> None:
         self._buffer = buffer
-        self._queues: set[asyncio.Queue[AppliedNotice]] = set()
+        self._queues: set[asyncio.Queue[AppliedNotice | None]] = set()
+        self._closed = False
 
     @property
     def watchers(self) -> int:
@@ -40,12 +41,28 @@ class AppliedFeed:
                         queue.get_nowait()
                 queue.put_nowait(notice)
 
+    def close(self) -> None:
+        """End every watch, now and to come: the hub is shutting down.
+
+        A watch (an operator's ``WatchEvents`` stream) never ends by itself, so
+        without this a shutdown would wait out the server's whole grace period.
+        """
+        self._closed = True
+        for queue in self._queues:
+            with contextlib.suppress(asyncio.QueueEmpty):
+                while queue.full():
+                    queue.get_nowait()
+            queue.put_nowait(None)
+
     async def watch(self) -> AsyncIterator[AppliedNotice]:
-        """Every notice published from now on, until the caller stops iterating."""
-        queue: asyncio.Queue[AppliedNotice] = asyncio.Queue(self._buffer)
+        """Every notice published from now on, until the caller stops or the feed closes."""
+        queue: asyncio.Queue[AppliedNotice | None] = asyncio.Queue(self._buffer)
         self._queues.add(queue)
         try:
-            while True:
-                yield await queue.get()
+            while not self._closed:
+                notice = await queue.get()
+                if notice is None:
+                    return
+                yield notice
         finally:
             self._queues.discard(queue)

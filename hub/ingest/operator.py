@@ -87,6 +87,10 @@ class HubIngest:
         """Every event handled from now on."""
         return self.ingest.feed.watch()
 
+    def end_watches(self) -> None:
+        """End every watch stream: the hub is shutting down (see ``RunningHub.stop``)."""
+        self.ingest.feed.close()
+
     async def replay(self, ids: Sequence[int]) -> tuple[int, int]:
         """Re-drive dead letters to their topics; ``(applied, failed)``."""
         if self.ingest.producer is None:
