@@ -49,6 +49,10 @@ class IngestControl(Protocol):
     def lag_by_province(self) -> dict[str, int]:
         """The same, per province (every province whose topic the ingest reads)."""
 
+    async def measured(self, read: Callable[[UnitOfWork], T]) -> T:
+        """``read`` in one store unit with the offsets the lag is measured from, the lag
+        refreshed with it, so that counts read there and the lag add up."""
+
     def lag_known(self) -> bool:
         """Whether :meth:`lag` was measured lately (False: the broker or store is away)."""
 
@@ -101,8 +105,12 @@ class OperatorServicer(pb_grpc.OperatorServiceServicer):
     async def GetStatus(self, request: pb.GetStatusRequest,
                         context: grpc.aio.ServicerContext) -> pb.Status:
         """Per-province counters, lag, dead letters and store counts."""
-        stats, counts = await self._in_unit(
-            lambda uow: (uow.ledger.stats(), uow.equivalencies.counts()))
+        def read(uow: UnitOfWork) -> tuple[dict[str, dict[str, object]], dict[str, int]]:
+            return uow.ledger.stats(), uow.equivalencies.counts()
+
+        # With an ingest, read where the lag is measured: applied + lag = published.
+        stats, counts = await (self._ingest.measured(read) if self._ingest
+                               else self._in_unit(read))
         status = pb.Status(lag=self._ingest.lag() if self._ingest else 0,
                            lag_known=self._ingest.lag_known() if self._ingest else False,
                            institutions=counts.get("institutions", 0),

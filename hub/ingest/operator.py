@@ -4,8 +4,8 @@
 (build it with :func:`ingest_factory`): ``start``/``stop`` run the consume
 loop as a task; ``lag``, ``watch`` and ``replay`` are the ``IngestControl``
 port the OperatorService serves (with ``lag_known``). Lag is the end offsets of every province's
-partitions minus the store's next offsets, refreshed every few seconds (the
-store, not Kafka, says what is applied).
+partitions minus the store's next offsets, refreshed every few seconds and for
+each status request (the store, not Kafka, says what is applied).
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ import contextlib
 import os
 import time
 from collections import defaultdict
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from functools import cache
+from typing import TypeVar
 
 import structlog
 from aiokafka import TopicPartition
@@ -28,11 +29,14 @@ from hub.ingest.deadletters import replay_dead_letters
 from hub.ingest.metrics import IngestMetrics
 from hub.ingest.translate import topic_province
 from hub.settings import HubSettings
-from hub.store.ports import Store
+from hub.store.ports import Store, UnitOfWork
 
 log = structlog.get_logger("hub.ingest")
 LAG_REFRESH_SECONDS = 2.0
 LAG_KNOWN_SECONDS = 4 * LAG_REFRESH_SECONDS  # a figure older than this is not known
+STATUS_LAG_SECONDS = 1.0  # how long a status request waits for the broker's end offsets
+
+T = TypeVar("T")
 
 
 @cache
@@ -99,27 +103,52 @@ class HubIngest:
 
     async def refresh_lag(self) -> dict[str, int]:
         """Recompute the lag now: end offsets minus the store's next offsets."""
-        consumer = self.ingest.consumer
-        if consumer is None:
-            return self._lag
-        tps = [TopicPartition(t, p) for t in consumer.subscription()
-               for p in sorted(consumer.partitions_for_topic(t) or ())]
-        if not tps:
-            return self._lag
-        ends = await consumer.end_offsets(tps)
+        lag, _ = await self._measure(None)
+        return lag
 
-        def stored() -> dict[tuple[str, int], int]:
+    async def measured(self, read: Callable[[UnitOfWork], T]) -> T:
+        """``read`` in the store unit the lag is measured from, the lag refreshed with it.
+
+        So that what ``read`` counts (events applied) and the lag add up: both
+        come from one snapshot of the store, against end offsets asked just
+        before. With the broker away (no answer within
+        :data:`STATUS_LAG_SECONDS`) ``read`` runs alone and the lag keeps its
+        last figure (``lag_known`` then says how old it is).
+        """
+        try:
+            _, value = await asyncio.wait_for(self._measure(read), STATUS_LAG_SECONDS)
+            return value  # type: ignore[return-value]
+        except Exception as exc:  # the broker away, or the store (then read fails below too)
+            log.debug("ingest.lag_unknown", error=repr(exc))
+
+        def alone() -> T:
             with self.store.unit_of_work() as uow:
-                return uow.ledger.offsets(self.ingest.settings.group)
+                return read(uow)
+        return await asyncio.to_thread(alone)
 
-        done = await asyncio.to_thread(stored)
+    async def _measure(self, read: Callable[[UnitOfWork], T] | None
+                       ) -> tuple[dict[str, int], T | None]:
+        consumer = self.ingest.consumer
+        tps = [] if consumer is None else [
+            TopicPartition(t, p) for t in consumer.subscription()
+            for p in sorted(consumer.partitions_for_topic(t) or ())]
+        ends = await consumer.end_offsets(tps) if consumer is not None and tps else {}
+
+        def stored() -> tuple[dict[tuple[str, int], int], T | None]:
+            with self.store.unit_of_work() as uow:
+                return (uow.ledger.offsets(self.ingest.settings.group),
+                        read(uow) if read is not None else None)
+
+        done, value = await asyncio.to_thread(stored)
+        if not ends:
+            return self._lag, value
         lag: dict[str, int] = defaultdict(int)
         for tp, end in ends.items():
             lag[topic_province(tp.topic)] += max(0, end - done.get((tp.topic, tp.partition), 0))
         self._lag = dict(lag)
         self._lag_at = time.monotonic()
         self.ingest.metrics.set_lag(self._lag)
-        return self._lag
+        return self._lag, value
 
     def lag_known(self) -> bool:
         """Whether the lag was measured in the last :data:`LAG_KNOWN_SECONDS`.

@@ -18,6 +18,7 @@ from hub.api.operator import AppliedNotice
 from hub.api.server import OPERATOR_SERVICE, QUERY_SERVICE, create_server, stop_server
 from hub.ingest.feed import AppliedFeed
 from hub.store.factory import open_store
+from hub.store.ports import Store
 from tests.e2e.seed import CREDENTIALS, INSTITUTIONS, RULES, seed
 from transferhub.hub.v1 import operator_service_pb2 as op
 from transferhub.hub.v1 import query_service_pb2 as pb
@@ -31,6 +32,12 @@ class FeedIngest:
     def __init__(self) -> None:
         self.feed = AppliedFeed()
         self.replayed: list[int] = []
+        self.store: Store | None = None   # set by the channel fixture
+
+    async def measured(self, read):  # type: ignore[no-untyped-def]
+        assert self.store is not None
+        with self.store.unit_of_work() as uow:
+            return read(uow)
 
     def lag(self) -> int:
         return 7
@@ -60,6 +67,8 @@ async def channel(tmp_path: Path, ingest: FeedIngest | None) -> AsyncIterator[gr
     """A channel to a started hub over a seeded SQLite store; all of it stopped afterwards."""
     store = open_store(f"sqlite:///{tmp_path / 'hub.db'}")
     seed(store)
+    if ingest is not None:
+        ingest.store = store
     server, port = await create_server(store, operator=ingest)
     try:
         async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as chan:
