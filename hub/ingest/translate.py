@@ -87,9 +87,12 @@ def translate(topic: str, value: bytes | None) -> IncomingEvent:
 
     The poison error carries the envelope's ``event_id`` when the bytes parse.
     """
+    if not value:
+        raise UnreadableEvent("unreadable", "the message is empty (no bytes), not an "
+                                            "EventEnvelope")
     envelope = pb.EventEnvelope()
     try:
-        envelope.ParseFromString(value or b"")
+        envelope.ParseFromString(value)
     except DecodeError as exc:
         raise UnreadableEvent("unreadable", f"not an EventEnvelope ({exc})") from None
     try:

@@ -103,6 +103,13 @@ class TestPoison:
             translate(BC, b"\xff\xff\xff not protobuf")
         assert caught.value.reason.startswith("unreadable:")
 
+    @pytest.mark.parametrize("value", [b"", None])
+    def test_an_empty_message_says_so(self, value: bytes | None) -> None:
+        with pytest.raises(UnreadableEvent) as caught:
+            translate("transferhub.events.bc", value)
+        assert caught.value.reason == ("unreadable: the message is empty (no bytes), not an "
+                                       "EventEnvelope")
+
     def test_an_envelope_without_payload(self) -> None:
         bare = pb.EventEnvelope(event_id="x", province="BC", entity_key="BC:1", version=1,
                                 occurred_at=WHEN)
