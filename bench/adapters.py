@@ -77,6 +77,7 @@ def parse_and_diff(export: Path, state: Path, parallel: bool | None = None) -> t
     try:
         start = time.perf_counter()
         differ = SnapshotDiffer(conn, province=reader.province, run=next_run(conn),
+                                places_file=getattr(reader, "places_file", None),
                                 source="bench")
         rows = messages = 0
         for chunk in chunks(reader, export, CHUNK, parallel=parallel):

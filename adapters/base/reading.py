@@ -95,7 +95,8 @@ class Chunk:
     entries: list[Entry]
 
 
-def _chunk(batch: list[tuple[Place, Record | Rejection]], province: str) -> Chunk:
+def _chunk(batch: list[tuple[Place, Record | Rejection]], province: str,
+           places_file: str | None) -> Chunk:
     rejected: list[Rejection] = []
     damaged: list[Rejection] = []
     entries: list[Entry] = []
@@ -107,14 +108,14 @@ def _chunk(batch: list[tuple[Place, Record | Rejection]], province: str) -> Chun
                 continue
             reason = foreign(item, province)
             if reason:
-                rejected.append(placed_rejection(where, item, reason))
+                rejected.append(placed_rejection(where, item, reason, places_file))
             else:
                 entries.append(entry_of(item, where))  # its place, if the differ rejects it
     return Chunk(len(batch), rejected, damaged, entries)
 
 
 def _local_chunks(items: Iterator[tuple[Place, Record | Rejection]], province: str,
-                  size: int) -> Iterator[Chunk]:
+                  size: int, places_file: str | None = None) -> Iterator[Chunk]:
     # A chunk is read and reduced in one pause (the reader's own batches nest in it),
     # and its records are dropped before the pause ends: the collection that follows
     # then walks only the entries, not every record, as it did after each of the
@@ -122,7 +123,7 @@ def _local_chunks(items: Iterator[tuple[Place, Record | Rejection]], province: s
     while True:
         with collection_paused():
             batch = list(itertools.islice(items, size))
-            chunk = _chunk(batch, province) if batch else None
+            chunk = _chunk(batch, province, places_file) if batch else None
             del batch
         if chunk is None:
             return
@@ -169,7 +170,8 @@ def chunks(reader: ExportReader, path: Path, size: int = CHUNK, *,
     if parallel is None:
         parallel = reads_in_child(path)
     if not parallel:
-        return _local_chunks(_items(reader, path), reader.province, size)
+        return _local_chunks(_items(reader, path), reader.province, size,
+                             getattr(reader, "places_file", None))
     worker = _Worker(reader, path, size)
     try:
         worker.first = worker.next()
@@ -284,7 +286,8 @@ def _work() -> None:
     gc.disable()
     try:
         reader, path, size = pickle.loads(sys.stdin.buffer.read())
-        for chunk in _local_chunks(_items(reader, path), reader.province, size):
+        for chunk in _local_chunks(_items(reader, path), reader.province, size,
+                             getattr(reader, "places_file", None)):
             send(b"c", pickle.dumps((chunk.count, chunk.rejected, chunk.damaged, chunk.entries),
                                     protocol=pickle.HIGHEST_PROTOCOL))
             del chunk

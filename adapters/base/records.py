@@ -76,9 +76,11 @@ def cut_short(path: Path, line: int) -> str:
             "again")
 
 
-Place = str | tuple[str, str] | None
-"""Where a record is in its export, for a rejection the differ may give it: ``line 14``,
-an XML path, ``(file, "line 14")`` in an export that is a folder, or None (unknown)."""
+Place = int | str | None
+"""Where a record is in its export, for a rejection the differ may give it: a line
+number (of the reader's ``places_file`` when its export is a folder: BC's
+``equivalencies.csv``), an XML element path, or None (unknown). A number, not
+``line N`` text: it travels with every record, from a worker process too."""
 
 
 class ExportReader(Protocol):
@@ -87,7 +89,8 @@ class ExportReader(Protocol):
     A reader may also offer ``read_placed(path)``, the same items each with its
     :data:`Place` (None for a rejection, which names its own), so that a
     record the differ refuses (a changed rule at the same version) is named
-    by its line or path rather than by its id.
+    by its line or path rather than by its id; and ``places_file``, the file
+    its line numbers are in when its export is a folder.
     """
 
     province: str

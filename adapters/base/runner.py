@@ -77,6 +77,7 @@ async def run_adapter_async(reader: ExportReader, path: Path, *, publisher: Even
         if outbox.pending_count():
             summary.redelivered = await outbox.flush(publisher)
         differ = SnapshotDiffer(conn, province=province, run=next_run(conn),
+                                places_file=getattr(reader, "places_file", None),
                                 source=f"transferhub adapter {province}: {Path(path).name}")
         read = good = 0
         previous: OutboxBatch | None = None

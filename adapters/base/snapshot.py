@@ -64,17 +64,19 @@ Entry = tuple[Place, str, str, int, str, bytes, bytes]
 upsert body, content digest). Plain values, so a worker process can send it cheaply."""
 
 
-def placed_rejection(where: Place, record: Record, reason: str) -> Rejection:
+def placed_rejection(where: Place, record: Record, reason: str,
+                     places_file: str | None = None) -> Rejection:
     """A rejection of ``record`` at its place (``kind id`` when the place is unknown)."""
     return _rejection(where, _KIND.get(type(record)) or events.entity_kind(record), record.id,
-                      reason)
+                      reason, places_file)
 
 
-def _rejection(where: Place, kind: str, key: str, reason: str) -> Rejection:
+def _rejection(where: Place, kind: str, key: str, reason: str,
+               places_file: str | None) -> Rejection:
     if where is None:
         return Rejection(f"{kind} {key}", reason)
-    if isinstance(where, tuple):
-        return Rejection(where[1], reason, file=where[0])
+    if isinstance(where, int):
+        return Rejection(f"line {where}", reason, file=places_file)
     return Rejection(where, reason)
 
 
@@ -122,8 +124,9 @@ class SnapshotDiffer:
     """Diffs one run's records against the state file (reads only; the outbox writes)."""
 
     def __init__(self, conn: sqlite3.Connection, *, province: str, run: int, source: str,
-                 occurred_at: str | None = None) -> None:
+                 occurred_at: str | None = None, places_file: str | None = None) -> None:
         self.conn, self.province, self.run, self.source = conn, province, run, source
+        self.places_file = places_file  # the file of line-number places (BC's folder)
         self.occurred_at = occurred_at or events.rfc3339()
         self.topic = events.topic_for(province)
         self.encoder = events.EnvelopeEncoder(province=province, occurred_at=self.occurred_at,
@@ -177,14 +180,15 @@ class SnapshotDiffer:
             if state is not None and state.seen_run == run:
                 out.rejected.append(_rejection(where, kind, key,
                                                f"{kind} {key} appears more than once in this "
-                                               "export; only the first is used"))
+                                               "export; only the first is used",
+                                               self.places_file))
                 continue
             if state is None:  # new: the commonest case on a first run
                 version, reason = (record_version if kind == RULE else 1), None
             else:
                 version, reason = self._decide(kind, key, record_version, state, digest)
             if reason:
-                out.rejected.append(_rejection(where, kind, key, reason))
+                out.rejected.append(_rejection(where, kind, key, reason, self.places_file))
             if state is not None and version is None:
                 state.seen_run = run  # kept, so not removed as vanished
                 out.seen.append((run, key, kind))

@@ -57,6 +57,7 @@ class BcReader:
     """Reads a BC Transfer Guide export folder into records and rejections, row by row."""
 
     province = rows.PROVINCE
+    places_file = EQUIVALENCIES  # the file a rule's line number is in
 
     def read(self, path: Path) -> Iterator[Record | Rejection]:
         """Stream the export folder at ``path``; raise ``ExportUnreadable`` when nothing reads."""
@@ -64,7 +65,7 @@ class BcReader:
             yield item
 
     def read_placed(self, path: Path) -> Iterator[tuple[Place, Record | Rejection]]:
-        """:meth:`read`'s items, each rule or institution with its (file, ``line N``)."""
+        """:meth:`read`'s items, each rule with its line in ``equivalencies.csv``."""
         # Rows are read a batch at a time with the garbage collector paused (adapters.base.collect).
         return paused_batches(self._read(Path(path)))
 
@@ -107,7 +108,7 @@ def _institutions(path: Path) -> Iterator[tuple[Place, Institution | Rejection]]
             yield None, Rejection(where, f"institution {institution.id} is already on line "
                                          f"{first}", institution.id, file=INSTITUTIONS)
             continue
-        yield (INSTITUTIONS, where), institution
+        yield None, institution   # the differ never refuses one: no place needed
     _check_whole(path, line, rejected)
 
 
@@ -138,7 +139,7 @@ def _equivalencies(path: Path, scales: dict[str, GradingScale]
             yield None, Rejection(where, f"equivalency {rule.id} is already on line {first}",
                                   rule.id, file=EQUIVALENCIES)
             continue
-        yield (EQUIVALENCIES, where), rule
+        yield line, rule
         for ident in rule.sending:
             if ident in published or not ident.startswith("BC:"):
                 continue

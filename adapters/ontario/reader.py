@@ -69,8 +69,8 @@ class OntarioReader:
         for _, item in self.read_placed(path):
             yield item
 
-    def read_placed(self, path: Path) -> Iterator[tuple[str | None, Record | Rejection]]:
-        """:meth:`read`'s items, each record with its ``line N`` (None for a rejection)."""
+    def read_placed(self, path: Path) -> Iterator[tuple[int | None, Record | Rejection]]:
+        """:meth:`read`'s items, each record with its line number (None for a rejection)."""
         stream = _open(Path(path))
         records = 0
         content_lines = 0
@@ -105,7 +105,7 @@ class OntarioReader:
                                                  "used", record.id)
                     continue
                 records += 1
-                yield where, record
+                yield number, record
         if records == 0:
             what = "has no records" if content_lines == 0 else (
                 f"has no readable record (all {content_lines} lines were rejected)")
