@@ -9,19 +9,7 @@ and designation, the notes, and the sending side.
 from __future__ import annotations
 
 from adapters.bc.notation import parse_transfer_credit, render_transfer_credit
-from hub.domain.model import Grant, GrantKind
-
-COURSE, UNASSIGNED = GrantKind.COURSE, GrantKind.UNASSIGNED
-
-
-def course(code: str, credits: float | None, designation: str | None = None) -> Grant:
-    subject, number = code.split()
-    return Grant(COURSE, credits, code=code, subject=subject, level=int(number[0]),
-                 designation=designation)
-
-
-def unassigned(subject: str, level: int, credits: float, designation: str | None = None) -> Grant:
-    return Grant(UNASSIGNED, credits, subject=subject, level=level, designation=designation)
+from tests.unit.test_bc_notation_real_forms import COURSE, UNASSIGNED, course, unassigned
 
 
 class TestTagAfterAOneWordLabel:
