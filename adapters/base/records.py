@@ -39,6 +39,8 @@ class Rejection:
     that record (BC's sending courses, known only from the rows naming them).
     A snapshot keeps the last version published under these keys instead of
     removing it (adapters.base.snapshot).
+    ``cut_short`` marks the file's last line when it stops part-way through a
+    record (:data:`CUT_SHORT`): the run then removes nothing.
     """
 
     where: str
@@ -46,6 +48,7 @@ class Rejection:
     entity_key: str | None = None
     implied_keys: tuple[str, ...] = ()
     file: str | None = None
+    cut_short: bool = False
 
     @property
     def place(self) -> str:
@@ -54,26 +57,21 @@ class Rejection:
 
 
 class ExportUnreadable(Exception):
-    """Nothing could be read at all: an empty, unreadable or hostile file (exit 2).
-
-    Also raised after the records read so far when the file is cut short
-    (:func:`cut_short`): the run then publishes them but removes nothing.
-    """
+    """Nothing could be read at all: an empty, unreadable or hostile file (exit 2)."""
 
 
-def cut_short(path: Path, line: int) -> str:
-    """Why an export whose last line stops part-way through a record is not a snapshot.
+CUT_SHORT = ("the file ends part-way through this record (no end of line): the export "
+             "looks cut short, so nothing was retired or revoked this run; send the whole "
+             "export again")
+"""Added to the reason of a last line that has no end of line and does not read.
 
-    A file copied or downloaded part-way ends mid-record, without an end of
-    line. Taken as a snapshot, every record after the cut would look deleted
-    and be retired or revoked; so the reader raises ``ExportUnreadable`` with
-    this, after that line's rejection. A last line without an end of line
-    that reads whole is an ordinary export.
-    """
-    return (f"{path}: line {line} ends the file part-way through a record (no end of "
-            "line, and it does not read): the export looks cut short, so nothing in it is "
-            "taken as deleted; what read before it was published; send the whole export "
-            "again")
+A file copied or downloaded part-way ends mid-record. Taken as a snapshot, every
+record after the cut would look deleted and be retired or revoked; so such a
+rejection is marked ``cut_short`` and the run withholds its removals. The line
+is still one rejection among the others (the run exits 0, having published
+what read). A last line without an end of line that reads whole is an
+ordinary export.
+"""
 
 
 Place = int | str | None

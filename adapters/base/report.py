@@ -25,7 +25,9 @@ def summary_json(summary: RunSummary) -> dict[str, Any]:
     Plus keys CLI.md allows: ``kept``, records published before whose line in
     this export was rejected, kept at their last good version; ``redelivered``,
     events an earlier run recorded but could not deliver (the broker was
-    down), delivered by this run before its own (not in ``published``).
+    down), delivered by this run before its own (not in ``published``);
+    ``removals_withheld``, true when the export is cut short and nothing was
+    retired or revoked (see ``RunSummary``).
     """
     return {
         "province": summary.province,
@@ -35,6 +37,7 @@ def summary_json(summary: RunSummary) -> dict[str, Any]:
         "rejected": [rejection_json(r) for r in summary.rejected],
         "kept": summary.kept,
         "redelivered": summary.redelivered,
+        "removals_withheld": summary.removals_withheld,
     }
 
 

@@ -40,6 +40,8 @@ class RunSummary:
 
     ``kept`` counts entities published before whose record in this export was
     rejected: their last good version stays (adapters.base.snapshot).
+    ``removals_withheld``: the export is cut short (its last line stops part-way,
+    ``Rejection.cut_short``), so nothing absent from it was retired or revoked.
     """
 
     province: str
@@ -50,6 +52,7 @@ class RunSummary:
     rejected: list[Rejection] = field(default_factory=list)
     vanished_institutions: list[str] = field(default_factory=list)
     redelivered: int = 0
+    removals_withheld: bool = False
 
 
 class NothingReadable(ExportUnreadable):
@@ -103,7 +106,9 @@ async def run_adapter_async(reader: ExportReader, path: Path, *, publisher: Even
         if not good:
             raise NothingReadable(f"{path}: no record could be read "
                                   f"({len(summary.rejected)} rejected)", summary.rejected)
-        for gone in differ.vanished():
+        # A cut-short export cannot say what vanished: every record after the cut would.
+        summary.removals_withheld = any(r.cut_short for r in summary.rejected)
+        for gone in () if summary.removals_withheld else differ.vanished():
             summary.kept += gone.kept
             if not gone.writes:
                 continue

@@ -44,7 +44,7 @@ from typing import Any, BinaryIO
 
 from adapters.base import fields as f
 from adapters.base.collect import paused_batches
-from adapters.base.records import ExportUnreadable, Place, Record, Rejection, cut_short
+from adapters.base.records import CUT_SHORT, ExportUnreadable, Place, Record, Rejection
 from adapters.bc import rows
 from hub.domain.errors import DomainError
 from hub.domain.grades import GradingScale
@@ -90,18 +90,17 @@ class BcReader:
 
 def _institutions(path: Path) -> Iterator[tuple[Place, Institution | Rejection]]:
     seen: dict[str, int] = {}
-    line = rejected = 0
+    cut = _unended_last_line(path)
     for line, row in _rows(path, rows.INSTITUTION_COLUMNS):
         where = f"line {line}"
         if isinstance(row, str):
-            rejected = line
-            yield None, Rejection(where, row, file=INSTITUTIONS)
+            yield None, _rejection(where, row, line == cut, file=INSTITUTIONS)
             continue
         try:
             institution = rows.institution_from(row)
         except (f.Bad, DomainError) as error:
-            rejected = line
-            yield None, Rejection(where, str(error), rows.institution_key(row), file=INSTITUTIONS)
+            yield None, _rejection(where, str(error), line == cut, rows.institution_key(row),
+                                   file=INSTITUTIONS)
             continue
         first = seen.setdefault(institution.id, line)
         if first != line:
@@ -109,7 +108,6 @@ def _institutions(path: Path) -> Iterator[tuple[Place, Institution | Rejection]]
                                          f"{first}", institution.id, file=INSTITUTIONS)
             continue
         yield None, institution   # the differ never refuses one: no place needed
-    _check_whole(path, line, rejected)
 
 
 def _equivalencies(path: Path, scales: dict[str, GradingScale]
@@ -118,20 +116,18 @@ def _equivalencies(path: Path, scales: dict[str, GradingScale]
     seen_rules: dict[str, int] = {}
     published: set[str] = set()
     pending: dict[str, Credential] = {}
-    line = rejected = 0
+    cut = _unended_last_line(path)
     for line, row in _rows(path, rows.EQUIVALENCY_COLUMNS, require_rows=True):
         where = f"line {line}"
         if isinstance(row, str):
-            rejected = line
-            yield None, Rejection(where, row, file=EQUIVALENCIES)
+            yield None, _rejection(where, row, line == cut, file=EQUIVALENCIES)
             continue
         try:
             read = reader.rule(row)
         except (f.Bad, DomainError) as error:
-            rejected = line
             key = rows.rule_key(row)
-            yield None, Rejection(where, str(error), key,
-                                  rows.sending_keys(row) if key else (), file=EQUIVALENCIES)
+            yield None, _rejection(where, str(error), line == cut, key,
+                                   rows.sending_keys(row) if key else (), file=EQUIVALENCIES)
             continue
         rule = read.rule
         first = seen_rules.setdefault(rule.id, line)
@@ -149,21 +145,36 @@ def _equivalencies(path: Path, scales: dict[str, GradingScale]
                 yield None, _course(ident, read.title, read.credits)
             elif ident not in pending:
                 pending[ident] = _course(ident, "", None)
-    _check_whole(path, line, rejected)
     for course in pending.values():
         yield None, course
 
 
-def _check_whole(path: Path, last: int, rejected: int) -> None:
-    """Raise ``ExportUnreadable`` if the file's last row was rejected and has no end of line.
+def _rejection(where: str, reason: str, cut: bool, key: str | None = None,
+               implied: tuple[str, ...] = (), *, file: str) -> Rejection:
+    """A row's rejection; on a last line cut short, marked so and said (``CUT_SHORT``)."""
+    if cut:
+        return Rejection(where, f"{reason}; {CUT_SHORT}", key, implied, file, cut_short=True)
+    return Rejection(where, reason, key, implied, file)
 
-    Such a row stops part-way (:func:`adapters.base.records.cut_short`).
+
+def _unended_last_line(path: Path) -> int | None:
+    """The number of the file's last line when it has no end of line, else None.
+
+    Such a line may stop part-way through a record
+    (:data:`adapters.base.records.CUT_SHORT`). Lines are counted only then.
     """
-    if last and last == rejected:
+    try:
         with path.open("rb") as stream:
-            stream.seek(max(0, stream.seek(0, 2) - 256))
-            if not stream.read().rstrip(b" \t").endswith((b"\n", b"\r")):
-                raise ExportUnreadable(cut_short(path, last))
+            size = stream.seek(0, 2)
+            stream.seek(max(0, size - 256))
+            tail = stream.read()
+            if not tail.strip() or tail.rstrip(b" \t").endswith((b"\n", b"\r")):
+                return None
+            stream.seek(0)
+            ends = sum(block.count(b"\n") for block in iter(lambda: stream.read(1 << 20), b""))
+    except OSError:
+        return None   # _rows says what is wrong with the file
+    return ends + 1
 
 
 def _course(ident: str, title: str, value: float | None) -> Credential:

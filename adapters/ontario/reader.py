@@ -19,10 +19,10 @@ Choices a registrar would make, where FORMATS.md is silent:
 - A file in which no line could be read raises ``ExportUnreadable`` after its
   rejections: an export that yields no record must never be taken for an
   empty snapshot (that would retire every Ontario record).
-- Likewise a file cut short: when its last line has no end of line and is
-  not whole JSON, ``ExportUnreadable`` follows that line's rejection, so that
-  the records after the cut are not taken for deleted
-  (:func:`adapters.base.records.cut_short`).
+- A file cut short: when its last line has no end of line and is not whole
+  JSON, its rejection is marked ``cut_short`` and the run removes nothing, so
+  that the records after the cut are not taken for deleted
+  (:data:`adapters.base.records.CUT_SHORT`).
 - ``effective_start`` is required, ``effective_end`` may be ``null`` (open).
 - A UTF-8 byte order mark at the start of the file is UTF-8 all the same.
 - An entity written twice (the same institution, credential or equivalency
@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from adapters.base import fields as f
-from adapters.base.records import ExportUnreadable, Record, Rejection, cut_short
+from adapters.base.records import CUT_SHORT, ExportUnreadable, Record, Rejection
 from hub.domain.errors import DomainError
 from hub.domain.model import (
     Credential,
@@ -89,9 +89,10 @@ class OntarioReader:
                 try:
                     obj = _decode(text)
                 except f.Bad as exc:
-                    yield None, Rejection(where, str(exc))
-                    if not raw.endswith(b"\n"):   # the last line, and a record stops part-way
-                        raise ExportUnreadable(cut_short(path, number)) from None
+                    if raw.endswith(b"\n"):
+                        yield None, Rejection(where, str(exc))
+                    else:   # the last line, and a record stops part-way
+                        yield None, Rejection(where, f"{exc}; {CUT_SHORT}", cut_short=True)
                     continue
                 try:
                     record = _record(obj)

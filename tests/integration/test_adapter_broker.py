@@ -169,9 +169,10 @@ class TestCommandLine:
         doc = json.loads(done.stdout)
         # CLI.md's keys in its order, then the added ones (CLI.md allows more keys)
         assert list(doc) == ["province", "published", "retired", "unchanged", "rejected", "kept",
-                             "redelivered"]
+                             "redelivered", "removals_withheld"]
         assert (doc["province"], doc["published"], doc["retired"], doc["unchanged"],
-                doc["kept"], doc["redelivered"]) == ("ON", 4, 0, 0, 0, 0)
+                doc["kept"], doc["redelivered"], doc["removals_withheld"]) == (
+            "ON", 4, 0, 0, 0, 0, False)
         [rejection] = doc["rejected"]
         assert list(rejection) == ["where", "reason"] and rejection["where"] == "line 5"
         assert len(consume(broker.address, TOPIC_ON, expect=4)) == 4

@@ -3,19 +3,20 @@
 A file copied or downloaded part-way ends mid-record, without an end of line.
 Read as a snapshot, every record after the cut would look deleted and be
 retired or revoked at the hub. So when the last line has no end of line and
-does not read, the run stops with ``ExportUnreadable`` (exit 2): what it read
-before the cut is published (it is good), nothing is removed, and the whole
-export run again later publishes only what is still missing. A last line
-without an end of line that reads whole is an ordinary export.
+does not read, it is one rejection like any broken line (issue 3: "a broken
+line is one rejection, not a failed file"; the run exits 0), marked
+``cut_short`` and said so, and the run removes nothing
+(``removals_withheld``). The whole export run again later publishes only what
+is still missing. A last line without an end of line that reads whole is an
+ordinary export, and a broken last line with its end of line an ordinary
+rejection.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
-from adapters.base.records import ExportUnreadable
+from adapters.base.records import CUT_SHORT
 from adapters.base.runner import run_adapter
 from adapters.bc.reader import BcReader
 from adapters.ontario.reader import OntarioReader
@@ -67,15 +68,16 @@ class TestOntarioCutShort:
 
         cut = whole.index(b"LK-0003") + 3   # inside the fourth rule's line
         path.write_bytes(whole[:cut])
-        publisher = FakePublisher()
-        with pytest.raises(ExportUnreadable, match=r"line 7 .*cut short.*nothing .*deleted"):
-            run_adapter(OntarioReader(), path, kafka=publisher, state_dir=state)
-        assert not [kind for kind, _ in payloads(publisher) if kind.endswith(("revoked",
-                                                                              "retired"))]
+        summary, sent = run(OntarioReader(), path, state)
+        assert [(r.where, r.cut_short, r.reason.endswith(CUT_SHORT))
+                for r in summary.rejected] == [("line 7", True, True)]
+        assert summary.removals_withheld and summary.retired == 0
+        assert not [kind for kind, _ in sent if kind.endswith(("revoked", "retired"))]
 
         path.write_bytes(whole)
         again, sent = run(OntarioReader(), path, state)
-        assert (again.published, again.retired, sent) == (0, 0, [])
+        assert (again.published, again.retired, again.removals_withheld, sent) == (
+            0, 0, False, [])
 
     def test_a_complete_last_line_without_an_end_of_line_reads(self, tmp_path: Path) -> None:
         path = tmp_path / "on.jsonl"
@@ -84,10 +86,13 @@ class TestOntarioCutShort:
         assert summary.published == 5 and not summary.rejected
 
     def test_a_bad_last_line_with_its_end_of_line_is_one_rejection(self, tmp_path: Path) -> None:
-        path = tmp_path / "on.jsonl"
+        path, state = tmp_path / "on.jsonl", tmp_path / "state"
+        path.write_bytes(ontario(3))
+        run(OntarioReader(), path, state)
         path.write_bytes(ontario(2) + b'{"type": "equivalency", "id": \n')
-        summary, _ = run(OntarioReader(), path, tmp_path / "state")
-        assert summary.published == 5 and [r.where for r in summary.rejected] == ["line 6"]
+        summary, _ = run(OntarioReader(), path, state)
+        assert [(r.where, r.cut_short) for r in summary.rejected] == [("line 6", False)]
+        assert summary.retired == 1 and not summary.removals_withheld   # LK-0002 is gone
 
 
 class TestBcCutShort:
@@ -95,15 +100,15 @@ class TestBcCutShort:
         state = tmp_path / "state"
         whole = bc(6)
         folder = write_bc(tmp_path, whole)
-        first, _ = run(BcReader(), folder, state)
-        assert first.retired == 0 and ("rule_upserted", "BC:5") in _
+        first, sent = run(BcReader(), folder, state)
+        assert first.retired == 0 and ("rule_upserted", "BC:5") in sent
 
         write_bc(tmp_path, whole[:whole.index("HIST 103") + 6])   # inside the row of rule 3
-        publisher = FakePublisher()
-        with pytest.raises(ExportUnreadable, match=r"line 5 .*cut short.*nothing .*deleted"):
-            run_adapter(BcReader(), folder, kafka=publisher, state_dir=state)
-        assert not [kind for kind, _ in payloads(publisher) if kind.endswith(("revoked",
-                                                                              "retired"))]
+        summary, sent = run(BcReader(), folder, state)
+        assert [(r.place, r.cut_short) for r in summary.rejected] == [
+            ("equivalencies.csv line 5", True)]
+        assert summary.removals_withheld and summary.retired == 0
+        assert not [kind for kind, _ in sent if kind.endswith(("revoked", "retired"))]
 
         write_bc(tmp_path, whole)
         again, sent = run(BcReader(), folder, state)
@@ -111,12 +116,14 @@ class TestBcCutShort:
 
     def test_a_row_cut_inside_its_last_field_is_cut_short_too(self, tmp_path: Path) -> None:
         # The row has all its fields, but its end date stops part-way ("pres").
-        whole = bc(3)
-        folder = write_bc(tmp_path, whole.rstrip("\n")[:-3])
-        with pytest.raises(ExportUnreadable, match="cut short"):
-            list(BcReader().read(folder))
+        folder = write_bc(tmp_path, bc(3).rstrip("\n")[:-3])
+        summary, _ = run(BcReader(), folder, tmp_path / "state")
+        assert [(r.place, r.cut_short) for r in summary.rejected] == [
+            ("equivalencies.csv line 4", True)]
+        assert summary.removals_withheld
 
     def test_a_complete_last_row_without_an_end_of_line_reads(self, tmp_path: Path) -> None:
         folder = write_bc(tmp_path, bc(3).rstrip("\n"))
         summary, _ = run(BcReader(), folder, tmp_path / "state")
         assert not summary.rejected and summary.published == 8   # 2 + 3 rules + 3 courses
+        assert not summary.removals_withheld

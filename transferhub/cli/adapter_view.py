@@ -44,6 +44,9 @@ def show_summary(summary: RunSummary) -> None:
     console.print(table)
     if summary.redelivered:
         console.print(f"delivered {summary.redelivered} events left by an earlier run first")
+    if summary.removals_withheld:
+        console.print("[yellow]note:[/] the export is cut short (its last line stops part-way): "
+                      "nothing was retired or revoked this run")
     for institution in summary.vanished_institutions:
         console.print(f"[yellow]note:[/] institution {institution} is no longer in the export "
                       "(kept at the hub)")
