@@ -117,7 +117,8 @@ class OperatorServicer(pb_grpc.OperatorServiceServicer):
                            credentials=counts.get("credentials", 0),
                            rules=counts.get("rules", 0))
         lags = self._ingest.lag_by_province() if self._ingest else {}
-        for province in sorted(stats.keys() | lags.keys()):  # a province may lag before any apply
+        # A province is listed once it has events: applied, or waiting (lag) before any is.
+        for province in sorted(stats.keys() | {p for p, lag in lags.items() if lag}):
             row = stats.get(province, {})
             entry = pb.ProvinceStatus(
                 events_applied=int(row.get("applied", 0) or 0),

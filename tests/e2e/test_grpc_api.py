@@ -43,7 +43,7 @@ class FeedIngest:
         return 7
 
     def lag_by_province(self) -> dict[str, int]:
-        return {"BC": 5, "ON": 2}
+        return {"BC": 5, "ON": 2, "SK": 0}
 
     def lag_known(self) -> bool:
         return True
@@ -293,7 +293,8 @@ class TestOperatorWithIngest:
 
     async def test_status_reports_the_lag_of_each_province(self, channel: grpc.aio.Channel
                                                            ) -> None:
-        # Nothing applied yet: each province that lags is listed all the same.
+        # Nothing applied yet: each province that lags is listed all the same; SK, with
+        # nothing applied nor waiting, is not.
         status = await OperatorServiceStub(channel).GetStatus(op.GetStatusRequest())
         assert {p: (s.lag, s.events_applied) for p, s in status.by_province.items()} == {
             "BC": (5, 0), "ON": (2, 0)}
