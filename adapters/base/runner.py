@@ -3,7 +3,8 @@
 Errors a run raises (the CLI maps them to exit codes):
 
     ExportUnreadable        nothing could be read (exit 2); nothing was published
-    StateMismatch           the state directory is another province's (exit 2)
+    StateUnusable           the state directory cannot be used, or is another
+                            province's (StateMismatch) (exit 2)
     BrokerUnreachable       the broker is down (exit 3); the outbox keeps every
                             recorded event for the next run
 
@@ -20,6 +21,8 @@ run.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,6 +79,7 @@ async def run_adapter_async(reader: ExportReader, path: Path, *, publisher: Even
         raise
     outbox = Outbox(conn)
     summary = RunSummary(province)
+    busy = threading.Lock()  # held by the worker thread while it diffs and records a chunk
     try:
         if outbox.pending_count():
             summary.redelivered = await outbox.flush(publisher)
@@ -88,7 +92,7 @@ async def run_adapter_async(reader: ExportReader, path: Path, *, publisher: Even
             # Diff and record the next chunk in a worker thread while the previous one
             # is on the wire: SQLite and the broker round trip overlap.
             prepared, sent = await asyncio.gather(
-                asyncio.to_thread(_prepare, prepared_chunks, differ, outbox, summary),
+                asyncio.to_thread(_prepare, prepared_chunks, differ, outbox, summary, busy),
                 publisher.publish(previous.messages) if previous and previous.messages
                 else asyncio.sleep(0),
                 return_exceptions=True)
@@ -117,6 +121,11 @@ async def run_adapter_async(reader: ExportReader, path: Path, *, publisher: Even
             summary.retired += len(gone.messages)
             summary.vanished_institutions.extend(gone.institutions)
     finally:
+        # Cancelled (Ctrl-C) while the worker thread writes the state, the thread runs on
+        # (cancelling its future does not stop it): closing the connection under it
+        # crashed the interpreter. Wait for it to finish its chunk.
+        with busy:
+            pass
         _close(prepared_chunks)
         await publisher.stop()
         conn.close()
@@ -126,12 +135,21 @@ async def run_adapter_async(reader: ExportReader, path: Path, *, publisher: Even
 def _close(prepared: Iterator[Chunk]) -> None:
     close = getattr(prepared, "close", None)
     if close:
-        close()  # stops a worker process still reading
+        # ValueError: a chunk is still being read in the worker thread (the run was
+        # interrupted, Ctrl-C); it ends with that chunk, and the generator with it.
+        with contextlib.suppress(ValueError):
+            close()  # stops a worker process still reading
 
 
 def _prepare(chunks: Iterator[Chunk], differ: SnapshotDiffer, outbox: Outbox,
-             summary: RunSummary) -> tuple[OutboxBatch | None, int, int]:
+             summary: RunSummary, busy: threading.Lock) -> tuple[OutboxBatch | None, int, int]:
     """Diff the next chunk and record it: (its outbox batch, items read, usable)."""
+    with busy:
+        return _prepare_next(chunks, differ, outbox, summary)
+
+
+def _prepare_next(chunks: Iterator[Chunk], differ: SnapshotDiffer, outbox: Outbox,
+                  summary: RunSummary) -> tuple[OutboxBatch | None, int, int]:
     chunk = next(chunks, None)
     if chunk is None:
         return None, 0, 0

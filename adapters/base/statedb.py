@@ -46,7 +46,13 @@ CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 
-class StateMismatch(Exception):
+class StateUnusable(Exception):
+    """The state directory cannot serve as this adapter's state (bad usage, exit 2): not a
+    folder this user can write, a ``state.db`` that is not a state file, or another
+    province's (:class:`StateMismatch`)."""
+
+
+class StateMismatch(StateUnusable):
     """The state directory belongs to another province's adapter (bad usage, exit 2)."""
 
 
@@ -56,18 +62,30 @@ def default_state_dir(province: str) -> Path:
 
 
 def open_state(state_dir: Path, province: str) -> sqlite3.Connection:
-    """Open (creating if needed) the state file of ``province`` under ``state_dir``."""
-    state_dir.mkdir(parents=True, exist_ok=True)
-    # check_same_thread off: a run records chunks in a worker thread, one at a time.
-    conn = sqlite3.connect(state_dir / STATE_FILE, isolation_level=None,
-                           check_same_thread=False)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
-    conn.executescript(_SCHEMA)
-    row = conn.execute("SELECT value FROM meta WHERE name = 'province'").fetchone()
-    if row is None:
-        conn.execute("INSERT INTO meta VALUES ('province', ?)", (province,))
-    elif row[0] != province:
+    """Open (creating if needed) the state file of ``province`` under ``state_dir``.
+
+    Raises :class:`StateUnusable` (:class:`StateMismatch` for another province's).
+    """
+    conn: sqlite3.Connection | None = None
+    try:
+        state_dir.mkdir(parents=True, exist_ok=True)
+        # check_same_thread off: a run records chunks in a worker thread, one at a time.
+        conn = sqlite3.connect(state_dir / STATE_FILE, isolation_level=None,
+                               check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.executescript(_SCHEMA)
+        row = conn.execute("SELECT value FROM meta WHERE name = 'province'").fetchone()
+        if row is None:
+            conn.execute("INSERT INTO meta VALUES ('province', ?)", (province,))
+    except (OSError, sqlite3.Error) as exc:
+        if conn is not None:
+            conn.close()
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise StateUnusable(
+            f"the state folder {state_dir} cannot be used ({why}); give --state a folder "
+            "this user can write, holding nothing but an adapter's state.db") from None
+    if row is not None and row[0] != province:
         conn.close()
         raise StateMismatch(
             f"state in {state_dir} belongs to the {row[0]} adapter, not {province}; "

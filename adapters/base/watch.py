@@ -24,7 +24,7 @@ from adapters.base.publisher import BrokerUnreachable
 from adapters.base.records import ExportReader, ExportUnreadable
 from adapters.base.report import failure_json, summary_json, write_report
 from adapters.base.runner import NothingReadable, run_adapter
-from adapters.base.statedb import StateMismatch
+from adapters.base.statedb import StateUnusable
 
 PROCESSED, FAILED = "processed", "failed"
 Notify = Callable[[Path, dict[str, Any]], None]
@@ -72,7 +72,7 @@ def process_export(reader: ExportReader, export: Path, *, kafka: str, state_dir:
     except NothingReadable as exc:
         report = failure_json(reader.province, str(exc), exc.rejected)
         return _move(export, directory / FAILED, report), report
-    except (ExportUnreadable, StateMismatch, OSError) as exc:
+    except (ExportUnreadable, StateUnusable, OSError) as exc:
         report = failure_json(reader.province, str(exc))
         return _move(export, directory / FAILED, report), report
     report = summary_json(summary)

@@ -249,6 +249,54 @@ class TestCommandLine:
         assert json.loads(out.splitlines()[0])["province"] == "ON"
 
 
+class TestStateAndInterruption:
+    """A state folder that cannot serve is bad usage (exit 2), and Ctrl-C is no traceback."""
+
+    @pytest.mark.parametrize("make", ["a file", "garbage state.db"])
+    def test_an_unusable_state_folder_exits_2(self, tmp_path: Path, make: str) -> None:
+        export = tmp_path / "on.jsonl"
+        export.write_text(ONTARIO)
+        state = tmp_path / "state"
+        if make == "a file":
+            state.write_text("not a folder")
+        else:
+            state.mkdir()
+            (state / STATE_FILE).write_bytes(b"this is not a database " * 100)
+        for args in ([str(export)], ["--watch", str(tmp_path / "drop")]):
+            done = cli("ontario", *args, "--state", str(state), "--json")
+            assert done.returncode == 2, done.stderr
+            assert "cannot be used" in done.stderr and "Traceback" not in done.stderr
+            assert done.stdout == ""
+
+    def test_watching_with_another_provinces_state_exits_2_at_once(self, tmp_path: Path
+                                                                   ) -> None:
+        state = tmp_path / "state"
+        export = tmp_path / "on.jsonl"
+        export.write_text(ONTARIO)
+        cli("ontario", str(export), "--state", str(state))   # the broker is away: exit 3
+        done = cli("bc", "--watch", str(tmp_path / "drop"), "--state", str(state))
+        assert done.returncode == 2 and "belongs to the ON adapter" in done.stderr
+
+    def test_ctrl_c_mid_run_exits_130_and_keeps_the_outbox(self, broker, tmp_path: Path) -> None:
+        export = tmp_path / "on"
+        subprocess.run([sys.executable, "-m", "adapters.generate", "--province", "on",
+                        "--rules", "300000", "--out", str(export)], check=True, timeout=120)
+        [path] = [p for p in export.iterdir() if p.is_file()]
+        run = subprocess.Popen(
+            [sys.executable, "-m", "transferhub.cli.main", "adapter", "ontario", str(path),
+             "--state", str(tmp_path / "s"), "--json"],
+            env={**os.environ, "TRANSFERHUB_KAFKA": broker.address},
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(2)   # reading and publishing (the whole run takes ~15 s)
+        run.send_signal(signal.SIGINT)
+        out, err = run.communicate(timeout=60)
+        if run.returncode == 0:
+            pytest.fail("the run ended before it was interrupted: make the export bigger")
+        assert run.returncode == 130, err
+        assert "interrupted; the outbox in" in err and "Traceback" not in err
+        assert out == ""
+
+
 class TestThroughput:
     """A run publishes at least a third as fast as a bare aiokafka producer."""
 

@@ -2,7 +2,8 @@
 
 Exit codes (CLI.md): 0 published (even with some records rejected); 2 bad
 usage or nothing could be read; 3 the broker cannot be reached (the outbox
-keeps every recorded event for the next run). ``--json`` prints exactly the
+keeps every recorded event for the next run); 130 interrupted (Ctrl-C; the
+outbox likewise). ``--json`` prints exactly the
 summary document on standard output. ``--watch DIR`` runs as a service; with
 ``--json`` it prints one summary per processed export, one JSON document a line.
 """
@@ -26,6 +27,7 @@ READERS = {
     "saskatchewan": ("adapters.saskatchewan.reader", "SaskatchewanReader"),
 }
 EXIT_OK, EXIT_USAGE, EXIT_UNREACHABLE = 0, 2, 3
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), as shells report it
 
 
 def register(subparsers: Any) -> None:
@@ -93,7 +95,7 @@ def _run_once(reader: Any, args: argparse.Namespace, state: Path) -> int:
     from adapters.base.records import ExportUnreadable
     from adapters.base.report import summary_json
     from adapters.base.runner import NothingReadable, run_adapter
-    from adapters.base.statedb import StateMismatch
+    from adapters.base.statedb import StateUnusable
     from transferhub.cli import adapter_view
 
     try:
@@ -103,12 +105,12 @@ def _run_once(reader: Any, args: argparse.Namespace, state: Path) -> int:
     except NothingReadable as exc:
         lines = [f"  {r.place}: {r.reason}" for r in exc.rejected[:10]]
         return _fail(EXIT_USAGE, "\n".join([str(exc), *lines]))
-    except (ExportUnreadable, StateMismatch) as exc:
+    except (ExportUnreadable, StateUnusable) as exc:
         return _fail(EXIT_USAGE, str(exc))
     except BrokerUnreachable as exc:
-        kept = adapter_view.pending_events(state)
-        return _fail(EXIT_UNREACHABLE, f"{exc}; the outbox in {state} keeps {kept} events "
-                                       "for the next run")
+        return _fail(EXIT_UNREACHABLE, f"{exc}; {_kept(state)}")
+    except KeyboardInterrupt:
+        return _fail(EXIT_INTERRUPTED, f"interrupted; {_kept(state)}")
     if args.json:
         print(json.dumps(summary_json(summary), ensure_ascii=False))
     else:
@@ -116,8 +118,23 @@ def _run_once(reader: Any, args: argparse.Namespace, state: Path) -> int:
     return EXIT_OK
 
 
+def _kept(state: Path) -> str:
+    """What the outbox keeps for the next run, said for people."""
+    from transferhub.cli import adapter_view
+
+    kept = adapter_view.pending_events(state)
+    return (f"the outbox in {state} keeps {kept} event{'' if kept == 1 else 's'} "
+            "for the next run, which sends them first")
+
+
 def _watch(reader: Any, args: argparse.Namespace, state: Path) -> int:
+    from adapters.base.statedb import StateUnusable, open_state
     from adapters.base.watch import watch
+
+    try:  # a state folder that cannot serve is bad usage now, not a failed export later
+        open_state(state, reader.province).close()
+    except StateUnusable as exc:
+        return _fail(EXIT_USAGE, str(exc))
 
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
