@@ -117,16 +117,19 @@ def _equivalencies(path: Path, scales: dict[str, GradingScale]
     published: set[str] = set()
     pending: dict[str, Credential] = {}
     cut = _unended_last_line(path)
+    cut_short = False
     for line, row in _rows(path, rows.EQUIVALENCY_COLUMNS, require_rows=True):
         where = f"line {line}"
         if isinstance(row, str):
-            yield None, _rejection(where, row, line == cut, file=EQUIVALENCIES)
+            cut_short = line == cut
+            yield None, _rejection(where, row, cut_short, file=EQUIVALENCIES)
             continue
         try:
             read = reader.rule(row)
         except (f.Bad, DomainError) as error:
+            cut_short = line == cut
             key = rows.rule_key(row)
-            yield None, _rejection(where, str(error), line == cut, key,
+            yield None, _rejection(where, str(error), cut_short, key,
                                    rows.sending_keys(row) if key else (), file=EQUIVALENCIES)
             continue
         rule = read.rule
@@ -145,6 +148,10 @@ def _equivalencies(path: Path, scales: dict[str, GradingScale]
                 yield None, _course(ident, read.title, read.credits)
             elif ident not in pending:
                 pending[ident] = _course(ident, "", None)
+    if cut_short:
+        # The rows after the cut may have given these courses their titles and credits:
+        # published blank, they would wipe the hub's record. Their last version stands.
+        return
     for course in pending.values():
         yield None, course
 

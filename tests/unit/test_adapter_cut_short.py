@@ -127,3 +127,18 @@ class TestBcCutShort:
         summary, _ = run(BcReader(), folder, tmp_path / "state")
         assert not summary.rejected and summary.published == 8   # 2 + 3 rules + 3 courses
         assert not summary.removals_withheld
+
+    def test_courses_known_only_from_rows_after_the_cut_are_left_as_they_were(
+            self, tmp_path: Path) -> None:
+        # HIST 900 is alone on the last row (its title and credits) and, before it, only
+        # in a pair: cut there, the run must not publish it without them.
+        state = tmp_path / "state"
+        pair = bc_row("7", "HIST 900 & HIST 901", title="Pair")
+        alone = bc_row("8", "HIST 900", title="Modern History")
+        whole = bc(2) + pair + alone
+        folder = write_bc(tmp_path, whole)
+        run(BcReader(), folder, state)
+        write_bc(tmp_path, whole.rstrip("\n")[:-3])
+        summary, sent = run(BcReader(), folder, state)
+        assert summary.removals_withheld
+        assert ("credential_upserted", "BC:COLA:HIST 900") not in sent
