@@ -7,11 +7,16 @@ been rejected) or ``DIR/failed/`` (nothing could be read), with its report
 ``<name>.report.json`` beside it. When the broker is down the export stays
 where it is and is tried again later: its events wait in the outbox.
 Exports are taken oldest first, since each is a full snapshot.
-Hidden names and names ending in ``.tmp`` / ``.part`` are ignored.
+Hidden names and names ending in ``.tmp`` / ``.part`` are ignored: copying an
+export in under such a name and renaming it is the safe way. An export found
+cut short (its last line stops part-way, ``removals_withheld``), most likely
+still being written after a pause longer than ``settle``, publishes what it
+read and stays where it is, to be read again once it changes.
 """
 
 from __future__ import annotations
 
+import math
 import shutil
 import threading
 import time
@@ -60,7 +65,8 @@ def _move(entry: Path, folder: Path, report: dict[str, Any]) -> Path:
 
 def process_export(reader: ExportReader, export: Path, *, kafka: str, state_dir: Path,
                    retry_seconds: float = 5.0) -> tuple[Path, dict[str, Any]]:
-    """Run the adapter on one export and file it; raises BrokerUnreachable (export stays)."""
+    """Run the adapter on one export and file it (a cut-short one stays: it is returned
+    as it is); raises BrokerUnreachable (export stays)."""
     from adapters.base.publisher import KafkaEventPublisher
 
     directory = export.parent
@@ -76,6 +82,10 @@ def process_export(reader: ExportReader, export: Path, *, kafka: str, state_dir:
         report = failure_json(reader.province, str(exc))
         return _move(export, directory / FAILED, report), report
     report = summary_json(summary)
+    if summary.removals_withheld:
+        # Cut short: most likely still being written. Its good records are out; it is
+        # read again, whole, once it changes (see watch).
+        return export, report
     return _move(export, directory / PROCESSED, report), report
 
 
@@ -104,7 +114,10 @@ def watch(reader: ExportReader, directory: Path, *, kafka: str, state_dir: Path,
                 if on_error:
                     on_error(f"{entry.name}: {exc}; will retry, its events wait in the outbox")
                 break  # keep the order: nothing newer goes before this one
-            seen.pop(entry, None)
+            if target == entry:   # cut short: left where it is until it changes
+                seen[entry] = (signature, math.inf)
+            else:
+                seen.pop(entry, None)
             if notify:
                 notify(target, report)
         stop.wait(poll)

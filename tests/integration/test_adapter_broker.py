@@ -249,6 +249,35 @@ class TestCommandLine:
         assert json.loads(out.splitlines()[0])["province"] == "ON"
 
 
+    def test_watch_leaves_an_export_cut_short_until_it_is_whole(self, broker, tmp_path) -> None:
+        """A copy that pauses longer than the settle time looks cut short: its good records
+        go out, it stays, and once whole it is read again and filed."""
+        inbox = tmp_path / "inbox"
+        inbox.mkdir()
+        env = {**os.environ, "TRANSFERHUB_KAFKA": broker.address}
+        service = subprocess.Popen(
+            [sys.executable, "-m", "adapters.ontario", "--watch", str(inbox), "--state",
+             str(tmp_path / "s"), "--json"], env=env, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True)
+        export = inbox / "slow.jsonl"
+        whole = ONTARIO.replace('\n{"type":"nonsense"}', "") + "\n"
+        try:
+            export.write_text(whole[:-25])   # inside the last line
+            first = json.loads(service.stdout.readline())
+            assert first["removals_withheld"] is True and export.exists()
+            export.write_text(whole)
+            second = json.loads(service.stdout.readline())
+            assert second["removals_withheld"] is False and second["rejected"] == []
+            deadline = time.monotonic() + 30
+            while export.exists():
+                assert time.monotonic() < deadline, "the whole export was not filed"
+                time.sleep(0.2)
+            assert (inbox / "processed" / "slow.jsonl").exists()
+        finally:
+            service.send_signal(signal.SIGTERM)
+            service.communicate(timeout=30)
+
+
 class TestStateAndInterruption:
     """A state folder that cannot serve is bad usage (exit 2), and Ctrl-C is no traceback."""
 

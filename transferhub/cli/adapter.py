@@ -143,9 +143,13 @@ def _watch(reader: Any, args: argparse.Namespace, state: Path) -> int:
     def notify(target: Path, report: dict[str, Any]) -> None:
         if args.json:
             print(json.dumps(report, ensure_ascii=False), flush=True)
+        elif "error" in report:
+            print(f"{target}: failed: {report['error']}", file=sys.stderr, flush=True)
         else:
+            left = (": cut short, left in place to be read again once it changes"
+                    if report.get("removals_withheld") else "")
             print(f"{target}: published {report['published']}, retired {report['retired']}, "
-                  f"rejected {len(report['rejected'])}", file=sys.stderr, flush=True)
+                  f"rejected {len(report['rejected'])}{left}", file=sys.stderr, flush=True)
 
     def warn(message: str) -> None:
         print(f"transferhub adapter: {message}", file=sys.stderr, flush=True)
