@@ -115,7 +115,8 @@ class OntarioReader:
 
 def _open(path: Path) -> BinaryIO:
     if not path.is_file():
-        raise ExportUnreadable(f"{path}: no such file (expected an Ontario .jsonl export)")
+        what = "is a folder, not a file" if path.is_dir() else "no such file"
+        raise ExportUnreadable(f"{path}: {what} (expected an Ontario .jsonl export)")
     try:
         stream = path.open("rb")
         head = stream.read(4096)

@@ -62,7 +62,8 @@ class SaskatchewanReader:
         """:meth:`read`'s items, each record with its element path (None for a rejection)."""
         path = Path(path)
         if not path.is_file():
-            raise ExportUnreadable(f"{path}: no such file (expected a Saskatchewan XML feed)")
+            what = "is a folder, not a file" if path.is_dir() else "no such file"
+            raise ExportUnreadable(f"{path}: {what} (expected a Saskatchewan XML feed)")
         if path.stat().st_size == 0:
             raise ExportUnreadable(f"{path}: the Saskatchewan feed is empty")
         records = 0

@@ -663,3 +663,9 @@ class TestCliOnUnreadableExports:
         assert "header row lacks column(s) transfer_credit" in result.stderr
         assert "Traceback" not in result.stderr
 
+
+
+@pytest.mark.parametrize("reader", [OntarioReader(), SaskatchewanReader()])
+def test_a_folder_where_a_file_belongs_is_named_a_folder(tmp_path: Path, reader: object) -> None:
+    with pytest.raises(ExportUnreadable, match="is a folder, not a file"):
+        list(reader.read(tmp_path))   # type: ignore[attr-defined]
