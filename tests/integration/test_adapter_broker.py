@@ -144,6 +144,15 @@ def cli(*args: str, **kw) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, env=env, timeout=120, **kw)
 
 
+def watching(inbox: Path, state: Path, kafka: str) -> subprocess.Popen[str]:
+    """``python -m adapters.ontario --watch inbox --json`` started (the caller stops it)."""
+    inbox.mkdir()
+    return subprocess.Popen(
+        [sys.executable, "-m", "adapters.ontario", "--watch", str(inbox), "--state", str(state),
+         "--json"], env={**os.environ, "TRANSFERHUB_KAFKA": kafka}, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True)
+
+
 ONTARIO = "\n".join([
     '{"type":"institution","id":"SENE","name":"Seneca","credit_unit":"hours","standard_course":42}',
     '{"type":"institution","id":"YORK","name":"York","credit_unit":"credit weight",'
@@ -221,12 +230,7 @@ class TestCommandLine:
 
     def test_watch_files_good_and_bad_exports_with_reports(self, broker, tmp_path) -> None:
         inbox = tmp_path / "inbox"
-        inbox.mkdir()
-        env = {**os.environ, "TRANSFERHUB_KAFKA": broker.address}
-        service = subprocess.Popen(
-            [sys.executable, "-m", "adapters.ontario", "--watch", str(inbox), "--state",
-             str(tmp_path / "s"), "--json"], env=env, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True)
+        service = watching(inbox, tmp_path / "s", broker.address)
         try:
             (inbox / "good.jsonl").write_text(ONTARIO)
             (inbox / "bad.jsonl").write_bytes(b"\x00\x01\x02 not json")
@@ -253,12 +257,7 @@ class TestCommandLine:
         """A copy that pauses longer than the settle time looks cut short: its good records
         go out, it stays, and once whole it is read again and filed."""
         inbox = tmp_path / "inbox"
-        inbox.mkdir()
-        env = {**os.environ, "TRANSFERHUB_KAFKA": broker.address}
-        service = subprocess.Popen(
-            [sys.executable, "-m", "adapters.ontario", "--watch", str(inbox), "--state",
-             str(tmp_path / "s"), "--json"], env=env, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True)
+        service = watching(inbox, tmp_path / "s", broker.address)
         export = inbox / "slow.jsonl"
         whole = ONTARIO.replace('\n{"type":"nonsense"}', "") + "\n"
         try:
