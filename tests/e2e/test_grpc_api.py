@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -62,10 +63,10 @@ def ingest() -> FeedIngest | None:
     return None
 
 
-@pytest.fixture
-async def channel(tmp_path: Path, ingest: FeedIngest | None) -> AsyncIterator[grpc.aio.Channel]:
-    """A channel to a started hub over a seeded SQLite store; all of it stopped afterwards."""
-    store = open_store(f"sqlite:///{tmp_path / 'hub.db'}")
+@asynccontextmanager
+async def serving(url: str, ingest: FeedIngest | None) -> AsyncIterator[grpc.aio.Channel]:
+    """A channel to a started hub over a seeded store at ``url``; all of it stopped after."""
+    store = open_store(url)
     seed(store)
     if ingest is not None:
         ingest.store = store
@@ -76,6 +77,13 @@ async def channel(tmp_path: Path, ingest: FeedIngest | None) -> AsyncIterator[gr
     finally:
         await stop_server(server, grace=1.0)
         store.close()
+
+
+@pytest.fixture
+async def channel(tmp_path: Path, ingest: FeedIngest | None) -> AsyncIterator[grpc.aio.Channel]:
+    """A channel to a started hub over a seeded SQLite store."""
+    async with serving(f"sqlite:///{tmp_path / 'hub.db'}", ingest) as chan:
+        yield chan
 
 
 def done(credential: str, grade: str, on: str) -> pb.CompletedCredential:

@@ -23,10 +23,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hub.api.limits import MAX_COMPLETED
-from hub.api.server import create_server, stop_server
-from hub.store.factory import open_store
 from tests.e2e import test_grpc_api as grpc_api
-from tests.e2e.seed import CREDENTIALS, INSTITUTIONS, seed
+from tests.e2e.seed import CREDENTIALS, INSTITUTIONS
 from transferhub.hub.v1 import operator_service_pb2 as op
 from transferhub.hub.v1 import query_service_pb2 as pb
 from transferhub.hub.v1.operator_service_pb2_grpc import OperatorServiceStub
@@ -226,15 +224,8 @@ class TestHostileOperator:
 @pytest.fixture
 async def pg_channel(pg_url: str) -> AsyncIterator[grpc.aio.Channel]:
     """A channel to a started hub over a seeded PostgreSQL store (its own database)."""
-    store = open_store(pg_url)
-    seed(store)
-    server, port = await create_server(store, operator=grpc_api.FeedIngest())
-    try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as chan:
-            yield chan
-    finally:
-        await stop_server(server, grace=1.0)
-        store.close()
+    async with grpc_api.serving(pg_url, grpc_api.FeedIngest()) as chan:
+        yield chan
 
 
 # Every string field of every request, with a good value where another field needs one.
