@@ -97,6 +97,9 @@ async def run_adapter_async(reader: ExportReader, path: Path, *, publisher: Even
                 else asyncio.sleep(0),
                 return_exceptions=True)
             for outcome in (sent, prepared):  # both finished: the connection is free again
+                if isinstance(outcome, ExportUnreadable) and not good and summary.rejected:
+                    # The reader found nothing readable: say why, record by record.
+                    raise NothingReadable(str(outcome), summary.rejected) from None
                 if isinstance(outcome, BaseException):
                     raise outcome
             if previous:

@@ -234,10 +234,12 @@ class TestCommandLine:
         try:
             (inbox / "good.jsonl").write_text(ONTARIO)
             (inbox / "bad.jsonl").write_bytes(b"\x00\x01\x02 not json")
+            (inbox / "rejected.jsonl").write_text('{"type": "bogus"}\nnot json\n')
             processed = inbox / "processed" / "good.jsonl.report.json"
             failed = inbox / "failed" / "bad.jsonl.report.json"
+            rejected = inbox / "failed" / "rejected.jsonl.report.json"
             deadline = time.monotonic() + 60
-            while not (processed.exists() and failed.exists()):
+            while not (processed.exists() and failed.exists() and rejected.exists()):
                 assert service.poll() is None, service.stderr.read()
                 assert time.monotonic() < deadline, "exports were not filed"
                 time.sleep(0.2)
@@ -250,6 +252,9 @@ class TestCommandLine:
         assert not (inbox / "good.jsonl").exists() and not (inbox / "bad.jsonl").exists()
         assert json.loads(processed.read_text())["published"] == 4
         assert json.loads(failed.read_text())["error"]
+        # Every line rejected: the report names each, as a one-shot run does.
+        assert [r["where"] for r in json.loads(rejected.read_text())["rejected"]] == [
+            "line 1", "line 2"]
         assert json.loads(out.splitlines()[0])["province"] == "ON"
 
 

@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from adapters.base.reading import chunks
 from adapters.base.records import ExportUnreadable, Rejection
-from adapters.base.runner import run_adapter
+from adapters.base.runner import NothingReadable, run_adapter
 from adapters.bc.reader import BcReader
 from adapters.ontario.reader import OntarioReader
 from adapters.saskatchewan.reader import SaskatchewanReader
@@ -608,8 +609,23 @@ class TestRunsNeverCrash:
     def test_every_line_rejected_is_nothing_readable(self, tmp_path: Path) -> None:
         path = tmp_path / "on.jsonl"
         path.write_bytes(b"[1]\n" + line(rule(version=0)) + b"\n")
-        with pytest.raises(ExportUnreadable, match="no readable record"):
+        with pytest.raises(NothingReadable, match="no readable record") as raised:
             self.run(OntarioReader(), path, tmp_path)
+        assert [r.where for r in raised.value.rejected] == ["line 1", "line 2"]
+
+    @pytest.mark.parametrize("parallel", [False, True])
+    def test_every_rejection_comes_out_before_nothing_readable(
+            self, tmp_path: Path, parallel: bool) -> None:
+        """The reader raises after yielding its rejections; a chunk holding them is not lost,
+        in this process or read by the child."""
+        write_bc(tmp_path, BC_HEADER + bc_row("1", version="x")
+                 + bc_row("2", text="NORU ENGL (3)"),
+                 institutions=BC_INSTITUTIONS.splitlines()[0] + "\n")
+        got: list[str] = []
+        with pytest.raises(ExportUnreadable, match="no readable record"):
+            for piece in chunks(BcReader(), tmp_path, size=10, parallel=parallel):
+                got.extend(f"{r.file} {r.where}" for r in piece.rejected)
+        assert got == ["equivalencies.csv line 2", "equivalencies.csv line 3"]
 
 
 def cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
@@ -654,7 +670,12 @@ class TestCliOnUnreadableExports:
         result = cli("ontario", path, "--state", tmp_path / "s")
         assert result.returncode == 2
         assert "all 2 lines were rejected" in result.stderr
+        assert "line 1: " in result.stderr and "line 2: " in result.stderr
         assert "Traceback" not in result.stderr
+        report = json.loads(result.stdout)   # --json: the report, with every rejection
+        assert [r["where"] for r in report["rejected"]] == ["line 1", "line 2"]
+        assert "2019-02-30" in report["rejected"][1]["reason"]
+        assert report["published"] == 0 and "all 2 lines were rejected" in report["error"]
 
     def test_a_bc_export_with_a_missing_column(self, tmp_path: Path) -> None:
         write_bc(tmp_path, BC_HEADER.replace("transfer_credit,", "") + "1\n")

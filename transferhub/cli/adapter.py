@@ -3,9 +3,11 @@
 Exit codes (CLI.md): 0 published (even with some records rejected); 2 bad
 usage or nothing could be read; 3 the broker cannot be reached (the outbox
 keeps every recorded event for the next run); 130 interrupted (Ctrl-C; the
-outbox likewise). ``--json`` prints exactly the
-summary document on standard output. ``--watch DIR`` runs as a service; with
-``--json`` it prints one summary per processed export, one JSON document a line.
+outbox likewise). ``--json`` prints exactly the summary document on standard
+output; when nothing in the export could be read (exit 2) it prints the same
+shape with every rejection and ``error``. ``--watch DIR`` runs as a service;
+with ``--json`` it prints one summary per processed export, one JSON document a
+line.
 """
 
 from __future__ import annotations
@@ -93,7 +95,7 @@ def handle(args: argparse.Namespace) -> int:
 def _run_once(reader: Any, args: argparse.Namespace, state: Path) -> int:
     from adapters.base.publisher import BrokerUnreachable
     from adapters.base.records import ExportUnreadable
-    from adapters.base.report import summary_json
+    from adapters.base.report import failure_json, summary_json
     from adapters.base.runner import NothingReadable, run_adapter
     from adapters.base.statedb import StateUnusable
     from transferhub.cli import adapter_view
@@ -103,8 +105,14 @@ def _run_once(reader: Any, args: argparse.Namespace, state: Path) -> int:
             summary = run_adapter(reader, args.path, kafka=args.kafka, state_dir=state,
                                   progress=tick)
     except NothingReadable as exc:
+        if args.json:  # the report a script reads: every rejection, with ``error``
+            print(json.dumps(failure_json(reader.province, str(exc), exc.rejected),
+                             ensure_ascii=False))
+        more = len(exc.rejected) - 10
         lines = [f"  {r.place}: {r.reason}" for r in exc.rejected[:10]]
-        return _fail(EXIT_USAGE, "\n".join([str(exc), *lines]))
+        return _fail(EXIT_USAGE, "\n".join(
+            [str(exc), *lines, *([f"  … and {more} more (--json lists them all)"]
+                                 if more > 0 else [])]))
     except (ExportUnreadable, StateUnusable) as exc:
         return _fail(EXIT_USAGE, str(exc))
     except BrokerUnreachable as exc:
