@@ -13,20 +13,51 @@ from adapters.base.statedb import STATE_FILE
 
 
 @contextlib.contextmanager
-def progress(*, enabled: bool) -> Iterator[Callable[[int], None] | None]:
-    """A records-read counter on standard error, when it is a terminal."""
+def progress(*, enabled: bool, expected: int | None = None
+             ) -> Iterator[Callable[[int], None] | None]:
+    """A records-read bar on standard error, when it is a terminal.
+
+    ``expected`` (see :func:`expected_records`) gives the bar a percentage and a
+    time left; without it the bar only counts. An export larger than expected
+    shows 100% until it ends.
+    """
     if not enabled or not sys.stderr.isatty():
         yield None
         return
     from rich.console import Console
-    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        SpinnerColumn,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
-    bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                   TextColumn("{task.completed:,} records"), TimeElapsedColumn(),
-                   console=Console(stderr=True), transient=True)
+    columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+               TextColumn("{task.completed:,} records")]
+    if expected:
+        columns += [TaskProgressColumn(), TextColumn("of ~{task.total:,}"),
+                    TimeRemainingColumn()]
+    bar = Progress(*columns, TimeElapsedColumn(), console=Console(stderr=True), transient=True)
     with bar:
-        task = bar.add_task("publishing", total=None)
-        yield lambda done: bar.update(task, completed=done)
+        task = bar.add_task("publishing", total=expected or None)
+        yield lambda done: bar.update(task, completed=min(done, expected) if expected else done)
+
+
+def expected_records(state_dir: Path) -> int | None:
+    """How many records the last run read (what the state holds as present): the best
+    guess at the size of the next export; None before a first run."""
+    path = state_dir / STATE_FILE
+    if not path.exists():
+        return None
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+            return conn.execute("SELECT COUNT(*) FROM entity WHERE present = 1").fetchone()[0] \
+                or None
+    except sqlite3.Error:
+        return None   # the run itself says what is wrong with the state
 
 
 def show_summary(summary: RunSummary) -> None:
