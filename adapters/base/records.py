@@ -60,6 +60,12 @@ class ExportUnreadable(Exception):
     """Nothing could be read at all: an empty, unreadable or hostile file (exit 2)."""
 
 
+class ExportCutShort(ExportUnreadable):
+    """The export is whole up to its end, but ends before its document does (an XML feed
+    whose root element is never closed): most likely still being written. Unreadable
+    as a whole (exit 2); a watcher leaves it in place to be read again once it changes."""
+
+
 CUT_SHORT = ("the file ends part-way through this record (no end of line): the export "
              "looks cut short, so nothing was retired or revoked this run; send the whole "
              "export again")

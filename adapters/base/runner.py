@@ -30,7 +30,7 @@ from pathlib import Path
 from adapters.base.outbox import Outbox, OutboxBatch
 from adapters.base.publisher import EventPublisher, KafkaEventPublisher
 from adapters.base.reading import CHUNK, Chunk, chunks
-from adapters.base.records import ExportReader, ExportUnreadable, Rejection
+from adapters.base.records import ExportCutShort, ExportReader, ExportUnreadable, Rejection
 from adapters.base.snapshot import SnapshotDiffer
 from adapters.base.statedb import next_run, open_state
 
@@ -97,7 +97,8 @@ async def run_adapter_async(reader: ExportReader, path: Path, *, publisher: Even
                 else asyncio.sleep(0),
                 return_exceptions=True)
             for outcome in (sent, prepared):  # both finished: the connection is free again
-                if isinstance(outcome, ExportUnreadable) and not good and summary.rejected:
+                if (isinstance(outcome, ExportUnreadable) and not good and summary.rejected
+                        and not isinstance(outcome, ExportCutShort)):
                     # The reader found nothing readable: say why, record by record.
                     raise NothingReadable(str(outcome), summary.rejected) from None
                 if isinstance(outcome, BaseException):

@@ -11,7 +11,9 @@ Hidden names and names ending in ``.tmp`` / ``.part`` are ignored: copying an
 export in under such a name and renaming it is the safe way. An export found
 cut short (its last line stops part-way, ``removals_withheld``), most likely
 still being written after a pause longer than ``settle``, publishes what it
-read and stays where it is, to be read again once it changes.
+read and stays where it is, to be read again once it changes. So does an XML
+feed that ends before its root element does (``ExportCutShort``; its report
+has ``error`` and ``"cut_short": true``).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from adapters.base.publisher import BrokerUnreachable
-from adapters.base.records import ExportReader, ExportUnreadable
+from adapters.base.records import ExportCutShort, ExportReader, ExportUnreadable
 from adapters.base.report import failure_json, summary_json, write_report
 from adapters.base.runner import NothingReadable, run_adapter
 from adapters.base.statedb import StateUnusable
@@ -78,6 +80,8 @@ def process_export(reader: ExportReader, export: Path, *, kafka: str, state_dir:
     except NothingReadable as exc:
         report = failure_json(reader.province, str(exc), exc.rejected)
         return _move(export, directory / FAILED, report), report
+    except ExportCutShort as exc:   # an XML feed still being written: left in place
+        return export, {**failure_json(reader.province, str(exc)), "cut_short": True}
     except (ExportUnreadable, StateUnusable, OSError) as exc:
         report = failure_json(reader.province, str(exc))
         return _move(export, directory / FAILED, report), report

@@ -14,7 +14,9 @@ Errors of this module:
     ExportUnreadable    (adapters.base.records) missing, empty, not XML, not a
                         TransferCreditGuide of SK, hostile (DOCTYPE or entity
                         declarations, refused before any record is read),
-                        broken off part-way, or no readable record at all
+                        broken off part-way, or no readable record at all;
+                        ExportCutShort when the file ends before the root
+                        element does
     fields.Bad          private to a record: turned into a Rejection
 
 Choices a registrar would make, where FORMATS.md is silent:
@@ -37,7 +39,7 @@ from xml.etree.ElementTree import Element, SubElement
 from xml.parsers import expat
 
 from adapters.base.fields import Bad
-from adapters.base.records import ExportUnreadable, Record, Rejection
+from adapters.base.records import ExportCutShort, ExportUnreadable, Record, Rejection
 from adapters.saskatchewan import elements
 from hub.domain.errors import DomainError
 
@@ -76,18 +78,23 @@ class SaskatchewanReader:
 
     def _items(self, path: Path) -> Iterator[tuple[str | None, Record | Rejection]]:
         builder = _Builder(path)
+        ended = False
         try:
             with path.open("rb") as stream:
                 while chunk := stream.read(CHUNK_BYTES):
                     builder.parser.Parse(chunk, False)
                     yield from builder.drain()
+                ended = True
                 builder.parser.Parse(b"", True)
                 yield from builder.drain()
         except expat.ExpatError as exc:
-            raise ExportUnreadable(
+            # Well-formed up to the end of the file, with the root still open: cut short.
+            cut = ended and bool(builder.stack)
+            raise (ExportCutShort if cut else ExportUnreadable)(
                 f"{path}: not well-formed XML at line {exc.lineno}, column {exc.offset}, "
-                f"{builder.place()}: {expat.ErrorString(exc.code)}; the feed is cut short "
-                "or damaged") from None
+                f"{builder.place()}: {expat.ErrorString(exc.code)}; the feed is "
+                + ("cut short (it ends before </TransferCreditGuide>)" if cut
+                   else "cut short or damaged")) from None
         except OSError as exc:
             raise ExportUnreadable(f"{path}: cannot be read ({exc.strerror})") from None
 

@@ -16,19 +16,27 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from adapters.base.records import CUT_SHORT
+import pytest
+
+from adapters.base.records import CUT_SHORT, ExportCutShort, ExportUnreadable
 from adapters.base.runner import run_adapter
+from adapters.base.watch import process_export
 from adapters.bc.reader import BcReader
 from adapters.ontario.reader import OntarioReader
+from adapters.saskatchewan.reader import SaskatchewanReader
 from tests.unit.adapter_fakes import FakePublisher
 from tests.unit.test_adapter_hostile_exports import (
     BC_HEADER,
     ON_COURSE,
     ON_RECEIVER,
     ON_SENDER,
+    SK_HEAD,
+    SK_INSTITUTIONS,
+    SK_TAIL,
     bc_row,
     line,
     rule,
+    sk_rule,
     write_bc,
 )
 from transferhub.events.v1 import events_pb2 as pb
@@ -142,3 +150,34 @@ class TestBcCutShort:
         summary, sent = run(BcReader(), folder, state)
         assert summary.removals_withheld
         assert ("credential_upserted", "BC:COLA:HIST 900") not in sent
+
+
+class TestSaskatchewanFeedCutShort:
+    """An XML feed that ends before ``</TransferCreditGuide>`` is unreadable as a whole (exit 2),
+    but said to be cut short, so a watcher leaves it in place; damage before the end is not."""
+
+    def test_a_feed_ending_before_its_root_closes_is_cut_short(self, tmp_path: Path) -> None:
+        whole = SK_HEAD + SK_INSTITUTIONS + sk_rule("E-1") + sk_rule("E-2") + SK_TAIL
+        for cut in (len(whole) - 5, len(whole) - len(SK_TAIL), whole.index("<Receiving")):
+            path = tmp_path / "sk.xml"
+            path.write_text(whole[:cut])
+            with pytest.raises(ExportCutShort, match="cut short"):
+                list(SaskatchewanReader().read(path))
+
+    def test_damage_before_the_end_is_not_cut_short(self, tmp_path: Path) -> None:
+        path = tmp_path / "sk.xml"
+        path.write_text(SK_HEAD + SK_INSTITUTIONS + "<Equivalency id='E-1'>\n</Course>\n"
+                        + sk_rule("E-2") + SK_TAIL)
+        with pytest.raises(ExportUnreadable, match="cut short or damaged") as raised:
+            list(SaskatchewanReader().read(path))
+        assert not isinstance(raised.value, ExportCutShort)
+
+    def test_a_watcher_leaves_a_cut_short_feed_in_place(self, tmp_path: Path) -> None:
+        drop = tmp_path / "drop"
+        drop.mkdir()
+        feed = drop / "sk.xml"
+        feed.write_text(SK_HEAD + SK_INSTITUTIONS + sk_rule("E-1"))
+        target, report = process_export(SaskatchewanReader(), feed, kafka="127.0.0.1:9",
+                                        state_dir=tmp_path / "state")
+        assert target == feed and feed.exists() and not (drop / "failed").exists()
+        assert report["cut_short"] is True and "ends before" in report["error"]

@@ -562,7 +562,7 @@ class TestSaskatchewanUnreadableFeeds:
         message = str(error)
         assert "not well-formed XML at line 6" in message
         assert "after /TransferCreditGuide/Equivalency[2]" in message
-        assert "the feed is cut short or damaged" in message
+        assert "the feed is cut short (it ends before </TransferCreditGuide>)" in message
 
     def test_a_feed_cut_inside_an_element_names_that_element(self, tmp_path: Path) -> None:
         half = sk_rule("E-2").split("<Receiving")[0]   # the Equivalency and Sending opened

@@ -152,6 +152,9 @@ def _watch(reader: Any, args: argparse.Namespace, state: Path) -> int:
     def notify(target: Path, report: dict[str, Any]) -> None:
         if args.json:
             print(json.dumps(report, ensure_ascii=False), flush=True)
+        elif report.get("cut_short"):
+            print(f"{target}: cut short, left in place to be read again once it changes: "
+                  f"{report['error']}", file=sys.stderr, flush=True)
         elif "error" in report:
             print(f"{target}: failed: {report['error']}", file=sys.stderr, flush=True)
         else:
