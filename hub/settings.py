@@ -1,7 +1,12 @@
 """The hub's one typed settings object: defaults, then environment, then overrides.
 
 Environment variables (CLI.md): ``TRANSFERHUB_DB``, ``TRANSFERHUB_KAFKA``,
-``TRANSFERHUB_HUB`` (the gRPC address), ``TRANSFERHUB_METRICS``.
+``TRANSFERHUB_HUB`` (the gRPC address), ``TRANSFERHUB_METRICS``; and
+``TRANSFERHUB_GROUP``, the Kafka consumer group (``transferhub-hub``).
+
+Replicas: hubs that share one store share one consumer group (the default);
+a hub with a store of its own on the same broker needs a group of its own,
+or the two split the partitions and each store misses the other's share.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ _ENV = {
     "kafka": "TRANSFERHUB_KAFKA",
     "grpc": "TRANSFERHUB_HUB",
     "metrics": "TRANSFERHUB_METRICS",
+    "consumer_group": "TRANSFERHUB_GROUP",
 }
 
 

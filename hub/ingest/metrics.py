@@ -5,6 +5,13 @@
     transferhub_ingest_lag{province}              events published, not yet applied
     transferhub_ingest_lag_known                  1 while the lag was measured lately
     transferhub_ingest_retrying{what}             1 while retrying it (store or broker away)
+    transferhub_ingest_partitions_assigned        partitions this hub consumes now
+    transferhub_ingest_store_behind_group         partitions whose group offset is past the store
+
+Replicas (several ``serve`` in one consumer group on one store): the events
+counter and ``partitions_assigned`` are this process's own, to be summed over
+replicas; the lag is the group's, measured against the shared store, so every
+replica reports the same figure (take one, not the sum).
 """
 
 from __future__ import annotations
@@ -30,6 +37,13 @@ class IngestMetrics:
         self.lag_known = Gauge("transferhub_ingest_lag_known",
                                "1 while the lag was measured lately, 0 while the broker or the "
                                "store keeps it from being measured", registry=self.registry)
+        self.partitions = Gauge("transferhub_ingest_partitions_assigned",
+                                "Partitions this hub consumes now (its share of the group)",
+                                registry=self.registry)
+        self.store_behind = Gauge(
+            "transferhub_ingest_store_behind_group",
+            "Assigned partitions whose committed group offset is past this store's: another "
+            "hub with another store consumes in the same group", registry=self.registry)
         self.retrying = Gauge("transferhub_ingest_retrying",
                               "1 while the ingest retries an operation (the store or the broker "
                               "unreachable), by operation", ["what"], registry=self.registry)

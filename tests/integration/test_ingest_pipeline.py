@@ -104,3 +104,33 @@ class TestPipeline:
         assert _stored_positions(store) == EVENTS
         with store.unit_of_work() as uow:
             assert uow.equivalencies.counts()["rules"] == EVENTS
+
+
+class TestGroupSharedByTwoStores:
+    """Hubs sharing a store share a group; a hub with another store in the same group is told."""
+
+    async def test_a_store_behind_the_group_is_warned_and_reads_everything_itself(
+            self, broker: EmbeddedBroker, store: Store, tmp_path: Path) -> None:
+        await produce(broker.address, _backlog())
+        first = await ingest_until(store, broker.address, lambda s: handled(s) >= EVENTS)
+        assert first.metrics.store_behind._value.get() == 0   # the group was new
+        assert first.metrics.partitions._value.get() > 0
+        other = open_store(f"sqlite:///{tmp_path / 'other.db'}")
+        try:
+            # The group has committed every partition; this store has applied nothing.
+            second = await ingest_until(other, broker.address,
+                                        lambda s: handled(s) >= EVENTS)
+            assert second.metrics.store_behind._value.get() == \
+                second.metrics.partitions._value.get() > 0
+            assert handled(other) == EVENTS   # read from its own offsets, not the group's
+        finally:
+            other.close()
+
+    async def test_replicas_on_one_store_are_never_behind_the_group(
+            self, broker: EmbeddedBroker, store: Store) -> None:
+        await produce(broker.address, _backlog())
+        await ingest_until(store, broker.address, lambda s: handled(s) >= EVENTS // 2,
+                           max_batch=100)
+        again = await ingest_until(store, broker.address, lambda s: handled(s) >= EVENTS)
+        assert again.metrics.store_behind._value.get() == 0
+        assert _duplicates(store) == 0

@@ -33,6 +33,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--grpc", metavar="HOST:PORT", help="gRPC address (TRANSFERHUB_HUB)")
     parser.add_argument("--metrics", metavar="HOST:PORT",
                         help="Prometheus metrics address; empty to disable (TRANSFERHUB_METRICS)")
+    parser.add_argument("--group", metavar="NAME",
+                        help="Kafka consumer group (TRANSFERHUB_GROUP; default transferhub-hub). "
+                             "Replicas sharing one store share a group; a hub with its own "
+                             "store on the same broker needs its own group")
     parser.set_defaults(func=run)
 
 
@@ -86,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
     from hub.store.errors import StoreError
 
     settings = HubSettings.load(db_url=args.db, kafka=args.kafka, grpc=args.grpc,
-                                metrics=args.metrics)
+                                metrics=args.metrics, consumer_group=args.group)
     bad = (addresses.problem("--grpc" if args.grpc else "TRANSFERHUB_HUB", settings.grpc)
            or (settings.metrics and addresses.problem(
                "--metrics" if args.metrics else "TRANSFERHUB_METRICS", settings.metrics))
