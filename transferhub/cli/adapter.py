@@ -74,7 +74,7 @@ def handle(args: argparse.Namespace) -> int:
     from transferhub.cli import addresses
 
     # aiokafka logs every failed connection attempt; the exit message says it once.
-    logging.getLogger("aiokafka").addHandler(logging.NullHandler())
+    logging.getLogger("aiokafka").propagate = False
     if (args.path is None) == (args.watch is None):
         return _fail(EXIT_USAGE, "give either PATH or --watch DIR (one of them)")
     bad = addresses.bootstrap_problem("--kafka", args.kafka)

@@ -82,6 +82,37 @@ def undecodable(args: argparse.Namespace) -> str | None:
     return None
 
 
+def _foreign_logs_like_ours() -> None:
+    """Warnings of the libraries (aiokafka's "Heartbeat failed … rebalancing", grpc's)
+    on standard error in the same form as the hub's own structlog lines, not as bare
+    text between them."""
+    import logging
+
+    class StandardError(logging.StreamHandler):  # type: ignore[type-arg]
+        """Writes to whatever ``sys.stderr`` is when a record comes."""
+
+        @property  # type: ignore[override]
+        def stream(self) -> object:
+            return sys.stderr
+
+        @stream.setter
+        def stream(self, _: object) -> None:
+            pass
+
+    root = logging.getLogger()
+    if any(type(h).__name__ == "StandardError" for h in root.handlers):
+        return
+    handler = StandardError()
+    handler.setFormatter(structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=[structlog.stdlib.add_log_level, structlog.stdlib.add_logger_name,
+                           structlog.processors.TimeStamper(fmt="%Y-%m-%d %H:%M:%S",
+                                                            utc=False)],
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                    structlog.dev.ConsoleRenderer(colors=False)]))
+    root.addHandler(handler)
+    root.setLevel(logging.WARNING)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code.
 
@@ -90,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     table, its ``--json`` document, ``up``'s addresses.
     """
     structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stderr))
+    _foreign_logs_like_ours()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
