@@ -213,6 +213,8 @@ class TestCommandLine:
                    kafka=f"127.0.0.1:{free_port()}")
         assert down.returncode == 3 and down.stdout == ""
         assert "keeps 4 events" in down.stderr and "Traceback" not in down.stderr
+        # One message says it; not one line per failed connection attempt.
+        assert "Unable connect" not in down.stderr and len(down.stderr.splitlines()) == 1
         up = cli("ontario", str(export), "--state", str(tmp_path / "s"), "--json",
                  kafka=broker.address)
         assert up.returncode == 0

@@ -74,7 +74,9 @@ def handle(args: argparse.Namespace) -> int:
     from transferhub.cli import addresses
 
     # aiokafka logs every failed connection attempt; the exit message says it once.
-    logging.getLogger("aiokafka").propagate = False
+    quiet = logging.getLogger("aiokafka")
+    quiet.addHandler(logging.NullHandler())   # not Python's last-resort handler either
+    quiet.propagate = False
     if (args.path is None) == (args.watch is None):
         return _fail(EXIT_USAGE, "give either PATH or --watch DIR (one of them)")
     bad = addresses.bootstrap_problem("--kafka", args.kafka)
