@@ -228,9 +228,11 @@ class TestStackAndEquivalents:
 class TestServe:
     """``transferhub serve`` stops cleanly on SIGTERM and logs to standard error."""
 
-    def test_sigterm_exits_0(self, tmp_path: Path) -> None:
+    @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+    def test_sigterm_exits_0(self, tmp_path: Path, signum: int) -> None:
+        """SIGHUP (the terminal closed) stops it as cleanly as SIGTERM."""
         process, _ = start_serve(tmp_path / "hub.db")
-        process.send_signal(signal.SIGTERM)
+        process.send_signal(signum)
         try:
             assert process.wait(timeout=15) == 0, serve_log(process)
         finally:

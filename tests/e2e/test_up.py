@@ -119,3 +119,37 @@ def test_sigterm_stops_up_and_every_child_as_ctrl_c_does(tmp_path: Path) -> None
         _stops_everything(up, signal.SIGTERM)
     finally:
         _kill(up)
+
+
+def test_closing_the_terminal_stops_up_and_every_child(tmp_path: Path) -> None:
+    """A closed terminal sends SIGHUP, and writes to it fail from then on: up stops
+    everything as on Ctrl-C (it once died at once, leaving its broker and hub running)."""
+    try:
+        EmbeddedBroker.on_free_port().start().stop()
+    except BrokerUnavailable as exc:
+        pytest.skip(f"the embedded broker is not available: {exc}")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRANSFERHUB_")}
+    master, terminal = os.openpty()
+    up = subprocess.Popen([*CLI, "up"], cwd=tmp_path, env=env, stdin=terminal,
+                          stdout=terminal, stderr=terminal)
+    os.close(terminal)
+    try:
+        shown = b""
+        deadline = time.monotonic() + 150
+        while shown.count(b"  transferhub ") < 3:
+            assert time.monotonic() < deadline, shown.decode(errors="replace")
+            try:
+                shown += os.read(master, 4096)
+            except OSError:   # EIO: up ended and closed the terminal's other side
+                raise AssertionError(shown.decode(errors="replace")) from None
+        below = _descendants(up.pid)
+        os.close(master)   # the terminal is gone: writing to it fails now
+        master = -1
+        up.send_signal(signal.SIGHUP)
+        assert up.wait(60) == 0
+        time.sleep(0.5)
+        assert not [pid for pid in below if _alive(pid)]
+    finally:
+        if master >= 0:
+            os.close(master)
+        _kill(up)

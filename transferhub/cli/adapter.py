@@ -147,9 +147,16 @@ def _watch(reader: Any, args: argparse.Namespace, state: Path) -> int:
     except StateUnusable as exc:
         return _fail(EXIT_USAGE, str(exc))
 
+    from transferhub.cli.hangup import STOP_SIGNALS, detach_if_hung_up
+
     stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
+
+    def stopped(signum: int, _: object) -> None:
+        detach_if_hung_up(signum)
+        stop.set()
+
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, stopped)
 
     def notify(target: Path, report: dict[str, Any]) -> None:
         if args.json:

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import signal
 import sys
 
 from transferhub.cli import addresses
+from transferhub.cli.hangup import STOP_SIGNALS, detach_if_hung_up
 from transferhub.cli.main import EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE, EXIT_USAGE
 
 SHUTDOWN_GRACE = 5.0
@@ -51,8 +51,12 @@ async def _serve(settings: object) -> None:
     hub = await start_hub(settings, ingest=ingest_factory)  # type: ignore[arg-type]
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stopping.set)
+    def stop(signum: int) -> None:
+        detach_if_hung_up(signum)
+        stopping.set()
+
+    for signum in STOP_SIGNALS:
+        loop.add_signal_handler(signum, stop, signum)
     host = hub.settings.grpc.rpartition(":")[0]
     print(f"transferhub: serving gRPC on {host}:{hub.port} over {hub.settings.db_url}",
           file=sys.stderr, flush=True)

@@ -4,8 +4,9 @@ The embedded broker (127.0.0.1:9092, or a free port when that one is taken,
 said so), the hub (``transferhub serve``) on SQLite, then the three adapters
 on the bundled sample exports; once the hub has applied what they published
 it prints the addresses and three example queries that work as printed.
-Ctrl-C or SIGTERM stops everything; each child runs in its own process group
-and is terminated, then killed, so nothing is left behind.
+Ctrl-C, SIGTERM or SIGHUP (the terminal closed) stops everything; each child
+runs in its own process group and is terminated, then killed, so nothing is
+left behind.
 
 Each run starts afresh in ``./.transferhub/up/`` (the hub's store, its log
 ``hub.log`` and the adapters' state): the embedded broker keeps nothing
@@ -141,10 +142,15 @@ def _examples(hub: str, default_hub: bool) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     """Run everything until Ctrl-C or SIGTERM."""
     from transferhub.broker import BrokerUnavailable, EmbeddedBroker
+    from transferhub.cli.hangup import STOP_SIGNALS, detach_if_hung_up
 
     stopping = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stopping.set())
+    def stop(signum: int, _: object) -> None:
+        detach_if_hung_up(signum)
+        stopping.set()
+
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, stop)
     shutil.rmtree(HOME, ignore_errors=True)
     HOME.mkdir(parents=True, exist_ok=True)
     kafka, moved = _port_or_free(9092)
