@@ -69,7 +69,9 @@ class QueryServicer(pb_grpc.QueryServiceServicer):
         credential names, is NOT_FOUND (CLI.md: an unknown receiving institution
         is NOT_FOUND), so a mistyped ``BC:UBVC`` is not answered with an empty
         list that reads as "no agreements"; rules into an institution whose own
-        record has not arrived yet are still listed.
+        record has not arrived yet are still listed. Likewise a ``to`` province
+        with no institution at the hub (``XX``, or one whose adapter has not
+        published yet).
         """
         credential = requests.credential(request.credential)
         to = requests.institution_or_province(request.to)
@@ -78,6 +80,8 @@ class QueryServicer(pb_grpc.QueryServiceServicer):
             rules = repo.equivalents(credential, to)
             if not rules and to and ":" in to and repo.get_institution(to) is None:
                 raise NotFound(f"the hub has no record of institution {to}", field="to")
+            if not rules and to and ":" not in to and not repo.list_institutions(to):
+                raise NotFound(f"the hub has no institution in province {to}", field="to")
             if not rules and repo.get_credential(credential) is None:
                 raise NotFound(f"the hub has no record of {credential} and no rule names it",
                                field="credential")

@@ -183,6 +183,7 @@ class TestTransferCommand:
                      hub=hub)
         assert result.returncode == 1
         assert "BC:NOPE" in result.stderr
+        assert "--to (receiving_institution): " in result.stderr   # the option typed
 
     def test_no_hub_exits_3(self) -> None:
         result = cli("transfer", "--to", "BC:UBCV", "--completed", "BC:CAPU:ENGL 100=A@2016-04",
@@ -207,6 +208,7 @@ class TestStackAndEquivalents:
         result = cli("stack", "--toward", "ON:HUMB:NOPE", "--hub", hub,
                      "--completed", "ON:HUMB:MC-DA-01=A@2024-01")
         assert result.returncode == 1
+        assert "--toward (target): " in result.stderr
 
     def test_equivalents_json_has_provenance(self, hub: str) -> None:
         doc = json_of(cli("equivalents", "ON:SENE:IPC144", "--json", hub=hub))
@@ -222,7 +224,16 @@ class TestStackAndEquivalents:
 
     def test_equivalents_to_a_province_filters(self, hub: str) -> None:
         doc = json_of(cli("equivalents", "BC:CAPU:ENGL 100", "--to", "ON", "--json", hub=hub))
-        assert doc["equivalents"] == []
+        assert doc["equivalents"] == [] and doc["to"] == "ON"
+        table = cli("equivalents", "BC:CAPU:ENGL 100", "--to", "ON", hub=hub)
+        assert table.returncode == 0 and "No rule leads from this credential to ON" in \
+            table.stdout
+
+    def test_equivalents_to_a_province_the_hub_has_nothing_of_exits_1(self, hub: str) -> None:
+        """Not an empty list that reads as 'no agreements' (as a mistyped institution)."""
+        result = cli("equivalents", "BC:CAPU:ENGL 100", "--to", "XX", hub=hub)
+        assert result.returncode == 1
+        assert "--to (to): the hub has no institution in province XX" in result.stderr
 
 
 class TestServe:

@@ -314,7 +314,9 @@ class TestEquivalents:
         assert rules("bc") == ["BC:100", "BC:200", "BC:300"]
         assert rules("SK") == ["SK:SKTCG-1"]
         assert rules("BC:KPU") == []  # known institution, its one rule revoked
-        assert rules("AB") == []
+        with pytest.raises(_Aborted) as caught:   # a province it has nothing of
+            rules("AB")
+        assert caught.value.args[1] == "to: the hub has no institution in province AB"
 
     def test_unknown_to_institution_or_credential_is_not_found(self, store):
         with pytest.raises(_Aborted) as caught:

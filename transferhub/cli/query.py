@@ -88,11 +88,14 @@ def _completed(args: argparse.Namespace, sources: list[str]) -> list[pb.Complete
 
 def _ask(args: argparse.Namespace, method: str, build: Callable[[list[str]], Any],
          to_json: Callable[[Any], dict[str, Any]],
-         to_table: Callable[[Console, dict[str, Any]], None]) -> int:
+         to_table: Callable[[Console, dict[str, Any]], None],
+         flags: dict[str, str] | None = None) -> int:
     """Build the request, call the hub, print the answer; the exit code per CLI.md.
 
     ``build`` fills the list it is given with where each completed item came
-    from, so that a refusal naming ``completed[i]`` says which line to fix.
+    from, so that a refusal naming ``completed[i]`` says which line to fix;
+    ``flags`` names the option a refused request field came from
+    (``receiving_institution: …`` is said ``--to (receiving_institution): …``).
     """
     prog = f"transferhub {args.command}"
     address = hub_address(args.hub)
@@ -111,7 +114,8 @@ def _ask(args: argparse.Namespace, method: str, build: Callable[[list[str]], Any
         print(f"{prog}: {exc}", file=sys.stderr)
         return EXIT_UNREACHABLE
     except HubRefused as exc:
-        print(f"{prog}: {in_cli_terms(exc.message, sources)}", file=sys.stderr)
+        print(f"{prog}: {_as_typed(in_cli_terms(exc.message, sources), flags or {})}",
+              file=sys.stderr)
         return EXIT_USAGE if exc.code is grpc.StatusCode.INVALID_ARGUMENT else EXIT_FAILED
     doc = to_json(response)
     if args.json:
@@ -127,7 +131,16 @@ def run_transfer(args: argparse.Namespace) -> int:
     return _ask(args, "Transfer",
                 lambda sources: pb.TransferRequest(receiving_institution=args.to,
                                                    completed=_completed(args, sources)),
-                render.transfer, tables.print_transfer)
+                render.transfer, tables.print_transfer,
+                {"receiving_institution": "--to"})
+
+
+def _as_typed(message: str, flags: dict[str, str]) -> str:
+    """``field: …`` said as the option the user typed, the field kept for the hub's logs."""
+    field, sep, rest = message.partition(": ")
+    if sep and field in flags:
+        return f"{flags[field]} ({field}): {rest}"
+    return message
 
 
 def run_stack(args: argparse.Namespace) -> int:
@@ -135,11 +148,12 @@ def run_stack(args: argparse.Namespace) -> int:
     return _ask(args, "Stack",
                 lambda sources: pb.StackRequest(target=args.toward,
                                                 completed=_completed(args, sources)),
-                render.stack, tables.print_stack)
+                render.stack, tables.print_stack, {"target": "--toward"})
 
 
 def run_equivalents(args: argparse.Namespace) -> int:
     """``transferhub equivalents``."""
     return _ask(args, "ListEquivalents",
                 lambda _: pb.ListEquivalentsRequest(credential=args.credential, to=args.to or ""),
-                render.equivalents, tables.print_equivalents)
+                lambda response: {**render.equivalents(response), "to": args.to or None},
+                tables.print_equivalents, {"credential": "CRED", "to": "--to"})

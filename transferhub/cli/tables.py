@@ -116,4 +116,5 @@ def print_equivalents(console: Console, doc: Json) -> None:
                       grants, item["min_grade"] or "", window)
     console.print(table)
     if not doc["equivalents"]:
-        console.print("No rule starts from this credential.")
+        to = f" to {doc['to']}" if doc.get("to") else ""
+        console.print(f"No rule leads from this credential{to}.")
