@@ -38,6 +38,7 @@ class AppliedNotice:
     version: int
     outcome: str
     applied_at: datetime
+    change: str = ""   # institution_upserted, …, rule_revoked; empty for an unreadable event
 
 
 class IngestControl(Protocol):
@@ -146,7 +147,7 @@ class OperatorServicer(pb_grpc.OperatorServiceServicer):
             yield pb.AppliedEvent(
                 event_id=notice.event_id, province=notice.province,
                 entity_key=notice.entity_key, version=notice.version, outcome=notice.outcome,
-                applied_at=_rfc3339(notice.applied_at))
+                applied_at=_rfc3339(notice.applied_at), change=notice.change)
 
     @maps_errors
     async def ListDeadLetters(self, request: pb.ListDeadLettersRequest,

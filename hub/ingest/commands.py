@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import ClassVar
 
 from hub.domain.model import Credential, Institution, Rule
 from hub.store.ports import EquivalencyRepository
@@ -18,6 +19,7 @@ from hub.store.ports import EquivalencyRepository
 class UpsertInstitution:
     """Store an institution unless a newer version is stored."""
 
+    change: ClassVar[str] = "institution_upserted"  # the event it comes from
     institution: Institution
 
     def apply(self, repo: EquivalencyRepository) -> bool:
@@ -29,6 +31,7 @@ class UpsertInstitution:
 class UpsertCredential:
     """Store a credential unless a newer version is stored."""
 
+    change: ClassVar[str] = "credential_upserted"  # the event it comes from
     credential: Credential
 
     def apply(self, repo: EquivalencyRepository) -> bool:
@@ -40,6 +43,7 @@ class UpsertCredential:
 class RetireCredential:
     """Mark a credential retired at a version."""
 
+    change: ClassVar[str] = "credential_retired"  # the event it comes from
     credential_id: str
     version: int
 
@@ -52,6 +56,7 @@ class RetireCredential:
 class UpsertRule:
     """Store a rule unless a newer version or its revocation is stored."""
 
+    change: ClassVar[str] = "rule_upserted"  # the event it comes from
     rule: Rule
 
     def apply(self, repo: EquivalencyRepository) -> bool:
@@ -63,6 +68,7 @@ class UpsertRule:
 class RevokeRule:
     """Revoke a rule at a version (removed as though never granted)."""
 
+    change: ClassVar[str] = "rule_revoked"  # the event it comes from
     rule_id: str
     version: int
     reason: str = ""

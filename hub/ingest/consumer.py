@@ -381,5 +381,6 @@ def _notices(report: BatchReport) -> list[AppliedNotice]:
     return [AppliedNotice(h.event.event_id if h.event else (h.poison.event_id or ""),
                           h.event.province if h.event else topic_province(h.delivery.topic),
                           h.event.entity_key if h.event else "",
-                          h.event.version if h.event else 0, outcome, report.at)
+                          h.event.version if h.event else 0, outcome, report.at,
+                          h.event.command.change if h.event else "")
             for h, outcome in report.outcomes]

@@ -99,4 +99,5 @@ class TestOperatorCommandsOverABroker:
         outcomes = sorted(line.split()[-1] for line in lines)
         assert outcomes == ["applied"] * RULES + ["dead_lettered"]
         assert all(" BC " in line for line in lines)
-        assert any("BC:0 v1 applied" in line for line in lines)
+        assert any(" rule upserted BC:0 v1 applied" in line for line in lines)
+        assert any(" unreadable " in line and line.endswith("dead_lettered\n") for line in lines)

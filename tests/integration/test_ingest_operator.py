@@ -54,6 +54,9 @@ async def test_status_dead_letters_replay_and_watch(broker: EmbeddedBroker, tmp_
             await _until(all_handled)
             notice = await asyncio.wait_for(first, 10)
             assert notice.province == "BC" and notice.outcome in ("applied", "dead_lettered")
+            # What the event says happened (the unreadable one says nothing).
+            assert (notice.change, notice.outcome) in (("rule_upserted", "applied"),
+                                                       ("", "dead_lettered"))
             watch.cancel()
 
             letters = await stub.ListDeadLetters(pb.ListDeadLettersRequest())

@@ -183,7 +183,13 @@ def applied_event(event: pb.AppliedEvent) -> Json:
     """One event the hub handled."""
     return {"event_id": event.event_id, "province": event.province,
             "entity_key": event.entity_key, "version": event.version,
-            "outcome": event.outcome, "applied_at": event.applied_at}
+            "outcome": event.outcome, "applied_at": event.applied_at,
+            "change": event.change}
+
+
+def _change(event: Json) -> str:
+    """``rule revoked``, for people; ``unreadable`` for an event the hub could not read."""
+    return event["change"].replace("_", " ") if event["change"] else "unreadable"
 
 
 class _View:
@@ -209,11 +215,11 @@ class _View:
         for province, counts in sorted(self.counts.items()):
             totals.add_row(province, *(str(counts[o]) for o in outcomes))
         latest = Table(title="latest events")
-        for column in ("at", "province", "entity", "version", "outcome"):
+        for column in ("at", "province", "change", "entity", "version", "outcome"):
             latest.add_column(column, justify="right" if column == "version" else "left")
         for e in reversed(self.recent):
-            latest.add_row(e["applied_at"], e["province"], e["entity_key"], str(e["version"]),
-                           e["outcome"])
+            latest.add_row(e["applied_at"], e["province"], _change(e), e["entity_key"],
+                           str(e["version"]), e["outcome"])
         return Group(totals, latest)
 
 
@@ -240,8 +246,8 @@ def run_monitor(args: argparse.Namespace) -> int:
             print(f"watching the hub at {address}; Ctrl-C stops", file=sys.stderr, flush=True)
             for event in events:
                 e = applied_event(event)
-                print(f"{e['applied_at']} {e['province']} {e['entity_key']} v{e['version']} "
-                      f"{e['outcome']}", flush=True)
+                print(f"{e['applied_at']} {e['province']} {_change(e)} {e['entity_key']} "
+                      f"v{e['version']} {e['outcome']}", flush=True)
     except KeyboardInterrupt:
         return EXIT_OK
     except (HubUnreachable, HubRefused) as exc:
