@@ -78,6 +78,7 @@ class Suggestion:
     grants: tuple[Grant, ...]
     chain: tuple[Rule, ...]
     basis: str = "inferred"
+    via: tuple[str, ...] = ()   # the credential each link after the first starts from
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,9 +23,11 @@ province, ending at the receiving institution:
   grade because those are the only facts the hub has about the learner.
 
 A chain of one link would be an agreement, not an inference, so chains have
-two or three links. Suggestions are deduplicated by (credential, chain),
-ordered by credential, chain length, then rule ids, and bounded per
-credential; they are never counted in any total.
+two or three links. A suggestion names the credentials it passes through
+(``via``: for ON:SENE:IPC144 → BC:CAPU:CSCI 110 → UBCV, ``BC:CAPU:CSCI 110``).
+Suggestions are deduplicated by (credential, chain), ordered by credential,
+chain length, then rule ids, and bounded per credential; they are never
+counted in any total.
 
 The store's link index finds the chains (``EquivalencyReader.chains_to``: rule
 ids of complete chains into the receiving institution only), then the rules
@@ -36,8 +38,10 @@ credential, and no chain is cut short by a search bound.
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from hub.domain.answers import Suggestion
-from hub.domain.links import MAX_LINKS
+from hub.domain.links import MAX_LINKS, leads_to
 from hub.domain.model import Rule
 from hub.domain.ports import EquivalencyReader
 from hub.domain.transcript import Entry, Scales, Transcript
@@ -49,6 +53,16 @@ def _holds(rule: Rule, origin: Entry, scales: Scales) -> bool:
     minimum = scales.minimum_percent(rule)
     return (minimum is not None and origin.percent >= minimum
             and rule.in_force_on(origin.completed_on))
+
+
+def _via(links: tuple[Rule, ...]) -> tuple[str, ...]:
+    """The credentials the chain passes through: for each link after the first, the
+    sending credential of it that the link before grants (the first such, by id)."""
+    via = []
+    for before, link in pairwise(links):
+        granted = set(leads_to(before)) & set(link.sending)
+        via.append(min(granted) if granted else link.sending[0])
+    return tuple(via)
 
 
 def suggest(reader: EquivalencyReader, transcript: Transcript, receiving_institution: str,
@@ -82,7 +96,8 @@ def suggest(reader: EquivalencyReader, transcript: Transcript, receiving_institu
                     break
             if not held:
                 continue
-            suggestions.append(Suggestion((origin,), links[-1].alternatives[0], links))
+            suggestions.append(Suggestion((origin,), links[-1].alternatives[0], links,
+                                          via=_via(links)))
             kept += 1
             if kept == MAX_SUGGESTIONS_PER_CREDENTIAL:
                 break

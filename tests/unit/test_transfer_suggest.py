@@ -36,13 +36,16 @@ class TestSuggestions:
         suggestion = answer.suggested[0]
         assert suggestion.sending == (IPC,) and suggestion.basis == "inferred"
         assert suggestion.grants == TO_UBC.alternatives[0]
+        assert suggestion.via == ("BC:CAPU:CSCI 110",)   # what the first rule grants
         assert answer.total_credits == 0.0 and answer.awarded == ()
 
     def test_three_links_through_other_provinces(self):
         repo = world(rule("SK:S1", IPC, "SK:USASK", course("CMPT 140")),
                      rule("BC:B1", "SK:USASK:CMPT 140", "BC:CAPU", course("CSCI 110")),
                      TO_UBC)
-        assert chains(transfer(repo, UBC, done(IPC))) == [("SK:S1", "BC:B1", "BC:88220")]
+        answer = transfer(repo, UBC, done(IPC))
+        assert chains(answer) == [("SK:S1", "BC:B1", "BC:88220")]
+        assert answer.suggested[0].via == ("SK:USASK:CMPT 140", "BC:CAPU:CSCI 110")
 
     def test_shorter_chains_come_first_and_duplicates_are_dropped(self):
         repo = world(TO_CAPU, TO_UBC,

@@ -85,7 +85,7 @@ def print_transfer(console: Console, doc: Json) -> None:
             suggested.add_column(column)
         for item in doc["suggested"]:
             suggested.add_row("\n".join(item["from"]), _offered_text(item),
-                              " → ".join(item["chain"]))
+                              _chain_text(item))
         console.print(suggested)
     console.print(f"Total: [bold]{doc['total_credits']:g} {unit}[/bold] "
                   f"({doc['total_tc']:g} tc)")
@@ -102,6 +102,15 @@ def print_stack(console: Console, doc: Json) -> None:
     console.print(table)
     console.print(f"Required {doc['required']:g}, earned {doc['earned']:g}, "
                   f"[bold]remaining {doc['remaining']:g}[/bold] {doc['unit']}")
+
+
+def _chain_text(item: Json) -> str:
+    """``BC:88216 → BC:CAPU:CSCI 110 → BC:88220``: each rule, and the credential between."""
+    parts = [item["chain"][0]]
+    for rule, through in zip(item["chain"][1:], item.get("via") or [], strict=False):
+        parts += [through, rule]
+    return " → ".join(parts) if len(parts) == 2 * len(item["chain"]) - 1 \
+        else " → ".join(item["chain"])
 
 
 def print_equivalents(console: Console, doc: Json) -> None:

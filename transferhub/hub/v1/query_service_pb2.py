@@ -24,19 +24,19 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&transferhub/hub/v1/query_service.proto\x12\x12transferhub.hub.v1\"N\n\x13\x43ompletedCredential\x12\x12\n\ncredential\x18\x01 \x01(\t\x12\r\n\x05grade\x18\x02 \x01(\t\x12\x14\n\x0c\x63ompleted_on\x18\x03 \x01(\t\"\xaa\x01\n\x05Grant\x12+\n\x04kind\x18\x01 \x01(\x0e\x32\x1d.transferhub.hub.v1.GrantKind\x12\x0c\n\x04\x63ode\x18\x02 \x01(\t\x12\x0f\n\x07subject\x18\x03 \x01(\t\x12\r\n\x05level\x18\x04 \x01(\x05\x12\x14\n\x07\x63redits\x18\x05 \x01(\x01H\x00\x88\x01\x01\x12\x0f\n\x07program\x18\x06 \x01(\t\x12\x13\n\x0b\x64\x65signation\x18\x07 \x01(\tB\n\n\x08_credits\"5\n\x08GrantSet\x12)\n\x06grants\x18\x01 \x03(\x0b\x32\x19.transferhub.hub.v1.Grant\"\xdf\x01\n\x0b\x41wardedRule\x12\x0c\n\x04rule\x18\x01 \x01(\t\x12\x0c\n\x04\x66rom\x18\x02 \x03(\t\x12)\n\x06grants\x18\x03 \x03(\x0b\x32\x19.transferhub.hub.v1.Grant\x12\x32\n\x0c\x61lternatives\x18\x04 \x03(\x0b\x32\x1c.transferhub.hub.v1.GrantSet\x12\x0f\n\x07\x63redits\x18\x05 \x01(\x01\x12\n\n\x02tc\x18\x06 \x01(\x01\x12\x10\n\x08notation\x18\x07 \x01(\t\x12\r\n\x05notes\x18\x08 \x01(\t\x12\x17\n\x0funknown_credits\x18\t \x01(\x08\"`\n\x0eNotTransferred\x12\x12\n\ncredential\x18\x01 \x01(\t\x12*\n\x06reason\x18\x02 \x01(\x0e\x32\x1a.transferhub.hub.v1.Reason\x12\x0e\n\x06\x64\x65tail\x18\x03 \x01(\t\"\xa6\x01\n\nSuggestion\x12\x0c\n\x04\x66rom\x18\x01 \x03(\t\x12)\n\x06grants\x18\x02 \x03(\x0b\x32\x19.transferhub.hub.v1.Grant\x12\r\n\x05\x62\x61sis\x18\x03 \x01(\t\x12\r\n\x05\x63hain\x18\x04 \x03(\t\x12\r\n\x05notes\x18\x05 \x01(\t\x12\x32\n\x0c\x61lternatives\x18\x06 \x03(\x0b\x32\x1c.transferhub.hub.v1.GrantSet\"l\n\x0fTransferRequest\x12\x1d\n\x15receiving_institution\x18\x01 \x01(\t\x12:\n\tcompleted\x18\x02 \x03(\x0b\x32\'.transferhub.hub.v1.CompletedCredential\"\x91\x02\n\x10TransferResponse\x12\x1d\n\x15receiving_institution\x18\x01 \x01(\t\x12\x13\n\x0b\x63redit_unit\x18\x02 \x01(\t\x12\x30\n\x07\x61warded\x18\x03 \x03(\x0b\x32\x1f.transferhub.hub.v1.AwardedRule\x12;\n\x0fnot_transferred\x18\x04 \x03(\x0b\x32\".transferhub.hub.v1.NotTransferred\x12\x31\n\tsuggested\x18\x05 \x03(\x0b\x32\x1e.transferhub.hub.v1.Suggestion\x12\x15\n\rtotal_credits\x18\x06 \x01(\x01\x12\x10\n\x08total_tc\x18\x07 \x01(\x01\"Z\n\x0cStackRequest\x12\x0e\n\x06target\x18\x01 \x01(\t\x12:\n\tcompleted\x18\x02 \x03(\x0b\x32\'.transferhub.hub.v1.CompletedCredential\"H\n\x11\x43ountedCredential\x12\x12\n\ncredential\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01\x12\x10\n\x08via_rule\x18\x03 \x01(\t\"\x9a\x01\n\rStackResponse\x12\x0e\n\x06target\x18\x01 \x01(\t\x12\x0c\n\x04unit\x18\x02 \x01(\t\x12\x10\n\x08required\x18\x03 \x01(\x01\x12\x0e\n\x06\x65\x61rned\x18\x04 \x01(\x01\x12\x11\n\tremaining\x18\x05 \x01(\x01\x12\x36\n\x07\x63ounted\x18\x06 \x03(\x0b\x32%.transferhub.hub.v1.CountedCredential\"\xee\x02\n\nEquivalent\x12\x0c\n\x04rule\x18\x01 \x01(\t\x12\x10\n\x08province\x18\x02 \x01(\t\x12\x0f\n\x07version\x18\x03 \x01(\x03\x12\x0c\n\x04\x66rom\x18\x04 \x03(\t\x12\r\n\x05\x61ny_n\x18\x05 \x01(\x05\x12\x1d\n\x15receiving_institution\x18\x06 \x01(\t\x12\x30\n\x07outcome\x18\x07 \x01(\x0e\x32\x1f.transferhub.hub.v1.RuleOutcome\x12)\n\x06grants\x18\x08 \x03(\x0b\x32\x19.transferhub.hub.v1.Grant\x12\x32\n\x0c\x61lternatives\x18\t \x03(\x0b\x32\x1c.transferhub.hub.v1.GrantSet\x12\x11\n\tmin_grade\x18\n \x01(\t\x12\x17\n\x0f\x65\x66\x66\x65\x63tive_start\x18\x0b \x01(\t\x12\x15\n\reffective_end\x18\x0c \x01(\t\x12\r\n\x05notes\x18\r \x01(\t\x12\x10\n\x08notation\x18\x0e \x01(\t\"8\n\x16ListEquivalentsRequest\x12\x12\n\ncredential\x18\x01 \x01(\t\x12\n\n\x02to\x18\x02 \x01(\t\"b\n\x17ListEquivalentsResponse\x12\x12\n\ncredential\x18\x01 \x01(\t\x12\x33\n\x0b\x65quivalents\x18\x02 \x03(\x0b\x32\x1e.transferhub.hub.v1.Equivalent\",\n\x0bStackTarget\x12\x0e\n\x06target\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01\"*\n\x14GetCredentialRequest\x12\x12\n\ncredential\x18\x01 \x01(\t\"\xe1\x01\n\nCredential\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\r\n\x05title\x18\x03 \x01(\t\x12\x12\n\x05value\x18\x04 \x01(\x01H\x00\x88\x01\x01\x12\x0f\n\x07subject\x18\x05 \x01(\t\x12\r\n\x05level\x18\x06 \x01(\x05\x12\x34\n\x0bstacks_into\x18\x07 \x03(\x0b\x32\x1f.transferhub.hub.v1.StackTarget\x12\x14\n\x0c\x63ompetencies\x18\x08 \x03(\t\x12\x0f\n\x07version\x18\t \x01(\x03\x12\x0f\n\x07retired\x18\n \x01(\x08\x42\x08\n\x06_value\"e\n\x0bInstitution\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x13\n\x0b\x63redit_unit\x18\x03 \x01(\t\x12\x17\n\x0fstandard_course\x18\x04 \x01(\x01\x12\x0e\n\x06sector\x18\x05 \x01(\t\"+\n\x17ListInstitutionsRequest\x12\x10\n\x08province\x18\x01 \x01(\t\"Q\n\x18ListInstitutionsResponse\x12\x35\n\x0cinstitutions\x18\x01 \x03(\x0b\x32\x1f.transferhub.hub.v1.Institution*o\n\tGrantKind\x12\x1a\n\x16GRANT_KIND_UNSPECIFIED\x10\x00\x12\x15\n\x11GRANT_KIND_COURSE\x10\x01\x12\x19\n\x15GRANT_KIND_UNASSIGNED\x10\x02\x12\x14\n\x10GRANT_KIND_BLOCK\x10\x03*\xb2\x01\n\x0bRuleOutcome\x12\x1c\n\x18RULE_OUTCOME_UNSPECIFIED\x10\x00\x12\x17\n\x13RULE_OUTCOME_COURSE\x10\x01\x12\x1b\n\x17RULE_OUTCOME_UNASSIGNED\x10\x02\x12\x16\n\x12RULE_OUTCOME_BLOCK\x10\x03\x12\x1a\n\x16RULE_OUTCOME_NO_CREDIT\x10\x04\x12\x1b\n\x17RULE_OUTCOME_ASSESSMENT\x10\x05*\x8f\x02\n\x06Reason\x12\x16\n\x12REASON_UNSPECIFIED\x10\x00\x12\x1d\n\x19REASON_UNKNOWN_CREDENTIAL\x10\x01\x12\x14\n\x10REASON_NO_CREDIT\x10\x02\x12 \n\x1cREASON_INDIVIDUAL_ASSESSMENT\x10\x03\x12\x1a\n\x16REASON_BELOW_MIN_GRADE\x10\x04\x12#\n\x1fREASON_OUTSIDE_EFFECTIVE_WINDOW\x10\x05\x12!\n\x1dREASON_INCOMPLETE_COMBINATION\x10\x06\x12\x19\n\x15REASON_USED_ELSEWHERE\x10\x07\x12\x17\n\x13REASON_NO_AGREEMENT\x10\x08\x32\xe9\x03\n\x0cQueryService\x12U\n\x08Transfer\x12#.transferhub.hub.v1.TransferRequest\x1a$.transferhub.hub.v1.TransferResponse\x12L\n\x05Stack\x12 .transferhub.hub.v1.StackRequest\x1a!.transferhub.hub.v1.StackResponse\x12j\n\x0fListEquivalents\x12*.transferhub.hub.v1.ListEquivalentsRequest\x1a+.transferhub.hub.v1.ListEquivalentsResponse\x12Y\n\rGetCredential\x12(.transferhub.hub.v1.GetCredentialRequest\x1a\x1e.transferhub.hub.v1.Credential\x12m\n\x10ListInstitutions\x12+.transferhub.hub.v1.ListInstitutionsRequest\x1a,.transferhub.hub.v1.ListInstitutionsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&transferhub/hub/v1/query_service.proto\x12\x12transferhub.hub.v1\"N\n\x13\x43ompletedCredential\x12\x12\n\ncredential\x18\x01 \x01(\t\x12\r\n\x05grade\x18\x02 \x01(\t\x12\x14\n\x0c\x63ompleted_on\x18\x03 \x01(\t\"\xaa\x01\n\x05Grant\x12+\n\x04kind\x18\x01 \x01(\x0e\x32\x1d.transferhub.hub.v1.GrantKind\x12\x0c\n\x04\x63ode\x18\x02 \x01(\t\x12\x0f\n\x07subject\x18\x03 \x01(\t\x12\r\n\x05level\x18\x04 \x01(\x05\x12\x14\n\x07\x63redits\x18\x05 \x01(\x01H\x00\x88\x01\x01\x12\x0f\n\x07program\x18\x06 \x01(\t\x12\x13\n\x0b\x64\x65signation\x18\x07 \x01(\tB\n\n\x08_credits\"5\n\x08GrantSet\x12)\n\x06grants\x18\x01 \x03(\x0b\x32\x19.transferhub.hub.v1.Grant\"\xdf\x01\n\x0b\x41wardedRule\x12\x0c\n\x04rule\x18\x01 \x01(\t\x12\x0c\n\x04\x66rom\x18\x02 \x03(\t\x12)\n\x06grants\x18\x03 \x03(\x0b\x32\x19.transferhub.hub.v1.Grant\x12\x32\n\x0c\x61lternatives\x18\x04 \x03(\x0b\x32\x1c.transferhub.hub.v1.GrantSet\x12\x0f\n\x07\x63redits\x18\x05 \x01(\x01\x12\n\n\x02tc\x18\x06 \x01(\x01\x12\x10\n\x08notation\x18\x07 \x01(\t\x12\r\n\x05notes\x18\x08 \x01(\t\x12\x17\n\x0funknown_credits\x18\t \x01(\x08\"`\n\x0eNotTransferred\x12\x12\n\ncredential\x18\x01 \x01(\t\x12*\n\x06reason\x18\x02 \x01(\x0e\x32\x1a.transferhub.hub.v1.Reason\x12\x0e\n\x06\x64\x65tail\x18\x03 \x01(\t\"\xb3\x01\n\nSuggestion\x12\x0c\n\x04\x66rom\x18\x01 \x03(\t\x12)\n\x06grants\x18\x02 \x03(\x0b\x32\x19.transferhub.hub.v1.Grant\x12\r\n\x05\x62\x61sis\x18\x03 \x01(\t\x12\r\n\x05\x63hain\x18\x04 \x03(\t\x12\r\n\x05notes\x18\x05 \x01(\t\x12\x32\n\x0c\x61lternatives\x18\x06 \x03(\x0b\x32\x1c.transferhub.hub.v1.GrantSet\x12\x0b\n\x03via\x18\x07 \x03(\t\"l\n\x0fTransferRequest\x12\x1d\n\x15receiving_institution\x18\x01 \x01(\t\x12:\n\tcompleted\x18\x02 \x03(\x0b\x32\'.transferhub.hub.v1.CompletedCredential\"\x91\x02\n\x10TransferResponse\x12\x1d\n\x15receiving_institution\x18\x01 \x01(\t\x12\x13\n\x0b\x63redit_unit\x18\x02 \x01(\t\x12\x30\n\x07\x61warded\x18\x03 \x03(\x0b\x32\x1f.transferhub.hub.v1.AwardedRule\x12;\n\x0fnot_transferred\x18\x04 \x03(\x0b\x32\".transferhub.hub.v1.NotTransferred\x12\x31\n\tsuggested\x18\x05 \x03(\x0b\x32\x1e.transferhub.hub.v1.Suggestion\x12\x15\n\rtotal_credits\x18\x06 \x01(\x01\x12\x10\n\x08total_tc\x18\x07 \x01(\x01\"Z\n\x0cStackRequest\x12\x0e\n\x06target\x18\x01 \x01(\t\x12:\n\tcompleted\x18\x02 \x03(\x0b\x32\'.transferhub.hub.v1.CompletedCredential\"H\n\x11\x43ountedCredential\x12\x12\n\ncredential\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01\x12\x10\n\x08via_rule\x18\x03 \x01(\t\"\x9a\x01\n\rStackResponse\x12\x0e\n\x06target\x18\x01 \x01(\t\x12\x0c\n\x04unit\x18\x02 \x01(\t\x12\x10\n\x08required\x18\x03 \x01(\x01\x12\x0e\n\x06\x65\x61rned\x18\x04 \x01(\x01\x12\x11\n\tremaining\x18\x05 \x01(\x01\x12\x36\n\x07\x63ounted\x18\x06 \x03(\x0b\x32%.transferhub.hub.v1.CountedCredential\"\xee\x02\n\nEquivalent\x12\x0c\n\x04rule\x18\x01 \x01(\t\x12\x10\n\x08province\x18\x02 \x01(\t\x12\x0f\n\x07version\x18\x03 \x01(\x03\x12\x0c\n\x04\x66rom\x18\x04 \x03(\t\x12\r\n\x05\x61ny_n\x18\x05 \x01(\x05\x12\x1d\n\x15receiving_institution\x18\x06 \x01(\t\x12\x30\n\x07outcome\x18\x07 \x01(\x0e\x32\x1f.transferhub.hub.v1.RuleOutcome\x12)\n\x06grants\x18\x08 \x03(\x0b\x32\x19.transferhub.hub.v1.Grant\x12\x32\n\x0c\x61lternatives\x18\t \x03(\x0b\x32\x1c.transferhub.hub.v1.GrantSet\x12\x11\n\tmin_grade\x18\n \x01(\t\x12\x17\n\x0f\x65\x66\x66\x65\x63tive_start\x18\x0b \x01(\t\x12\x15\n\reffective_end\x18\x0c \x01(\t\x12\r\n\x05notes\x18\r \x01(\t\x12\x10\n\x08notation\x18\x0e \x01(\t\"8\n\x16ListEquivalentsRequest\x12\x12\n\ncredential\x18\x01 \x01(\t\x12\n\n\x02to\x18\x02 \x01(\t\"b\n\x17ListEquivalentsResponse\x12\x12\n\ncredential\x18\x01 \x01(\t\x12\x33\n\x0b\x65quivalents\x18\x02 \x03(\x0b\x32\x1e.transferhub.hub.v1.Equivalent\",\n\x0bStackTarget\x12\x0e\n\x06target\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01\"*\n\x14GetCredentialRequest\x12\x12\n\ncredential\x18\x01 \x01(\t\"\xe1\x01\n\nCredential\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\r\n\x05title\x18\x03 \x01(\t\x12\x12\n\x05value\x18\x04 \x01(\x01H\x00\x88\x01\x01\x12\x0f\n\x07subject\x18\x05 \x01(\t\x12\r\n\x05level\x18\x06 \x01(\x05\x12\x34\n\x0bstacks_into\x18\x07 \x03(\x0b\x32\x1f.transferhub.hub.v1.StackTarget\x12\x14\n\x0c\x63ompetencies\x18\x08 \x03(\t\x12\x0f\n\x07version\x18\t \x01(\x03\x12\x0f\n\x07retired\x18\n \x01(\x08\x42\x08\n\x06_value\"e\n\x0bInstitution\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x13\n\x0b\x63redit_unit\x18\x03 \x01(\t\x12\x17\n\x0fstandard_course\x18\x04 \x01(\x01\x12\x0e\n\x06sector\x18\x05 \x01(\t\"+\n\x17ListInstitutionsRequest\x12\x10\n\x08province\x18\x01 \x01(\t\"Q\n\x18ListInstitutionsResponse\x12\x35\n\x0cinstitutions\x18\x01 \x03(\x0b\x32\x1f.transferhub.hub.v1.Institution*o\n\tGrantKind\x12\x1a\n\x16GRANT_KIND_UNSPECIFIED\x10\x00\x12\x15\n\x11GRANT_KIND_COURSE\x10\x01\x12\x19\n\x15GRANT_KIND_UNASSIGNED\x10\x02\x12\x14\n\x10GRANT_KIND_BLOCK\x10\x03*\xb2\x01\n\x0bRuleOutcome\x12\x1c\n\x18RULE_OUTCOME_UNSPECIFIED\x10\x00\x12\x17\n\x13RULE_OUTCOME_COURSE\x10\x01\x12\x1b\n\x17RULE_OUTCOME_UNASSIGNED\x10\x02\x12\x16\n\x12RULE_OUTCOME_BLOCK\x10\x03\x12\x1a\n\x16RULE_OUTCOME_NO_CREDIT\x10\x04\x12\x1b\n\x17RULE_OUTCOME_ASSESSMENT\x10\x05*\x8f\x02\n\x06Reason\x12\x16\n\x12REASON_UNSPECIFIED\x10\x00\x12\x1d\n\x19REASON_UNKNOWN_CREDENTIAL\x10\x01\x12\x14\n\x10REASON_NO_CREDIT\x10\x02\x12 \n\x1cREASON_INDIVIDUAL_ASSESSMENT\x10\x03\x12\x1a\n\x16REASON_BELOW_MIN_GRADE\x10\x04\x12#\n\x1fREASON_OUTSIDE_EFFECTIVE_WINDOW\x10\x05\x12!\n\x1dREASON_INCOMPLETE_COMBINATION\x10\x06\x12\x19\n\x15REASON_USED_ELSEWHERE\x10\x07\x12\x17\n\x13REASON_NO_AGREEMENT\x10\x08\x32\xe9\x03\n\x0cQueryService\x12U\n\x08Transfer\x12#.transferhub.hub.v1.TransferRequest\x1a$.transferhub.hub.v1.TransferResponse\x12L\n\x05Stack\x12 .transferhub.hub.v1.StackRequest\x1a!.transferhub.hub.v1.StackResponse\x12j\n\x0fListEquivalents\x12*.transferhub.hub.v1.ListEquivalentsRequest\x1a+.transferhub.hub.v1.ListEquivalentsResponse\x12Y\n\rGetCredential\x12(.transferhub.hub.v1.GetCredentialRequest\x1a\x1e.transferhub.hub.v1.Credential\x12m\n\x10ListInstitutions\x12+.transferhub.hub.v1.ListInstitutionsRequest\x1a,.transferhub.hub.v1.ListInstitutionsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'transferhub.hub.v1.query_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_GRANTKIND']._serialized_start=2648
-  _globals['_GRANTKIND']._serialized_end=2759
-  _globals['_RULEOUTCOME']._serialized_start=2762
-  _globals['_RULEOUTCOME']._serialized_end=2940
-  _globals['_REASON']._serialized_start=2943
-  _globals['_REASON']._serialized_end=3214
+  _globals['_GRANTKIND']._serialized_start=2661
+  _globals['_GRANTKIND']._serialized_end=2772
+  _globals['_RULEOUTCOME']._serialized_start=2775
+  _globals['_RULEOUTCOME']._serialized_end=2953
+  _globals['_REASON']._serialized_start=2956
+  _globals['_REASON']._serialized_end=3227
   _globals['_COMPLETEDCREDENTIAL']._serialized_start=62
   _globals['_COMPLETEDCREDENTIAL']._serialized_end=140
   _globals['_GRANT']._serialized_start=143
@@ -48,35 +48,35 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_NOTTRANSFERRED']._serialized_start=596
   _globals['_NOTTRANSFERRED']._serialized_end=692
   _globals['_SUGGESTION']._serialized_start=695
-  _globals['_SUGGESTION']._serialized_end=861
-  _globals['_TRANSFERREQUEST']._serialized_start=863
-  _globals['_TRANSFERREQUEST']._serialized_end=971
-  _globals['_TRANSFERRESPONSE']._serialized_start=974
-  _globals['_TRANSFERRESPONSE']._serialized_end=1247
-  _globals['_STACKREQUEST']._serialized_start=1249
-  _globals['_STACKREQUEST']._serialized_end=1339
-  _globals['_COUNTEDCREDENTIAL']._serialized_start=1341
-  _globals['_COUNTEDCREDENTIAL']._serialized_end=1413
-  _globals['_STACKRESPONSE']._serialized_start=1416
-  _globals['_STACKRESPONSE']._serialized_end=1570
-  _globals['_EQUIVALENT']._serialized_start=1573
-  _globals['_EQUIVALENT']._serialized_end=1939
-  _globals['_LISTEQUIVALENTSREQUEST']._serialized_start=1941
-  _globals['_LISTEQUIVALENTSREQUEST']._serialized_end=1997
-  _globals['_LISTEQUIVALENTSRESPONSE']._serialized_start=1999
-  _globals['_LISTEQUIVALENTSRESPONSE']._serialized_end=2097
-  _globals['_STACKTARGET']._serialized_start=2099
-  _globals['_STACKTARGET']._serialized_end=2143
-  _globals['_GETCREDENTIALREQUEST']._serialized_start=2145
-  _globals['_GETCREDENTIALREQUEST']._serialized_end=2187
-  _globals['_CREDENTIAL']._serialized_start=2190
-  _globals['_CREDENTIAL']._serialized_end=2415
-  _globals['_INSTITUTION']._serialized_start=2417
-  _globals['_INSTITUTION']._serialized_end=2518
-  _globals['_LISTINSTITUTIONSREQUEST']._serialized_start=2520
-  _globals['_LISTINSTITUTIONSREQUEST']._serialized_end=2563
-  _globals['_LISTINSTITUTIONSRESPONSE']._serialized_start=2565
-  _globals['_LISTINSTITUTIONSRESPONSE']._serialized_end=2646
-  _globals['_QUERYSERVICE']._serialized_start=3217
-  _globals['_QUERYSERVICE']._serialized_end=3706
+  _globals['_SUGGESTION']._serialized_end=874
+  _globals['_TRANSFERREQUEST']._serialized_start=876
+  _globals['_TRANSFERREQUEST']._serialized_end=984
+  _globals['_TRANSFERRESPONSE']._serialized_start=987
+  _globals['_TRANSFERRESPONSE']._serialized_end=1260
+  _globals['_STACKREQUEST']._serialized_start=1262
+  _globals['_STACKREQUEST']._serialized_end=1352
+  _globals['_COUNTEDCREDENTIAL']._serialized_start=1354
+  _globals['_COUNTEDCREDENTIAL']._serialized_end=1426
+  _globals['_STACKRESPONSE']._serialized_start=1429
+  _globals['_STACKRESPONSE']._serialized_end=1583
+  _globals['_EQUIVALENT']._serialized_start=1586
+  _globals['_EQUIVALENT']._serialized_end=1952
+  _globals['_LISTEQUIVALENTSREQUEST']._serialized_start=1954
+  _globals['_LISTEQUIVALENTSREQUEST']._serialized_end=2010
+  _globals['_LISTEQUIVALENTSRESPONSE']._serialized_start=2012
+  _globals['_LISTEQUIVALENTSRESPONSE']._serialized_end=2110
+  _globals['_STACKTARGET']._serialized_start=2112
+  _globals['_STACKTARGET']._serialized_end=2156
+  _globals['_GETCREDENTIALREQUEST']._serialized_start=2158
+  _globals['_GETCREDENTIALREQUEST']._serialized_end=2200
+  _globals['_CREDENTIAL']._serialized_start=2203
+  _globals['_CREDENTIAL']._serialized_end=2428
+  _globals['_INSTITUTION']._serialized_start=2430
+  _globals['_INSTITUTION']._serialized_end=2531
+  _globals['_LISTINSTITUTIONSREQUEST']._serialized_start=2533
+  _globals['_LISTINSTITUTIONSREQUEST']._serialized_end=2576
+  _globals['_LISTINSTITUTIONSRESPONSE']._serialized_start=2578
+  _globals['_LISTINSTITUTIONSRESPONSE']._serialized_end=2659
+  _globals['_QUERYSERVICE']._serialized_start=3230
+  _globals['_QUERYSERVICE']._serialized_end=3719
 # @@protoc_insertion_point(module_scope)

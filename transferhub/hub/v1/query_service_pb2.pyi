@@ -120,19 +120,21 @@ class NotTransferred(_message.Message):
     def __init__(self, credential: _Optional[str] = ..., reason: _Optional[_Union[Reason, str]] = ..., detail: _Optional[str] = ...) -> None: ...
 
 class Suggestion(_message.Message):
-    __slots__ = ("grants", "basis", "chain", "notes", "alternatives")
+    __slots__ = ("grants", "basis", "chain", "notes", "alternatives", "via")
     FROM_FIELD_NUMBER: _ClassVar[int]
     GRANTS_FIELD_NUMBER: _ClassVar[int]
     BASIS_FIELD_NUMBER: _ClassVar[int]
     CHAIN_FIELD_NUMBER: _ClassVar[int]
     NOTES_FIELD_NUMBER: _ClassVar[int]
     ALTERNATIVES_FIELD_NUMBER: _ClassVar[int]
+    VIA_FIELD_NUMBER: _ClassVar[int]
     grants: _containers.RepeatedCompositeFieldContainer[Grant]
     basis: str
     chain: _containers.RepeatedScalarFieldContainer[str]
     notes: str
     alternatives: _containers.RepeatedCompositeFieldContainer[GrantSet]
-    def __init__(self, grants: _Optional[_Iterable[_Union[Grant, _Mapping]]] = ..., basis: _Optional[str] = ..., chain: _Optional[_Iterable[str]] = ..., notes: _Optional[str] = ..., alternatives: _Optional[_Iterable[_Union[GrantSet, _Mapping]]] = ..., **kwargs) -> None: ...
+    via: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, grants: _Optional[_Iterable[_Union[Grant, _Mapping]]] = ..., basis: _Optional[str] = ..., chain: _Optional[_Iterable[str]] = ..., notes: _Optional[str] = ..., alternatives: _Optional[_Iterable[_Union[GrantSet, _Mapping]]] = ..., via: _Optional[_Iterable[str]] = ..., **kwargs) -> None: ...
 
 class TransferRequest(_message.Message):
     __slots__ = ("receiving_institution", "completed")
