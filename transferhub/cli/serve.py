@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import sys
 
+from hub.settings import DEFAULT_DB, DEFAULT_GRPC, DEFAULT_KAFKA, DEFAULT_METRICS
 from transferhub.cli import addresses
 from transferhub.cli.hangup import STOP_SIGNALS, detach_if_hung_up
 from transferhub.cli.main import EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE, EXIT_USAGE
@@ -26,13 +27,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``serve`` to the command tree."""
     parser = subparsers.add_parser(
         "serve", help="run the hub: keep the store, serve gRPC",
-        description="Run the hub in the foreground; SIGTERM or Ctrl-C stops it cleanly.")
-    parser.add_argument("--kafka", metavar="B", help="broker address (TRANSFERHUB_KAFKA)")
+        description="Run the hub in the foreground; SIGTERM, Ctrl-C or SIGHUP stops it "
+                    "cleanly.")
+    parser.add_argument("--kafka", metavar="B",
+                        help=f"broker address (TRANSFERHUB_KAFKA; default {DEFAULT_KAFKA})")
     parser.add_argument("--db", metavar="URL", help="store URL, sqlite:///… or postgresql://… "
-                        "(TRANSFERHUB_DB)")
-    parser.add_argument("--grpc", metavar="HOST:PORT", help="gRPC address (TRANSFERHUB_HUB)")
+                        f"(TRANSFERHUB_DB; default {DEFAULT_DB})")
+    parser.add_argument("--grpc", metavar="HOST:PORT",
+                        help=f"gRPC address (TRANSFERHUB_HUB; default {DEFAULT_GRPC})")
     parser.add_argument("--metrics", metavar="HOST:PORT",
-                        help="Prometheus metrics address; empty to disable (TRANSFERHUB_METRICS)")
+                        help="Prometheus metrics address; empty to disable (TRANSFERHUB_METRICS; "
+                             f"default {DEFAULT_METRICS})")
     parser.add_argument("--group", metavar="NAME",
                         help="Kafka consumer group (TRANSFERHUB_GROUP; default transferhub-hub). "
                              "Replicas sharing one store share a group; a hub with its own "

@@ -28,7 +28,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Ask the hub what it has applied, per province; its lag; dead letters; "
                     "what the store holds.")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
-    parser.add_argument("--hub", metavar="ADDR", help="hub address (TRANSFERHUB_HUB)")
+    parser.add_argument("--hub", metavar="HOST:PORT",
+                        help="hub address (TRANSFERHUB_HUB; default 127.0.0.1:50051)")
     parser.set_defaults(func=run)
 
 
