@@ -145,9 +145,30 @@ def _lines(stream: BinaryIO) -> Iterator[tuple[int, bytes]]:
         yield number, raw
 
 
+class _RepeatedKey(ValueError):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object whose keys are all distinct: ``{"version": 1, "version": 2}`` says two
+    things, and parsers disagree on which one counts (Python's takes the last)."""
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _RepeatedKey(key)
+            seen.add(key)
+    return obj
+
+
 def _decode(text: bytes) -> dict[str, Any]:
     try:
-        obj = json.loads(text.decode("utf-8"), parse_constant=_no_constant)
+        obj = json.loads(text.decode("utf-8"), parse_constant=_no_constant,
+                         object_pairs_hook=_unique_keys)
+    except _RepeatedKey as exc:
+        raise f.Bad(f"key {exc.args[0]!r} appears twice in one object; keep the one "
+                    "that is meant") from None
     except UnicodeDecodeError as exc:
         raise f.Bad(f"not UTF-8 text (byte {exc.start + 1}); save the export as UTF-8") from None
     except json.JSONDecodeError as exc:

@@ -269,3 +269,29 @@ class TestRepeatedEntities:
         assert [getattr(x, "where", None) for x in out] == [None, None, "line 3", "line 4"]
         assert "credential ON:SENE:IPC144 is already on line 2" in out[2].reason
         assert "institution ON:SENE is already on line 1" in out[3].reason
+
+
+class TestRepeatedKeys:
+    """A key written twice in one object says two things: the line is rejected, not read
+    as whichever copy the parser happens to keep (Python's json keeps the last)."""
+
+    @pytest.mark.parametrize(("line", "key"), [
+        ('{"type": "equivalency", "id": "ONT-1", "version": 1, "version": 9, "from": '
+         '["SENE:IPC144"], "to": {"institution": "YORK", "grant": "no_credit"}, '
+         '"effective_start": "2019-09-01"}', "version"),
+        ('{"type": "equivalency", "id": "ONT-1", "version": 1, "from": ["SENE:IPC144"], '
+         '"to": {"institution": "YORK", "institution": "UOFT", "grant": "no_credit"}, '
+         '"effective_start": "2019-09-01"}', "institution"),
+    ])
+    def test_the_line_is_rejected_naming_the_key(self, tmp_path: Path, line: str,
+                                                 key: str) -> None:
+        rejection = rejection_for(tmp_path, line)
+        assert rejection.where == "line 2"
+        assert f"key {key!r} appears twice in one object" in rejection.reason
+
+    def test_the_same_key_in_two_objects_is_fine(self, tmp_path: Path) -> None:
+        micro = {"type": "credential", "kind": "micro-credential", "institution": "SENE",
+                 "code": "MC-1", "title": "Data", "value": 28,
+                 "stacks_into": [{"code": "CERT-1", "value": 28}]}   # code, value: twice
+        out = read(tmp_path, SENE, micro)
+        assert [type(x).__name__ for x in out] == ["Institution", "Credential"]
