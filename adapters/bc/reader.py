@@ -215,6 +215,10 @@ def _rows(path: Path, columns: Sequence[str], *,
         if missing:
             raise ExportUnreadable(f"{path}: header row lacks column(s) {', '.join(missing)} "
                                    f"(expected {','.join(columns)})")
+        repeated = sorted({name for name in columns if names.count(name) > 1})
+        if repeated:   # which copy is meant cannot be told: the file says two things
+            raise ExportUnreadable(f"{path}: header row has column(s) {', '.join(repeated)} "
+                                   "more than once; keep the one that is meant")
         order = [names.index(name) for name in columns]
         width = len(names)
         identity = order == list(range(len(columns))) and width == len(columns)

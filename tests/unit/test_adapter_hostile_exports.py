@@ -387,6 +387,13 @@ class TestBcBadRows:
 class TestBcUnreadableExports:
     """A missing file or column refuses the whole export, saying which and what is expected."""
 
+    def test_a_column_named_twice(self, tmp_path: Path) -> None:
+        """Which copy is meant cannot be told (the reader once took the first silently)."""
+        header = BC_HEADER.replace("\n", ",Version\n")
+        with pytest.raises(ExportUnreadable, match=r"equivalencies.csv: header row has "
+                                                   r"column\(s\) version more than once"):
+            read_bc(tmp_path, header + bc_row("1").replace("\n", ",7\n"))
+
     def test_a_missing_required_column(self, tmp_path: Path) -> None:
         header = BC_HEADER.replace(",min_grade", "")
         with pytest.raises(ExportUnreadable, match=r"equivalencies.csv: header row lacks "
