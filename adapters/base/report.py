@@ -27,7 +27,9 @@ def summary_json(summary: RunSummary) -> dict[str, Any]:
     events an earlier run recorded but could not deliver (the broker was
     down), delivered by this run before its own (not in ``published``);
     ``removals_withheld``, true when the export is cut short and nothing was
-    retired or revoked (see ``RunSummary``).
+    retired or revoked (see ``RunSummary``); ``vanished_institutions``,
+    institutions no longer in the export: no event retires an institution (the
+    canonical events have none), so the hub keeps them, and this says so.
     """
     return {
         "province": summary.province,
@@ -38,6 +40,7 @@ def summary_json(summary: RunSummary) -> dict[str, Any]:
         "kept": summary.kept,
         "redelivered": summary.redelivered,
         "removals_withheld": summary.removals_withheld,
+        "vanished_institutions": summary.vanished_institutions,
     }
 
 

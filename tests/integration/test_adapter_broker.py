@@ -178,10 +178,10 @@ class TestCommandLine:
         doc = json.loads(done.stdout)
         # CLI.md's keys in its order, then the added ones (CLI.md allows more keys)
         assert list(doc) == ["province", "published", "retired", "unchanged", "rejected", "kept",
-                             "redelivered", "removals_withheld"]
+                             "redelivered", "removals_withheld", "vanished_institutions"]
         assert (doc["province"], doc["published"], doc["retired"], doc["unchanged"],
-                doc["kept"], doc["redelivered"], doc["removals_withheld"]) == (
-            "ON", 4, 0, 0, 0, 0, False)
+                doc["kept"], doc["redelivered"], doc["removals_withheld"],
+                doc["vanished_institutions"]) == ("ON", 4, 0, 0, 0, 0, False, [])
         [rejection] = doc["rejected"]
         assert list(rejection) == ["where", "reason"] and rejection["where"] == "line 5"
         assert len(consume(broker.address, TOPIC_ON, expect=4)) == 4

@@ -86,6 +86,8 @@ class TestChanges:
                                ("rule_revoked", "BC:2", 1)]
         assert summary.retired == 2
         assert summary.vanished_institutions == ["BC:CAPU"]
+        # --json says so too: no event retires an institution, so this is the only sign.
+        assert summary_json(summary)["vanished_institutions"] == ["BC:CAPU"]
 
     def test_reappearing_rule_needs_a_higher_version(self, tmp_path) -> None:
         run(BASE, tmp_path)
