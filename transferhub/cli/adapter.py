@@ -17,7 +17,6 @@ import importlib
 import json
 import logging
 import os
-import signal
 import sys
 import threading
 from pathlib import Path
@@ -147,16 +146,10 @@ def _watch(reader: Any, args: argparse.Namespace, state: Path) -> int:
     except StateUnusable as exc:
         return _fail(EXIT_USAGE, str(exc))
 
-    from transferhub.cli.hangup import STOP_SIGNALS, detach_if_hung_up
+    from transferhub.cli.hangup import stop_on_signals
 
     stop = threading.Event()
-
-    def stopped(signum: int, _: object) -> None:
-        detach_if_hung_up(signum)
-        stop.set()
-
-    for sig in STOP_SIGNALS:
-        signal.signal(sig, stopped)
+    stop_on_signals(stop)
 
     def notify(target: Path, report: dict[str, Any]) -> None:
         if args.json:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import sys
 import threading
 
@@ -39,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     from aiokafka.errors import KafkaError
 
     from transferhub.broker import BrokerUnavailable, EmbeddedBroker
-    from transferhub.cli.hangup import STOP_SIGNALS, detach_if_hung_up
+    from transferhub.cli.hangup import stop_on_signals
 
     address = args.listen or os.environ.get("TRANSFERHUB_KAFKA") or "127.0.0.1:9092"
     problem = _check(address)
@@ -47,12 +46,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"transferhub broker: {problem}", file=sys.stderr)
         return EXIT_USAGE
     stopping = threading.Event()
-    def stop(signum: int, _: object) -> None:
-        detach_if_hung_up(signum)
-        stopping.set()
-
-    for signum in STOP_SIGNALS:
-        signal.signal(signum, stop)
+    stop_on_signals(stopping)
     broker = EmbeddedBroker(address)
     try:
         broker.start(quiet=True)

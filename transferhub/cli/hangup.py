@@ -14,6 +14,7 @@ import contextlib
 import os
 import signal
 import stat
+import threading
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 """What stops a long-running command (serve, up, broker, adapter --watch) cleanly."""
@@ -33,3 +34,13 @@ def detach_if_hung_up(signum: int) -> None:
                     os.dup2(devnull, fd)
     finally:
         os.close(devnull)
+
+
+def stop_on_signals(stopping: threading.Event) -> None:
+    """Set ``stopping`` on any of :data:`STOP_SIGNALS` (from the main thread)."""
+    def stop(signum: int, _: object) -> None:
+        detach_if_hung_up(signum)
+        stopping.set()
+
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, stop)

@@ -142,15 +142,10 @@ def _examples(hub: str, default_hub: bool) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     """Run everything until Ctrl-C or SIGTERM."""
     from transferhub.broker import BrokerUnavailable, EmbeddedBroker
-    from transferhub.cli.hangup import STOP_SIGNALS, detach_if_hung_up
+    from transferhub.cli.hangup import stop_on_signals
 
     stopping = threading.Event()
-    def stop(signum: int, _: object) -> None:
-        detach_if_hung_up(signum)
-        stopping.set()
-
-    for signum in STOP_SIGNALS:
-        signal.signal(signum, stop)
+    stop_on_signals(stopping)
     shutil.rmtree(HOME, ignore_errors=True)
     HOME.mkdir(parents=True, exist_ok=True)
     kafka, moved = _port_or_free(9092)
