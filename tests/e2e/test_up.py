@@ -88,10 +88,20 @@ def _kill(up: subprocess.Popen[str]) -> None:
 def _stops_everything(up: subprocess.Popen[str], signum: int) -> None:
     below = _descendants(up.pid)
     assert below, "up runs its broker, hub and adapters as child processes"
-    up.send_signal(signum)
-    assert up.wait(60) == 0
-    time.sleep(0.5)
-    assert not [pid for pid in below if _alive(pid)]
+    try:
+        up.send_signal(signum)
+        assert up.wait(60) == 0
+        time.sleep(0.5)
+        assert not [pid for pid in below if _alive(pid)]
+    finally:
+        _kill_all(below)
+
+
+def _kill_all(pids: set[int]) -> None:
+    """What a failed run left behind (its broker and hub), so that it leaves nothing."""
+    for pid in pids:
+        if _alive(pid):
+            os.kill(pid, signal.SIGKILL)
 
 
 def test_up_prints_examples_that_answer_and_ctrl_c_leaves_nothing(tmp_path: Path) -> None:
@@ -133,6 +143,7 @@ def test_closing_the_terminal_stops_up_and_every_child(tmp_path: Path) -> None:
     up = subprocess.Popen([*CLI, "up"], cwd=tmp_path, env=env, stdin=terminal,
                           stdout=terminal, stderr=terminal)
     os.close(terminal)
+    below: set[int] = set()
     try:
         shown = b""
         deadline = time.monotonic() + 150
@@ -153,3 +164,4 @@ def test_closing_the_terminal_stops_up_and_every_child(tmp_path: Path) -> None:
         if master >= 0:
             os.close(master)
         _kill(up)
+        _kill_all(below)
