@@ -48,7 +48,7 @@ def test_a_stopped_ingest_stops_the_hub_with_exit_1(monkeypatch: pytest.MonkeyPa
 
     monkeypatch.setattr("hub.bootstrap.start_hub", start_hub)
     args = argparse.Namespace(db="memory://", kafka="127.0.0.1:9092", grpc="127.0.0.1:0",
-                              metrics="")
+                              metrics="", group=None)
     code = serve.run(args)
     err = capsys.readouterr().err
     assert code == 1, err
@@ -92,6 +92,6 @@ def test_a_signal_still_stops_it_with_exit_0(monkeypatch: pytest.MonkeyPatch) ->
 
     monkeypatch.setattr("hub.bootstrap.start_hub", start_hub)
     args = argparse.Namespace(db="memory://", kafka="127.0.0.1:9092", grpc="127.0.0.1:0",
-                              metrics="")
+                              metrics="", group=None)
     assert serve.run(args) == 0
     assert ingest.finished_its_batch  # not cancelled by the watch on it
