@@ -5,8 +5,8 @@ Each province's parser turns its own export into ``hub.domain.model``
 (``BC:UBCV``, ``BC:CAPU:ENGL 100``, ``BC:88213``), and a :class:`Rejection`
 for every record it cannot read, so that one bad record never costs the good
 ones. Institutions and credentials carry ``version=0``: provinces do not
-version them, so the snapshot differ assigns the adapter's own per-entity
-counter. Rules carry the province's own version.
+version them, so the snapshot differ assigns the adapter's own (the run's
+clock, see ``adapters.base.snapshot``). Rules carry the province's own version.
 """
 
 from __future__ import annotations

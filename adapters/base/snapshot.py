@@ -4,8 +4,13 @@ Each entity's content digest and version are kept in the state file. For a
 chunk of records the differ decides, per record:
 
 - new, or content changed → an upsert event. Institutions and credentials come
-  with ``version=0`` (provinces do not version them): the adapter's own
-  per-entity counter is used, 1 at first and bumped on every change. Rules
+  with ``version=0`` (provinces do not version them): the adapter gives them
+  its own, the run's start in epoch milliseconds, or the last one published
+  plus one when that is higher (a clock set back). Not a counter from 1: a
+  province whose state folder was lost would start again from 1, under the
+  versions the hub already holds, and every change to its courses would be
+  ignored as stale until the counter caught up. So the latest export the
+  province sends wins, state or no state. Rules
   carry the province's version, which must rise with every change: a rule
   whose content changed at the same version is rejected, telling the
   province to raise it; a lower version than published is rejected too.
@@ -16,7 +21,7 @@ After the whole export (:meth:`SnapshotDiffer.vanished`), entities not seen are
 removed: a credential is retired and a rule revoked *at its last version*
 (the hub orders ``(version, is_removal)``, so the removal wins the tie). A rule
 that comes back needs a higher version than the one revoked; a credential that
-comes back gets the next counter value. An institution that vanishes is only
+comes back gets a version of this run. An institution that vanishes is only
 noted (removing it would orphan other provinces' rules to it); it is not
 republished if it comes back unchanged, as the hub never removed it.
 
@@ -38,6 +43,7 @@ vanished institution is only noted.
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from hashlib import blake2b
@@ -120,12 +126,21 @@ class Vanished:
     kept: int = 0
 
 
+def now_ms() -> int:
+    """Epoch milliseconds: the version a run gives the institutions and credentials it
+    publishes (module docstring)."""
+    return time.time_ns() // 1_000_000
+
+
 class SnapshotDiffer:
     """Diffs one run's records against the state file (reads only; the outbox writes)."""
 
     def __init__(self, conn: sqlite3.Connection, *, province: str, run: int, source: str,
-                 occurred_at: str | None = None, places_file: str | None = None) -> None:
+                 occurred_at: str | None = None, places_file: str | None = None,
+                 run_version: int | None = None) -> None:
         self.conn, self.province, self.run, self.source = conn, province, run, source
+        # The version of the institutions and credentials this run publishes (module doc).
+        self.run_version = run_version if run_version is not None else now_ms()
         self.places_file = places_file  # the file of line-number places (BC's folder)
         self.occurred_at = occurred_at or events.rfc3339()
         self.topic = events.topic_for(province)
@@ -184,7 +199,7 @@ class SnapshotDiffer:
                                                self.places_file))
                 continue
             if state is None:  # new: the commonest case on a first run
-                version, reason = (record_version if kind == RULE else 1), None
+                version, reason = (record_version if kind == RULE else self.run_version), None
             else:
                 version, reason = self._decide(kind, key, record_version, state, digest)
             if reason:
@@ -213,10 +228,10 @@ class SnapshotDiffer:
         """
         if kind != RULE:
             if state is None:
-                return 1, None
+                return self.run_version, None
             if digest == state.digest and (state.present or kind == INSTITUTION):
                 return None, None
-            return state.version + 1, None
+            return max(self.run_version, state.version + 1), None
         if state is None:
             return version, None
         if not state.present:

@@ -17,7 +17,15 @@ import pytest
 from adapters.base.publisher import BrokerUnreachable, KafkaEventPublisher
 from adapters.base.runner import RunSummary, run_adapter
 from adapters.base.statedb import STATE_FILE
-from tests.unit.adapter_fakes import FakePublisher, FakeReader, changed, course, institution, rule
+from tests.unit.adapter_fakes import (
+    FakePublisher,
+    FakeReader,
+    changed,
+    counter_clock,
+    course,
+    institution,
+    rule,
+)
 from transferhub.broker import free_port
 from transferhub.events.v1 import events_pb2 as pb
 
@@ -82,6 +90,13 @@ def comparable(envs) -> set[bytes]:
         copy.occurred_at = ""
         out.add(copy.SerializeToString(deterministic=True))
     return out
+
+
+@pytest.fixture(autouse=True)
+def _counter_versions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In-process runs give institutions and credentials counter versions (1, 2, …), so a
+    run compares with a reference run of its own (the clock's part is unit-tested)."""
+    counter_clock(monkeypatch)
 
 
 class TestPublishing:

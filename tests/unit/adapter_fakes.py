@@ -76,3 +76,11 @@ def rule(number: str = "88213", version: int = 1, credits: float | None = 3.0,
 
 def changed(record: Record, **fields: object) -> Record:
     return replace(record, **fields)
+
+
+def counter_clock(monkeypatch: object) -> None:
+    """Runs at the epoch's first millisecond: the versions a run gives institutions and
+    credentials then read as a counter (1, then 2 on a change, …)."""
+    from adapters.base import snapshot
+
+    monkeypatch.setattr(snapshot, "now_ms", lambda: 1)  # type: ignore[attr-defined]

@@ -12,7 +12,14 @@ from adapters.base.publisher import BrokerUnreachable
 from adapters.base.runner import run_adapter
 from adapters.base.snapshot import message_of
 from adapters.base.statedb import STATE_FILE, open_state
-from tests.unit.adapter_fakes import FakePublisher, FakeReader, course, institution, rule
+from tests.unit.adapter_fakes import (
+    FakePublisher,
+    FakeReader,
+    counter_clock,
+    course,
+    institution,
+    rule,
+)
 from transferhub.events.v1 import events_pb2 as pb
 
 EXPORT = [institution(), course(), *(rule(str(n)) for n in range(10))]
@@ -26,6 +33,13 @@ def pending(state: Path) -> int:
 def ids(publisher: FakePublisher) -> list[str]:
     return [pb.EventEnvelope.FromString(m.value).event_id for m in publisher.sent]
 
+
+
+@pytest.fixture(autouse=True)
+def _counter_versions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Versions of institutions and credentials as a counter (the clock's part:
+    test_snapshot.TestVersionsOfUnversionedRecords)."""
+    counter_clock(monkeypatch)
 
 class TestOutboxDelivery:
     """What the broker did not acknowledge stays recorded and goes out first next time."""

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from adapters.base import snapshot
 from adapters.base.reading import chunks
 from adapters.base.records import ExportUnreadable, Rejection
 from adapters.base.report import summary_json
@@ -13,7 +14,15 @@ from adapters.base.runner import NothingReadable, RunSummary, run_adapter
 from adapters.base.statedb import StateMismatch
 from adapters.bc.reader import BcReader
 from adapters.ontario.reader import OntarioReader
-from tests.unit.adapter_fakes import FakePublisher, FakeReader, changed, course, institution, rule
+from tests.unit.adapter_fakes import (
+    FakePublisher,
+    FakeReader,
+    changed,
+    counter_clock,
+    course,
+    institution,
+    rule,
+)
 from transferhub.events.v1 import events_pb2 as pb
 
 
@@ -30,6 +39,13 @@ def kinds(envs: list[pb.EventEnvelope]) -> list[tuple[str, str, int]]:
 
 BASE = [institution(), institution("CAPU", "Capilano"), course(), rule("1"), rule("2")]
 
+
+
+@pytest.fixture(autouse=True)
+def _counter_versions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Versions of institutions and credentials as a counter (the clock's part:
+    test_snapshot.TestVersionsOfUnversionedRecords)."""
+    counter_clock(monkeypatch)
 
 class TestFirstAndRepeatedRuns:
     """A first run publishes everything; the same export again publishes nothing."""
@@ -354,3 +370,44 @@ class TestWorkerProcess:
             monkeypatch.setattr(reading, "PARALLEL_BYTES", threshold)
             monkeypatch.setattr(reading.os, "getloadavg", lambda load=load: (load, load, load))
             assert reading.reads_in_child(folder) is expected
+
+
+class TestVersionsOfUnversionedRecords:
+    """Institutions and credentials get the run's clock as their version (epoch ms), so a
+    province whose state folder was lost still publishes above what the hub holds."""
+
+    @pytest.fixture
+    def clock(self, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+        now = [1_700_000_000_000]
+        monkeypatch.setattr(snapshot, "now_ms", lambda: now[0])
+        return now
+
+    def test_a_lost_state_still_publishes_above_the_last_versions(
+            self, tmp_path: Path, clock: list[int]) -> None:
+        run(BASE, tmp_path / "state")
+        clock[0] += 60_000
+        _, changed_envs = run([*BASE[:2], changed(course(), title="Writing II"), *BASE[3:]],
+                              tmp_path / "state")
+        [(_, _, before)] = kinds(changed_envs)
+        assert before == clock[0]
+        clock[0] += 60_000   # the state folder is lost; the province runs again
+        _, envs = run([*BASE[:2], changed(course(), title="Writing III"), *BASE[3:]],
+                      tmp_path / "new-state")
+        versions = {key: version for kind, key, version in kinds(envs) if kind != "rule_upserted"}
+        assert versions["BC:CAPU:ENGL 100"] > before   # applied at the hub, not stale
+        assert set(versions.values()) == {clock[0]}
+
+    def test_a_clock_set_back_still_raises_the_version(self, tmp_path: Path,
+                                                        clock: list[int]) -> None:
+        run(BASE, tmp_path)
+        first = clock[0]
+        clock[0] -= 3_600_000
+        _, envs = run([*BASE[:2], changed(course(), title="Writing II"), *BASE[3:]], tmp_path)
+        assert kinds(envs) == [("credential_upserted", "BC:CAPU:ENGL 100", first + 1)]
+
+    def test_an_unchanged_record_is_not_published_again_later(self, tmp_path: Path,
+                                                              clock: list[int]) -> None:
+        run(BASE, tmp_path)
+        clock[0] += 86_400_000
+        _, envs = run(BASE, tmp_path)
+        assert envs == []
