@@ -75,7 +75,8 @@ def _granting_reason(reading: RuleReading, entry: Entry,
     if not reading.partners_qualify(credential):
         failing = [c for c in others if reading.standing[c] is not Standing.QUALIFIES]
         return (Reason.INCOMPLETE_COMBINATION,
-                f"rule {rule.id} also needs {', '.join(failing)}, which does not qualify")
+                f"rule {rule.id} also needs {', '.join(failing)}, which "
+                f"{'does' if len(failing) == 1 else 'do'} not qualify")
     if rule.id in used_by.values():
         return (Reason.USED_ELSEWHERE,
                 f"rule {rule.id} was awarded with other credentials")

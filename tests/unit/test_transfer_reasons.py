@@ -105,6 +105,12 @@ class TestGrantingRuleReasons:
         repo = world(rule("BC:R1", [A, B], UBC, course("ENGL 110", 6), min_grade="B"))
         answer = transfer(repo, UBC, done(A, "A"), done(B, "C"))
         assert reasons(answer) == {A: "incomplete_combination", B: "below_min_grade"}
+        assert detail(answer, A) == f"rule BC:R1 also needs {B}, which does not qualify"
+
+    def test_partners_that_do_not_qualify_are_named_in_the_plural(self):
+        repo = world(rule("BC:R1", [A, B, C], UBC, course("ENGL 110", 6), min_grade="B"))
+        answer = transfer(repo, UBC, done(A, "A"), done(B, "C"), done(C, "C"))
+        assert detail(answer, A) == f"rule BC:R1 also needs {B}, {C}, which do not qualify"
 
     def test_any_n_needs_only_n_minus_one_partners_present(self):
         repo = world(rule("BC:R1", [A, B, C], UBC, unassigned("ENGL", 1, 6), any_n=2,
