@@ -21,9 +21,15 @@ institution's unit (an unknown value requires 0). What counts:
   rule adds what its least-stacking alternative adds (the value the learner
   can rely on, as MODEL.md counts credits), whatever order they are listed in;
   a credential the learner already reached adds nothing again.
-- ``unassigned`` and ``block`` grants name no credential whose record could say
-  it stacks, so they add nothing; a credential record's ``valid_from`` and
-  ``valid_to`` are not applied to the completion date.
+- a ``block`` grant toward a program that *is* the target (its ``program``
+  reads as the target's code or its title, ignoring case and spacing: "a
+  diploma toward a degree") counts with the block's credits, ``via_rule``
+  naming the rule. Choice: a block names a program, not a credential, so
+  only that match ties it to the target; a block toward another program adds
+  nothing, and neither does an ``unassigned`` grant (no credential whose
+  record could say it stacks). Two blocks from two credentials both count.
+- a credential record's ``valid_from`` and ``valid_to`` are not applied to the
+  completion date.
 
 earned is the sum counted; remaining is ``max(0, required - earned)``;
 ``counted`` is in credential-id order.
@@ -81,13 +87,19 @@ def answer_stack(reader: EquivalencyReader, query: StackQuery) -> StackAnswer:
     if elsewhere and home is not None:
         answer = answer_transfer(reader, TransferQuery(home_id, tuple(
             Completed(e.credential, e.grade, e.completed_on) for e in elsewhere)))
+        program = _Program(target.id, target.title)
         for award in sorted(answer.awarded, key=lambda a: a.rule.id):
-            for granted in _relied_on(award.rule.alternatives, award.counted_alternative,
-                                      home_id, link_value, reached):
-                reached.add(granted)
-                earned += link_value[granted]
-                counted.append(Counted(award.used[0], float(link_value[granted]),
-                                       via_rule=award.rule.id, counts_as=granted))
+            granted, block = _relied_on(award.rule.alternatives, award.counted_alternative,
+                                        home_id, link_value, reached, program)
+            for credential in granted:
+                reached.add(credential)
+                earned += link_value[credential]
+                counted.append(Counted(award.used[0], float(link_value[credential]),
+                                       via_rule=award.rule.id, counts_as=credential))
+            if block:
+                earned += block
+                counted.append(Counted(award.used[0], float(block), via_rule=award.rule.id,
+                                       counts_as=target_id))
 
     counted.sort(key=lambda c: (c.credential, c.counts_as or ""))
     required = exact(target.value)
@@ -96,9 +108,26 @@ def answer_stack(reader: EquivalencyReader, query: StackQuery) -> StackAnswer:
                        counted=tuple(counted))
 
 
+class _Program:
+    """Whether a block grant's ``program`` names the target (its code or its title)."""
+
+    def __init__(self, target_id: str, title: str | None) -> None:
+        self.names = {_folded(target_id.split(":", 2)[2]), *([_folded(title)] if title else [])}
+
+    def toward(self, grant: Grant) -> bool:
+        return grant.kind == GrantKind.BLOCK and bool(grant.program) \
+            and _folded(grant.program or "") in self.names
+
+
+def _folded(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
 def _relied_on(alternatives: tuple[tuple[Grant, ...], ...], counted_alternative: int,
-               home_id: str, link_value: dict[str, Fraction], reached: set[str]) -> list[str]:
-    """The target-institution credentials an awarded rule adds toward the target.
+               home_id: str, link_value: dict[str, Fraction], reached: set[str],
+               program: _Program) -> tuple[list[str], Fraction]:
+    """What an awarded rule adds toward the target: target-institution credentials, and
+    the credits of blocks toward the target's program.
 
     The institution chooses which alternative it grants, so the rule adds what
     its least-stacking alternative would add (not yet reached); on a tie, the
@@ -106,13 +135,15 @@ def _relied_on(alternatives: tuple[tuple[Grant, ...], ...], counted_alternative:
     """
     best: tuple[Fraction, bool, int] | None = None
     found: list[str] = []
+    found_block = Fraction(0)
     for index, grants in enumerate(alternatives):
         adds = list(dict.fromkeys(
             granted for grant in grants if grant.kind == GrantKind.COURSE and grant.code
             for granted in (credential_id(home_id, grant.code),)
             if granted in link_value and granted not in reached))
-        key = (sum((link_value[g] for g in adds), Fraction(0)), index != counted_alternative,
-               index)
+        block = sum((exact(grant.credits) for grant in grants if program.toward(grant)),
+                    Fraction(0))
+        key = (sum((link_value[g] for g in adds), block), index != counted_alternative, index)
         if best is None or key < best:
-            best, found = key, adds
-    return found
+            best, found, found_block = key, adds, block
+    return found, found_block

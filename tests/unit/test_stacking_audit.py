@@ -165,12 +165,33 @@ class TestThroughRules:
         assert answer_transfer_total(repo, S1) == 42.0  # it does transfer
         assert stack(repo, done(S1)).counted == ()
 
-    @pytest.mark.parametrize("grant", [unassigned("DAT", 1, 42), block("CERT-DA", 112)])
-    def test_unassigned_and_block_grants_count_nothing(self, grant):
-        """No credential record of Humber says an unassigned or block grant stacks."""
+    @pytest.mark.parametrize("grant", [unassigned("DAT", 1, 42), block("BA Data", 112)])
+    def test_unassigned_grants_and_blocks_toward_another_program_count_nothing(self, grant):
+        """No credential record of Humber says an unassigned grant stacks, and the block is
+        toward another program than the target."""
         repo = world(rule("ON:R1", S1, HUMB, grant))
         assert answer_transfer_total(repo, S1) > 0
         assert summary(stack(repo, done(S1))) == (112.0, 0.0, 112.0)
+
+    @pytest.mark.parametrize("program", ["CERT-DA", "cert-da", "Data  Analytics certificate"])
+    def test_a_block_toward_the_target_counts_its_credits(self, program):
+        """MODEL.md's block is "a diploma toward a degree": a block whose program names the
+        target (its code or its title, whatever the case and spacing) counts toward it."""
+        titled = replace(credential(CERT, 112, kind="certificate"), version=2,
+                         title="Data Analytics Certificate")
+        repo = world(titled, rule("ON:R1", S1, HUMB, block(program, 100)))
+        answer = stack(repo, done(S1), done(MC1))
+        assert summary(answer) == (112.0, 128.0, 0.0)
+        assert counted(answer) == [(MC1, 28.0, None, None), (S1, 100.0, "ON:R1", CERT)]
+
+    def test_a_block_alternative_counts_only_if_every_alternative_stacks_as_much(self):
+        """The institution picks the alternative: the rule adds what its least-stacking one
+        adds, a block toward the target against a course that stacks 28."""
+        repo = world(rule("ON:R1", S1, HUMB, alternatives=[[block("CERT-DA", 100)],
+                                                          [course("MC-DA-03", 28)]]))
+        assert counted(stack(repo, done(S1))) == [(S1, 28.0, "ON:R1", MC3)]
+        both = world(rule("ON:R1", S1, HUMB, block("CERT-DA", 100), course("MC-DA-03", 28)))
+        assert summary(stack(both, done(S1))) == (112.0, 128.0, 0.0)   # granted together
 
     def test_a_rule_whose_min_grade_fails_counts_nothing(self):
         repo = world(rule("ON:R1", S1, HUMB, course("MC-DA-03", 28), min_grade="70"))
