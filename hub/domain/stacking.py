@@ -115,8 +115,8 @@ class _Program:
         self.names = {_folded(target_id.split(":", 2)[2]), *([_folded(title)] if title else [])}
 
     def toward(self, grant: Grant) -> bool:
-        return grant.kind == GrantKind.BLOCK and bool(grant.program) \
-            and _folded(grant.program or "") in self.names
+        return (grant.kind == GrantKind.BLOCK and grant.program is not None
+                and _folded(grant.program) in self.names)
 
 
 def _folded(text: str) -> str:
