@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import os
 import sys
 
@@ -82,27 +83,26 @@ def undecodable(args: argparse.Namespace) -> str | None:
     return None
 
 
+class _StandardError(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is when a record comes."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> object:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _: object) -> None:
+        pass
+
+
 def _foreign_logs_like_ours() -> None:
     """Warnings of the libraries (aiokafka's "Heartbeat failed … rebalancing", grpc's)
     on standard error in the same form as the hub's own structlog lines, not as bare
     text between them."""
-    import logging
-
-    class StandardError(logging.StreamHandler):  # type: ignore[type-arg]
-        """Writes to whatever ``sys.stderr`` is when a record comes."""
-
-        @property  # type: ignore[override]
-        def stream(self) -> object:
-            return sys.stderr
-
-        @stream.setter
-        def stream(self, _: object) -> None:
-            pass
-
     root = logging.getLogger()
-    if any(type(h).__name__ == "StandardError" for h in root.handlers):
+    if any(isinstance(h, _StandardError) for h in root.handlers):
         return
-    handler = StandardError()
+    handler = _StandardError()
     handler.setFormatter(structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=[structlog.stdlib.add_log_level, structlog.stdlib.add_logger_name,
                            structlog.processors.TimeStamper(fmt="%Y-%m-%d %H:%M:%S",

@@ -140,7 +140,7 @@ def _examples(hub: str, default_hub: bool) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run everything until Ctrl-C or SIGTERM."""
+    """Run everything until Ctrl-C, SIGTERM or SIGHUP."""
     from transferhub.broker import BrokerUnavailable, EmbeddedBroker
     from transferhub.cli.hangup import stop_on_signals
 
