@@ -117,7 +117,7 @@ class _Rebalance(ConsumerRebalanceListener):
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
         async with self._ingest.in_flight:
             self._ingest.generation += 1
-            await self._ingest.seek_to_store(assigned, check_group=True)
+            await self._ingest.seek_to_store(assigned)
             self._ingest.generation += 1
 
 
@@ -167,10 +167,8 @@ class Ingest:
             log.info("ingest.resumed", what=what, attempts=attempts)
             self.metrics.retrying.labels(what).set(0)
 
-    async def seek_to_store(self, assigned: set[TopicPartition], *,
-                            check_group: bool = False) -> None:
-        """Position each assigned partition at the store's next offset; on a new
-        assignment (``check_group``), also compare with the group's (:meth:`_check_group`)."""
+    async def seek_to_store(self, assigned: set[TopicPartition]) -> None:
+        """Position each assigned partition at the store's next offset."""
         def offsets() -> dict[tuple[str, int], int]:
             with self.store.unit_of_work() as uow:
                 return uow.ledger.offsets(self.settings.group)
@@ -187,36 +185,6 @@ class Ingest:
         self.metrics.partitions.set(len(self.consumer.assignment()))
         log.info("ingest.positioned", partitions=len(assigned),
                  assigned=len(self.consumer.assignment()))
-        if check_group:
-            await self._check_group(assigned, stored)
-
-    async def _check_group(self, assigned: set[TopicPartition],
-                           stored: dict[tuple[str, int], int]) -> None:
-        """Warn when the group has committed past this store on a partition just assigned.
-
-        The store commits a batch before Kafka's offset is committed, so the
-        hubs sharing one store never see this. It means another hub with
-        *another* store consumes in the same group, and each store misses what
-        the other applied (run them in different groups, ``--group``), or the
-        store was replaced by an older or empty one (it reads again from its own
-        offsets, which is right).
-        """
-        assert self.consumer is not None
-        behind = []
-        for tp in sorted(assigned):
-            try:
-                committed = await asyncio.wait_for(self.consumer.committed(tp), 5.0)
-            except (TimeoutError, KafkaError):
-                return   # advisory only: the positions come from the store
-            own = stored.get((tp.topic, tp.partition), 0)
-            if committed is not None and committed > own:
-                behind.append(f"{tp.topic}[{tp.partition}] group {committed} > store {own}")
-        self.metrics.store_behind.set(len(behind))
-        if behind:
-            log.warning("ingest.store_behind_group", group=self.settings.group,
-                        partitions=behind, hint="another hub with another store consumes in "
-                        "this consumer group (give each store its own --group), or the store "
-                        "was replaced; this hub reads on from its store's own offsets")
 
     async def _start(self) -> None:
         s = self.settings

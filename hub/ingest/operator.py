@@ -33,6 +33,7 @@ from hub.store.ports import Store, UnitOfWork
 
 log = structlog.get_logger("hub.ingest")
 LAG_REFRESH_SECONDS = 2.0
+GROUP_CHECK_SECONDS = 15.0  # how often the group's committed offsets are compared
 LAG_KNOWN_SECONDS = 4 * LAG_REFRESH_SECONDS  # a figure older than this is not known
 STATUS_LAG_SECONDS = 1.0  # how long a status request waits for the broker's end offsets
 
@@ -55,6 +56,7 @@ class HubIngest:
         self._tasks: list[asyncio.Task[None]] = []
         self._lag: dict[str, int] = {}
         self._lag_at: float | None = None  # monotonic time of the last measurement
+        self._behind: set[tuple[str, int]] = set()  # see check_group
         self.ingest.metrics.lag_known.set_function(lambda: float(self.lag_known()))
 
     async def start(self) -> None:
@@ -158,13 +160,54 @@ class HubIngest:
         """
         return self._lag_at is not None and time.monotonic() - self._lag_at <= LAG_KNOWN_SECONDS
 
+    async def check_group(self) -> list[tuple[str, int]]:
+        """Partitions whose offset committed in the group is past this store's: another hub
+        with *another* store consumes in this group (the two split the partitions, and
+        each store misses the other's share), or this store was replaced by an older one.
+
+        Every partition of every province's topic is compared, assigned here or not.
+        Kafka's offsets are read first, then the store's: a hub commits its store before
+        Kafka, so replicas sharing one store are never behind, however they interleave.
+        Logs ``ingest.store_behind_group`` when partitions newly fall behind, and sets
+        ``transferhub_ingest_store_behind_group``.
+        """
+        consumer = self.ingest.consumer
+        if consumer is None:
+            return []
+        tps = [TopicPartition(t, p) for t in sorted(consumer.subscription())
+               for p in sorted(consumer.partitions_for_topic(t) or ())]
+        committed = [await consumer.committed(tp) for tp in tps]  # one request each
+
+        def stored() -> dict[tuple[str, int], int]:
+            with self.store.unit_of_work() as uow:
+                return uow.ledger.offsets(self.ingest.settings.group)
+
+        own = await asyncio.to_thread(stored)
+        behind = sorted((tp.topic, tp.partition) for tp, offset in zip(tps, committed, strict=True)
+                        if offset is not None and offset > own.get((tp.topic, tp.partition), 0))
+        self.ingest.metrics.store_behind.set(len(behind))
+        if set(behind) - self._behind:
+            log.warning("ingest.store_behind_group", group=self.ingest.settings.group,
+                        partitions=[f"{t}[{p}]" for t, p in behind],
+                        hint="another hub with another store consumes in this consumer group "
+                             "(give each store its own --group), or the store was replaced")
+        self._behind = set(behind)
+        return behind
+
     async def _refresh_lag(self) -> None:
+        checked = time.monotonic()
         while True:
             await asyncio.sleep(LAG_REFRESH_SECONDS)
             try:
                 await self.refresh_lag()
             except Exception as exc:  # store or broker down: keep the last figure
                 log.debug("ingest.lag_unknown", error=repr(exc))
+            if time.monotonic() - checked >= GROUP_CHECK_SECONDS:
+                checked = time.monotonic()
+                try:
+                    await asyncio.wait_for(self.check_group(), GROUP_CHECK_SECONDS)
+                except Exception as exc:  # advisory: the positions come from the store
+                    log.debug("ingest.group_check_skipped", error=repr(exc))
 
 
 def ingest_factory(store: Store, settings: HubSettings) -> HubIngest:
