@@ -234,7 +234,7 @@ class TestStackAndEquivalents:
         """Not an empty list that reads as 'no agreements' (as a mistyped institution)."""
         result = cli("equivalents", "BC:CAPU:ENGL 100", "--to", "XX", hub=hub)
         assert result.returncode == 1
-        assert "--to (to): the hub has no institution in province XX" in result.stderr
+        assert "equivalents: --to: the hub has no institution in province XX" in result.stderr
 
 
 class TestServe:

@@ -138,9 +138,10 @@ def run_transfer(args: argparse.Namespace) -> int:
 def _as_typed(message: str, flags: dict[str, str]) -> str:
     """``field: …`` said as the option the user typed, the field kept for the hub's logs."""
     field, sep, rest = message.partition(": ")
-    if sep and field in flags:
-        return f"{flags[field]} ({field}): {rest}"
-    return message
+    if not (sep and field in flags):
+        return message
+    flag = flags[field]
+    return f"{flag}: {rest}" if flag.lstrip("-") == field else f"{flag} ({field}): {rest}"
 
 
 def run_stack(args: argparse.Namespace) -> int:
