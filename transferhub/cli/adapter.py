@@ -102,8 +102,9 @@ def _run_once(reader: Any, args: argparse.Namespace, state: Path) -> int:
     from transferhub.cli import adapter_view
 
     try:
-        expected = None if args.json else adapter_view.expected_records(state)
-        with adapter_view.progress(enabled=not args.json, expected=expected) as tick:
+        with adapter_view.progress(enabled=not args.json,
+                                   expected=lambda: adapter_view.expected_records(state)
+                                   ) as tick:
             summary = run_adapter(reader, args.path, kafka=args.kafka, state_dir=state,
                                   progress=tick)
     except NothingReadable as exc:

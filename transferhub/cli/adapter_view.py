@@ -13,17 +13,20 @@ from adapters.base.statedb import STATE_FILE
 
 
 @contextlib.contextmanager
-def progress(*, enabled: bool, expected: int | None = None
+def progress(*, enabled: bool, expected: int | Callable[[], int | None] | None = None
              ) -> Iterator[Callable[[int], None] | None]:
     """A records-read bar on standard error, when it is a terminal.
 
     ``expected`` (see :func:`expected_records`) gives the bar a percentage and a
     time left; without it the bar only counts. An export larger than expected
-    shows 100% until it ends.
+    shows 100% until it ends. Given as a function, it is asked only when the bar
+    is shown (it reads the state).
     """
     if not enabled or not sys.stderr.isatty():
         yield None
         return
+    if callable(expected):
+        expected = expected()
     from rich.console import Console
     from rich.progress import (
         BarColumn,
