@@ -9,21 +9,45 @@ On PostgreSQL the reader runs ``REPEATABLE READ`` for the same reason.
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 _PRAGMAS = (
-    "PRAGMA journal_mode=WAL",
-    "PRAGMA synchronous=NORMAL",
     f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}",
+    "PRAGMA synchronous=NORMAL",
     "PRAGMA foreign_keys=ON",
     "PRAGMA cache_size=-65536",  # 64 MiB of page cache per connection
     "PRAGMA mmap_size=268435456",  # reads straight from the OS page cache
     "PRAGMA temp_store=MEMORY",
     "PRAGMA wal_autocheckpoint=16384",  # checkpoint every 64 MiB, not every batch
 )
+
+
+def _use_wal(cursor: Any) -> None:
+    """``PRAGMA journal_mode=WAL``, once per database file.
+
+    Switching a new file to WAL takes it alone for a moment, and SQLite refuses
+    the connections opened beside it at once ("database is locked"), without
+    waiting out the busy timeout: hubs or tests opening a new store together
+    failed about one time in fifteen. So the mode is read first (a database in
+    WAL already needs nothing), and a refused switch is tried again briefly.
+    """
+    for attempt in range(_WAL_TRIES):
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == _WAL_TRIES - 1:
+                raise
+            time.sleep(0.01 * (attempt + 1))
+
+
+_WAL_TRIES = 20  # about two seconds in all
 
 
 def _sqlite_engine(url: str, begin: str) -> Engine:
@@ -41,6 +65,7 @@ def _sqlite_engine(url: str, begin: str) -> Engine:
         # SELECT, which would give a reader no snapshot: take control of BEGIN.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
+        _use_wal(cursor)
         for pragma in _PRAGMAS:
             cursor.execute(pragma)
         cursor.close()
