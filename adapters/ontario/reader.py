@@ -55,7 +55,9 @@ from hub.domain.model import (
 
 PROVINCE = "ON"
 MAX_LINE_BYTES = 1 << 20  # no real line comes near 1 MiB; a longer one is damage
-_GRANTS = ("course", "unassigned", "block", "no_credit")
+# FORMATS.md lists the first four; ``assessment`` (MODEL.md's fifth grant kind, "Individual
+# assessment") is read too, so that an Ontario rule can say what BC's text can.
+_GRANTS = ("course", "unassigned", "block", "no_credit", "assessment")
 _KINDS = {Institution: "institution", Credential: "credential", Rule: "equivalency"}
 
 

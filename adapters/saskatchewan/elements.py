@@ -28,8 +28,11 @@ from hub.domain.model import (
 
 PROVINCE = "SK"
 _NUMBER_RE = re.compile(r"^\d+(?:\.\d+)?$")
+# FORMATS.md lists the first four; MODEL.md's own words ``no_credit`` and ``assessment``
+# (its fifth grant kind, "Individual assessment") are read too.
 _GRANTS = {"course": GrantKind.COURSE, "unassigned": GrantKind.UNASSIGNED,
-           "block": GrantKind.BLOCK, "none": GrantKind.NO_CREDIT}
+           "block": GrantKind.BLOCK, "none": GrantKind.NO_CREDIT,
+           "no_credit": GrantKind.NO_CREDIT, "assessment": GrantKind.ASSESSMENT}
 
 
 def _number(element: Element, key: str, label: str, *, required: bool = True,

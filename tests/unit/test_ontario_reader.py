@@ -87,6 +87,11 @@ class TestGoodRecords:
         assert b.outcome is GrantKind.BLOCK and b.alternatives[0][0].program == "BSc"
         assert c.outcome is GrantKind.NO_CREDIT and c.alternatives == ()
 
+    def test_assessment_grant_is_an_assessment_rule(self, tmp_path: Path) -> None:
+        """MODEL.md's fifth grant kind, which FORMATS.md's Ontario list leaves out."""
+        [rule] = read(tmp_path, {**RULE, "to": {"institution": "YORK", "grant": "assessment"}})
+        assert rule.outcome is GrantKind.ASSESSMENT and rule.alternatives == ()
+
     def test_another_provinces_sending_credential_keeps_its_province(
             self, tmp_path: Path) -> None:
         [rule] = read(tmp_path, {**RULE, "from": ["BC:CAPU:engl  100"]})

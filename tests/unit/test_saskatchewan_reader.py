@@ -90,6 +90,16 @@ class TestGoodElements:
         assert c.outcome is GrantKind.NO_CREDIT and c.alternatives == () and c.min_grade is None
 
 
+    @pytest.mark.parametrize("grant", ["assessment", "no_credit"])
+    def test_assessment_and_the_models_own_no_credit_word(self, tmp_path: Path,
+                                                          grant: str) -> None:
+        """MODEL.md's words are read beside the feed's own ``none``."""
+        [rule] = read(tmp_path, equivalency(
+            receiving=f'<Receiving institution="USASK" grant="{grant}"/>', extra=""))
+        expected = GrantKind.ASSESSMENT if grant == "assessment" else GrantKind.NO_CREDIT
+        assert rule.outcome is expected and rule.alternatives == ()
+
+
 class TestBadElements:
     """A bad element is rejected with its path and the feed goes on."""
 
