@@ -18,7 +18,7 @@ from sqlalchemy import event
 from hub.domain.model import Credential, CredentialKind, Grant, GrantKind, Rule
 from hub.store.errors import StoreUnavailable
 from hub.store.factory import open_store
-from hub.store.sql.reads import _driver_rows
+from hub.store.sql.fetch import driver_rows
 from hub.store.sql.unit_of_work import SqlStore
 from tests.contract.builders import institution
 
@@ -88,4 +88,4 @@ class TestDriverRows:
 
     def test_a_driver_error_is_the_stores_error(self, store: SqlStore) -> None:
         with pytest.raises(StoreUnavailable), store.reader() as reader:
-            _driver_rows(reader._conn, "SELECT id FROM no_such_table", [])  # type: ignore[attr-defined]
+            driver_rows(reader._conn, "SELECT id FROM no_such_table", [])  # type: ignore[attr-defined]

@@ -19,7 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from hub.store.ports import DeadLetter, InboxKey
 from hub.store.sql import tables as t
 from hub.store.sql.bulk import insert_rows, json_text
-from hub.store.sql.reads import chunks
+from hub.store.sql.fetch import chunks
 
 _COUNTERS = ("applied", "duplicate", "stale", "dead_lettered")
 # The batch's keys drive the join (CROSS JOIN fixes that order on SQLite).
