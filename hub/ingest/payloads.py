@@ -1,0 +1,204 @@
+"""One translator per event payload: protobuf message → (domain command, entity key).
+
+Empty proto strings and zero levels mean "not given" and become ``None``;
+credits and credential values use proto ``optional`` so that ``0`` and
+"unknown" stay apart. Each field is checked by :mod:`hub.ingest.fields`; a
+rule's grant sets, which a backlog repeats by the thousand, are read once per
+distinct bytes and kept in a bounded memo.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from hub.domain.grades import GradingScale
+from hub.domain.model import (
+    MAX_AMOUNT,
+    Credential,
+    CredentialKind,
+    CreditSystem,
+    Grant,
+    GrantKind,
+    Institution,
+    Rule,
+    StackLink,
+)
+from hub.ingest.commands import (
+    Command,
+    RetireCredential,
+    RevokeRule,
+    UpsertCredential,
+    UpsertInstitution,
+    UpsertRule,
+)
+from hub.ingest.errors import UnreadableEvent
+from hub.ingest.fields import (
+    CREDENTIAL_ID,
+    EFFECTIVE_END,
+    EFFECTIVE_START,
+    INSTITUTION_ID,
+    RECEIVING,
+    SENDING,
+    STACK_TARGET,
+    VALID_FROM,
+    VALID_TO,
+    amount,
+    course_code,
+    grant_kind,
+    kept,
+    parse_rule_id,
+)
+from hub.memo import Memo
+from transferhub.events.v1 import events_pb2 as pb
+
+
+def _institution(msg: pb.InstitutionUpserted, version: int) -> tuple[Command, str]:
+    if not 0 < msg.standard_course <= MAX_AMOUNT:   # NaN fails both
+        raise UnreadableEvent(
+            "unreadable", f"institution_upserted.standard_course {msg.standard_course} is not"
+                          f" a number above 0, up to {MAX_AMOUNT:,.0f}"
+        )
+    grading = _grading(msg.grading) if msg.grading else None
+    institution = Institution(
+        id=INSTITUTION_ID[msg.institution_id],
+        name=kept(msg.name, "institution_upserted.name"),
+        credit_system=CreditSystem(
+            kept(msg.credit_unit, "institution_upserted.credit_unit") or "credits",
+            msg.standard_course),
+        grading=grading,
+        sector=kept(msg.sector, "institution_upserted.sector") or None,
+        version=version,
+    )
+    return UpsertInstitution(institution), institution.id
+
+
+def _grading(thresholds: Any) -> GradingScale:
+    """A scale as every store keeps and reads it back (:meth:`GradingScale.of`): letters
+    upper-cased and trimmed, highest first. A letter given twice (the stores keep one
+    percent per letter), an empty letter, or a percent outside 0..100 is refused."""
+    letters: dict[str, float] = {}
+    for i, g in enumerate(thresholds):
+        field = f"institution_upserted.grading[{i}]"
+        letter = kept(g.letter, f"{field}.letter").strip().upper()
+        if not letter:
+            raise UnreadableEvent("unreadable", f"{field}.letter is empty")
+        if letter in letters:
+            raise UnreadableEvent("unreadable", f"{field}.letter {letter!r} is given twice")
+        if not 0 <= g.min_percent <= 100:  # NaN too
+            raise UnreadableEvent(
+                "unreadable", f"{field}.min_percent {g.min_percent!r} is not within 0..100")
+        letters[letter] = g.min_percent + 0.0
+    return GradingScale.of(letters)
+
+
+def _credential(msg: pb.CredentialUpserted, version: int) -> tuple[Command, str]:
+    competencies = tuple(msg.competencies)
+    for i, competency in enumerate(competencies):
+        kept(competency, f"credential_upserted.competencies[{i}]")
+    credential = Credential(
+        id=CREDENTIAL_ID[msg.credential_id],
+        kind=CredentialKind(msg.kind),
+        title=kept(msg.title, "credential_upserted.title"),
+        value=amount(msg.value, "credential_upserted.value") if msg.HasField("value") else None,
+        subject=kept(msg.subject, "credential_upserted.subject") or None,
+        level=msg.level or None,
+        stacks_into=tuple(
+            StackLink(STACK_TARGET[s.target],
+                      amount(s.value, f"credential_upserted.stacks_into[{i}].value"))
+            for i, s in enumerate(msg.stacks_into)),
+        competencies=competencies,
+        valid_from=VALID_FROM[msg.valid_from] if msg.valid_from else None,
+        valid_to=VALID_TO[msg.valid_to] if msg.valid_to else None,
+        version=version,
+    )
+    return UpsertCredential(credential), credential.id
+
+
+def _retired(msg: pb.CredentialRetired, version: int) -> tuple[Command, str]:
+    credential_id = CREDENTIAL_ID[msg.credential_id]
+    return RetireCredential(credential_id, version), credential_id
+
+
+def _grant(msg: pb.Grant, where: str) -> Grant:
+    kind = grant_kind(msg.kind)
+    code = kept(msg.code, f"{where}.code")
+    if kind is GrantKind.COURSE and code:
+        course_code(code, f"{where}.code")
+    return Grant(
+        kind=kind,
+        credits=amount(msg.credits, f"{where}.credits") if msg.HasField("credits") else None,
+        code=code or None,
+        subject=kept(msg.subject, f"{where}.subject") or None,
+        level=msg.level or None,
+        program=kept(msg.program, f"{where}.program") or None,
+        designation=kept(msg.designation, f"{where}.designation") or None,
+    )
+
+
+def _grant_set(wire: bytes) -> tuple[Grant, ...]:
+    return tuple(_grant(g, f"grants[{j}]")
+                 for j, g in enumerate(pb.GrantSet.FromString(wire).grants))
+
+
+def _alternatives(msg: pb.RuleUpserted) -> tuple[tuple[Grant, ...], ...]:
+    out = []
+    for i, alt in enumerate(msg.alternatives):
+        try:
+            out.append(_GRANT_SETS[alt.SerializeToString()])
+        except UnreadableEvent as exc:  # the memo knows the bytes, not where they were
+            raise UnreadableEvent(exc.code, f"rule_upserted.alternatives[{i}].{exc.detail}"
+                                  ) from None
+    return tuple(out)
+
+
+# Keyed by a grant set's bytes: equal bytes are equal grant sets.
+_GRANT_SETS = Memo(_grant_set, 50_000)
+
+
+def _rule(msg: pb.RuleUpserted, version: int) -> tuple[Command, str]:
+    checked = [SENDING[s] for s in msg.sending]
+    if not checked:
+        raise UnreadableEvent("unreadable", "rule_upserted.sending is empty")
+    sending = tuple(cid for cid, _ in checked)
+    first = checked[0][1]
+    if any(institution != first for _, institution in checked):
+        raise UnreadableEvent(
+            "unreadable", "rule_upserted.sending names more than one sending institution"
+        )
+    any_n = msg.any_n
+    if any_n < 0 or any_n > len(sending):
+        raise UnreadableEvent(
+            "unreadable", f"rule_upserted.any_n {any_n} is outside 0..{len(sending)}"
+        )
+    start, end = msg.effective_start, msg.effective_end
+    rule = Rule(
+        id=parse_rule_id(msg.rule_id, "rule_id"),
+        version=version,
+        sending=sending,
+        receiving_institution=RECEIVING[msg.receiving_institution],
+        outcome=grant_kind(msg.outcome),
+        alternatives=_alternatives(msg),
+        any_n=any_n or None,
+        min_grade=kept(msg.min_grade, "rule_upserted.min_grade") or None,
+        effective_start=EFFECTIVE_START[start] if start else None,
+        effective_end=EFFECTIVE_END[end] if end else None,
+        notes=kept(msg.notes, "rule_upserted.notes") or None,
+        notation=kept(msg.notation, "rule_upserted.notation") or None,
+    )
+    return UpsertRule(rule), rule.id
+
+
+def _revoked(msg: pb.RuleRevoked, version: int) -> tuple[Command, str]:
+    rule_id = parse_rule_id(msg.rule_id, "rule_id")
+    return RevokeRule(rule_id, version, msg.reason), rule_id
+
+
+# The translator of each payload, by its field name in the envelope's ``payload`` oneof.
+COMMANDS: dict[str, Callable[[Any, int], tuple[Command, str]]] = {
+    "institution_upserted": _institution,
+    "credential_upserted": _credential,
+    "credential_retired": _retired,
+    "rule_upserted": _rule,
+    "rule_revoked": _revoked,
+}
