@@ -12,6 +12,7 @@ import contextlib
 import socket
 import subprocess
 import time
+import uuid
 from dataclasses import dataclass, field
 
 PROVINCES = ("bc", "on", "sk")
@@ -67,7 +68,10 @@ class EmbeddedBroker:
         url = f"tcp://{self.address}"
         self.process = subprocess.Popen(
             [binary, "broker", "--listener-url", url, "--advertised-listener-url", url,
-             "--storage-engine", "memory://tansu/"],
+             "--storage-engine", "memory://tansu/",
+             # A new id each start: the hub tells this log from the last one's by it
+             # (hub.ingest.brokerlog), its offsets meaning nothing in a new log.
+             "--cluster-id", f"transferhub-{uuid.uuid4().hex}"],
             stdout=subprocess.DEVNULL if quiet else None,
             stderr=subprocess.DEVNULL if quiet else None,
             start_new_session=True,

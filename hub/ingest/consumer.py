@@ -60,6 +60,7 @@ from hub.ingest.apply import (
     read,
     unapplied,
 )
+from hub.ingest.brokerlog import cluster_id
 from hub.ingest.deadletters import publish_dead_letters
 from hub.ingest.feed import AppliedFeed
 from hub.ingest.metrics import IngestMetrics
@@ -168,14 +169,29 @@ class Ingest:
             self.metrics.retrying.labels(what).set(0)
 
     async def seek_to_store(self, assigned: set[TopicPartition]) -> None:
-        """Position each assigned partition at the store's next offset."""
-        def offsets() -> dict[tuple[str, int], int]:
+        """Position each assigned partition at the store's next offset (of this broker's log:
+        :mod:`hub.ingest.brokerlog`)."""
+        group = self.settings.group
+        cluster = await cluster_id(self.settings.bootstrap)
+
+        def offsets() -> tuple[str | None, dict[tuple[str, int], int]]:
             with self.store.unit_of_work() as uow:
-                return uow.ledger.offsets(self.settings.group)
+                if cluster is None:
+                    return None, uow.ledger.offsets(group)
+                replaced = uow.ledger.adopt_log(group, cluster)
+                found = uow.ledger.offsets(group)
+                uow.commit()
+                return replaced, found
 
         async for attempt in self._retrying("read offsets"):
             with attempt:
-                stored = await asyncio.to_thread(offsets)
+                replaced, stored = await asyncio.to_thread(offsets)
+        if replaced is not None:
+            log.warning("ingest.log_replaced", group=group, was=replaced, now=cluster,
+                        hint="the broker's log is not the one the store's offsets were read "
+                             "from (the embedded broker restarted, or another cluster): every "
+                             "partition is read again from its beginning; events already "
+                             "applied count as duplicates")
         assert self.consumer is not None
         for tp in assigned:
             if (tp.topic, tp.partition) in stored:

@@ -27,6 +27,7 @@ class InMemoryIngestLedger:
     def __init__(self) -> None:
         self._inbox: dict[InboxKey, tuple[str, str, datetime]] = {}  # province, outcome, at
         self._offsets: dict[tuple[str, str, int], int] = {}
+        self._logs: dict[str, str] = {}  # group: cluster id
         self._letters: list[DeadLetter] = []
         self._stats: dict[str, dict[str, object]] = {}
 
@@ -35,6 +36,7 @@ class InMemoryIngestLedger:
         clone = InMemoryIngestLedger()
         clone._inbox = dict(self._inbox)
         clone._offsets = dict(self._offsets)
+        clone._logs = dict(self._logs)
         clone._letters = list(self._letters)
         clone._stats = {p: dict(row) for p, row in self._stats.items()}
         return clone
@@ -55,6 +57,16 @@ class InMemoryIngestLedger:
     def save_offset(self, group: str, topic: str, partition: int, next_offset: int) -> None:
         """Record the next offset to read for a partition."""
         self._offsets[(group, topic, partition)] = next_offset
+
+    def adopt_log(self, group: str, cluster_id: str) -> str | None:
+        """Make ``cluster_id`` the log ``group``'s offsets count in; drop them if it was
+        another's, and return that one's id."""
+        previous = self._logs.get(group)
+        self._logs[group] = cluster_id
+        if previous is None or previous == cluster_id:
+            return None
+        self._offsets = {k: n for k, n in self._offsets.items() if k[0] != group}
+        return previous
 
     def add_dead_letter(self, letter: DeadLetter) -> None:
         """Keep a dead letter for operators (numbered from 1, as SQL would)."""

@@ -117,6 +117,13 @@ class IngestLedger(Protocol):
     def save_offset(self, group: str, topic: str, partition: int, next_offset: int) -> None:
         """Record the next offset to read for a partition."""
 
+    def adopt_log(self, group: str, cluster_id: str) -> str | None:
+        """Make ``cluster_id`` the broker log ``group``'s offsets count positions in.
+
+        When they counted positions in another cluster's log, they no longer
+        mean anything: they are dropped, and that other cluster's id is returned.
+        """
+
     def add_dead_letter(self, letter: DeadLetter) -> None:
         """Keep a dead letter for operators."""
 

@@ -92,6 +92,47 @@ class TestOffsets:
             assert uow.ledger.offsets("hub") == {("t", 0): 2**40}
 
 
+class TestOffsetsLog:
+    """A group's offsets count positions in one broker log, named by the cluster's id."""
+
+    def _saved(self, store: Store, log: str) -> str | None:
+        with store.unit_of_work() as uow:
+            replaced = uow.ledger.adopt_log("hub", log)
+            uow.ledger.save_offset("hub", "transferhub.events.bc", 0, 10)
+            uow.commit()
+        return replaced
+
+    def test_the_first_log_is_adopted_and_keeps_the_offsets(self, store: Store) -> None:
+        assert self._saved(store, "cluster-a") is None
+        with store.unit_of_work() as uow:
+            assert uow.ledger.adopt_log("hub", "cluster-a") is None
+            assert uow.ledger.offsets("hub") == {("transferhub.events.bc", 0): 10}
+
+    def test_another_log_drops_that_groups_offsets_and_names_the_old_one(
+            self, store: Store) -> None:
+        self._saved(store, "cluster-a")
+        with store.unit_of_work() as uow:
+            uow.ledger.adopt_log("other", "cluster-a")
+            uow.ledger.save_offset("other", "transferhub.events.bc", 0, 7)
+            uow.commit()
+        with store.unit_of_work() as uow:
+            assert uow.ledger.adopt_log("hub", "cluster-b") == "cluster-a"
+            assert uow.ledger.offsets("hub") == {}
+            uow.commit()
+        with store.unit_of_work() as uow:
+            assert uow.ledger.offsets("hub") == {}
+            assert uow.ledger.offsets("other") == {("transferhub.events.bc", 0): 7}
+            assert uow.ledger.adopt_log("hub", "cluster-b") is None
+
+    def test_a_rolled_back_adoption_keeps_the_offsets(self, store: Store) -> None:
+        self._saved(store, "cluster-a")
+        with store.unit_of_work() as uow:
+            assert uow.ledger.adopt_log("hub", "cluster-b") == "cluster-a"
+        with store.unit_of_work() as uow:
+            assert uow.ledger.offsets("hub") == {("transferhub.events.bc", 0): 10}
+            assert uow.ledger.adopt_log("hub", "cluster-a") is None
+
+
 class TestDeadLetters:
     """Dead letters are kept oldest first with their bytes, and can be marked replayed."""
 

@@ -91,19 +91,26 @@ async def ingest_until(store: Store, bootstrap: str, done: Callable[[Store], boo
     """Run an ingest over ``store`` until ``done(store)``, then stop it cleanly."""
     ingest = Ingest(store, fast_settings(bootstrap, **overrides))
     task = asyncio.create_task(ingest.run())
-    deadline = time.monotonic() + timeout
     try:
-        while not await asyncio.to_thread(done, store):
-            if task.done():
-                task.result()
-            if time.monotonic() > deadline:
-                raise AssertionError(f"ingest did not finish in {timeout}s "
-                                     f"(handled {handled(store)})")
-            await asyncio.sleep(0.2)
+        await until(lambda: done(store), task, timeout,
+                    lambda: f"ingest did not finish in {timeout}s (handled {handled(store)})")
     finally:
         ingest.stop()
         await asyncio.wait_for(task, 30)
     return ingest
+
+
+async def until(done: Callable[[], bool], task: asyncio.Task[None], timeout: float,
+                failure: Callable[[], str]) -> None:
+    """Wait until ``done()`` (asked in a thread), failing with ``failure()`` after
+    ``timeout`` seconds and with the ingest ``task``'s own error if it ends first."""
+    deadline = time.monotonic() + timeout
+    while not await asyncio.to_thread(done):
+        if task.done():
+            task.result()
+        if time.monotonic() > deadline:
+            raise AssertionError(failure())
+        await asyncio.sleep(0.2)
 
 
 def _effective(row: dict[str, object]) -> tuple[object, ...]:

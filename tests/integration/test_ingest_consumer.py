@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from aiokafka import AIOKafkaConsumer
 
 from adapters.base import events as ev
 from hub.domain.model import Institution
-from hub.store.factory import open_store
 from hub.store.ports import Store
 from tests.integration.ingest_helpers import (
     WHEN,
@@ -25,20 +21,6 @@ from tests.integration.ingest_helpers import (
 from transferhub.broker import DEADLETTER_TOPIC, EmbeddedBroker, ensure_topics
 
 pytestmark = [pytest.mark.broker, pytest.mark.timeout(120)]
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    """A fresh SQLite or PostgreSQL store."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'hub.db'}"
-    else:
-        url = request.getfixturevalue("pg_url")
-    opened = open_store(url)
-    try:
-        yield opened
-    finally:
-        opened.close()
 
 
 def _rules(store: Store, *ids: str) -> dict[str, float | None]:

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, case, select, true, update
+from sqlalchemy import Connection, bindparam, case, delete, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from hub.store.ports import DeadLetter, InboxKey
@@ -81,6 +81,25 @@ class SqlIngestLedger:
     def save_offset(self, group: str, topic: str, partition: int, next_offset: int) -> None:
         """Record the next offset to read for a partition."""
         self._offsets[(group, topic, partition)] = next_offset
+
+    def adopt_log(self, group: str, cluster_id: str) -> str | None:
+        """Make ``cluster_id`` the log ``group``'s offsets count in; drop them if it was
+        another's, and return that one's id."""
+        self.flush()
+        log = t.consumer_log.c
+        previous = self._conn.execute(select(log.cluster_id).where(
+            log.consumer_group == group)).scalar_one_or_none()
+        if previous == cluster_id:
+            return None
+        stmt = _insert(self._conn, t.consumer_log).values(consumer_group=group,
+                                                          cluster_id=cluster_id)
+        self._conn.execute(stmt.on_conflict_do_update(
+            index_elements=["consumer_group"], set_={"cluster_id": cluster_id}))
+        if previous is None:
+            return None
+        self._conn.execute(delete(t.consumer_offset).where(
+            t.consumer_offset.c.consumer_group == group))
+        return previous
 
     def add_dead_letter(self, letter: DeadLetter) -> None:
         """Keep a dead letter for operators."""

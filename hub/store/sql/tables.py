@@ -178,6 +178,15 @@ class ConsumerOffsetRow(SQLModel, table=True):
     next_offset: int = Field(sa_type=BigInteger)
 
 
+class ConsumerLogRow(SQLModel, table=True):
+    """The broker log a consumer group's offsets count positions in: the cluster's id."""
+
+    __tablename__ = "consumer_log"
+
+    consumer_group: str = Field(primary_key=True, max_length=128)
+    cluster_id: str = Field(max_length=255)
+
+
 class DeadLetterRow(SQLModel, table=True):
     """An event the hub could not apply, with where it came from and why."""
 
@@ -221,10 +230,11 @@ rule_sending = _table(RuleSendingRow)
 rule_link = _table(RuleLinkRow)
 inbox = _table(InboxRow)
 consumer_offset = _table(ConsumerOffsetRow)
+consumer_log = _table(ConsumerLogRow)
 dead_letter = _table(DeadLetterRow)
 province_stats = _table(ProvinceStatsRow)
 metadata = SQLModel.metadata
 
-__all__ = ["consumer_offset", "credential", "dead_letter", "inbox",
+__all__ = ["consumer_log", "consumer_offset", "credential", "dead_letter", "inbox",
            "institution", "metadata", "province_stats", "rule", "rule_link", "rule_sending",
            "stack_link"]
