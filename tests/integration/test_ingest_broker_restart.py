@@ -44,7 +44,11 @@ def _restarted(broker: EmbeddedBroker) -> EmbeddedBroker:
     broker.stop()
     again = EmbeddedBroker(broker.address)
     again.start()
-    again.ensure_topics()
+    try:
+        again.ensure_topics()
+    except BaseException:
+        again.stop()  # never left running past the test
+        raise
     return again
 
 
