@@ -1,0 +1,46 @@
+"""Grade fields: a rule's minimum grade and an institution's grading scale."""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+from adapters.base.fields.values import Bad, check_number
+from hub.domain.grades import GradingScale
+
+_LETTER_RE = re.compile(r"^[A-Z]{1,3}[+-]?$")
+_PERCENT_RE = re.compile(r"^\d{1,3}(?:\.\d+)?$")
+
+
+def min_grade(value: Any, label: str) -> str | None:
+    """A minimum grade: a percent (number or digits) or a letter; ``None`` when absent."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if not math.isfinite(value) or not 0 <= value <= 100:
+            raise Bad(f"{label}: min_grade {value!r} is not a percent 0–100")
+        return f"{value:g}"
+    if isinstance(value, str):
+        candidate = value.strip().upper()
+        if _PERCENT_RE.match(candidate) and float(candidate) <= 100:
+            return candidate
+        if _LETTER_RE.match(candidate):
+            return candidate
+    raise Bad(f"{label}: min_grade must be a percent (65) or a letter grade (C+), got {value!r}")
+
+
+def grading(value: Any, label: str) -> GradingScale | None:
+    """A grading scale from ``{letter: lowest percent}``; ``None`` means the default."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not value:
+        raise Bad(f"{label}: grading must be an object of letter → lowest percent, got {value!r}")
+    for letter, percent in value.items():
+        if not _LETTER_RE.match(str(letter).strip().upper()):
+            raise Bad(f"{label}: grading letter {letter!r} is not a letter grade such as B+")
+        check_number(percent, label, f"grading[{letter!r}]")
+        if percent > 100:
+            raise Bad(f"{label}: grading[{letter!r}] is {percent!r}, over 100 percent")
+    return GradingScale.of(value)
+
