@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from adapters.base.collect import collection_paused
-from adapters.base.events import entity_kind
+from adapters.base.payloads import entity_kind
 from adapters.base.records import ExportReader, ExportUnreadable, Place, Record, Rejection
 from adapters.base.snapshot import Entry, entry_of, placed_rejection
 from hub.domain.identifiers import province_of
