@@ -7,7 +7,9 @@ truth for where ingest stands, so a crash anywhere repeats only work that was
 never committed. Outcomes, per event: ``applied``; ``duplicate`` (its id is
 in the inbox: counted and skipped); ``stale`` (older than what is stored:
 counted, ignored, and put in the inbox so a resend is a duplicate);
-``dead_lettered``.
+``dead_lettered``. The deliveries and their translation are in
+:mod:`hub.ingest.deliveries`; a batch the store refuses is taken apart by
+:mod:`hub.ingest.isolating`.
 
 Everything here is blocking: the consumer runs it in a worker thread.
 """
@@ -15,23 +17,21 @@ Everything here is blocking: the consumer runs it in a worker thread.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from hub.ingest.commands import (
-    IncomingEvent,
     RetireCredential,
     RevokeRule,
     UpsertCredential,
     UpsertInstitution,
     UpsertRule,
 )
-from hub.ingest.errors import PoisonEvent
-from hub.ingest.translate import topic_province, translate
+from hub.ingest.deliveries import Handled
+from hub.ingest.translate import topic_province
 from hub.store.ports import (
-    DeadLetter,
     EquivalencyRepository,
     InboxKey,
     Removal,
@@ -40,42 +40,6 @@ from hub.store.ports import (
 )
 
 APPLIED, DUPLICATE, STALE, DEAD_LETTERED = "applied", "duplicate", "stale", "dead_lettered"
-STORE_REJECTED = "store_rejected"
-
-
-@dataclass(frozen=True, slots=True)
-class Delivery:
-    """One Kafka record as the hub received it."""
-
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-    value: bytes | None
-
-
-@dataclass(frozen=True, slots=True)
-class Handled:
-    """A delivery with its translation: an event, or the poison that stops it."""
-
-    delivery: Delivery
-    event: IncomingEvent | None = None
-    poison: PoisonEvent | None = None
-
-    @property
-    def province(self) -> str:
-        """The province of the topic it came from (trusted, unlike the envelope's)."""
-        return topic_province(self.delivery.topic)
-
-    def dead_letter(self, at: datetime) -> DeadLetter:
-        """The dead letter kept for operators."""
-        d = self.delivery
-        return DeadLetter(
-            id=None, topic=d.topic, partition=d.partition, offset=d.offset, key=d.key,
-            value=d.value or b"", reason=self.poison.reason if self.poison else "",
-            province=self.province, event_id=self.poison.event_id if self.poison else None,
-            recorded_at=at,
-        )
 
 
 @dataclass(slots=True)
@@ -97,18 +61,6 @@ class BatchReport:
                 per[province][outcome] += n
             self._counts = per
         return self._counts
-
-
-def read(deliveries: Iterable[Delivery]) -> list[Handled]:
-    """Translate every delivery; a poison one is kept with its reason, never dropped."""
-    out = []
-    append = out.append
-    for d in deliveries:
-        try:
-            append(Handled(d, event=translate(d.topic, d.value)))
-        except PoisonEvent as exc:
-            append(Handled(d, poison=exc))
-    return out
 
 
 def apply_batch(store: Store, group: str, batch: list[Handled]) -> BatchReport:
@@ -190,85 +142,3 @@ def _bulk(repo: EquivalencyRepository, kind: str, changes: list) -> list[bool]: 
               "rules": (repo.upsert_rule, repo.revoke_rule)}[kind]
     return [single[1](c.id, c.version) if isinstance(c, Removal) else single[0](c)
             for c in changes]
-
-
-def is_retryable(exc: BaseException) -> bool:
-    """True when ``exc`` says the store (or the network to it) is down, not the data wrong."""
-    if getattr(exc, "retryable", False):
-        return True
-    try:
-        from sqlalchemy import exc as sa
-    except ImportError:  # pragma: no cover - sqlalchemy is a dependency
-        return isinstance(exc, ConnectionError | TimeoutError)
-    if isinstance(exc, sa.DBAPIError) and exc.connection_invalidated:
-        return True
-    return isinstance(exc, sa.OperationalError | sa.InterfaceError | sa.DisconnectionError
-                      | sa.TimeoutError | ConnectionError | TimeoutError)
-
-
-def _plain(poison: PoisonEvent | None) -> PoisonEvent | None:
-    """``poison`` without an event id and with a printable reason; None when it is already."""
-    if poison is None or (poison.event_id is None and poison.detail.isprintable()
-                          and poison.code.isprintable()):
-        return None
-
-    def printable(text: str) -> str:
-        return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
-
-    return PoisonEvent(printable(poison.code), printable(poison.detail))
-
-
-def unapplied(store: Store, group: str, batch: list[Handled]) -> list[Handled]:
-    """The deliveries of ``batch`` at or past the store's next offsets for ``group``.
-
-    For a batch tried again after the store failed: :func:`apply_isolating`
-    commits a refused batch's halves one by one, so a failure midway leaves
-    some halves committed. Applied again they would change nothing (the
-    inbox), but would be counted again, as duplicates, and their dead letters
-    stored twice. A batch holds each partition's records in offset order and
-    halves keep that order, so what was committed is exactly the records below
-    the stored offsets.
-    """
-    with store.unit_of_work() as uow:
-        stored = uow.ledger.offsets(group)
-    return [h for h in batch
-            if h.delivery.offset >= stored.get((h.delivery.topic, h.delivery.partition), 0)]
-
-
-def apply_isolating(store: Store, group: str, batch: list[Handled]) -> BatchReport:
-    """Apply ``batch``; if the store rejects it, find the events it rejects and dead-letter them.
-
-    A retryable error (store down) propagates: nothing was committed. A
-    non-retryable one (the store refused the data) is pinned to the event
-    that causes it by halving: each half is applied in its own transaction,
-    in order, and a half the store refuses is halved again, down to the event,
-    which becomes a dead letter (``store_rejected``). The others still apply
-    with their offsets, so the partition goes on; a batch of 20,000 with one
-    refused event costs about 30 transactions, not 20,000.
-    """
-    try:
-        return apply_batch(store, group, batch)
-    except Exception as exc:
-        if is_retryable(exc):
-            raise
-        if len(batch) == 1:
-            h = batch[0]
-            if h.event is None:
-                # The dead letter itself refused: kept once more without what the
-                # store may not hold (its event id, a control character in its
-                # reason; the original bytes still say everything), else the
-                # partition would stop here for good.
-                plain = _plain(h.poison)
-                if plain is None:
-                    raise
-                return apply_isolating(store, group, [replace(h, poison=plain)])
-            poison = PoisonEvent(STORE_REJECTED, f"{type(exc).__name__}: {exc}"[:500],
-                                 event_id=h.event.event_id)
-            return apply_isolating(store, group, [replace(h, event=None, poison=poison)])
-    middle = len(batch) // 2
-    merged = BatchReport(at=datetime.now(UTC))
-    for half in (batch[:middle], batch[middle:]):
-        one = apply_isolating(store, group, half)
-        merged.outcomes.extend(one.outcomes)
-        merged.next_offsets.update(one.next_offsets)
-    return merged

@@ -49,20 +49,12 @@ from aiokafka.errors import KafkaConnectionError, KafkaError, KafkaTimeoutError
 from tenacity import AsyncRetrying, AttemptManager, retry_if_exception, wait_exponential
 
 from hub.api.operator import AppliedNotice
-from hub.ingest.apply import (
-    DEAD_LETTERED,
-    STORE_REJECTED,
-    BatchReport,
-    Delivery,
-    Handled,
-    apply_isolating,
-    is_retryable,
-    read,
-    unapplied,
-)
+from hub.ingest.apply import DEAD_LETTERED, BatchReport
 from hub.ingest.brokerlog import cluster_id
 from hub.ingest.deadletters import publish_dead_letters
+from hub.ingest.deliveries import Delivery, Handled, read
 from hub.ingest.feed import AppliedFeed
+from hub.ingest.isolating import STORE_REJECTED, apply_isolating, is_retryable, unapplied
 from hub.ingest.metrics import IngestMetrics
 from hub.ingest.translate import topic_province
 from hub.runtime import tune_gc

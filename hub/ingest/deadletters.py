@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from aiokafka import AIOKafkaProducer
 
 from hub.domain.errors import NotFound
-from hub.ingest.apply import Handled
+from hub.ingest.deliveries import Handled
 from hub.ingest.errors import PoisonEvent
 from hub.ingest.translate import translate
 from hub.store.ports import DeadLetter, Store

@@ -4,18 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from hub.ingest.apply import (
-    APPLIED,
-    DEAD_LETTERED,
-    DUPLICATE,
-    STALE,
-    STORE_REJECTED,
-    Delivery,
-    apply_batch,
-    apply_isolating,
-    read,
-    unapplied,
-)
+from hub.ingest.apply import APPLIED, DEAD_LETTERED, DUPLICATE, STALE, apply_batch
+from hub.ingest.deliveries import Delivery, read
+from hub.ingest.isolating import STORE_REJECTED, apply_isolating, unapplied
 from hub.store.errors import StoreUnavailable
 from hub.store.memory_ledger import InMemoryStore
 from tests.integration.ingest_helpers import revoked, rule, upserted

@@ -51,23 +51,16 @@ from hub.domain.model import (
     Rule,
     StackLink,
 )
-from hub.ingest.apply import (
-    APPLIED,
-    DEAD_LETTERED,
-    DUPLICATE,
-    STALE,
-    STORE_REJECTED,
-    Delivery,
-    apply_isolating,
-    read,
-)
+from hub.ingest.apply import APPLIED, DEAD_LETTERED, DUPLICATE, STALE
 from hub.ingest.commands import (
     IncomingEvent,
     UpsertCredential,
     UpsertInstitution,
     UpsertRule,
 )
+from hub.ingest.deliveries import Delivery, read
 from hub.ingest.errors import PoisonEvent
+from hub.ingest.isolating import STORE_REJECTED, apply_isolating
 from hub.ingest.translate import translate
 from hub.store.factory import open_store
 from hub.store.memory_ledger import InMemoryStore

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 
 from adapters.base import events as ev
-from hub.ingest.apply import APPLIED, DEAD_LETTERED, Delivery, apply_batch, apply_isolating, read
+from hub.ingest.apply import APPLIED, DEAD_LETTERED, apply_batch
+from hub.ingest.deliveries import Delivery, read
 from hub.ingest.errors import UnreadableEvent
+from hub.ingest.isolating import apply_isolating
 from hub.ingest.translate import translate
 from hub.store.memory_ledger import InMemoryStore
 from tests.integration.ingest_helpers import WHEN, rule
