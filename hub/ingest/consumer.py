@@ -39,64 +39,25 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, fields
 
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
-from aiokafka.errors import KafkaConnectionError, KafkaError, KafkaTimeoutError
-from tenacity import AsyncRetrying, AttemptManager, retry_if_exception, wait_exponential
+from aiokafka.errors import KafkaError
+from tenacity import AttemptManager
 
-from hub.api.operator import AppliedNotice
-from hub.ingest.apply import DEAD_LETTERED, BatchReport
+from hub.ingest.batch import handle_batch
 from hub.ingest.brokerlog import cluster_id
-from hub.ingest.deadletters import publish_dead_letters
-from hub.ingest.deliveries import Delivery, Handled, read
 from hub.ingest.feed import AppliedFeed
-from hub.ingest.isolating import STORE_REJECTED, apply_isolating, is_retryable, unapplied
+from hub.ingest.isolating import is_retryable
 from hub.ingest.metrics import IngestMetrics
-from hub.ingest.translate import topic_province
+from hub.ingest.retrying import retrying
+from hub.ingest.settings import IngestSettings
 from hub.runtime import tune_gc
 from hub.store.ports import Store
 from transferhub.broker import EVENT_TOPIC_PATTERN
 
 log = structlog.get_logger("hub.ingest")
-
-
-@dataclass(frozen=True, slots=True)
-class IngestSettings:
-    """How the ingest talks to Kafka (tests shorten the timeouts).
-
-    ``max_batch`` is the most events one poll returns and one transaction
-    applies. A commit writes every page the batch dirtied, and the partitions
-    of a topic interleave one key range: a batch of 2,000 records, mostly from
-    one partition, dirties pages spread over three times the keys, and the
-    other partitions' batches dirty the same pages again. Measured in one
-    process on 400,000 rule events (SQLite), SQLite's commits took 8.5 s in
-    Kafka's partition order against 3.3 s in the export's order, batches of
-    2,000; in partition order the apply cost 58 µs an event with batches of
-    2,000 and 38 µs with 18,000. Through ``transferhub serve``
-    (``bench.ingest``, 1,000,000 events, runs alternating): SQLite 15,078 and
-    14,749/s at 20,000 against 12,523/s at 2,000; PostgreSQL 12,797 against
-    12,251/s; peak RSS 688–759 MiB against 695 MiB (SQLite).
-    """
-
-    bootstrap: str
-    group: str = "transferhub-hub"
-    max_batch: int = 20_000
-    session_timeout_ms: int = 10_000
-    heartbeat_interval_ms: int = 3_000
-    metadata_max_age_ms: int = 3_000  # how soon a new province's topic is picked up
-    poll_timeout_ms: int = 200
-    retry_max_wait: float = 5.0
-
-    @classmethod
-    def of(cls, bootstrap: str, **overrides: object) -> IngestSettings:
-        """Settings for ``bootstrap`` with the known, non-``None`` ``overrides``."""
-        known = {f.name for f in fields(cls)}
-        return cls(bootstrap, **{k: v for k, v in overrides.items()  # type: ignore[arg-type]
-                                 if v is not None and k in known and k != "bootstrap"})
 
 
 class _Rebalance(ConsumerRebalanceListener):
@@ -133,32 +94,12 @@ class Ingest:
         self.generation = 0
         self._stop = asyncio.Event()
 
-    async def _retrying(self, what: str,
-                        retryable: Callable[[BaseException], bool] = is_retryable,
-                        ) -> AsyncIterator[AttemptManager]:
-        """Tenacity's attempts at ``what``, retried with backoff while ``retryable``.
-
-        Operators see it: each retry is logged (``ingest.retrying``) and sets
-        ``transferhub_ingest_retrying{what}`` to 1; success after retries is
-        logged (``ingest.resumed``) and sets it back to 0.
-        """
-        def give_up(_state: object) -> bool:
-            return self._stop.is_set()
-
-        def note(state: object) -> None:
-            log.warning("ingest.retrying", what=what, attempt=state.attempt_number,  # type: ignore[attr-defined]
-                        error=repr(state.outcome.exception()))  # type: ignore[attr-defined]
-            self.metrics.retrying.labels(what).set(1)
-
-        wait = wait_exponential(multiplier=0.1, max=self.settings.retry_max_wait)
-        attempts = 0
-        async for attempt in AsyncRetrying(retry=retry_if_exception(retryable), reraise=True,
-                                           wait=wait, stop=give_up, before_sleep=note):
-            attempts += 1
-            yield attempt
-        if attempts > 1:
-            log.info("ingest.resumed", what=what, attempts=attempts)
-            self.metrics.retrying.labels(what).set(0)
+    def retrying(self, what: str, retryable: Callable[[BaseException], bool] = is_retryable,
+                 ) -> AsyncIterator[AttemptManager]:
+        """Attempts at ``what``, retried with backoff until they succeed or the loop stops
+        (:func:`hub.ingest.retrying.retrying`)."""
+        return retrying(what, retryable, stop=self._stop, metrics=self.metrics,
+                        max_wait=self.settings.retry_max_wait)
 
     async def seek_to_store(self, assigned: set[TopicPartition]) -> None:
         """Position each assigned partition at the store's next offset (of this broker's log:
@@ -175,7 +116,7 @@ class Ingest:
                 uow.commit()
                 return replaced, found
 
-        async for attempt in self._retrying("read offsets"):
+        async for attempt in self.retrying("read offsets"):
             with attempt:
                 replaced, stored = await asyncio.to_thread(offsets)
         if replaced is not None:
@@ -279,84 +220,6 @@ class Ingest:
                 polled = {TopicPartition(r.topic, r.partition) for part in records for r in part}
                 await self.seek_to_store(polled & self.consumer.assignment())
                 return False
-            await self._handle(records)
+            await handle_batch(self, records)
             return True
 
-    async def _handle(self, records: list[list]) -> None:  # type: ignore[type-arg]
-        assert self.consumer is not None and self.producer is not None
-        started = time.perf_counter()
-        assigned = self.consumer.assignment()
-        batch = await asyncio.to_thread(_translated, records)
-        poison = [h for h in batch if h.poison]
-        if poison:
-            # The broker unreachable: retried like the database (it reconnects by itself).
-            async for attempt in self._retrying("publish dead letters", _broker_retryable):
-                with attempt:
-                    await publish_dead_letters(self.producer, poison)
-        paused = False
-        try:
-            async for attempt in self._retrying("apply batch"):
-                with attempt:
-                    if attempt.retry_state.attempt_number > 1:
-                        if not paused:
-                            self.consumer.pause(*assigned)
-                            paused = True
-                        # What the failed try committed (halves of a refused batch)
-                        # is not applied, counted or dead-lettered again.
-                        batch = await asyncio.to_thread(unapplied, self.store,
-                                                        self.settings.group, batch)
-                    report = await asyncio.to_thread(apply_isolating, self.store,
-                                                     self.settings.group, batch)
-        finally:
-            if paused:
-                with contextlib.suppress(Exception):
-                    self.consumer.resume(*(tp for tp in assigned
-                                           if tp in self.consumer.assignment()))
-        # Events the store refused are known only now: published after the commit.
-        refused = [h for h, outcome in report.outcomes if outcome == DEAD_LETTERED
-                   and h.poison is not None and h.poison.code == STORE_REJECTED]
-        if refused:
-            with contextlib.suppress(KafkaError):
-                await publish_dead_letters(self.producer, refused)
-        await self._commit(report.next_offsets)
-        self._observe(report, time.perf_counter() - started)
-
-    async def _commit(self, next_offsets: dict[tuple[str, int], int]) -> None:
-        assert self.consumer is not None
-        assigned = self.consumer.assignment()
-        offsets = {TopicPartition(t, p): n for (t, p), n in next_offsets.items()
-                   if TopicPartition(t, p) in assigned}
-        try:
-            if offsets:
-                await self.consumer.commit(offsets)
-        except (KafkaError, AssertionError) as exc:
-            # The store holds the offsets already; Kafka's copy is advisory.
-            log.info("ingest.kafka_commit_skipped", error=repr(exc))
-
-    def _observe(self, report: BatchReport, seconds: float) -> None:
-        self.metrics.batch_seconds.observe(seconds)
-        for province, counts in report.counts().items():
-            for outcome, n in counts.items():
-                self.metrics.count(province, outcome, n)
-        if self.feed.watchers:
-            self.feed.publish(_notices(report))
-
-
-def _broker_retryable(exc: BaseException) -> bool:
-    """The broker unreachable or busy (not a record it refuses for good)."""
-    return (isinstance(exc, KafkaTimeoutError | KafkaConnectionError)
-            or (isinstance(exc, KafkaError) and exc.retriable) or is_retryable(exc))
-
-
-def _translated(records: list[list]) -> list[Handled]:  # type: ignore[type-arg]
-    return read(Delivery(r.topic, r.partition, r.offset, r.key, r.value)
-                for part in records for r in part)
-
-
-def _notices(report: BatchReport) -> list[AppliedNotice]:
-    return [AppliedNotice(h.event.event_id if h.event else (h.poison.event_id or ""),
-                          h.event.province if h.event else topic_province(h.delivery.topic),
-                          h.event.entity_key if h.event else "",
-                          h.event.version if h.event else 0, outcome, report.at,
-                          h.event.command.change if h.event else "")
-            for h, outcome in report.outcomes]

@@ -114,6 +114,7 @@ class TestBrokerBlipWhilePublishingDeadLetters:
         from aiokafka import TopicPartition
         from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError
 
+        from hub.ingest.batch import handle_batch
         from hub.ingest.consumer import Ingest, IngestSettings
 
         tp = TopicPartition(BC, 0)
@@ -153,7 +154,7 @@ class TestBrokerBlipWhilePublishingDeadLetters:
         ingest = Ingest(store, IngestSettings("unused:9092", retry_max_wait=0.01))
         consumer, producer = Consumer(), Producer()
         ingest.consumer, ingest.producer = consumer, producer  # type: ignore[assignment]
-        asyncio.run(ingest._handle(records))
+        asyncio.run(handle_batch(ingest, records))
         assert producer.sent == [foreign]
         assert consumer.committed == [{tp: 2}]
         with store.unit_of_work() as uow:
