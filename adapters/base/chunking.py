@@ -2,7 +2,7 @@
 
 A chunk is :data:`CHUNK` of the reader's items with the records of another
 province turned into rejections (:func:`foreign`) and every usable record
-reduced to its event body and digest (``adapters.base.snapshot.entry_of``).
+reduced to its event body and digest (``adapters.base.entries.entry_of``).
 :func:`local_chunks` makes them in this process; :mod:`adapters.base.reading`
 decides whether a child process runs it instead.
 """
@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from adapters.base.collect import collection_paused
+from adapters.base.entries import Entry, entry_of, placed_rejection
 from adapters.base.payloads import entity_kind
 from adapters.base.records import ExportReader, ExportUnreadable, Place, Record, Rejection
-from adapters.base.snapshot import Entry, entry_of, placed_rejection
 from hub.domain.identifiers import province_of
 from hub.domain.model import Rule
 
@@ -69,7 +69,7 @@ class Chunk:
     ``rejected`` holds the reader's rejections and the records of another
     province, in the order read; ``damaged`` the reader's own (their keys are
     kept, adapters.base.snapshot); ``entries`` the usable records
-    (:func:`adapters.base.snapshot.entry_of`).
+    (:func:`adapters.base.entries.entry_of`).
     """
 
     count: int

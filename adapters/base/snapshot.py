@@ -46,13 +46,12 @@ import sqlite3
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from hashlib import blake2b
 
 from adapters.base import events
 from adapters.base.collect import collection_paused
+from adapters.base.entries import CREDENTIAL, INSTITUTION, RULE, Entry, entry_of, rejection_at
 from adapters.base.publisher import OutboundMessage
 from adapters.base.records import Place, Record, Rejection
-from hub.domain.model import Credential, Institution, Rule
 from transferhub.events.v1 import events_pb2 as pb
 
 
@@ -61,38 +60,8 @@ def message_of(envelope: pb.EventEnvelope) -> OutboundMessage:
     return OutboundMessage(events.topic_for(envelope.province), events.kafka_key(envelope),
                            events.envelope_to_bytes(envelope))
 
-INSTITUTION, CREDENTIAL, RULE = "institution", "credential", "rule"
+
 _LOOKUP_BATCH = 900  # stay far below SQLite's bound-parameter limit
-_KIND = {Rule: RULE, Credential: CREDENTIAL, Institution: INSTITUTION}
-
-Entry = tuple[Place, str, str, int, str, bytes, bytes]
-"""What the differ needs of a record: (where, kind, key, its own version, event type,
-upsert body, content digest). Plain values, so a worker process can send it cheaply."""
-
-
-def placed_rejection(where: Place, record: Record, reason: str,
-                     places_file: str | None = None) -> Rejection:
-    """A rejection of ``record`` at its place (``kind id`` when the place is unknown)."""
-    return _rejection(where, _KIND.get(type(record)) or events.entity_kind(record), record.id,
-                      reason, places_file)
-
-
-def _rejection(where: Place, kind: str, key: str, reason: str,
-               places_file: str | None) -> Rejection:
-    if where is None:
-        return Rejection(f"{kind} {key}", reason)
-    if isinstance(where, int):
-        return Rejection(f"line {where}", reason, file=places_file)
-    return Rejection(where, reason)
-
-
-def entry_of(record: Record, where: Place = None) -> Entry:
-    """The differ's view of ``record``; ``where`` names it in rejections (None: ``kind id``)."""
-    kind = _KIND.get(type(record)) or events.entity_kind(record)
-    event_type, body = events.upsert_body(record)
-    # events.content_digest, inlined
-    return (where, kind, record.id, record.version, event_type, body,
-            blake2b(body, digest_size=16).digest())
 
 
 @dataclass(slots=True)
@@ -193,17 +162,17 @@ class SnapshotDiffer:
         for where, kind, key, record_version, event_type, body, digest in entries:
             state = known.get((kind, key))
             if state is not None and state.seen_run == run:
-                out.rejected.append(_rejection(where, kind, key,
-                                               f"{kind} {key} appears more than once in this "
-                                               "export; only the first is used",
-                                               self.places_file))
+                out.rejected.append(rejection_at(where, kind, key,
+                                                 f"{kind} {key} appears more than once in this "
+                                                 "export; only the first is used",
+                                                 self.places_file))
                 continue
             if state is None:  # new: the commonest case on a first run
                 version, reason = (record_version if kind == RULE else self.run_version), None
             else:
                 version, reason = self._decide(kind, key, record_version, state, digest)
             if reason:
-                out.rejected.append(_rejection(where, kind, key, reason, self.places_file))
+                out.rejected.append(rejection_at(where, kind, key, reason, self.places_file))
             if state is not None and version is None:
                 state.seen_run = run  # kept, so not removed as vanished
                 out.seen.append((run, key, kind))
