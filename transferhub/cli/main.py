@@ -24,7 +24,8 @@ COMMAND_MODULES = (
     "transferhub.cli.adapter",
     "transferhub.cli.status",
     "transferhub.cli.query",
-    "transferhub.cli.operator",
+    "transferhub.cli.monitor",
+    "transferhub.cli.deadletters",
 )
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3

@@ -1,0 +1,112 @@
+"""``transferhub monitor``: a live view of the events the hub applies (``WatchEvents``).
+
+On a terminal a live table of counts per province and the latest events;
+piped, one line per event. The ``--hub`` option and the exit codes are
+:mod:`transferhub.cli.operator`'s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter, deque
+from typing import Any
+
+from transferhub.cli.hubclient import HubRefused, HubUnreachable, stream
+from transferhub.cli.main import EXIT_OK, EXIT_UNREACHABLE, EXIT_USAGE
+from transferhub.cli.operator import Json, checked_address, failed, hub_option
+from transferhub.hub.v1 import operator_service_pb2 as pb
+from transferhub.hub.v1.operator_service_pb2_grpc import OperatorServiceStub
+
+RECENT_EVENTS = 15
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``monitor`` to the command tree."""
+    monitor = subparsers.add_parser(
+        "monitor", help="a live view of the events the hub applies",
+        description="Watch the events the hub applies as they arrive, per province, until "
+                    "Ctrl-C. On a terminal a live table; piped, one line per event.")
+    monitor.add_argument("--province", metavar="PROV", default="",
+                         help="only this province's events (e.g. BC)")
+    hub_option(monitor)
+    monitor.set_defaults(func=run_monitor)
+
+
+def applied_event(event: pb.AppliedEvent) -> Json:
+    """One event the hub handled."""
+    return {"event_id": event.event_id, "province": event.province,
+            "entity_key": event.entity_key, "version": event.version,
+            "outcome": event.outcome, "applied_at": event.applied_at,
+            "change": event.change}
+
+
+def _change(event: Json) -> str:
+    """``rule revoked``, for people; ``unreadable`` for an event the hub could not read."""
+    return event["change"].replace("_", " ") if event["change"] else "unreadable"
+
+
+class _View:
+    """The live view: per-province counts by outcome and the latest events."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, Counter[str]] = {}
+        self.recent: deque[Json] = deque(maxlen=RECENT_EVENTS)
+
+    def add(self, event: Json) -> None:
+        self.counts.setdefault(event["province"], Counter())[event["outcome"]] += 1
+        self.recent.append(event)
+
+    def render(self) -> Any:
+        from rich.console import Group
+        from rich.table import Table
+
+        outcomes = ("applied", "duplicate", "stale", "dead_lettered")
+        totals = Table(title="events since the monitor started")
+        totals.add_column("province")
+        for outcome in outcomes:
+            totals.add_column(outcome.replace("_", " "), justify="right")
+        for province, counts in sorted(self.counts.items()):
+            totals.add_row(province, *(str(counts[o]) for o in outcomes))
+        latest = Table(title="latest events")
+        for column in ("at", "province", "change", "entity", "version", "outcome"):
+            latest.add_column(column, justify="right" if column == "version" else "left")
+        for e in reversed(self.recent):
+            latest.add_row(e["applied_at"], e["province"], _change(e), e["entity_key"],
+                           str(e["version"]), e["outcome"])
+        return Group(totals, latest)
+
+
+def run_monitor(args: argparse.Namespace) -> int:
+    """``transferhub monitor``: until Ctrl-C (exit 0) or the hub goes away (exit 3)."""
+    address = checked_address(args)
+    if address is None:
+        return EXIT_USAGE
+    from rich.live import Live
+
+    from transferhub.cli import tables
+
+    console = tables.console()
+    request = pb.WatchEventsRequest(province=args.province.strip().upper())
+    view = _View()
+    events = stream(address, OperatorServiceStub, "WatchEvents", request)
+    try:
+        if console.is_terminal:
+            with Live(view.render(), console=console, auto_refresh=False) as live:
+                for event in events:
+                    view.add(applied_event(event))
+                    live.update(view.render(), refresh=True)
+        else:
+            print(f"watching the hub at {address}; Ctrl-C stops", file=sys.stderr, flush=True)
+            for event in events:
+                e = applied_event(event)
+                print(f"{e['applied_at']} {e['province']} {_change(e)} {e['entity_key']} "
+                      f"v{e['version']} {e['outcome']}", flush=True)
+    except KeyboardInterrupt:
+        return EXIT_OK
+    except (HubUnreachable, HubRefused) as exc:
+        return failed(args, exc)
+    finally:
+        events.close()
+    print(f"transferhub monitor: the hub at {address} ended the stream", file=sys.stderr)
+    return EXIT_UNREACHABLE
