@@ -222,4 +222,3 @@ class Ingest:
                 return False
             await handle_batch(self, records)
             return True
-

@@ -51,4 +51,3 @@ def broker_retryable(exc: BaseException) -> bool:
     """The broker unreachable or busy (not a record it refuses for good)."""
     return (isinstance(exc, KafkaTimeoutError | KafkaConnectionError)
             or (isinstance(exc, KafkaError) and exc.retriable) or is_retryable(exc))
-
