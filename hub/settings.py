@@ -40,7 +40,7 @@ class HubSettings:
     metrics: str | None = DEFAULT_METRICS
     consumer_group: str = "transferhub-hub"
     session_timeout_ms: int = 10_000
-    max_batch: int = 20_000  # events per transaction: see hub.ingest.consumer.IngestSettings
+    max_batch: int = 20_000  # events per transaction: see hub.ingest.settings.IngestSettings
 
     @classmethod
     def load(cls, **overrides: object) -> HubSettings:
