@@ -241,6 +241,20 @@ class TestRender:
         assert grant["credits"] == 0.0
         assert grant["unknown_credits"] is True
 
+    def test_the_table_says_unknown_credits_where_it_counts_them_as_zero(self) -> None:
+        """MODEL.md: unknown credits count as 0 "and the answer says so", in the table too."""
+        grant = {"kind": "course", "code": "ENGL 110", "subject": "ENGL", "level": 1,
+                 "credits": 0.0, "unknown_credits": True}
+        doc = {"receiving_institution": "BC:UBCV", "credit_unit": "credits",
+               "awarded": [{"rule": "BC:1", "from": ["BC:CAPU:ENGL 100"], "grants": [grant],
+                            "credits": 0.0, "tc": 0.0, "unknown_credits": True}],
+               "not_transferred": [], "suggested": [], "total_credits": 0.0, "total_tc": 0.0}
+        console = Console(record=True, width=200)
+        tables.print_transfer(console, doc)
+        text = console.export_text()
+        assert "ENGL 110 (-)" in text and "0 (unknown)" in text
+        assert "unknown credits counted as 0" in text
+
     def test_a_course_naming_no_subject_or_level_has_them_null(self) -> None:
         grant = render.grant(responses.grant(Grant(GrantKind.COURSE, 0.5, code="X12")))
         assert grant == {"kind": "course", "code": "X12", "subject": None, "level": None,

@@ -66,8 +66,9 @@ def print_transfer(console: Console, doc: Json) -> None:
         grants = _offered_text(item)
         if item.get("notes"):
             grants += f"\n[dim]{item['notes']}[/dim]"
+        unknown = " (unknown)" if item.get("unknown_credits") else ""
         awarded.add_row(item["rule"], "\n".join(item["from"]), grants,
-                        f"{item['credits']:g}", f"{item['tc']:g}")
+                        f"{item['credits']:g}{unknown}", f"{item['tc']:g}{unknown}")
     if doc["awarded"]:
         console.print(awarded)
     else:
@@ -87,8 +88,11 @@ def print_transfer(console: Console, doc: Json) -> None:
             suggested.add_row("\n".join(item["from"]), _offered_text(item),
                               _chain_text(item))
         console.print(suggested)
+    # MODEL.md: unknown credits count as 0 "and the answer says so".
+    unknown = any(item.get("unknown_credits") for item in doc["awarded"])
     console.print(f"Total: [bold]{doc['total_credits']:g} {unit}[/bold] "
-                  f"({doc['total_tc']:g} tc)")
+                  f"({doc['total_tc']:g} tc)"
+                  + ("; unknown credits counted as 0" if unknown else ""))
 
 
 def print_stack(console: Console, doc: Json) -> None:
