@@ -109,6 +109,9 @@ class _Recording:
     async def stop(self) -> None:
         await self.inner.stop()
 
+    async def topic_holds_events(self, province: str) -> bool | None:
+        return await self.inner.topic_holds_events(province)
+
 
 async def _bare(bootstrap: str, messages: list, linger_ms: int, batch_size: int,
                 window: int = 5000) -> float:

@@ -28,6 +28,8 @@ from tenacity import (
     wait_exponential,
 )
 
+from transferhub.broker import event_topic
+
 
 @dataclass(frozen=True, slots=True)
 class OutboundMessage:
@@ -59,6 +61,9 @@ class EventPublisher(Protocol):
 
     async def stop(self) -> None:
         """Flush and disconnect."""
+
+    async def topic_holds_events(self, province: str) -> bool | None:
+        """Whether ``province``'s topic holds any event; ``None`` when that cannot be told."""
 
 
 class KafkaEventPublisher:
@@ -108,6 +113,26 @@ class KafkaEventPublisher:
                 f"the broker at {self.bootstrap} cannot be reached "
                 f"(tried for {self.retry_seconds:g}s: {exc.last_attempt.exception()})"
             ) from None
+
+    async def topic_holds_events(self, province: str, timeout: float = 3.0) -> bool | None:
+        """Whether ``province``'s topic holds any event; ``None`` when the broker does not
+        say within ``timeout`` seconds (the run's own sends then tell it is down)."""
+        from aiokafka import AIOKafkaConsumer, TopicPartition
+
+        topic = event_topic(province)
+        consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap,
+                                    request_timeout_ms=int(timeout * 1000))
+        try:
+            await asyncio.wait_for(consumer.start(), timeout)
+            if topic not in await asyncio.wait_for(consumer.topics(), timeout):
+                return False
+            parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+            ends = await asyncio.wait_for(consumer.end_offsets(parts), timeout) if parts else {}
+            return any(end > 0 for end in ends.values())
+        except Exception:  # unreachable or slow: the run goes on and finds out itself
+            return None
+        finally:
+            await consumer.stop()
 
     async def publish(self, messages: Sequence[OutboundMessage]) -> None:
         """Send every message with many in flight; resend the batch on failure."""

@@ -29,7 +29,9 @@ def summary_json(summary: RunSummary) -> dict[str, Any]:
     ``removals_withheld``, true when the export is cut short and nothing was
     retired or revoked (see ``RunSummary``); ``vanished_institutions``,
     institutions no longer in the export: no event retires an institution (the
-    canonical events have none), so the hub keeps them, and this says so.
+    canonical events have none), so the hub keeps them, and this says so;
+    ``earlier_runs_unknown``, true when the state remembered no run though the
+    province's topic holds events (see ``RunSummary``).
     """
     return {
         "province": summary.province,
@@ -41,6 +43,7 @@ def summary_json(summary: RunSummary) -> dict[str, Any]:
         "redelivered": summary.redelivered,
         "removals_withheld": summary.removals_withheld,
         "vanished_institutions": summary.vanished_institutions,
+        "earlier_runs_unknown": summary.earlier_runs_unknown,
     }
 
 

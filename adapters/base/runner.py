@@ -32,7 +32,7 @@ from adapters.base.publisher import EventPublisher, KafkaEventPublisher
 from adapters.base.reading import CHUNK, Chunk, chunks
 from adapters.base.records import ExportCutShort, ExportReader, ExportUnreadable, Rejection
 from adapters.base.snapshot import SnapshotDiffer
-from adapters.base.statedb import next_run, open_state
+from adapters.base.statedb import next_run, open_state, remembers_nothing
 
 Progress = Callable[[int], None]
 
@@ -45,6 +45,10 @@ class RunSummary:
     rejected: their last good version stays (adapters.base.snapshot).
     ``removals_withheld``: the export is cut short (its last line stops part-way,
     ``Rejection.cut_short``), so nothing absent from it was retired or revoked.
+    ``earlier_runs_unknown``: the state had no record of any run, yet the
+    province's topic holds events (the state folder was lost, or is new beside a
+    used topic): records removed from the export since those events were
+    published cannot be retired or revoked, since nothing remembers them.
     """
 
     province: str
@@ -56,6 +60,7 @@ class RunSummary:
     vanished_institutions: list[str] = field(default_factory=list)
     redelivered: int = 0
     removals_withheld: bool = False
+    earlier_runs_unknown: bool = False
 
 
 class NothingReadable(ExportUnreadable):
@@ -79,6 +84,10 @@ async def run_adapter_async(reader: ExportReader, path: Path, *, publisher: Even
         raise
     outbox = Outbox(conn)
     summary = RunSummary(province)
+    if remembers_nothing(conn):
+        # Asked before this run publishes anything; a broker that does not answer
+        # fails the run below, at its first send.
+        summary.earlier_runs_unknown = bool(await publisher.topic_holds_events(province))
     busy = threading.Lock()  # held by the worker thread while it diffs and records a chunk
     try:
         if outbox.pending_count():

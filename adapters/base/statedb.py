@@ -100,3 +100,9 @@ def next_run(conn: sqlite3.Connection) -> int:
     run = int(row[0]) + 1 if row else 1
     conn.execute("INSERT OR REPLACE INTO meta VALUES ('run', ?)", (str(run),))
     return run
+
+
+def remembers_nothing(conn: sqlite3.Connection) -> bool:
+    """Whether the state holds no record of any run: no snapshot entity, no outbox event."""
+    return (conn.execute("SELECT 1 FROM entity LIMIT 1").fetchone() is None
+            and conn.execute("SELECT 1 FROM outbox LIMIT 1").fetchone() is None)

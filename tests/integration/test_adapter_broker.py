@@ -193,10 +193,12 @@ class TestCommandLine:
         doc = json.loads(done.stdout)
         # CLI.md's keys in its order, then the added ones (CLI.md allows more keys)
         assert list(doc) == ["province", "published", "retired", "unchanged", "rejected", "kept",
-                             "redelivered", "removals_withheld", "vanished_institutions"]
+                             "redelivered", "removals_withheld", "vanished_institutions",
+                             "earlier_runs_unknown"]
         assert (doc["province"], doc["published"], doc["retired"], doc["unchanged"],
                 doc["kept"], doc["redelivered"], doc["removals_withheld"],
-                doc["vanished_institutions"]) == ("ON", 4, 0, 0, 0, 0, False, [])
+                doc["vanished_institutions"], doc["earlier_runs_unknown"]) == (
+                    "ON", 4, 0, 0, 0, 0, False, [], False)
         [rejection] = doc["rejected"]
         assert list(rejection) == ["where", "reason"] and rejection["where"] == "line 5"
         assert len(consume(broker.address, TOPIC_ON, expect=4)) == 4
@@ -220,6 +222,19 @@ class TestCommandLine:
         # one entity's events share a partition, so they keep their order
         assert [e.WhichOneof("payload") for e in events if e.entity_key == "ON:ONT-1"] == [
             "rule_upserted", "rule_revoked"]
+
+    def test_a_state_folder_new_beside_a_used_topic_is_warned_of(self, broker,
+                                                                   tmp_path) -> None:
+        export = tmp_path / "on.jsonl"
+        export.write_text(ONTARIO)
+        first, again, lost = (
+            cli("ontario", str(export), "--state", str(tmp_path / state), "--json",
+                kafka=broker.address) for state in ("s", "s", "lost"))
+        assert [json.loads(r.stdout)["earlier_runs_unknown"] for r in (first, again, lost)] == [
+            False, False, True]
+        shown = cli("ontario", str(export), "--state", str(tmp_path / "lost-too"),
+                    kafka=broker.address)
+        assert shown.returncode == 0 and "no record of an earlier run" in shown.stdout
 
     def test_unreachable_broker_exits_3_and_keeps_the_outbox(self, broker, tmp_path) -> None:
         export = tmp_path / "on.jsonl"

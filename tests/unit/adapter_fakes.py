@@ -40,6 +40,10 @@ class FakePublisher:
     sent: list[OutboundMessage] = field(default_factory=list)
     down: bool = False
     fail_after: int | None = None
+    in_topic: int = 0  # events the province's topic holds already
+
+    async def topic_holds_events(self, province: str) -> bool | None:
+        return self.in_topic + len(self.sent) > 0
 
     async def start(self) -> None:
         if self.down:

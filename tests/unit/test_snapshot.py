@@ -65,6 +65,25 @@ class TestFirstAndRepeatedRuns:
         assert (summary.published, summary.unchanged, summary.rejected) == (0, 5, [])
 
 
+class TestAStateWithNoMemory:
+    """A state folder with no record of a run, over a topic that holds events, is named:
+    what vanished from the export since those events cannot be retired."""
+
+    def test_a_lost_state_over_a_used_topic_is_reported(self, tmp_path) -> None:
+        publisher = FakePublisher(in_topic=12)
+        summary = run_adapter(FakeReader(list(BASE)), Path("export"), kafka=publisher,
+                              state_dir=tmp_path)
+        assert summary.earlier_runs_unknown is True
+        assert summary_json(summary)["earlier_runs_unknown"] is True
+
+    def test_a_first_run_on_an_empty_topic_and_a_remembered_run_are_not(
+            self, tmp_path) -> None:
+        first, _ = run(BASE, tmp_path)
+        again = run_adapter(FakeReader(list(BASE)), Path("export"),
+                            kafka=FakePublisher(in_topic=5), state_dir=tmp_path)
+        assert (first.earlier_runs_unknown, again.earlier_runs_unknown) == (False, False)
+
+
 class TestChanges:
     """Changed records get new versions; vanished ones are retired or revoked."""
 
