@@ -17,7 +17,8 @@ whatever the backlog.
 The store is the source of truth for positions: on assignment each partition
 is sought to the store's next offset (the beginning when it has none), so a
 Kafka commit lost to a crash or a rebalance only means the inbox recognises
-a few duplicates. A revocation waits for the batch being applied. A batch
+a few duplicates; offsets read from another broker log (an embedded broker
+restarted empty) are dropped first (:mod:`hub.ingest.brokerlog`). A revocation waits for the batch being applied. A batch
 polled across a rebalance is dropped before it is applied (its records may
 predate the seek) and its partitions sought to the store's offsets again;
 the batch polled meanwhile is dropped as well, and the loop polls again
