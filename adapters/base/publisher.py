@@ -132,7 +132,8 @@ class KafkaEventPublisher:
         except Exception:  # unreachable or slow: the run goes on and finds out itself
             return None
         finally:
-            await consumer.stop()
+            with contextlib.suppress(Exception):  # one that never started may fail to stop
+                await consumer.stop()
 
     async def publish(self, messages: Sequence[OutboundMessage]) -> None:
         """Send every message with many in flight; resend the batch on failure."""

@@ -21,6 +21,7 @@ already published below the old position are not read.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 import structlog
 from aiokafka.admin import AIOKafkaAdminClient
@@ -40,5 +41,6 @@ async def cluster_id(bootstrap: str, timeout: float = ASK_SECONDS) -> str | None
         log.debug("ingest.cluster_unknown", bootstrap=bootstrap, error=repr(exc))
         return None
     finally:
-        await admin.close()
+        with contextlib.suppress(Exception):  # a client that never started may fail to close
+            await admin.close()
     return found or None

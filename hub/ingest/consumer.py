@@ -18,16 +18,17 @@ The store is the source of truth for positions: on assignment each partition
 is sought to the store's next offset (the beginning when it has none), so a
 Kafka commit lost to a crash or a rebalance only means the inbox recognises
 a few duplicates; offsets read from another broker log (an embedded broker
-restarted empty) are dropped first (:mod:`hub.ingest.brokerlog`). A revocation waits for the batch being applied. A batch
-polled across a rebalance is dropped before it is applied (its records may
-predate the seek) and its partitions sought to the store's offsets again;
-the batch polled meanwhile is dropped as well, and the loop polls again
-only after that seek. The database down pauses the partitions and retries
-the same batch with backoff (tenacity), committing nothing until it
-succeeds. The broker down: aiokafka reconnects by itself; starting retries
-until it answers. ``stop`` set (SIGTERM): the batch being applied finishes
-and commits, the translated one waiting behind it is dropped uncommitted
-(read again on restart), and the loop exits.
+restarted empty) are dropped first (:mod:`hub.ingest.brokerlog`). A
+revocation waits for the batch being applied. A batch polled across a
+rebalance is dropped before it is applied (its records may predate the seek)
+and its partitions sought to the store's offsets again; the batch polled
+meanwhile is dropped as well, and the loop polls again only after that seek.
+The database down pauses the partitions and retries the same batch with
+backoff (tenacity), committing nothing until it succeeds. The broker down:
+aiokafka reconnects by itself; starting retries until it answers. ``stop``
+set (SIGTERM): the batch being applied finishes and commits, the translated
+one waiting behind it is dropped uncommitted (read again on restart), and
+the loop exits.
 
 Garbage collection: a batch allocates tens of thousands of short-lived
 objects, which with CPython's default thresholds trigger a full collection
