@@ -9,6 +9,12 @@ from typing import Any
 from adapters.base.records import Rejection
 from adapters.base.runner import RunSummary
 
+# What a run with ``earlier_runs_unknown`` tells a person (RunSummary says why).
+EARLIER_RUNS_UNKNOWN = (
+    "this --state folder has no record of an earlier run, but the province's topic holds "
+    "events: a record removed from the export since they were published is not retired "
+    "or revoked (nothing remembers it); keep the --state folder between runs")
+
 
 def rejection_json(rejection: Rejection) -> dict[str, str]:
     """``{"where": "line 14", "reason": "…"}``, plus ``file`` (an added key) naming the

@@ -32,7 +32,7 @@ from adapters.base.publisher import EventPublisher, KafkaEventPublisher
 from adapters.base.reading import CHUNK, Chunk, chunks
 from adapters.base.records import ExportCutShort, ExportReader, ExportUnreadable, Rejection
 from adapters.base.snapshot import SnapshotDiffer
-from adapters.base.statedb import next_run, open_state, remembers_nothing
+from adapters.base.statedb import history_asked, history_unasked, next_run, open_state
 
 Progress = Callable[[int], None]
 
@@ -84,10 +84,13 @@ async def run_adapter_async(reader: ExportReader, path: Path, *, publisher: Even
         raise
     outbox = Outbox(conn)
     summary = RunSummary(province)
-    if remembers_nothing(conn):
-        # Asked before this run publishes anything; a broker that does not answer
-        # fails the run below, at its first send.
-        summary.earlier_runs_unknown = bool(await publisher.topic_holds_events(province))
+    if history_unasked(conn):
+        # Asked before this run publishes anything. A broker that does not answer fails
+        # the run below, at its first send, and the next run asks again.
+        holds = await publisher.topic_holds_events(province)
+        if holds is not None:
+            summary.earlier_runs_unknown = holds
+            history_asked(conn)
     busy = threading.Lock()  # held by the worker thread while it diffs and records a chunk
     try:
         if outbox.pending_count():

@@ -102,7 +102,18 @@ def next_run(conn: sqlite3.Connection) -> int:
     return run
 
 
-def remembers_nothing(conn: sqlite3.Connection) -> bool:
-    """Whether the state holds no record of any run: no snapshot entity, no outbox event."""
-    return (conn.execute("SELECT 1 FROM entity LIMIT 1").fetchone() is None
-            and conn.execute("SELECT 1 FROM outbox LIMIT 1").fetchone() is None)
+def history_unasked(conn: sqlite3.Connection) -> bool:
+    """Whether the broker is still to be asked if the province's topic held events before
+    this state's first run: the state remembers no run, or its first run could not ask."""
+    if conn.execute("SELECT 1 FROM meta WHERE name = 'history'").fetchone():
+        return True
+    if (conn.execute("SELECT 1 FROM entity LIMIT 1").fetchone() is None
+            and conn.execute("SELECT 1 FROM outbox LIMIT 1").fetchone() is None):
+        conn.execute("INSERT OR REPLACE INTO meta VALUES ('history', 'unasked')")
+        return True
+    return False
+
+
+def history_asked(conn: sqlite3.Connection) -> None:
+    """The broker answered :func:`history_unasked`'s question: it is not asked again."""
+    conn.execute("DELETE FROM meta WHERE name = 'history'")

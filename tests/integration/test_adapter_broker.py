@@ -159,13 +159,14 @@ def cli(*args: str, **kw) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, env=env, timeout=120, **kw)
 
 
-def watching(inbox: Path, state: Path, kafka: str) -> subprocess.Popen[str]:
+def watching(inbox: Path, state: Path, kafka: str, *, as_json: bool = True,
+             ) -> subprocess.Popen[str]:
     """``python -m adapters.ontario --watch inbox --json`` started (the caller stops it)."""
     inbox.mkdir()
     return subprocess.Popen(
         [sys.executable, "-m", "adapters.ontario", "--watch", str(inbox), "--state", str(state),
-         "--json"], env={**os.environ, "TRANSFERHUB_KAFKA": kafka}, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True)
+         *(["--json"] if as_json else [])], env={**os.environ, "TRANSFERHUB_KAFKA": kafka},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 ONTARIO = "\n".join([
@@ -235,6 +236,18 @@ class TestCommandLine:
         shown = cli("ontario", str(export), "--state", str(tmp_path / "lost-too"),
                     kafka=broker.address)
         assert shown.returncode == 0 and "no record of an earlier run" in shown.stdout
+        inbox = tmp_path / "inbox"
+        service = watching(inbox, tmp_path / "watched", broker.address, as_json=False)
+        try:
+            (inbox / "on.jsonl").write_text(ONTARIO)
+            deadline = time.monotonic() + 60
+            while not (inbox / "processed" / "on.jsonl.report.json").exists():
+                assert service.poll() is None and time.monotonic() < deadline
+                time.sleep(0.2)
+        finally:
+            service.send_signal(signal.SIGTERM)
+            _, err = service.communicate(timeout=30)
+        assert "warning: this --state folder has no record of an earlier run" in err
 
     def test_unreachable_broker_exits_3_and_keeps_the_outbox(self, broker, tmp_path) -> None:
         export = tmp_path / "on.jsonl"

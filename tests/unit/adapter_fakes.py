@@ -43,7 +43,7 @@ class FakePublisher:
     in_topic: int = 0  # events the province's topic holds already
 
     async def topic_holds_events(self, province: str) -> bool | None:
-        return self.in_topic + len(self.sent) > 0
+        return None if self.down else self.in_topic + len(self.sent) > 0
 
     async def start(self) -> None:
         if self.down:

@@ -254,6 +254,11 @@ class TestRender:
         text = console.export_text()
         assert "ENGL 110 (-)" in text and "0 (unknown)" in text
         assert "unknown credits counted as 0" in text
+        known = {**grant, "code": "ENGL 111", "credits": 3.0, "unknown_credits": False}
+        doc["awarded"][0].update(grants=[known, grant], credits=3.0, tc=3.0)
+        console = Console(record=True, width=200)
+        tables.print_transfer(console, doc)
+        assert "3 + unknown" in console.export_text()
 
     def test_a_course_naming_no_subject_or_level_has_them_null(self) -> None:
         grant = render.grant(responses.grant(Grant(GrantKind.COURSE, 0.5, code="X12")))

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from adapters.base import snapshot
+from adapters.base.publisher import BrokerUnreachable
 from adapters.base.reading import chunks
 from adapters.base.records import ExportUnreadable, Rejection
 from adapters.base.report import summary_json
@@ -75,6 +76,19 @@ class TestAStateWithNoMemory:
                               state_dir=tmp_path)
         assert summary.earlier_runs_unknown is True
         assert summary_json(summary)["earlier_runs_unknown"] is True
+
+    def test_a_first_run_that_could_not_ask_asks_on_the_next(self, tmp_path) -> None:
+        """The broker down at the first run: the question waits for the next run, even
+        though the state now remembers the failed run's records."""
+        with pytest.raises(BrokerUnreachable):
+            run_adapter(FakeReader(list(BASE)), Path("export"),
+                        kafka=FakePublisher(down=True, in_topic=12), state_dir=tmp_path)
+        later = run_adapter(FakeReader(list(BASE)), Path("export"),
+                            kafka=FakePublisher(in_topic=12), state_dir=tmp_path)
+        assert later.earlier_runs_unknown is True
+        again = run_adapter(FakeReader(list(BASE)), Path("export"),
+                            kafka=FakePublisher(in_topic=12), state_dir=tmp_path)
+        assert again.earlier_runs_unknown is False
 
     def test_a_first_run_on_an_empty_topic_and_a_remembered_run_are_not(
             self, tmp_path) -> None:

@@ -139,6 +139,7 @@ def _kept(state: Path) -> str:
 
 
 def _watch(reader: Any, args: argparse.Namespace, state: Path) -> int:
+    from adapters.base.report import EARLIER_RUNS_UNKNOWN
     from adapters.base.statedb import StateUnusable, open_state
     from adapters.base.watch import watch
 
@@ -165,6 +166,8 @@ def _watch(reader: Any, args: argparse.Namespace, state: Path) -> int:
                     if report.get("removals_withheld") else "")
             print(f"{target}: published {report['published']}, retired {report['retired']}, "
                   f"rejected {len(report['rejected'])}{left}", file=sys.stderr, flush=True)
+            if report.get("earlier_runs_unknown"):
+                print(f"{target}: warning: {EARLIER_RUNS_UNKNOWN}", file=sys.stderr, flush=True)
 
     def warn(message: str) -> None:
         print(f"transferhub adapter: {message}", file=sys.stderr, flush=True)

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from adapters.base.report import EARLIER_RUNS_UNKNOWN
 from adapters.base.runner import RunSummary
 from adapters.base.statedb import STATE_FILE
 
@@ -82,10 +83,7 @@ def show_summary(summary: RunSummary) -> None:
         console.print("[yellow]note:[/] the export is cut short (its last line stops part-way): "
                       "nothing was retired or revoked this run")
     if summary.earlier_runs_unknown:
-        console.print("[yellow]warning:[/] this --state folder has no record of an earlier run, "
-                      "but the province's topic holds events: a record removed from the "
-                      "export since they were published is not retired or revoked (nothing "
-                      "remembers it); keep the --state folder between runs")
+        console.print(f"[yellow]warning:[/] {EARLIER_RUNS_UNKNOWN}")
     for institution in summary.vanished_institutions:
         console.print(f"[yellow]note:[/] institution {institution} is no longer in the export "
                       "(kept at the hub)")

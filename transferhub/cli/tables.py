@@ -56,6 +56,14 @@ def _offered_text(item: Json) -> str:
     return _grants_text(item["grants"])
 
 
+def _credits_text(item: Json, key: str) -> str:
+    """An award's credits, saying where some are unknown (``(-)``, counted as 0):
+    "0 (unknown)" when that is all it grants, "3 + unknown" beside known credits."""
+    if not item.get("unknown_credits"):
+        return f"{item[key]:g}"
+    return f"{item[key]:g} + unknown" if item[key] else "0 (unknown)"
+
+
 def print_transfer(console: Console, doc: Json) -> None:
     """A transfer answer: awarded, not transferred, suggested, totals."""
     unit = doc["credit_unit"]
@@ -66,9 +74,8 @@ def print_transfer(console: Console, doc: Json) -> None:
         grants = _offered_text(item)
         if item.get("notes"):
             grants += f"\n[dim]{item['notes']}[/dim]"
-        unknown = " (unknown)" if item.get("unknown_credits") else ""
         awarded.add_row(item["rule"], "\n".join(item["from"]), grants,
-                        f"{item['credits']:g}{unknown}", f"{item['tc']:g}{unknown}")
+                        _credits_text(item, "credits"), _credits_text(item, "tc"))
     if doc["awarded"]:
         console.print(awarded)
     else:
