@@ -12,6 +12,8 @@ import importlib
 import logging
 import os
 import sys
+import time
+from collections.abc import Callable
 
 import structlog
 
@@ -96,6 +98,35 @@ class _StandardError(logging.StreamHandler):  # type: ignore[type-arg]
         pass
 
 
+class _RepeatsHeldBack(logging.Filter):
+    """Lets a library's message through once per ``window`` seconds, then with a count.
+
+    While the broker is down aiokafka logs "Unable connect to …" about 90 times a
+    second; an operator needs to see it once in a while, with how often, not a flood
+    that buries everything else. Messages are told apart by logger, level and their
+    unformatted text (not the values in it).
+    """
+
+    def __init__(self, window: float = 10.0, clock: Callable[[], float] = time.monotonic
+                 ) -> None:
+        super().__init__()
+        self.window = window
+        self.clock = clock
+        self._seen: dict[tuple[str, int, str], tuple[float, int]] = {}  # since, held back
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        key = (record.name, record.levelno, str(record.msg))
+        now = self.clock()
+        since, held = self._seen.get(key, (None, 0))
+        if since is not None and now - since < self.window:
+            self._seen[key] = (since, held + 1)
+            return False
+        self._seen[key] = (now, 0)
+        if held:
+            record.msg = f"{record.msg} ({held} more like it held back in {now - since:.0f} s)"
+        return True
+
+
 def _foreign_logs_like_ours() -> None:
     """Warnings of the libraries (aiokafka's "Heartbeat failed … rebalancing", grpc's)
     on standard error in the same form as the hub's own structlog lines, not as bare
@@ -110,6 +141,7 @@ def _foreign_logs_like_ours() -> None:
                                                             utc=False)],
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta,
                     structlog.dev.ConsoleRenderer(colors=False)]))
+    handler.addFilter(_RepeatsHeldBack())
     root.addHandler(handler)
     root.setLevel(logging.WARNING)
 
