@@ -45,10 +45,11 @@ class RunSummary:
     rejected: their last good version stays (adapters.base.snapshot).
     ``removals_withheld``: the export is cut short (its last line stops part-way,
     ``Rejection.cut_short``), so nothing absent from it was retired or revoked.
-    ``earlier_runs_unknown``: the state had no record of any run, yet the
-    province's topic holds events (the state folder was lost, or is new beside a
-    used topic): records removed from the export since those events were
-    published cannot be retired or revoked, since nothing remembers them.
+    ``earlier_runs_unknown``: the state had no record of any run (or only of a
+    first run that could not ask the broker), yet the province's topic holds
+    events (the state folder was lost, or is new beside a used topic): records
+    removed from the export since those events were published cannot be retired
+    or revoked, since nothing remembers them.
     """
 
     province: str
