@@ -89,7 +89,8 @@ def _start_metrics(address: str) -> Callable[[], object] | None:
     except (OSError, ValueError) as exc:
         log.warning("metrics_not_served", address=address, error=str(exc))
         return None
-    log.info("metrics_serving", address=address)
+    bound = httpd.server_address  # port 0 asks for a free port: name the one taken
+    log.info("metrics_serving", address=f"{host or '127.0.0.1'}:{bound[1]}")
     return httpd.shutdown
 
 

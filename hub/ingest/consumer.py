@@ -60,6 +60,7 @@ from hub.store.ports import Store
 from transferhub.broker import EVENT_TOPIC_PATTERN
 
 log = structlog.get_logger("hub.ingest")
+UNREACHABLE_LOG_EVERY = 30  # starting attempts (one a second) between two warnings
 
 
 class _Rebalance(ConsumerRebalanceListener):
@@ -139,7 +140,9 @@ class Ingest:
 
     async def _start(self) -> None:
         s = self.settings
+        attempts = 0
         while not self._stop.is_set():
+            attempts += 1
             self.consumer = AIOKafkaConsumer(
                 bootstrap_servers=s.bootstrap, group_id=s.group, enable_auto_commit=False,
                 auto_offset_reset="earliest", metadata_max_age_ms=s.metadata_max_age_ms,
@@ -151,7 +154,9 @@ class Ingest:
                 await self.consumer.start()
                 await self.producer.start()
             except KafkaError as exc:
-                log.warning("ingest.broker_unreachable", bootstrap=s.bootstrap, error=repr(exc))
+                if attempts % UNREACHABLE_LOG_EVERY == 1:  # the first, then about every 30 s
+                    log.warning("ingest.broker_unreachable", bootstrap=s.bootstrap,
+                                attempts=attempts, error=repr(exc))
                 await self._close()
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(self._stop.wait(), 1.0)

@@ -34,3 +34,24 @@ def test_serve_passes_its_group_to_the_ingest(monkeypatch: pytest.MonkeyPatch) -
     args = build_parser().parse_args(["serve", "--group", "hub-b", "--metrics", ""])
     assert args.func(args) == 0
     assert ingest_factory(InMemoryStore(), started[0]).ingest.settings.group == "hub-b"
+
+
+def test_metrics_on_port_0_log_the_port_taken() -> None:
+    """``--metrics 127.0.0.1:0`` asks for a free port: the log names the one taken."""
+    import urllib.request
+
+    from structlog.testing import capture_logs
+
+    from hub.bootstrap import _start_metrics
+
+    with capture_logs() as logs:
+        stop = _start_metrics("127.0.0.1:0")
+    assert stop is not None
+    try:
+        [serving] = [e for e in logs if e["event"] == "metrics_serving"]
+        host, _, port = serving["address"].rpartition(":")
+        assert host == "127.0.0.1" and int(port) > 0
+        with urllib.request.urlopen(f"http://{serving['address']}/metrics", timeout=5) as reply:
+            assert reply.status == 200
+    finally:
+        stop()
