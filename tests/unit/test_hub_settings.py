@@ -55,3 +55,29 @@ def test_metrics_on_port_0_log_the_port_taken() -> None:
             assert reply.status == 200
     finally:
         stop()
+
+
+async def test_an_unreachable_broker_is_warned_of_now_and_then(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first failed start is logged, then one in ``UNREACHABLE_LOG_EVERY``."""
+    import asyncio
+
+    from structlog.testing import capture_logs
+
+    from hub.ingest import consumer as c
+    from hub.store.memory_ledger import InMemoryStore
+
+    monkeypatch.setattr(c, "UNREACHABLE_LOG_EVERY", 3)
+    ingest = c.Ingest(InMemoryStore(), c.IngestSettings.of("127.0.0.1:9"))
+    def warned() -> list[int]:
+        return [e["attempts"] for e in logs if e["event"] == "ingest.broker_unreachable"]
+
+    with capture_logs() as logs:
+        task = asyncio.create_task(ingest._start())
+        for _ in range(300):  # about one attempt a second; 30 s at most
+            if 4 in warned():
+                break
+            await asyncio.sleep(0.1)
+        ingest.stop()
+        await asyncio.wait_for(task, 10)
+    assert warned() == [1, 4]
