@@ -34,7 +34,20 @@ SERVICES = (QUERY_SERVICE, OPERATOR_SERVICE)
 QUERY_WORKERS = os.cpu_count() or 2
 
 # What stop_server must release for each server create_server built.
-_resources: weakref.WeakKeyDictionary[grpc.aio.Server, tuple[health_aio.HealthServicer,
+
+class _Health(health_aio.HealthServicer):
+    """grpcio's asyncio health servicer plus ``List``, which its synchronous twin has:
+    reflection advertises it, and without it every call failed UNIMPLEMENTED with a
+    traceback in the hub's log."""
+
+    async def List(self, request: health_pb2.HealthListRequest,
+                   context: grpc.aio.ServicerContext) -> health_pb2.HealthListResponse:
+        """Every service's serving status, as ``Check`` would give each."""
+        return health_pb2.HealthListResponse(statuses={
+            name: health_pb2.HealthCheckResponse(status=status)
+            for name, status in self._server_status.items()})
+
+_resources: weakref.WeakKeyDictionary[grpc.aio.Server, tuple[_Health,
                                                               Executor, bool]] = (
     weakref.WeakKeyDictionary())
 
@@ -75,7 +88,7 @@ async def create_server(
         QueryServicer(store, executor, transfer=transfer, stack=stack), server)
     operator_grpc.add_OperatorServiceServicer_to_server(
         OperatorServicer(store, executor, operator), server)
-    health = health_aio.HealthServicer()
+    health = _Health()
     health_pb2_grpc.add_HealthServicer_to_server(health, server)
     reflection.enable_server_reflection(
         (*SERVICES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,

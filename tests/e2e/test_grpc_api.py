@@ -338,6 +338,14 @@ class TestGenericTools:
             health_pb2.HealthCheckRequest(service=service))
         assert response.status == health_pb2.HealthCheckResponse.SERVING
 
+    async def test_health_lists_every_service(self, channel: grpc.aio.Channel) -> None:
+        """``Health/List`` (advertised by reflection) answers, not UNIMPLEMENTED."""
+        response = await health_pb2_grpc.HealthStub(channel).List(
+            health_pb2.HealthListRequest())
+        assert {name: s.status for name, s in response.statuses.items()} == {
+            name: health_pb2.HealthCheckResponse.SERVING
+            for name in ("", QUERY_SERVICE, OPERATOR_SERVICE)}
+
     async def test_reflection_lists_both_services(self, channel: grpc.aio.Channel) -> None:
         stub = reflection_pb2_grpc.ServerReflectionStub(channel)
         call = stub.ServerReflectionInfo()
