@@ -23,9 +23,9 @@ _MONTHS = {
 # The Guide abbreviates September as Sept; full names also occur in hand-made exports.
 _MONTH_WORD = (r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?"
                r"|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
-_MONTH_YEAR = re.compile(rf"^{_MONTH_WORD}\.?\s*[/ -]\s*(?P<year>\d{{2}}|\d{{4}})$", re.I)
-_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
-_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_MONTH_YEAR = re.compile(rf"^{_MONTH_WORD}\.?\s*[/ -]\s*(?P<year>[0-9]{{2}}|[0-9]{{4}})$", re.I)
+_COMPACT = re.compile(r"^([0-9]{4})([0-9]{2})([0-9]{2})$")  # ASCII digits only
+_ISO = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$")
 _OPEN_ENDS = frozenset({"", "present", "ongoing", "-"})
 _RANGE = re.compile(
     r"^\s*(?P<start>.*?)\s*(?:\bto\b\s*(?P<end>.*?)|(?P<ongoing>ongoing|present))\s*$", re.I)

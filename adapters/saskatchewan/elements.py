@@ -27,7 +27,7 @@ from hub.domain.model import (
 )
 
 PROVINCE = "SK"
-_NUMBER_RE = re.compile(r"^\d+(?:\.\d+)?$")
+_NUMBER_RE = re.compile(r"^[0-9]+(?:\.[0-9]+)?$")  # ASCII digits only, not "٣"
 # FORMATS.md lists the first four; MODEL.md's own words ``no_credit`` and ``assessment``
 # (its fifth grant kind, "Individual assessment") are read too.
 _GRANTS = {"course": GrantKind.COURSE, "unassigned": GrantKind.UNASSIGNED,

@@ -8,7 +8,7 @@ from datetime import date
 
 from hub.domain.errors import InvalidDate
 
-_DATE_RE = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
+_DATE_RE = re.compile(r"^([0-9]{4})-([0-9]{2})(?:-([0-9]{2}))?$")  # ASCII digits only
 
 
 def month_end(year: int, month: int) -> date:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from hub.domain.errors import InvalidGrade
 
-_PERCENT_RE = re.compile(r"^\d{1,3}(?:\.\d+)?%?$")
+_PERCENT_RE = re.compile(r"^[0-9]{1,3}(?:\.[0-9]+)?%?$")  # ASCII digits only, not "７８"
 
 # Grades read before, by (scale identity, grade text): every query reads its transcript's
 # grades and its rules' minimum grades, from a few thousand distinct texts. The entry

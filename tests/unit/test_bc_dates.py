@@ -69,3 +69,10 @@ class TestWindows:
     def test_refuses_a_window_without_start(self) -> None:
         with pytest.raises(InvalidDate):
             parse_effective_range("to present")
+
+
+@pytest.mark.parametrize("text", ["Sep/٩٨", "٢٠١٥٠٩٠١", "Sep ٢٠١٥"])
+def test_only_ascii_digits_make_a_date(text: str) -> None:
+    """"٢٠١٥٠٩٠١" is not the Guide's 20150901: refused, never read silently."""
+    with pytest.raises(InvalidDate):
+        parse_effective_start(text)

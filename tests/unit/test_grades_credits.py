@@ -17,6 +17,8 @@ from transfer_world import (
 )
 
 from hub.domain.dates import parse_completion_date
+from hub.domain.errors import InvalidDate, InvalidGrade
+from hub.domain.grades import DEFAULT_SCALE
 from hub.domain.model import CreditSystem
 from hub.domain.worth import exact, to_tc
 
@@ -93,3 +95,18 @@ class TestCompletionDates:
                                           ("2019-04-03", date(2019, 4, 3))])
     def test_month_means_last_day(self, text, day):
         assert parse_completion_date(text) == day
+
+
+class TestOnlyAsciiDigits:
+    """Dates and percents are read from ASCII digits only, as the adapters read theirs:
+    "٢٠١٦-٠٤" or "７８" is an error naming the item, not 2016-04 or 78 read silently."""
+
+    @pytest.mark.parametrize("text", ["٢٠١٦-٠٤", "２０１６-０４-０１", "2016-٠٤"])
+    def test_dates(self, text: str) -> None:
+        with pytest.raises(InvalidDate):
+            parse_completion_date(text)
+
+    @pytest.mark.parametrize("grade", ["７８", "٧٨", "𝟕𝟖"])
+    def test_percent_grades(self, grade: str) -> None:
+        with pytest.raises(InvalidGrade):
+            DEFAULT_SCALE.to_percent(grade)

@@ -117,6 +117,10 @@ class TestBadElements:
         (equivalency(sending='<Sending institution="SAPO"/>'), "Sending"),
         (equivalency(sending=""), "Sending"),
         (equivalency(extra='<Condition minimumGrade="excellent"/>'), "min_grade"),
+        (equivalency(extra='<Condition minimumGrade="٦٠"/>'), "min_grade"),
+        (equivalency(receiving='<Receiving institution="USASK" grant="course">'
+                     '<Course code="X 1" credits="٣"/></Receiving>'), "credits"),
+        (equivalency(start="٢٠٢٠-09-01"), "YYYY-MM-DD"),
         ('<Course institution="SAPO" code="X 1" kind="badge"/>', "kind"),
         ('<Institution id="SAPO" name="P" creditUnit="credits" standardCourse="0"/>',
          "standardCourse"),

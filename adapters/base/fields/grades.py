@@ -10,7 +10,7 @@ from adapters.base.fields.values import Bad, check_number
 from hub.domain.grades import GradingScale
 
 _LETTER_RE = re.compile(r"^[A-Z]{1,3}[+-]?$")
-_PERCENT_RE = re.compile(r"^\d{1,3}(?:\.\d+)?$")
+_PERCENT_RE = re.compile(r"^[0-9]{1,3}(?:\.[0-9]+)?$")  # ASCII digits only
 
 
 def min_grade(value: Any, label: str) -> str | None:

@@ -14,7 +14,7 @@ from typing import Any
 
 from hub.domain.model import MAX_AMOUNT
 
-_DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DAY_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")  # ASCII digits only
 _SUBJECT_RE = re.compile(r"^[A-Z][A-Z0-9]{0,9}$")
 _COURSE_CODE_RE = re.compile(r"^([A-Z]{2,6})\s*(\d)")
 
