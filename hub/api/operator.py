@@ -166,5 +166,9 @@ class OperatorServicer(pb_grpc.OperatorServiceServicer):
                                 ) -> pb.ReplayDeadLettersResponse:
         """Re-drive dead letters through the in-process ingest."""
         check_count(request.ids, "ids", MAX_COMPLETED)
+        for i, letter_id in enumerate(request.ids):
+            if letter_id < 1:
+                raise InvalidQuery(f"{letter_id} is not a dead letter id (they start at 1)",
+                                   field=f"ids[{i}]")
         applied, failed = await self._require_ingest("ReplayDeadLetters").replay(list(request.ids))
         return pb.ReplayDeadLettersResponse(applied=applied, failed=failed)

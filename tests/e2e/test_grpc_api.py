@@ -272,6 +272,15 @@ class TestOperator:
         response = await OperatorServiceStub(channel).ListDeadLetters(op.ListDeadLettersRequest())
         assert list(response.dead_letters) == []
 
+    @pytest.mark.parametrize("ids", [[0], [3, -1]])
+    async def test_replay_of_an_id_no_dead_letter_can_have_names_it(
+            self, channel: grpc.aio.Channel, ids: list[int]) -> None:
+        """Ids are numbered from 1: zero or below is bad input, before anything else."""
+        error = await refused(OperatorServiceStub(channel).ReplayDeadLetters(
+            op.ReplayDeadLettersRequest(ids=ids)))
+        assert error.code() is grpc.StatusCode.INVALID_ARGUMENT
+        assert f"ids[{len(ids) - 1}]" in (error.details() or "")
+
     async def test_replay_without_ingest_is_unimplemented(self, channel: grpc.aio.Channel
                                                           ) -> None:
         error = await refused(OperatorServiceStub(channel).ReplayDeadLetters(

@@ -88,9 +88,9 @@ class OperatorServiceServicer:
 
     def ReplayDeadLetters(self, request, context):
         """ReplayDeadLetters re-drives dead letters through the ingest and reports what happened.
-        Errors: INVALID_ARGUMENT (more than 500 ids), NOT_FOUND (an id that names no
-        dead letter; nothing is replayed), UNIMPLEMENTED (this hub runs without event
-        consumption), UNAVAILABLE.
+        Errors: INVALID_ARGUMENT (more than 500 ids, or an id below 1), NOT_FOUND (an
+        id that names no dead letter; nothing is replayed), UNIMPLEMENTED (this hub
+        runs without event consumption), UNAVAILABLE.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
