@@ -104,7 +104,12 @@ def next_run(conn: sqlite3.Connection) -> int:
 
 def history_unasked(conn: sqlite3.Connection) -> bool:
     """Whether the broker is still to be asked if the province's topic held events before
-    this state's first run: the state remembers no run, or its first run could not ask."""
+    this state's first run: the state remembers no run, or its first run could not ask.
+
+    A state that remembers nothing is marked here (meta ``history``), so that the
+    question outlives a first run that fails before the broker answers; a state
+    from before this mark, which remembers runs, is never asked.
+    """
     if conn.execute("SELECT 1 FROM meta WHERE name = 'history'").fetchone():
         return True
     if (conn.execute("SELECT 1 FROM entity LIMIT 1").fetchone() is None

@@ -43,6 +43,7 @@ class _Health(health_aio.HealthServicer):
     async def List(self, request: health_pb2.HealthListRequest,
                    context: grpc.aio.ServicerContext) -> health_pb2.HealthListResponse:
         """Every service's serving status, as ``Check`` would give each."""
+        # _server_status is the base class's own table (what ``set`` fills, ``Check`` reads).
         return health_pb2.HealthListResponse(statuses={
             name: health_pb2.HealthCheckResponse(status=status)
             for name, status in self._server_status.items()})
