@@ -90,6 +90,16 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 
+def error_doc(result: subprocess.CompletedProcess[str]) -> dict:
+    """CLI.md: ``--json`` prints exactly one JSON document, a failure's too: its error
+    with the gRPC status name and the exit code."""
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1, result.stdout
+    doc = json.loads(lines[0])
+    assert doc["exit_code"] == result.returncode and doc["error"]
+    return doc
+
+
 def cli(*args: str, hub: str | None = None) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "TRANSFERHUB_HUB"}
     if hub:
@@ -170,7 +180,8 @@ class TestTransferCommand:
         result = cli("transfer", "--to", "BC:UBCV", "--json", "--completed", completed, hub=hub)
         assert result.returncode == 2
         assert named in result.stderr
-        assert result.stdout == ""
+        doc = error_doc(result)
+        assert named in doc["error"] and doc["code"] == "INVALID_ARGUMENT"
         assert "Traceback" not in result.stderr
 
     def test_a_grade_the_hub_cannot_read_exits_2_naming_the_field(self, hub: str) -> None:
@@ -289,6 +300,24 @@ class TestBadInputWithoutAHub:
         assert "Traceback" not in result.stderr
         assert result.stdout == ""
 
+    @pytest.mark.parametrize(("args", "code", "exit_code"), [
+        (("transfer", "--json", "--completed", "BC:CAPU:ENGL 100=A@2016-04"),
+         "INVALID_ARGUMENT", 2),                       # argparse: --to is required
+        (("deadletters", "list", "--json", "--hub", ":::"), "INVALID_ARGUMENT", 2),
+        (("adapter", "ontario", "missing.jsonl", "--json"), "INVALID_ARGUMENT", 2),
+        (("status", "--json", "--hub", "127.0.0.1:{port}"), "UNAVAILABLE", 3),
+    ])
+    def test_with_json_a_failure_prints_its_error_document(
+            self, args: tuple[str, ...], code: str, exit_code: int) -> None:
+        """CLI.md: "``--json`` prints exactly one JSON document on standard output"."""
+        result = cli(*(a.format(port=free_port()) for a in args))
+        assert result.returncode == exit_code, result.stderr
+        doc = error_doc(result)
+        assert doc["code"] == code
+        assert doc["error"].split(": ")[-1] in result.stderr  # the same message
+        if args[0] == "adapter":
+            assert doc["province"] == "ON" and doc["rejected"] == []
+
     def test_an_address_from_the_environment_is_named_by_its_variable(self) -> None:
         env = {**os.environ, "TRANSFERHUB_HUB": "bogus"}
         result = subprocess.run([*CLI, "status", "--json"], capture_output=True, text=True,
@@ -304,4 +333,5 @@ class TestBadInputWithoutAHub:
                      "--state", str(tmp_path / "state"), "--kafka", f"127.0.0.1:{free_port()}")
         assert result.returncode == 2
         assert "DOCTYPE" in result.stderr and str(feed) in result.stderr
-        assert result.stdout == ""
+        doc = error_doc(result)  # the summary's shape, with the error
+        assert doc["province"] == "SK" and doc["published"] == 0 and "DOCTYPE" in doc["error"]

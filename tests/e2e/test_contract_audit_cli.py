@@ -18,7 +18,7 @@ import pytest
 
 from hub.store.factory import open_store
 from tests.e2e.seed import RULES, seed
-from tests.e2e.test_cli import CLI, cli, free_port, json_of, stop, wait_serving
+from tests.e2e.test_cli import CLI, cli, error_doc, free_port, json_of, stop, wait_serving
 from transferhub.hub.v1 import query_service_pb2 as pb
 from transferhub.hub.v1.query_service_pb2_grpc import QueryServiceStub
 
@@ -80,7 +80,8 @@ class TestEquivalentsTo:
         result = cli("equivalents", "BC:CAPU:ENGL 100", "--to", "BC:UBVC", "--json", hub=hub)
         assert result.returncode == 1
         assert "BC:UBVC" in result.stderr
-        assert result.stdout == ""
+        doc = error_doc(result)
+        assert doc["code"] == "NOT_FOUND" and "BC:UBVC" in doc["error"]
 
     def test_grpc_answers_not_found_naming_the_field(self, hub: str) -> None:
         with grpc.insecure_channel(hub) as channel, pytest.raises(grpc.RpcError) as caught:

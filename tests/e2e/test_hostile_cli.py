@@ -178,7 +178,8 @@ def _fill(arg: str | bytes, files: Path, closed: str) -> str | bytes:
 
 
 class TestHostileArguments:
-    """Every hostile argument ends in CLI.md's exit code and a message, nothing on stdout."""
+    """Every hostile argument ends in CLI.md's exit code and a message; on standard
+    output, ``--json``'s one document is the error's."""
 
     @pytest.mark.parametrize(("args", "code", "says"), [c[1:] for c in CASES],
                              ids=[c[0] for c in CASES])
@@ -189,8 +190,14 @@ class TestHostileArguments:
         out = result.stdout.decode("utf-8", "replace")
         err = result.stderr.decode("utf-8", "replace")
         assert "Traceback" not in out + err, err
-        assert (result.returncode, out) == (code, ""), err
+        assert result.returncode == code, err
         assert says in err, err
+        if "--" in args:  # ``--json`` came after ``--``: an argument, not the option
+            assert out == ""
+            return
+        assert len(out.splitlines()) == 1, out
+        doc = json.loads(out)
+        assert doc["exit_code"] == code and doc["error"] and doc["error"] in err
         assert len(err.strip().splitlines()) <= 3, err  # a message, not a dump
 
 

@@ -254,8 +254,12 @@ class TestCommandLine:
         export.write_text(ONTARIO)
         down = cli("ontario", str(export), "--state", str(tmp_path / "s"), "--json",
                    kafka=f"127.0.0.1:{free_port()}")
-        assert down.returncode == 3 and down.stdout == ""
+        assert down.returncode == 3
         assert "keeps 4 events" in down.stderr and "Traceback" not in down.stderr
+        # --json: one document still, the summary's shape with the error.
+        failed = json.loads(down.stdout)
+        assert (failed["code"], failed["exit_code"], failed["published"]) == ("UNAVAILABLE", 3, 0)
+        assert "keeps 4 events" in failed["error"]
         # One message says it; not one line per failed connection attempt.
         assert "Unable connect" not in down.stderr and len(down.stderr.splitlines()) == 1
         up = cli("ontario", str(export), "--state", str(tmp_path / "s"), "--json",
@@ -271,7 +275,8 @@ class TestCommandLine:
         (tmp_path / "empty.jsonl").write_text("")
         empty = cli("ontario", str(tmp_path / "empty.jsonl"), "--state", str(tmp_path / "s"),
                     "--json")
-        assert empty.returncode == 2 and empty.stdout == "" and "Traceback" not in empty.stderr
+        assert empty.returncode == 2 and "Traceback" not in empty.stderr
+        assert json.loads(empty.stdout)["exit_code"] == 2 and json.loads(empty.stdout)["error"]
 
     def test_watch_files_good_and_bad_exports_with_reports(self, broker, tmp_path) -> None:
         inbox = tmp_path / "inbox"
@@ -344,7 +349,7 @@ class TestStateAndInterruption:
             done = cli("ontario", *args, "--state", str(state), "--json")
             assert done.returncode == 2, done.stderr
             assert "cannot be used" in done.stderr and "Traceback" not in done.stderr
-            assert done.stdout == ""
+            assert "cannot be used" in json.loads(done.stdout)["error"]
 
     def test_watching_with_another_provinces_state_exits_2_at_once(self, tmp_path: Path
                                                                    ) -> None:
@@ -372,7 +377,9 @@ class TestStateAndInterruption:
             pytest.fail("the run ended before it was interrupted: make the export bigger")
         assert run.returncode == 130, err
         assert "interrupted; the outbox in" in err and "Traceback" not in err
-        assert out == ""
+        stopped = json.loads(out)  # --json: the summary's shape with the error
+        assert (stopped["code"], stopped["exit_code"]) == ("CANCELLED", 130)
+        assert stopped["error"].startswith("interrupted; the outbox in")
 
 
 class TestThroughput:

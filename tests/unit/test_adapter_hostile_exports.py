@@ -653,7 +653,8 @@ class TestCliOnUnreadableExports:
         result = cli("saskatchewan", path, "--state", tmp_path / "s")
         assert result.returncode == 2, result.stderr
         assert "refused: the feed declares a DOCTYPE" in result.stderr
-        assert "Traceback" not in result.stderr and result.stdout == ""
+        assert "Traceback" not in result.stderr
+        assert "refused: the feed declares a DOCTYPE" in json.loads(result.stdout)["error"]
 
     def test_a_feed_cut_short(self, tmp_path: Path) -> None:
         path = tmp_path / "sk.xml"

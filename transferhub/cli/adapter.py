@@ -4,8 +4,10 @@ Exit codes (CLI.md): 0 published (even with some records rejected); 2 bad
 usage or nothing could be read; 3 the broker cannot be reached (the outbox
 keeps every recorded event for the next run); 130 interrupted (Ctrl-C; the
 outbox likewise). ``--json`` prints exactly the summary document on standard
-output; when nothing in the export could be read (exit 2) it prints the same
-shape with every rejection and ``error``. ``--watch DIR`` runs as a service;
+output; when the run fails it prints the same shape with ``error`` (the
+message, its first line), ``code`` and ``exit_code`` (as every command's
+``--json`` failure does: :mod:`transferhub.cli.failure`), and, when nothing in
+the export could be read, every rejection. ``--watch DIR`` runs as a service;
 with ``--json`` it prints one summary per processed export, one JSON document a
 line.
 """
@@ -62,8 +64,19 @@ def load_reader(province: str) -> Any:
     return getattr(importlib.import_module(module), name)()
 
 
-def _fail(code: int, message: str) -> int:
+PROVINCES = {"ontario": "ON", "bc": "BC", "saskatchewan": "SK"}
+
+
+def _fail(args: argparse.Namespace, code: int, message: str, rejected: list[Any] | None = None
+          ) -> int:
+    """Say what went wrong; with ``--json`` also the summary shape with ``error``."""
+    from adapters.base.report import failure_json
+    from transferhub.cli.failure import CODE_FOR_EXIT, print_json
+
     print(f"transferhub adapter: error: {message}", file=sys.stderr)
+    if args.json:
+        print_json({**failure_json(PROVINCES[args.province], message.split("\n")[0], rejected),
+                    "code": CODE_FOR_EXIT.get(code, "UNKNOWN"), "exit_code": code})
     return code
 
 
@@ -77,26 +90,26 @@ def handle(args: argparse.Namespace) -> int:
     quiet.addHandler(logging.NullHandler())   # not Python's last-resort handler either
     quiet.propagate = False
     if (args.path is None) == (args.watch is None):
-        return _fail(EXIT_USAGE, "give either PATH or --watch DIR (one of them)")
+        return _fail(args, EXIT_USAGE, "give either PATH or --watch DIR (one of them)")
     bad = addresses.bootstrap_problem("--kafka", args.kafka)
     if bad:
-        return _fail(EXIT_USAGE, bad)
+        return _fail(args, EXIT_USAGE, bad)
     try:
         reader = load_reader(args.province)
     except ImportError as exc:
-        return _fail(EXIT_USAGE, f"the {args.province} reader is not available ({exc})")
+        return _fail(args, EXIT_USAGE, f"the {args.province} reader is not available ({exc})")
     state = args.state or default_state_dir(reader.province)
     if args.watch is not None:
         return _watch(reader, args, state)
     if not args.path.exists():
-        return _fail(EXIT_USAGE, f"{args.path}: no such file or folder")
+        return _fail(args, EXIT_USAGE, f"{args.path}: no such file or folder")
     return _run_once(reader, args, state)
 
 
 def _run_once(reader: Any, args: argparse.Namespace, state: Path) -> int:
     from adapters.base.publisher import BrokerUnreachable
     from adapters.base.records import ExportUnreadable
-    from adapters.base.report import failure_json, summary_json
+    from adapters.base.report import summary_json
     from adapters.base.runner import NothingReadable, run_adapter
     from adapters.base.statedb import StateUnusable
     from transferhub.cli import adapter_view
@@ -108,20 +121,18 @@ def _run_once(reader: Any, args: argparse.Namespace, state: Path) -> int:
             summary = run_adapter(reader, args.path, kafka=args.kafka, state_dir=state,
                                   progress=tick)
     except NothingReadable as exc:
-        if args.json:  # the report a script reads: every rejection, with ``error``
-            print(json.dumps(failure_json(reader.province, str(exc), exc.rejected),
-                             ensure_ascii=False))
+        # With --json, the report a script reads: every rejection, with ``error``.
         more = len(exc.rejected) - 10
         lines = [f"  {r.place}: {r.reason}" for r in exc.rejected[:10]]
-        return _fail(EXIT_USAGE, "\n".join(
+        return _fail(args, EXIT_USAGE, "\n".join(
             [str(exc), *lines, *([f"  … and {more} more (--json lists them all)"]
-                                 if more > 0 else [])]))
+                                 if more > 0 else [])]), exc.rejected)
     except (ExportUnreadable, StateUnusable) as exc:
-        return _fail(EXIT_USAGE, str(exc))
+        return _fail(args, EXIT_USAGE, str(exc))
     except BrokerUnreachable as exc:
-        return _fail(EXIT_UNREACHABLE, f"{exc}; {_kept(state)}")
+        return _fail(args, EXIT_UNREACHABLE, f"{exc}; {_kept(state)}")
     except KeyboardInterrupt:
-        return _fail(EXIT_INTERRUPTED, f"interrupted; {_kept(state)}")
+        return _fail(args, EXIT_INTERRUPTED, f"interrupted; {_kept(state)}")
     if args.json:
         print(json.dumps(summary_json(summary), ensure_ascii=False))
     else:
@@ -146,7 +157,7 @@ def _watch(reader: Any, args: argparse.Namespace, state: Path) -> int:
     try:  # a state folder that cannot serve is bad usage now, not a failed export later
         open_state(state, reader.province).close()
     except StateUnusable as exc:
-        return _fail(EXIT_USAGE, str(exc))
+        return _fail(args, EXIT_USAGE, str(exc))
 
     from transferhub.cli.hangup import stop_on_signals
 

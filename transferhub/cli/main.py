@@ -35,11 +35,24 @@ EXIT_BROKEN_PIPE = 141
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse with CLI.md's exit code 2 and a one-line message for bad usage."""
+    """argparse with CLI.md's exit code 2 and a one-line message for bad usage.
+
+    A command line that asks for ``--json`` also gets the error document on
+    standard output (:mod:`transferhub.cli.failure`), even when argparse could
+    not read the rest of it.
+    """
 
     def error(self, message: str) -> None:  # type: ignore[override]
+        from transferhub.cli.failure import error_json, print_json, wants_json
+
         self.print_usage(sys.stderr)
+        if wants_json(_argv_read if _argv_read is not None else sys.argv[1:]):
+            print_json(error_json(message, EXIT_USAGE))
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+# The command line ``main`` is reading, for ``_Parser.error``.
+_argv_read: list[str] | None = None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -153,17 +166,21 @@ def main(argv: list[str] | None = None) -> int:
     error, so that standard output carries only what a command prints: its
     table, its ``--json`` document, ``up``'s addresses.
     """
+    global _argv_read
     structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stderr))
     _foreign_logs_like_ours()
     parser = build_parser()
+    _argv_read = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE
     bad = undecodable(args)
     if bad:
-        print(f"transferhub {args.command}: {bad}", file=sys.stderr)
-        return EXIT_USAGE
+        from transferhub.cli.failure import fail
+
+        return fail(f"transferhub {args.command}", bad, EXIT_USAGE,
+                    as_json=getattr(args, "json", False))
     try:
         code = int(args.func(args) or 0)
         sys.stdout.flush()

@@ -8,16 +8,17 @@ option, its address, and what a failed call says and exits with.
 
 Exit codes (CLI.md): 0 success; 1 the hub answered with an error (a hub that
 does not consume events cannot stream or replay them), or a replay left some
-dead letters failing again; 2 bad usage; 3 the hub cannot be reached.
+dead letters failing again; 2 bad usage; 3 the hub cannot be reached. With
+``--json`` a failure also prints its error document (:mod:`transferhub.cli.failure`).
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
 from transferhub.cli import addresses
+from transferhub.cli.failure import fail
 from transferhub.cli.hubclient import HubRefused, HubUnreachable, hub_address
 from transferhub.cli.main import EXIT_FAILED, EXIT_UNREACHABLE, EXIT_USAGE
 
@@ -35,17 +36,17 @@ def checked_address(args: argparse.Namespace) -> str | None:
     address = hub_address(args.hub)
     bad = addresses.problem("--hub" if args.hub else "TRANSFERHUB_HUB", address)
     if bad:
-        print(f"transferhub {args.command}: {bad}", file=sys.stderr)
+        fail(f"transferhub {args.command}", bad, EXIT_USAGE, as_json=getattr(args, "json", False))
         return None
     return address
 
 
 def failed(args: argparse.Namespace, exc: Exception) -> int:
     """Say why the hub did not answer; the exit code per CLI.md."""
-    prog = f"transferhub {args.command}"
+    prog, as_json = f"transferhub {args.command}", getattr(args, "json", False)
     if isinstance(exc, HubUnreachable):
-        print(f"{prog}: {exc}", file=sys.stderr)
-        return EXIT_UNREACHABLE
+        return fail(prog, str(exc), EXIT_UNREACHABLE, as_json=as_json)
     assert isinstance(exc, HubRefused)
-    print(f"{prog}: {exc.message}", file=sys.stderr)
-    return EXIT_USAGE if exc.code.name == "INVALID_ARGUMENT" else EXIT_FAILED
+    return fail(prog, exc.message,
+                EXIT_USAGE if exc.code.name == "INVALID_ARGUMENT" else EXIT_FAILED,
+                as_json=as_json, code=exc.code.name)

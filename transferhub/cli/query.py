@@ -3,6 +3,8 @@
 Exit codes (CLI.md): 0 answered; 1 the hub refused (an unknown institution or
 target); 2 bad usage or input (a malformed ``--completed``, or the hub's
 INVALID_ARGUMENT); 3 the hub cannot be reached after retrying a few seconds.
+With ``--json`` a failure also prints its error document on standard output
+(:mod:`transferhub.cli.failure`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import grpc
 from rich.console import Console
 
 from transferhub.cli import addresses, render, tables
+from transferhub.cli.failure import fail
 from transferhub.cli.hubclient import HubRefused, HubUnreachable, call, hub_address
 from transferhub.cli.main import EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE, EXIT_USAGE
 from transferhub.cli.transcript import (
@@ -101,22 +104,19 @@ def _ask(args: argparse.Namespace, method: str, build: Callable[[list[str]], Any
     address = hub_address(args.hub)
     bad = addresses.problem("--hub" if args.hub else "TRANSFERHUB_HUB", address)
     if bad:
-        print(f"{prog}: {bad}", file=sys.stderr)
-        return EXIT_USAGE
+        return fail(prog, bad, EXIT_USAGE, as_json=args.json)
     sources: list[str] = []
     try:
         request = build(sources)
         response = call(address, QueryServiceStub, method, request)
     except BadTranscript as exc:
-        print(f"{prog}: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return fail(prog, str(exc), EXIT_USAGE, as_json=args.json)
     except HubUnreachable as exc:
-        print(f"{prog}: {exc}", file=sys.stderr)
-        return EXIT_UNREACHABLE
+        return fail(prog, str(exc), EXIT_UNREACHABLE, as_json=args.json)
     except HubRefused as exc:
-        print(f"{prog}: {_as_typed(in_cli_terms(exc.message, sources), flags or {})}",
-              file=sys.stderr)
-        return EXIT_USAGE if exc.code is grpc.StatusCode.INVALID_ARGUMENT else EXIT_FAILED
+        return fail(prog, _as_typed(in_cli_terms(exc.message, sources), flags or {}),
+                    EXIT_USAGE if exc.code is grpc.StatusCode.INVALID_ARGUMENT else EXIT_FAILED,
+                    as_json=args.json, code=exc.code.name)
     doc = to_json(response)
     if args.json:
         json.dump(doc, sys.stdout, ensure_ascii=False)

@@ -7,17 +7,18 @@ also carries ``events_duplicate``, ``events_stale``, ``dead_lettered`` and its
 ``lag`` (issue 4: lag per province), and
 ``lag_known`` says whether ``lag`` was measured lately (false while the broker
 is unreachable, so that a 0 there is not read as caught up).
-Exit 3 when the hub cannot be reached.
+Exit 3 when the hub cannot be reached (with ``--json``, an error document:
+:mod:`transferhub.cli.failure`).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 from typing import Any
 
 from transferhub.cli import addresses
+from transferhub.cli.failure import fail
 from transferhub.cli.main import EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE, EXIT_USAGE
 
 
@@ -91,17 +92,14 @@ def run(args: argparse.Namespace) -> int:
     address = hub_address(args.hub)
     bad = addresses.problem("--hub" if args.hub else "TRANSFERHUB_HUB", address)
     if bad:
-        print(f"transferhub status: {bad}", file=sys.stderr)
-        return EXIT_USAGE
+        return fail("transferhub status", bad, EXIT_USAGE, as_json=args.json)
     try:
         status = call(address, pb_grpc.OperatorServiceStub, "GetStatus", pb.GetStatusRequest())
     except HubUnreachable as exc:
-        print(f"transferhub status: {exc}", file=sys.stderr)
-        return EXIT_UNREACHABLE
+        return fail("transferhub status", str(exc), EXIT_UNREACHABLE, as_json=args.json)
     except HubRefused as exc:
-        print(f"transferhub status: the hub answered {exc.code.name}: {exc.message}",
-              file=sys.stderr)
-        return EXIT_FAILED
+        return fail("transferhub status", f"the hub answered {exc.code.name}: {exc.message}",
+                    EXIT_FAILED, as_json=args.json, code=exc.code.name)
     doc = as_json(status)
     if args.json:
         print(json.dumps(doc))

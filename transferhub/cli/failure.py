@@ -1,0 +1,69 @@
+"""What a command says when it fails: a message on standard error and, with ``--json``,
+one JSON document on standard output.
+
+CLI.md: "``--json`` prints exactly one JSON document on standard output and
+nothing else there", and a failure names what is wrong on standard error. A
+script that runs ``transferhub transfer … --json | jq`` therefore always gets a
+document to read, the answer or::
+
+    {"error": "--to (receiving_institution): no institution BC:UBVC", "code": "NOT_FOUND",
+     "exit_code": 1}
+
+``code`` is the gRPC status name: the hub's own when it refused the request
+(``NOT_FOUND``, ``INVALID_ARGUMENT``), ``INVALID_ARGUMENT`` for bad usage or
+input found before asking (exit 2), ``UNAVAILABLE`` when the hub or the broker
+cannot be reached (exit 3). ``exit_code`` is the command's exit code. The
+message on standard error is the same as without ``--json``.
+
+The adapter's failures keep its summary shape instead (``province``,
+``published``, …, ``rejected`` and ``error``: :func:`adapters.base.report.failure_json`),
+so a script reads one shape whatever happened to the run.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+CODE_FOR_EXIT = {1: "FAILED_PRECONDITION", 2: "INVALID_ARGUMENT", 3: "UNAVAILABLE",
+                 130: "CANCELLED"}
+
+
+def error_json(message: str, exit_code: int, code: str | None = None) -> dict[str, Any]:
+    """The ``--json`` document of a failed command."""
+    return {"error": message, "code": code or CODE_FOR_EXIT.get(exit_code, "UNKNOWN"),
+            "exit_code": exit_code}
+
+
+def _text(value: Any) -> Any:
+    """``value`` with every string UTF-8 text: bytes that were not (a file name) become
+    backslash escapes, as standard error writes them."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict):
+        return {key: _text(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_text(item) for item in value]
+    return value
+
+
+def print_json(doc: dict[str, Any]) -> None:
+    """One JSON document on standard output, as a line, in UTF-8 whatever it quotes."""
+    sys.stdout.write(json.dumps(_text(doc), ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def fail(prog: str, message: str, exit_code: int, *, as_json: bool,
+         code: str | None = None) -> int:
+    """Say ``prog: message`` on standard error, and the error document with ``--json``;
+    returns ``exit_code``."""
+    print(f"{prog}: {message}", file=sys.stderr)
+    if as_json:
+        print_json(error_json(message, exit_code, code))
+    return exit_code
+
+
+def wants_json(argv: list[str]) -> bool:
+    """Whether a command line asks for ``--json`` (read before argparse has parsed it)."""
+    return "--json" in argv[: argv.index("--")] if "--" in argv else "--json" in argv
