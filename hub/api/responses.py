@@ -114,7 +114,11 @@ def stack_response(answer: StackAnswer) -> pb.StackResponse:
         target=answer.target, unit=answer.unit, required=answer.required,
         earned=answer.earned, remaining=answer.remaining,
         counted=[pb.CountedCredential(credential=c.credential, value=c.value,
-                                      via_rule=c.via_rule or "") for c in answer.counted],
+                                      via_rule=c.via_rule or "", counts_as=c.counts_as or "")
+                 for c in answer.counted],
+        not_counted=[pb.NotCountedCredential(credential=n.credential, detail=n.detail,
+                                             reason=pb.Reason.Value(f"REASON_{n.reason.upper()}"))
+                     for n in answer.not_counted],
     )
 
 

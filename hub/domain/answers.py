@@ -113,6 +113,28 @@ class Counted:
     """Through a rule: the target institution's credential it was granted as."""
 
 
+# Why a completed credential did not count toward a stacking target: a transfer
+# query's reason (a credential of another institution that the transfer rules did
+# not carry into the target's institution), or one of these two.
+DOES_NOT_STACK = "does_not_stack"
+"""It (or what a rule granted for it) has no record that it stacks into the target."""
+ALREADY_COUNTED = "already_counted"
+"""What a rule granted for it stacks, but that credential already counted by another route."""
+
+
+@dataclass(frozen=True, slots=True)
+class NotCounted:
+    """A completed credential that added nothing toward the target, and why.
+
+    ``reason`` is a :class:`Reason` word, :data:`DOES_NOT_STACK` or
+    :data:`ALREADY_COUNTED`.
+    """
+
+    credential: str
+    reason: str
+    detail: str
+
+
 @dataclass(frozen=True, slots=True)
 class StackAnswer:
     """Required, earned and remaining value in the target institution's unit."""
@@ -123,3 +145,5 @@ class StackAnswer:
     earned: float
     remaining: float
     counted: tuple[Counted, ...] = field(default_factory=tuple)
+    not_counted: tuple[NotCounted, ...] = field(default_factory=tuple)
+    """Every other completed credential, by credential id."""

@@ -33,16 +33,36 @@ institution's unit (an unknown value requires 0). What counts:
 
 earned is the sum counted; remaining is ``max(0, required - earned)``;
 ``counted`` is in credential-id order.
+
+``not_counted`` (more than MODEL.md asks: "honest about why") names every other
+completed credential, in credential-id order, with one reason: for another
+institution's credential that the transfer rules did not carry into the target's
+institution, the transfer query's own reason and detail (``no_agreement``,
+``below_min_grade``, …); ``does_not_stack`` for one whose record (or what a rule
+granted for it) has no link into the target; ``already_counted`` when what a rule
+granted for it stacks but already counted by another route; ``unknown_credential``
+for a credential of the target's institution the hub has no record of. A
+credential used together with others by a rule that counted is not listed.
 """
 
 from __future__ import annotations
 
 from fractions import Fraction
 
-from hub.domain.answers import Completed, Counted, StackAnswer, StackQuery, TransferQuery
+from hub.domain.answers import (
+    ALREADY_COUNTED,
+    DOES_NOT_STACK,
+    Completed,
+    Counted,
+    NotCounted,
+    Reason,
+    StackAnswer,
+    StackQuery,
+    TransferQuery,
+)
 from hub.domain.errors import InvalidQuery, NotFound
 from hub.domain.identifiers import credential_id, institution_of, parse_credential_id
-from hub.domain.model import CredentialKind, CreditSystem, Grant, GrantKind
+from hub.domain.model import CredentialKind, CreditSystem, Grant, GrantKind, Rule
 from hub.domain.ports import EquivalencyReader
 from hub.domain.transcript import Scales, read_transcript
 from hub.domain.transfer import answer_transfer
@@ -74,6 +94,7 @@ def answer_stack(reader: EquivalencyReader, query: StackQuery) -> StackAnswer:
                 link_value.setdefault(credential.id, exact(link.value))
 
     counted: list[Counted] = []
+    not_counted: list[NotCounted] = []
     earned = Fraction(0)
     reached: set[str] = set()
     for cid in transcript.ids:
@@ -81,12 +102,19 @@ def answer_stack(reader: EquivalencyReader, query: StackQuery) -> StackAnswer:
             counted.append(Counted(cid, float(link_value[cid])))
             earned += link_value[cid]
             reached.add(cid)
+    not_counted += _own_not_stacking(reader, transcript.ids, link_value, home_id, target_id)
 
     elsewhere = [transcript.entries[c] for c in transcript.ids
                  if c not in link_value and institution_of(c) != home_id]
-    if elsewhere and home is not None:
+    if elsewhere and home is None:
+        not_counted += [NotCounted(e.credential, Reason.NO_AGREEMENT,
+                                   f"the hub has no record of institution {home_id}, so no "
+                                   "rule carries it there") for e in elsewhere]
+    elif elsewhere:
         answer = answer_transfer(reader, TransferQuery(home_id, tuple(
             Completed(e.credential, e.grade, e.completed_on) for e in elsewhere)))
+        not_counted += [NotCounted(n.credential, n.reason.value, n.detail)
+                        for n in answer.not_transferred]
         program = _Program(target.id, target.title)
         for award in sorted(answer.awarded, key=lambda a: a.rule.id):
             granted, block = _relied_on(award.rule.alternatives, award.counted_alternative,
@@ -100,12 +128,58 @@ def answer_stack(reader: EquivalencyReader, query: StackQuery) -> StackAnswer:
                 earned += block
                 counted.append(Counted(award.used[0], float(block), via_rule=award.rule.id,
                                        counts_as=target_id))
+            if not (granted or block):
+                reason, detail = _added_nothing(award.rule, home_id, link_value, target_id)
+                not_counted += [NotCounted(c, reason, detail) for c in award.used]
 
     counted.sort(key=lambda c: (c.credential, c.counts_as or ""))
     required = exact(target.value)
     return StackAnswer(target=target_id, unit=system.unit, required=float(required),
                        earned=float(earned), remaining=float(max(Fraction(0), required - earned)),
-                       counted=tuple(counted))
+                       counted=tuple(counted),
+                       not_counted=tuple(sorted(not_counted, key=lambda n: n.credential)))
+
+
+def _own_not_stacking(reader: EquivalencyReader, ids: list[str], link_value: dict[str, Fraction],
+                      home_id: str, target_id: str) -> list[NotCounted]:
+    """The target institution's own completed credentials with no link into the target."""
+    own = [c for c in ids if c not in link_value and institution_of(c) == home_id]
+    known = reader.get_credentials(own) if own else {}
+    return [NotCounted(c, DOES_NOT_STACK, f"{c} has no record that it stacks into {target_id}")
+            if c in known else
+            NotCounted(c, Reason.UNKNOWN_CREDENTIAL, f"the hub has no record of {c}")
+            for c in own]
+
+
+def _added_nothing(rule: Rule, home_id: str, link_value: dict[str, Fraction],
+                   target_id: str) -> tuple[str, str]:
+    """Why an awarded rule added nothing toward the target: what it grants does not
+    stack into it, or already counted by another route (the learner's own completion,
+    or a rule earlier in rule-id order)."""
+    stacking = sorted({credential_id(home_id, g.code) for grants in rule.alternatives
+                       for g in grants if g.kind == GrantKind.COURSE and g.code
+                       and credential_id(home_id, g.code) in link_value})
+    if stacking and len(rule.alternatives) <= 1:
+        return ALREADY_COUNTED, (f"rule {rule.id} grants {', '.join(stacking)}, which already "
+                                 f"counted toward {target_id}")
+    if stacking:
+        return DOES_NOT_STACK, (f"rule {rule.id} offers alternatives; the one the learner can "
+                                f"rely on adds nothing toward {target_id}")
+    return DOES_NOT_STACK, (f"rule {rule.id} grants {rule.notation or _granted(rule)}, which "
+                           f"does not stack into {target_id}")
+
+
+def _granted(rule: Rule) -> str:
+    """What a rule grants, said briefly: ``ENGL 110 & CPSC level 1``."""
+    said = []
+    for grant in rule.alternatives[0] if rule.alternatives else ():
+        if grant.kind == GrantKind.COURSE and grant.code:
+            said.append(grant.code)
+        elif grant.kind == GrantKind.BLOCK:
+            said.append(f"a block toward {grant.program}")
+        else:
+            said.append(f"unassigned {grant.subject or 'GEN'} credit")
+    return " & ".join(said) or "credit"
 
 
 class _Program:

@@ -210,7 +210,12 @@ class TestStackAndEquivalents:
     def test_stack_json_matches_cli_md(self, hub: str) -> None:
         doc = json_of(cli("stack", "--toward", "ON:HUMB:CERT-DA", "--json", "--hub", hub,
                           "--completed", "ON:HUMB:MC-DA-01=A@2024-01",
-                          "--completed", "ON:HUMB:MC-DA-02=B@2024-04"))
+                          "--completed", "ON:HUMB:MC-DA-02=B@2024-04",
+                          "--completed", "ON:HUMB:MC-GHOST=B@2024-04"))
+        # CLI.md's keys, then what the project adds: why the rest did not count.
+        assert doc.pop("not_counted") == [{
+            "credential": "ON:HUMB:MC-GHOST", "reason": "unknown_credential",
+            "detail": "the hub has no record of ON:HUMB:MC-GHOST"}]
         assert doc == {"target": "ON:HUMB:CERT-DA", "unit": "hours", "required": 112.0,
                        "earned": 56.0, "remaining": 56.0,
                        "counted": [{"credential": "ON:HUMB:MC-DA-01", "value": 28.0},

@@ -86,3 +86,53 @@ class TestThroughTransferRules:
         repo = humber(rule("ON:R1", SENE, "ON:HUMB", course("MC-DA-01", 28)))
         answer = stack(repo, done(MC1), done(SENE))
         assert answer.earned == 28.0 and [c.credential for c in answer.counted] == [MC1]
+
+
+class TestNotCounted:
+    """Every completed credential that added nothing is named with why (more than
+    MODEL.md asks: a registrar wants to know why not, as in a transfer answer)."""
+
+    def why(self, answer):
+        return {n.credential: n.reason for n in answer.not_counted}
+
+    def test_own_credentials_without_a_link_and_unknown_ones(self):
+        answer = stack(humber(), done(MC1), done("ON:HUMB:OTHER"), done("ON:HUMB:GHOST"))
+        assert self.why(answer) == {"ON:HUMB:OTHER": "does_not_stack",
+                                    "ON:HUMB:GHOST": "unknown_credential"}
+        assert [n.credential for n in answer.not_counted] == sorted(self.why(answer))
+        assert CERT in answer.not_counted[1].detail  # OTHER: "… stacks into ON:HUMB:CERT-DA"
+
+    def test_other_institutions_carry_the_transfer_reason(self):
+        repo = humber(credential(SENE, 42), credential("ON:SENE:DAT 102", 42),
+                      rule("ON:R1", SENE, "ON:HUMB", course("MC-DA-03", 28), min_grade="B"))
+        answer = stack(repo, done(SENE, "C"), done("ON:SENE:DAT 102"))
+        assert self.why(answer) == {SENE: "below_min_grade", "ON:SENE:DAT 102": "no_agreement"}
+        assert answer.earned == 0.0
+
+    def test_an_award_whose_grant_does_not_stack_names_its_rule(self):
+        repo = humber(rule("ON:R1", SENE, "ON:HUMB", course("DAT 100", 42)))
+        answer = stack(repo, done(SENE))
+        assert self.why(answer) == {SENE: "does_not_stack"}
+        assert "ON:R1" in answer.not_counted[0].detail
+
+    def test_a_grant_the_learner_already_completed_is_already_counted(self):
+        repo = humber(rule("ON:R1", SENE, "ON:HUMB", course("MC-DA-01", 28)))
+        answer = stack(repo, done(MC1), done(SENE))
+        assert answer.earned == 28.0
+        assert self.why(answer) == {SENE: "already_counted"}
+        assert MC1 in answer.not_counted[0].detail
+
+    def test_partners_of_a_rule_that_counted_are_not_listed(self):
+        partner = "ON:SENE:DAT 102"
+        repo = humber(rule("ON:R1", (SENE, partner), "ON:HUMB", course("MC-DA-03", 28)))
+        answer = stack(repo, done(SENE), done(partner))
+        assert [(c.credential, c.counts_as) for c in answer.counted] == [(SENE, MC3)]
+        assert answer.not_counted == ()
+
+    def test_every_completed_credential_is_counted_or_named(self):
+        repo = humber(rule("ON:R1", SENE, "ON:HUMB", course("MC-DA-02", 28)))
+        completed = [MC1, SENE, "ON:HUMB:OTHER", "BC:CAPU:ENGL 100"]
+        answer = stack(repo, *(done(c) for c in completed))
+        named = {c.credential for c in answer.counted} | set(self.why(answer))
+        assert named == set(completed)
+        assert not {c.credential for c in answer.counted} & set(self.why(answer))

@@ -96,9 +96,14 @@ def stack(response: pb.StackResponse) -> Json:
         item: Json = {"credential": c.credential, "value": c.value}
         if c.via_rule:
             item["via_rule"] = c.via_rule
+            item["counts_as"] = c.counts_as or None
         counted.append(item)
+    not_counted = [{"credential": n.credential,
+                    "reason": _enum_word(pb.Reason, n.reason, "REASON_"), "detail": n.detail}
+                   for n in response.not_counted]
     return {"target": response.target, "unit": response.unit, "required": response.required,
-            "earned": response.earned, "remaining": response.remaining, "counted": counted}
+            "earned": response.earned, "remaining": response.remaining, "counted": counted,
+            "not_counted": not_counted}
 
 
 def equivalent(item: pb.Equivalent) -> Json:

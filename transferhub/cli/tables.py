@@ -109,8 +109,18 @@ def print_stack(console: Console, doc: Json) -> None:
     table.add_column("value", justify="right")
     table.add_column("via rule")
     for item in doc["counted"]:
-        table.add_row(item["credential"], f"{item['value']:g}", item.get("via_rule", ""))
+        via = item.get("via_rule", "")
+        if via and item.get("counts_as"):
+            via = f"{via} (as {item['counts_as']})"
+        table.add_row(item["credential"], f"{item['value']:g}", via)
     console.print(table)
+    if doc.get("not_counted"):
+        missed = Table(title="Not counted", title_justify="left")
+        for column in ("credential", "reason", "detail"):
+            missed.add_column(column)
+        for item in doc["not_counted"]:
+            missed.add_row(item["credential"], item["reason"], item["detail"])
+        console.print(missed)
     console.print(f"Required {doc['required']:g}, earned {doc['earned']:g}, "
                   f"[bold]remaining {doc['remaining']:g}[/bold] {doc['unit']}")
 

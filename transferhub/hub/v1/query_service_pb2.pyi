@@ -34,6 +34,8 @@ class Reason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     REASON_INCOMPLETE_COMBINATION: _ClassVar[Reason]
     REASON_USED_ELSEWHERE: _ClassVar[Reason]
     REASON_NO_AGREEMENT: _ClassVar[Reason]
+    REASON_DOES_NOT_STACK: _ClassVar[Reason]
+    REASON_ALREADY_COUNTED: _ClassVar[Reason]
 GRANT_KIND_UNSPECIFIED: GrantKind
 GRANT_KIND_COURSE: GrantKind
 GRANT_KIND_UNASSIGNED: GrantKind
@@ -53,6 +55,8 @@ REASON_OUTSIDE_EFFECTIVE_WINDOW: Reason
 REASON_INCOMPLETE_COMBINATION: Reason
 REASON_USED_ELSEWHERE: Reason
 REASON_NO_AGREEMENT: Reason
+REASON_DOES_NOT_STACK: Reason
+REASON_ALREADY_COUNTED: Reason
 
 class CompletedCredential(_message.Message):
     __slots__ = ("credential", "grade", "completed_on")
@@ -171,30 +175,44 @@ class StackRequest(_message.Message):
     def __init__(self, target: _Optional[str] = ..., completed: _Optional[_Iterable[_Union[CompletedCredential, _Mapping]]] = ...) -> None: ...
 
 class CountedCredential(_message.Message):
-    __slots__ = ("credential", "value", "via_rule")
+    __slots__ = ("credential", "value", "via_rule", "counts_as")
     CREDENTIAL_FIELD_NUMBER: _ClassVar[int]
     VALUE_FIELD_NUMBER: _ClassVar[int]
     VIA_RULE_FIELD_NUMBER: _ClassVar[int]
+    COUNTS_AS_FIELD_NUMBER: _ClassVar[int]
     credential: str
     value: float
     via_rule: str
-    def __init__(self, credential: _Optional[str] = ..., value: _Optional[float] = ..., via_rule: _Optional[str] = ...) -> None: ...
+    counts_as: str
+    def __init__(self, credential: _Optional[str] = ..., value: _Optional[float] = ..., via_rule: _Optional[str] = ..., counts_as: _Optional[str] = ...) -> None: ...
+
+class NotCountedCredential(_message.Message):
+    __slots__ = ("credential", "reason", "detail")
+    CREDENTIAL_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    DETAIL_FIELD_NUMBER: _ClassVar[int]
+    credential: str
+    reason: Reason
+    detail: str
+    def __init__(self, credential: _Optional[str] = ..., reason: _Optional[_Union[Reason, str]] = ..., detail: _Optional[str] = ...) -> None: ...
 
 class StackResponse(_message.Message):
-    __slots__ = ("target", "unit", "required", "earned", "remaining", "counted")
+    __slots__ = ("target", "unit", "required", "earned", "remaining", "counted", "not_counted")
     TARGET_FIELD_NUMBER: _ClassVar[int]
     UNIT_FIELD_NUMBER: _ClassVar[int]
     REQUIRED_FIELD_NUMBER: _ClassVar[int]
     EARNED_FIELD_NUMBER: _ClassVar[int]
     REMAINING_FIELD_NUMBER: _ClassVar[int]
     COUNTED_FIELD_NUMBER: _ClassVar[int]
+    NOT_COUNTED_FIELD_NUMBER: _ClassVar[int]
     target: str
     unit: str
     required: float
     earned: float
     remaining: float
     counted: _containers.RepeatedCompositeFieldContainer[CountedCredential]
-    def __init__(self, target: _Optional[str] = ..., unit: _Optional[str] = ..., required: _Optional[float] = ..., earned: _Optional[float] = ..., remaining: _Optional[float] = ..., counted: _Optional[_Iterable[_Union[CountedCredential, _Mapping]]] = ...) -> None: ...
+    not_counted: _containers.RepeatedCompositeFieldContainer[NotCountedCredential]
+    def __init__(self, target: _Optional[str] = ..., unit: _Optional[str] = ..., required: _Optional[float] = ..., earned: _Optional[float] = ..., remaining: _Optional[float] = ..., counted: _Optional[_Iterable[_Union[CountedCredential, _Mapping]]] = ..., not_counted: _Optional[_Iterable[_Union[NotCountedCredential, _Mapping]]] = ...) -> None: ...
 
 class Equivalent(_message.Message):
     __slots__ = ("rule", "province", "version", "any_n", "receiving_institution", "outcome", "grants", "alternatives", "min_grade", "effective_start", "effective_end", "notes", "notation")
