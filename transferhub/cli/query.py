@@ -156,5 +156,6 @@ def run_equivalents(args: argparse.Namespace) -> int:
     """``transferhub equivalents``."""
     return _ask(args, "ListEquivalents",
                 lambda _: pb.ListEquivalentsRequest(credential=args.credential, to=args.to or ""),
-                lambda response: {**render.equivalents(response), "to": args.to or None},
+                lambda response: {**render.equivalents(response),
+                                  "to": args.to.strip().upper() if args.to else None},
                 tables.print_equivalents, {"credential": "CRED", "to": "--to"})
