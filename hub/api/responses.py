@@ -80,6 +80,8 @@ def _add_suggestion(suggested: Any, suggestion: Suggestion) -> None:
     """An inferred pathway; its grants are those of its chain's last rule."""
     message = suggested.add(basis=suggestion.basis, chain=[rule.id for rule in suggestion.chain],
                             notes=_chain_notes(suggestion.chain), via=suggestion.via,
+                            credits=suggestion.credits, tc=suggestion.tc,
+                            unknown_credits=suggestion.unknown_credits,
                             **{"from": suggestion.sending})
     message.grants.extend(_GRANT_SETS(suggestion.grants))
     _fill_alternatives(message, suggestion.chain[-1].alternatives)

@@ -79,6 +79,11 @@ class Suggestion:
     chain: tuple[Rule, ...]
     basis: str = "inferred"
     via: tuple[str, ...] = ()   # the credential each link after the first starts from
+    credits: float = 0.0
+    """What the chain's last rule would grant, counted as an award is (its smallest
+    alternative), in the receiving institution's unit; never in any total."""
+    tc: float = 0.0
+    unknown_credits: bool = False
 
 
 @dataclass(frozen=True, slots=True)

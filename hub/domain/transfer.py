@@ -14,13 +14,15 @@ receiving institution; ``InvalidIdentifier`` / ``InvalidGrade`` /
 
 from __future__ import annotations
 
+from dataclasses import replace
 from math import lcm
 from operator import attrgetter
 
-from hub.domain.answers import Award, Reason, TransferAnswer, TransferQuery
+from hub.domain.answers import Award, Reason, Suggestion, TransferAnswer, TransferQuery
 from hub.domain.applicability import RuleReading, read_rule
 from hub.domain.errors import NotFound
 from hub.domain.identifiers import parse_institution_id
+from hub.domain.model import CreditSystem
 from hub.domain.optimiser import Contender, choose
 from hub.domain.ports import EquivalencyReader
 from hub.domain.reasons import explain
@@ -99,8 +101,16 @@ def answer_transfer(reader: EquivalencyReader, query: TransferQuery) -> Transfer
         credit_unit=receiving.credit_system.unit,
         awarded=tuple(awarded),
         not_transferred=not_transferred,
-        suggested=suggest(reader, transcript.subset(no_agreement), receiving_id, scales),
+        suggested=tuple(_worth_said(s, system) for s in suggest(
+            reader, transcript.subset(no_agreement), receiving_id, scales)),
         total_credits=total / scale,
         total_tc=tc_float(total, scale, system),
     )
 
+
+
+def _worth_said(suggestion: Suggestion, system: CreditSystem) -> Suggestion:
+    """A suggestion with what it would be worth, counted as an award would be."""
+    worth = worth_of(suggestion.chain[-1])
+    return replace(suggestion, credits=worth.scaled / worth.scale,
+                   tc=tc_float(worth.scaled, worth.scale, system), unknown_credits=worth.unknown)

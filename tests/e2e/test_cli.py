@@ -143,7 +143,8 @@ class TestTransferCommand:
             "grants": [{"kind": "unassigned", "code": None, "subject": "CPSC", "level": 1,
                         "credits": 3.0}],
             "basis": "inferred", "chain": ["BC:88216", "BC:88220"],
-            "via": ["BC:CAPU:CSCI 110"]}]   # an added key: the credential between the rules
+            # Added keys: the credential between the rules; what it would be worth.
+            "via": ["BC:CAPU:CSCI 110"], "credits": 3.0, "tc": 3.0}]
         assert (doc["total_credits"], doc["total_tc"]) == (6.0, 6.0)
 
     def test_a_transcript_file_is_read(self, hub: str, tmp_path: Path) -> None:

@@ -231,7 +231,8 @@ class TestRender:
         assert [[g["subject"] for g in alt] for alt in doc["alternatives"]] == [["SOCI"],
                                                                                   ["SOCI"]]
         assert [alt[0]["kind"] for alt in doc["alternatives"]] == ["course", "unassigned"]
-        assert list(doc) == ["from", "grants", "alternatives", "basis", "chain", "via"]
+        assert list(doc) == ["from", "grants", "alternatives", "basis", "chain", "via",
+                             "credits", "tc"]
         console = Console(record=True, width=200)
         tables.print_transfer(console, render.transfer(response))
         assert "SOCI 1240 (3) [Q/B-Sci] or SOCI 2nd (3)" in console.export_text()

@@ -39,6 +39,17 @@ class TestSuggestions:
         assert suggestion.via == ("BC:CAPU:CSCI 110",)   # what the first rule grants
         assert answer.total_credits == 0.0 and answer.awarded == ()
 
+    def test_a_suggestion_says_what_it_would_be_worth_never_counted(self):
+        """As an award: the last rule's smallest alternative, in the receiving unit and tc."""
+        uvic = "BC:UVIC"
+        last = rule("BC:90001", "BC:CAPU:CSCI 110", uvic, course("CSC 110", 3.0),
+                    alternatives=[[course("CSC 110", 3.0)], [unassigned("CSC", 1, 1.5)]])
+        repo = world(institution(uvic, "units", 1.5), TO_CAPU, last)
+        answer = transfer(repo, uvic, done(IPC))
+        (suggestion,) = answer.suggested
+        assert (suggestion.credits, suggestion.tc, suggestion.unknown_credits) == (1.5, 3.0, False)
+        assert answer.total_credits == 0.0 and answer.total_tc == 0.0
+
     def test_three_links_through_other_provinces(self):
         repo = world(rule("SK:S1", IPC, "SK:USASK", course("CMPT 140")),
                      rule("BC:B1", "SK:USASK:CMPT 140", "BC:CAPU", course("CSCI 110")),

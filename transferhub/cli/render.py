@@ -66,7 +66,10 @@ def suggestion(item: pb.Suggestion) -> Json:
     out: Json = {"from": list(getattr(item, "from")), "grants": grants(item.grants)}
     if len(item.alternatives) > 1:
         out["alternatives"] = _alternatives(item.alternatives)
-    out.update(basis=item.basis, chain=list(item.chain), via=list(item.via))
+    out.update(basis=item.basis, chain=list(item.chain), via=list(item.via),
+               credits=item.credits, tc=item.tc)
+    if item.unknown_credits:
+        out["unknown_credits"] = True
     if item.notes:
         out["notes"] = item.notes
     return out

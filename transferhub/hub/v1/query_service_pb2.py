@@ -24,19 +24,19 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&transferhub/hub/v1/query_service.proto\x12\x12transferhub.hub.v1\"N\n\x13\x43ompletedCredential\x12\x12\n\ncredential\x18\x01 \x01(\t\x12\r\n\x05grade\x18\x02 \x01(\t\x12\x14\n\x0c\x63ompleted_on\x18\x03 \x01(\t\"\xaa\x01\n\x05Grant\x12+\n\x04kind\x18\x01 \x01(\x0e\x32\x1d.transferhub.hub.v1.GrantKind\x12\x0c\n\x04\x63ode\x18\x02 \x01(\t\x12\x0f\n\x07subject\x18\x03 \x01(\t\x12\r\n\x05level\x18\x04 \x01(\x05\x12\x14\n\x07\x63redits\x18\x05 \x01(\x01H\x00\x88\x01\x01\x12\x0f\n\x07program\x18\x06 \x01(\t\x12\x13\n\x0b\x64\x65signation\x18\x07 \x01(\tB\n\n\x08_credits\"5\n\x08GrantSet\x12)\n\x06grants\x18\x01 \x03(\x0b\x32\x19.transferhub.hub.v1.Grant\"\xdf\x01\n\x0b\x41wardedRule\x12\x0c\n\x04rule\x18\x01 \x01(\t\x12\x0c\n\x04\x66rom\x18\x02 \x03(\t\x12)\n\x06grants\x18\x03 \x03(\x0b\x32\x19.transferhub.hub.v1.Grant\x12\x32\n\x0c\x61lternatives\x18\x04 \x03(\x0b\x32\x1c.transferhub.hub.v1.GrantSet\x12\x0f\n\x07\x63redits\x18\x05 \x01(\x01\x12\n\n\x02tc\x18\x06 \x01(\x01\x12\x10\n\x08notation\x18\x07 \x01(\t\x12\r\n\x05notes\x18\x08 \x01(\t\x12\x17\n\x0funknown_credits\x18\t \x01(\x08\"`\n\x0eNotTransferred\x12\x12\n\ncredential\x18\x01 \x01(\t\x12*\n\x06reason\x18\x02 \x01(\x0e\x32\x1a.transferhub.hub.v1.Reason\x12\x0e\n\x06\x64\x65tail\x18\x03 \x01(\t\"\xb3\x01\n\nSuggestion\x12\x0c\n\x04\x66rom\x18\x01 \x03(\t\x12)\n\x06grants\x18\x02 \x03(\x0b\x32\x19.transferhub.hub.v1.Grant\x12\r\n\x05\x62\x61sis\x18\x03 \x01(\t\x12\r\n\x05\x63hain\x18\x04 \x03(\t\x12\r\n\x05notes\x18\x05 \x01(\t\x12\x32\n\x0c\x61lternatives\x18\x06 \x03(\x0b\x32\x1c.transferhub.hub.v1.GrantSet\x12\x0b\n\x03via\x18\x07 \x03(\t\"l\n\x0fTransferRequest\x12\x1d\n\x15receiving_institution\x18\x01 \x01(\t\x12:\n\tcompleted\x18\x02 \x03(\x0b\x32\'.transferhub.hub.v1.CompletedCredential\"\x91\x02\n\x10TransferResponse\x12\x1d\n\x15receiving_institution\x18\x01 \x01(\t\x12\x13\n\x0b\x63redit_unit\x18\x02 \x01(\t\x12\x30\n\x07\x61warded\x18\x03 \x03(\x0b\x32\x1f.transferhub.hub.v1.AwardedRule\x12;\n\x0fnot_transferred\x18\x04 \x03(\x0b\x32\".transferhub.hub.v1.NotTransferred\x12\x31\n\tsuggested\x18\x05 \x03(\x0b\x32\x1e.transferhub.hub.v1.Suggestion\x12\x15\n\rtotal_credits\x18\x06 \x01(\x01\x12\x10\n\x08total_tc\x18\x07 \x01(\x01\"Z\n\x0cStackRequest\x12\x0e\n\x06target\x18\x01 \x01(\t\x12:\n\tcompleted\x18\x02 \x03(\x0b\x32\'.transferhub.hub.v1.CompletedCredential\"[\n\x11\x43ountedCredential\x12\x12\n\ncredential\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01\x12\x10\n\x08via_rule\x18\x03 \x01(\t\x12\x11\n\tcounts_as\x18\x04 \x01(\t\"f\n\x14NotCountedCredential\x12\x12\n\ncredential\x18\x01 \x01(\t\x12*\n\x06reason\x18\x02 \x01(\x0e\x32\x1a.transferhub.hub.v1.Reason\x12\x0e\n\x06\x64\x65tail\x18\x03 \x01(\t\"\xd9\x01\n\rStackResponse\x12\x0e\n\x06target\x18\x01 \x01(\t\x12\x0c\n\x04unit\x18\x02 \x01(\t\x12\x10\n\x08required\x18\x03 \x01(\x01\x12\x0e\n\x06\x65\x61rned\x18\x04 \x01(\x01\x12\x11\n\tremaining\x18\x05 \x01(\x01\x12\x36\n\x07\x63ounted\x18\x06 \x03(\x0b\x32%.transferhub.hub.v1.CountedCredential\x12=\n\x0bnot_counted\x18\x07 \x03(\x0b\x32(.transferhub.hub.v1.NotCountedCredential\"\xee\x02\n\nEquivalent\x12\x0c\n\x04rule\x18\x01 \x01(\t\x12\x10\n\x08province\x18\x02 \x01(\t\x12\x0f\n\x07version\x18\x03 \x01(\x03\x12\x0c\n\x04\x66rom\x18\x04 \x03(\t\x12\r\n\x05\x61ny_n\x18\x05 \x01(\x05\x12\x1d\n\x15receiving_institution\x18\x06 \x01(\t\x12\x30\n\x07outcome\x18\x07 \x01(\x0e\x32\x1f.transferhub.hub.v1.RuleOutcome\x12)\n\x06grants\x18\x08 \x03(\x0b\x32\x19.transferhub.hub.v1.Grant\x12\x32\n\x0c\x61lternatives\x18\t \x03(\x0b\x32\x1c.transferhub.hub.v1.GrantSet\x12\x11\n\tmin_grade\x18\n \x01(\t\x12\x17\n\x0f\x65\x66\x66\x65\x63tive_start\x18\x0b \x01(\t\x12\x15\n\reffective_end\x18\x0c \x01(\t\x12\r\n\x05notes\x18\r \x01(\t\x12\x10\n\x08notation\x18\x0e \x01(\t\"8\n\x16ListEquivalentsRequest\x12\x12\n\ncredential\x18\x01 \x01(\t\x12\n\n\x02to\x18\x02 \x01(\t\"b\n\x17ListEquivalentsResponse\x12\x12\n\ncredential\x18\x01 \x01(\t\x12\x33\n\x0b\x65quivalents\x18\x02 \x03(\x0b\x32\x1e.transferhub.hub.v1.Equivalent\",\n\x0bStackTarget\x12\x0e\n\x06target\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01\"*\n\x14GetCredentialRequest\x12\x12\n\ncredential\x18\x01 \x01(\t\"\xe1\x01\n\nCredential\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\r\n\x05title\x18\x03 \x01(\t\x12\x12\n\x05value\x18\x04 \x01(\x01H\x00\x88\x01\x01\x12\x0f\n\x07subject\x18\x05 \x01(\t\x12\r\n\x05level\x18\x06 \x01(\x05\x12\x34\n\x0bstacks_into\x18\x07 \x03(\x0b\x32\x1f.transferhub.hub.v1.StackTarget\x12\x14\n\x0c\x63ompetencies\x18\x08 \x03(\t\x12\x0f\n\x07version\x18\t \x01(\x03\x12\x0f\n\x07retired\x18\n \x01(\x08\x42\x08\n\x06_value\"e\n\x0bInstitution\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x13\n\x0b\x63redit_unit\x18\x03 \x01(\t\x12\x17\n\x0fstandard_course\x18\x04 \x01(\x01\x12\x0e\n\x06sector\x18\x05 \x01(\t\"+\n\x17ListInstitutionsRequest\x12\x10\n\x08province\x18\x01 \x01(\t\"Q\n\x18ListInstitutionsResponse\x12\x35\n\x0cinstitutions\x18\x01 \x03(\x0b\x32\x1f.transferhub.hub.v1.Institution*o\n\tGrantKind\x12\x1a\n\x16GRANT_KIND_UNSPECIFIED\x10\x00\x12\x15\n\x11GRANT_KIND_COURSE\x10\x01\x12\x19\n\x15GRANT_KIND_UNASSIGNED\x10\x02\x12\x14\n\x10GRANT_KIND_BLOCK\x10\x03*\xb2\x01\n\x0bRuleOutcome\x12\x1c\n\x18RULE_OUTCOME_UNSPECIFIED\x10\x00\x12\x17\n\x13RULE_OUTCOME_COURSE\x10\x01\x12\x1b\n\x17RULE_OUTCOME_UNASSIGNED\x10\x02\x12\x16\n\x12RULE_OUTCOME_BLOCK\x10\x03\x12\x1a\n\x16RULE_OUTCOME_NO_CREDIT\x10\x04\x12\x1b\n\x17RULE_OUTCOME_ASSESSMENT\x10\x05*\xc6\x02\n\x06Reason\x12\x16\n\x12REASON_UNSPECIFIED\x10\x00\x12\x1d\n\x19REASON_UNKNOWN_CREDENTIAL\x10\x01\x12\x14\n\x10REASON_NO_CREDIT\x10\x02\x12 \n\x1cREASON_INDIVIDUAL_ASSESSMENT\x10\x03\x12\x1a\n\x16REASON_BELOW_MIN_GRADE\x10\x04\x12#\n\x1fREASON_OUTSIDE_EFFECTIVE_WINDOW\x10\x05\x12!\n\x1dREASON_INCOMPLETE_COMBINATION\x10\x06\x12\x19\n\x15REASON_USED_ELSEWHERE\x10\x07\x12\x17\n\x13REASON_NO_AGREEMENT\x10\x08\x12\x19\n\x15REASON_DOES_NOT_STACK\x10\t\x12\x1a\n\x16REASON_ALREADY_COUNTED\x10\n2\xe9\x03\n\x0cQueryService\x12U\n\x08Transfer\x12#.transferhub.hub.v1.TransferRequest\x1a$.transferhub.hub.v1.TransferResponse\x12L\n\x05Stack\x12 .transferhub.hub.v1.StackRequest\x1a!.transferhub.hub.v1.StackResponse\x12j\n\x0fListEquivalents\x12*.transferhub.hub.v1.ListEquivalentsRequest\x1a+.transferhub.hub.v1.ListEquivalentsResponse\x12Y\n\rGetCredential\x12(.transferhub.hub.v1.GetCredentialRequest\x1a\x1e.transferhub.hub.v1.Credential\x12m\n\x10ListInstitutions\x12+.transferhub.hub.v1.ListInstitutionsRequest\x1a,.transferhub.hub.v1.ListInstitutionsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&transferhub/hub/v1/query_service.proto\x12\x12transferhub.hub.v1\"N\n\x13\x43ompletedCredential\x12\x12\n\ncredential\x18\x01 \x01(\t\x12\r\n\x05grade\x18\x02 \x01(\t\x12\x14\n\x0c\x63ompleted_on\x18\x03 \x01(\t\"\xaa\x01\n\x05Grant\x12+\n\x04kind\x18\x01 \x01(\x0e\x32\x1d.transferhub.hub.v1.GrantKind\x12\x0c\n\x04\x63ode\x18\x02 \x01(\t\x12\x0f\n\x07subject\x18\x03 \x01(\t\x12\r\n\x05level\x18\x04 \x01(\x05\x12\x14\n\x07\x63redits\x18\x05 \x01(\x01H\x00\x88\x01\x01\x12\x0f\n\x07program\x18\x06 \x01(\t\x12\x13\n\x0b\x64\x65signation\x18\x07 \x01(\tB\n\n\x08_credits\"5\n\x08GrantSet\x12)\n\x06grants\x18\x01 \x03(\x0b\x32\x19.transferhub.hub.v1.Grant\"\xdf\x01\n\x0b\x41wardedRule\x12\x0c\n\x04rule\x18\x01 \x01(\t\x12\x0c\n\x04\x66rom\x18\x02 \x03(\t\x12)\n\x06grants\x18\x03 \x03(\x0b\x32\x19.transferhub.hub.v1.Grant\x12\x32\n\x0c\x61lternatives\x18\x04 \x03(\x0b\x32\x1c.transferhub.hub.v1.GrantSet\x12\x0f\n\x07\x63redits\x18\x05 \x01(\x01\x12\n\n\x02tc\x18\x06 \x01(\x01\x12\x10\n\x08notation\x18\x07 \x01(\t\x12\r\n\x05notes\x18\x08 \x01(\t\x12\x17\n\x0funknown_credits\x18\t \x01(\x08\"`\n\x0eNotTransferred\x12\x12\n\ncredential\x18\x01 \x01(\t\x12*\n\x06reason\x18\x02 \x01(\x0e\x32\x1a.transferhub.hub.v1.Reason\x12\x0e\n\x06\x64\x65tail\x18\x03 \x01(\t\"\xe9\x01\n\nSuggestion\x12\x0c\n\x04\x66rom\x18\x01 \x03(\t\x12)\n\x06grants\x18\x02 \x03(\x0b\x32\x19.transferhub.hub.v1.Grant\x12\r\n\x05\x62\x61sis\x18\x03 \x01(\t\x12\r\n\x05\x63hain\x18\x04 \x03(\t\x12\r\n\x05notes\x18\x05 \x01(\t\x12\x32\n\x0c\x61lternatives\x18\x06 \x03(\x0b\x32\x1c.transferhub.hub.v1.GrantSet\x12\x0b\n\x03via\x18\x07 \x03(\t\x12\x0f\n\x07\x63redits\x18\x08 \x01(\x01\x12\n\n\x02tc\x18\t \x01(\x01\x12\x17\n\x0funknown_credits\x18\n \x01(\x08\"l\n\x0fTransferRequest\x12\x1d\n\x15receiving_institution\x18\x01 \x01(\t\x12:\n\tcompleted\x18\x02 \x03(\x0b\x32\'.transferhub.hub.v1.CompletedCredential\"\x91\x02\n\x10TransferResponse\x12\x1d\n\x15receiving_institution\x18\x01 \x01(\t\x12\x13\n\x0b\x63redit_unit\x18\x02 \x01(\t\x12\x30\n\x07\x61warded\x18\x03 \x03(\x0b\x32\x1f.transferhub.hub.v1.AwardedRule\x12;\n\x0fnot_transferred\x18\x04 \x03(\x0b\x32\".transferhub.hub.v1.NotTransferred\x12\x31\n\tsuggested\x18\x05 \x03(\x0b\x32\x1e.transferhub.hub.v1.Suggestion\x12\x15\n\rtotal_credits\x18\x06 \x01(\x01\x12\x10\n\x08total_tc\x18\x07 \x01(\x01\"Z\n\x0cStackRequest\x12\x0e\n\x06target\x18\x01 \x01(\t\x12:\n\tcompleted\x18\x02 \x03(\x0b\x32\'.transferhub.hub.v1.CompletedCredential\"[\n\x11\x43ountedCredential\x12\x12\n\ncredential\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01\x12\x10\n\x08via_rule\x18\x03 \x01(\t\x12\x11\n\tcounts_as\x18\x04 \x01(\t\"f\n\x14NotCountedCredential\x12\x12\n\ncredential\x18\x01 \x01(\t\x12*\n\x06reason\x18\x02 \x01(\x0e\x32\x1a.transferhub.hub.v1.Reason\x12\x0e\n\x06\x64\x65tail\x18\x03 \x01(\t\"\xd9\x01\n\rStackResponse\x12\x0e\n\x06target\x18\x01 \x01(\t\x12\x0c\n\x04unit\x18\x02 \x01(\t\x12\x10\n\x08required\x18\x03 \x01(\x01\x12\x0e\n\x06\x65\x61rned\x18\x04 \x01(\x01\x12\x11\n\tremaining\x18\x05 \x01(\x01\x12\x36\n\x07\x63ounted\x18\x06 \x03(\x0b\x32%.transferhub.hub.v1.CountedCredential\x12=\n\x0bnot_counted\x18\x07 \x03(\x0b\x32(.transferhub.hub.v1.NotCountedCredential\"\xee\x02\n\nEquivalent\x12\x0c\n\x04rule\x18\x01 \x01(\t\x12\x10\n\x08province\x18\x02 \x01(\t\x12\x0f\n\x07version\x18\x03 \x01(\x03\x12\x0c\n\x04\x66rom\x18\x04 \x03(\t\x12\r\n\x05\x61ny_n\x18\x05 \x01(\x05\x12\x1d\n\x15receiving_institution\x18\x06 \x01(\t\x12\x30\n\x07outcome\x18\x07 \x01(\x0e\x32\x1f.transferhub.hub.v1.RuleOutcome\x12)\n\x06grants\x18\x08 \x03(\x0b\x32\x19.transferhub.hub.v1.Grant\x12\x32\n\x0c\x61lternatives\x18\t \x03(\x0b\x32\x1c.transferhub.hub.v1.GrantSet\x12\x11\n\tmin_grade\x18\n \x01(\t\x12\x17\n\x0f\x65\x66\x66\x65\x63tive_start\x18\x0b \x01(\t\x12\x15\n\reffective_end\x18\x0c \x01(\t\x12\r\n\x05notes\x18\r \x01(\t\x12\x10\n\x08notation\x18\x0e \x01(\t\"8\n\x16ListEquivalentsRequest\x12\x12\n\ncredential\x18\x01 \x01(\t\x12\n\n\x02to\x18\x02 \x01(\t\"b\n\x17ListEquivalentsResponse\x12\x12\n\ncredential\x18\x01 \x01(\t\x12\x33\n\x0b\x65quivalents\x18\x02 \x03(\x0b\x32\x1e.transferhub.hub.v1.Equivalent\",\n\x0bStackTarget\x12\x0e\n\x06target\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01\"*\n\x14GetCredentialRequest\x12\x12\n\ncredential\x18\x01 \x01(\t\"\xe1\x01\n\nCredential\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\r\n\x05title\x18\x03 \x01(\t\x12\x12\n\x05value\x18\x04 \x01(\x01H\x00\x88\x01\x01\x12\x0f\n\x07subject\x18\x05 \x01(\t\x12\r\n\x05level\x18\x06 \x01(\x05\x12\x34\n\x0bstacks_into\x18\x07 \x03(\x0b\x32\x1f.transferhub.hub.v1.StackTarget\x12\x14\n\x0c\x63ompetencies\x18\x08 \x03(\t\x12\x0f\n\x07version\x18\t \x01(\x03\x12\x0f\n\x07retired\x18\n \x01(\x08\x42\x08\n\x06_value\"e\n\x0bInstitution\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x13\n\x0b\x63redit_unit\x18\x03 \x01(\t\x12\x17\n\x0fstandard_course\x18\x04 \x01(\x01\x12\x0e\n\x06sector\x18\x05 \x01(\t\"+\n\x17ListInstitutionsRequest\x12\x10\n\x08province\x18\x01 \x01(\t\"Q\n\x18ListInstitutionsResponse\x12\x35\n\x0cinstitutions\x18\x01 \x03(\x0b\x32\x1f.transferhub.hub.v1.Institution*o\n\tGrantKind\x12\x1a\n\x16GRANT_KIND_UNSPECIFIED\x10\x00\x12\x15\n\x11GRANT_KIND_COURSE\x10\x01\x12\x19\n\x15GRANT_KIND_UNASSIGNED\x10\x02\x12\x14\n\x10GRANT_KIND_BLOCK\x10\x03*\xb2\x01\n\x0bRuleOutcome\x12\x1c\n\x18RULE_OUTCOME_UNSPECIFIED\x10\x00\x12\x17\n\x13RULE_OUTCOME_COURSE\x10\x01\x12\x1b\n\x17RULE_OUTCOME_UNASSIGNED\x10\x02\x12\x16\n\x12RULE_OUTCOME_BLOCK\x10\x03\x12\x1a\n\x16RULE_OUTCOME_NO_CREDIT\x10\x04\x12\x1b\n\x17RULE_OUTCOME_ASSESSMENT\x10\x05*\xc6\x02\n\x06Reason\x12\x16\n\x12REASON_UNSPECIFIED\x10\x00\x12\x1d\n\x19REASON_UNKNOWN_CREDENTIAL\x10\x01\x12\x14\n\x10REASON_NO_CREDIT\x10\x02\x12 \n\x1cREASON_INDIVIDUAL_ASSESSMENT\x10\x03\x12\x1a\n\x16REASON_BELOW_MIN_GRADE\x10\x04\x12#\n\x1fREASON_OUTSIDE_EFFECTIVE_WINDOW\x10\x05\x12!\n\x1dREASON_INCOMPLETE_COMBINATION\x10\x06\x12\x19\n\x15REASON_USED_ELSEWHERE\x10\x07\x12\x17\n\x13REASON_NO_AGREEMENT\x10\x08\x12\x19\n\x15REASON_DOES_NOT_STACK\x10\t\x12\x1a\n\x16REASON_ALREADY_COUNTED\x10\n2\xe9\x03\n\x0cQueryService\x12U\n\x08Transfer\x12#.transferhub.hub.v1.TransferRequest\x1a$.transferhub.hub.v1.TransferResponse\x12L\n\x05Stack\x12 .transferhub.hub.v1.StackRequest\x1a!.transferhub.hub.v1.StackResponse\x12j\n\x0fListEquivalents\x12*.transferhub.hub.v1.ListEquivalentsRequest\x1a+.transferhub.hub.v1.ListEquivalentsResponse\x12Y\n\rGetCredential\x12(.transferhub.hub.v1.GetCredentialRequest\x1a\x1e.transferhub.hub.v1.Credential\x12m\n\x10ListInstitutions\x12+.transferhub.hub.v1.ListInstitutionsRequest\x1a,.transferhub.hub.v1.ListInstitutionsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'transferhub.hub.v1.query_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_GRANTKIND']._serialized_start=2847
-  _globals['_GRANTKIND']._serialized_end=2958
-  _globals['_RULEOUTCOME']._serialized_start=2961
-  _globals['_RULEOUTCOME']._serialized_end=3139
-  _globals['_REASON']._serialized_start=3142
-  _globals['_REASON']._serialized_end=3468
+  _globals['_GRANTKIND']._serialized_start=2901
+  _globals['_GRANTKIND']._serialized_end=3012
+  _globals['_RULEOUTCOME']._serialized_start=3015
+  _globals['_RULEOUTCOME']._serialized_end=3193
+  _globals['_REASON']._serialized_start=3196
+  _globals['_REASON']._serialized_end=3522
   _globals['_COMPLETEDCREDENTIAL']._serialized_start=62
   _globals['_COMPLETEDCREDENTIAL']._serialized_end=140
   _globals['_GRANT']._serialized_start=143
@@ -48,37 +48,37 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_NOTTRANSFERRED']._serialized_start=596
   _globals['_NOTTRANSFERRED']._serialized_end=692
   _globals['_SUGGESTION']._serialized_start=695
-  _globals['_SUGGESTION']._serialized_end=874
-  _globals['_TRANSFERREQUEST']._serialized_start=876
-  _globals['_TRANSFERREQUEST']._serialized_end=984
-  _globals['_TRANSFERRESPONSE']._serialized_start=987
-  _globals['_TRANSFERRESPONSE']._serialized_end=1260
-  _globals['_STACKREQUEST']._serialized_start=1262
-  _globals['_STACKREQUEST']._serialized_end=1352
-  _globals['_COUNTEDCREDENTIAL']._serialized_start=1354
-  _globals['_COUNTEDCREDENTIAL']._serialized_end=1445
-  _globals['_NOTCOUNTEDCREDENTIAL']._serialized_start=1447
-  _globals['_NOTCOUNTEDCREDENTIAL']._serialized_end=1549
-  _globals['_STACKRESPONSE']._serialized_start=1552
-  _globals['_STACKRESPONSE']._serialized_end=1769
-  _globals['_EQUIVALENT']._serialized_start=1772
-  _globals['_EQUIVALENT']._serialized_end=2138
-  _globals['_LISTEQUIVALENTSREQUEST']._serialized_start=2140
-  _globals['_LISTEQUIVALENTSREQUEST']._serialized_end=2196
-  _globals['_LISTEQUIVALENTSRESPONSE']._serialized_start=2198
-  _globals['_LISTEQUIVALENTSRESPONSE']._serialized_end=2296
-  _globals['_STACKTARGET']._serialized_start=2298
-  _globals['_STACKTARGET']._serialized_end=2342
-  _globals['_GETCREDENTIALREQUEST']._serialized_start=2344
-  _globals['_GETCREDENTIALREQUEST']._serialized_end=2386
-  _globals['_CREDENTIAL']._serialized_start=2389
-  _globals['_CREDENTIAL']._serialized_end=2614
-  _globals['_INSTITUTION']._serialized_start=2616
-  _globals['_INSTITUTION']._serialized_end=2717
-  _globals['_LISTINSTITUTIONSREQUEST']._serialized_start=2719
-  _globals['_LISTINSTITUTIONSREQUEST']._serialized_end=2762
-  _globals['_LISTINSTITUTIONSRESPONSE']._serialized_start=2764
-  _globals['_LISTINSTITUTIONSRESPONSE']._serialized_end=2845
-  _globals['_QUERYSERVICE']._serialized_start=3471
-  _globals['_QUERYSERVICE']._serialized_end=3960
+  _globals['_SUGGESTION']._serialized_end=928
+  _globals['_TRANSFERREQUEST']._serialized_start=930
+  _globals['_TRANSFERREQUEST']._serialized_end=1038
+  _globals['_TRANSFERRESPONSE']._serialized_start=1041
+  _globals['_TRANSFERRESPONSE']._serialized_end=1314
+  _globals['_STACKREQUEST']._serialized_start=1316
+  _globals['_STACKREQUEST']._serialized_end=1406
+  _globals['_COUNTEDCREDENTIAL']._serialized_start=1408
+  _globals['_COUNTEDCREDENTIAL']._serialized_end=1499
+  _globals['_NOTCOUNTEDCREDENTIAL']._serialized_start=1501
+  _globals['_NOTCOUNTEDCREDENTIAL']._serialized_end=1603
+  _globals['_STACKRESPONSE']._serialized_start=1606
+  _globals['_STACKRESPONSE']._serialized_end=1823
+  _globals['_EQUIVALENT']._serialized_start=1826
+  _globals['_EQUIVALENT']._serialized_end=2192
+  _globals['_LISTEQUIVALENTSREQUEST']._serialized_start=2194
+  _globals['_LISTEQUIVALENTSREQUEST']._serialized_end=2250
+  _globals['_LISTEQUIVALENTSRESPONSE']._serialized_start=2252
+  _globals['_LISTEQUIVALENTSRESPONSE']._serialized_end=2350
+  _globals['_STACKTARGET']._serialized_start=2352
+  _globals['_STACKTARGET']._serialized_end=2396
+  _globals['_GETCREDENTIALREQUEST']._serialized_start=2398
+  _globals['_GETCREDENTIALREQUEST']._serialized_end=2440
+  _globals['_CREDENTIAL']._serialized_start=2443
+  _globals['_CREDENTIAL']._serialized_end=2668
+  _globals['_INSTITUTION']._serialized_start=2670
+  _globals['_INSTITUTION']._serialized_end=2771
+  _globals['_LISTINSTITUTIONSREQUEST']._serialized_start=2773
+  _globals['_LISTINSTITUTIONSREQUEST']._serialized_end=2816
+  _globals['_LISTINSTITUTIONSRESPONSE']._serialized_start=2818
+  _globals['_LISTINSTITUTIONSRESPONSE']._serialized_end=2899
+  _globals['_QUERYSERVICE']._serialized_start=3525
+  _globals['_QUERYSERVICE']._serialized_end=4014
 # @@protoc_insertion_point(module_scope)

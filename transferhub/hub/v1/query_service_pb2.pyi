@@ -124,7 +124,7 @@ class NotTransferred(_message.Message):
     def __init__(self, credential: _Optional[str] = ..., reason: _Optional[_Union[Reason, str]] = ..., detail: _Optional[str] = ...) -> None: ...
 
 class Suggestion(_message.Message):
-    __slots__ = ("grants", "basis", "chain", "notes", "alternatives", "via")
+    __slots__ = ("grants", "basis", "chain", "notes", "alternatives", "via", "credits", "tc", "unknown_credits")
     FROM_FIELD_NUMBER: _ClassVar[int]
     GRANTS_FIELD_NUMBER: _ClassVar[int]
     BASIS_FIELD_NUMBER: _ClassVar[int]
@@ -132,13 +132,19 @@ class Suggestion(_message.Message):
     NOTES_FIELD_NUMBER: _ClassVar[int]
     ALTERNATIVES_FIELD_NUMBER: _ClassVar[int]
     VIA_FIELD_NUMBER: _ClassVar[int]
+    CREDITS_FIELD_NUMBER: _ClassVar[int]
+    TC_FIELD_NUMBER: _ClassVar[int]
+    UNKNOWN_CREDITS_FIELD_NUMBER: _ClassVar[int]
     grants: _containers.RepeatedCompositeFieldContainer[Grant]
     basis: str
     chain: _containers.RepeatedScalarFieldContainer[str]
     notes: str
     alternatives: _containers.RepeatedCompositeFieldContainer[GrantSet]
     via: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, grants: _Optional[_Iterable[_Union[Grant, _Mapping]]] = ..., basis: _Optional[str] = ..., chain: _Optional[_Iterable[str]] = ..., notes: _Optional[str] = ..., alternatives: _Optional[_Iterable[_Union[GrantSet, _Mapping]]] = ..., via: _Optional[_Iterable[str]] = ..., **kwargs) -> None: ...
+    credits: float
+    tc: float
+    unknown_credits: bool
+    def __init__(self, grants: _Optional[_Iterable[_Union[Grant, _Mapping]]] = ..., basis: _Optional[str] = ..., chain: _Optional[_Iterable[str]] = ..., notes: _Optional[str] = ..., alternatives: _Optional[_Iterable[_Union[GrantSet, _Mapping]]] = ..., via: _Optional[_Iterable[str]] = ..., credits: _Optional[float] = ..., tc: _Optional[float] = ..., unknown_credits: _Optional[bool] = ..., **kwargs) -> None: ...
 
 class TransferRequest(_message.Message):
     __slots__ = ("receiving_institution", "completed")
