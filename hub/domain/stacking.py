@@ -16,7 +16,10 @@ institution's unit (an unknown value requires 0). What counts:
   ``via_rule`` naming the rule and ``counts_as`` the granted credential.
   Choice: a target-institution credential counts once, however many routes
   reach it (the learner's own completion first, then rules in rule-id order);
-  a rule used several completed credentials, the first of them is named.
+  where a rule used several completed credentials ("A & B"), the first of them
+  carries the value and each other one is listed too, with value 0, the same
+  ``via_rule`` and ``counts_as``: every completed credential is in ``counted``
+  or in ``not_counted``, once.
   Choice: where a rule offers alternatives the institution chooses one, so the
   rule adds what its least-stacking alternative adds (the value the learner
   can rely on, as MODEL.md counts credits), whatever order they are listed in;
@@ -41,8 +44,7 @@ institution, the transfer query's own reason and detail (``no_agreement``,
 ``below_min_grade``, …); ``does_not_stack`` for one whose record (or what a rule
 granted for it) has no link into the target; ``already_counted`` when what a rule
 granted for it stacks but already counted by another route; ``unknown_credential``
-for a credential of the target's institution the hub has no record of. A
-credential used together with others by a rule that counted is not listed.
+for a credential of the target's institution the hub has no record of.
 """
 
 from __future__ import annotations
@@ -128,7 +130,11 @@ def answer_stack(reader: EquivalencyReader, query: StackQuery) -> StackAnswer:
                 earned += block
                 counted.append(Counted(award.used[0], float(block), via_rule=award.rule.id,
                                        counts_as=target_id))
-            if not (granted or block):
+            if granted or block:  # the rule's partners counted with the first, for 0
+                counts_as = granted[0] if granted else target_id
+                counted += [Counted(partner, 0.0, via_rule=award.rule.id, counts_as=counts_as)
+                            for partner in award.used[1:]]
+            else:
                 reason, detail = _added_nothing(award.rule, home_id, link_value, target_id)
                 not_counted += [NotCounted(c, reason, detail) for c in award.used]
 

@@ -122,16 +122,18 @@ class TestNotCounted:
         assert self.why(answer) == {SENE: "already_counted"}
         assert MC1 in answer.not_counted[0].detail
 
-    def test_partners_of_a_rule_that_counted_are_not_listed(self):
+    def test_partners_of_a_rule_that_counted_are_counted_for_zero(self):
         partner = "ON:SENE:DAT 102"
         repo = humber(rule("ON:R1", (SENE, partner), "ON:HUMB", course("MC-DA-03", 28)))
         answer = stack(repo, done(SENE), done(partner))
-        assert [(c.credential, c.counts_as) for c in answer.counted] == [(SENE, MC3)]
-        assert answer.not_counted == ()
+        assert [(c.credential, c.value, c.via_rule, c.counts_as) for c in answer.counted] == [
+            (SENE, 28.0, "ON:R1", MC3), (partner, 0.0, "ON:R1", MC3)]
+        assert (answer.earned, answer.not_counted) == (28.0, ())
 
     def test_every_completed_credential_is_counted_or_named(self):
-        repo = humber(rule("ON:R1", SENE, "ON:HUMB", course("MC-DA-02", 28)))
-        completed = [MC1, SENE, "ON:HUMB:OTHER", "BC:CAPU:ENGL 100"]
+        repo = humber(rule("ON:R1", SENE, "ON:HUMB", course("MC-DA-02", 28)),
+                      rule("ON:R2", ("ON:SENE:A", "ON:SENE:B"), "ON:HUMB", course("MC-DA-03")))
+        completed = [MC1, SENE, "ON:HUMB:OTHER", "BC:CAPU:ENGL 100", "ON:SENE:A", "ON:SENE:B"]
         answer = stack(repo, *(done(c) for c in completed))
         named = {c.credential for c in answer.counted} | set(self.why(answer))
         assert named == set(completed)

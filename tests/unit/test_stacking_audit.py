@@ -230,10 +230,11 @@ class TestThroughRules:
         assert counted(stack(repo, done(MC1), done(S1))) == [(MC1, 28.0, None, None)]
 
     def test_an_any_n_rule_counts_once_naming_its_first_credential(self):
-        """Any 2 of S1, S2, S3 -> MC3: S1 and S3 qualify, MC3 counts 28, named by S1."""
+        """Any 2 of S1, S2, S3 -> MC3: S1 and S3 qualify, MC3 counts 28, carried by S1
+        (S3, used with it, is listed for 0)."""
         repo = world(rule("ON:R1", (S1, S2, S3), HUMB, course("MC-DA-03", 28), any_n=2))
         answer = stack(repo, done(S3), done(S1))
-        assert counted(answer) == [(S1, 28.0, "ON:R1", MC3)]
+        assert counted(answer) == [(S1, 28.0, "ON:R1", MC3), (S3, 0.0, "ON:R1", MC3)]
         assert stack(repo, done(S3)).earned == 0.0
 
     def test_one_course_granted_as_two_that_stack_counts_both_in_order(self):
