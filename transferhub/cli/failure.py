@@ -58,12 +58,16 @@ def fail(prog: str, message: str, exit_code: int, *, as_json: bool,
          code: str | None = None) -> int:
     """Say ``prog: message`` on standard error, and the error document with ``--json``;
     returns ``exit_code``."""
-    print(f"{prog}: {message}", file=sys.stderr)
+    print(_text(f"{prog}: {message}"), file=sys.stderr)
     if as_json:
         print_json(error_json(message, exit_code, code))
     return exit_code
 
 
 def wants_json(argv: list[str]) -> bool:
-    """Whether a command line asks for ``--json`` (read before argparse has parsed it)."""
-    return "--json" in argv[: argv.index("--")] if "--" in argv else "--json" in argv
+    """Whether a command line asks for ``--json``, read before argparse has parsed it: as
+    argparse would, an abbreviation (``--js``) or a value given to it (``--json=1``, an
+    error) counts; after ``--`` it is an argument, not the option."""
+    options = argv[: argv.index("--")] if "--" in argv else argv
+    return any(len(name) >= 3 and "--json".startswith(name)
+               for name in (arg.partition("=")[0] for arg in options if isinstance(arg, str)))
