@@ -109,8 +109,8 @@ class _Recording:
     async def stop(self) -> None:
         await self.inner.stop()
 
-    async def topic_holds_events(self, province: str) -> bool | None:
-        return await self.inner.topic_holds_events(province)
+    async def read_history(self, province: str, take) -> tuple[int, bool]:
+        return await self.inner.read_history(province, take)
 
 
 async def _bare(bootstrap: str, messages: list, linger_ms: int, batch_size: int,

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -62,8 +62,11 @@ class EventPublisher(Protocol):
     async def stop(self) -> None:
         """Flush and disconnect."""
 
-    async def topic_holds_events(self, province: str) -> bool | None:
-        """Whether ``province``'s topic holds any event; ``None`` when that cannot be told."""
+    async def read_history(self, province: str,
+                           take: Callable[[list[bytes]], None]) -> tuple[int, bool]:
+        """Give ``take`` every message value of ``province``'s topic, batch by batch, from
+        the beginning to the end it has now; ``(values read, whether to the end)``. ``(0,
+        False)`` when the broker does not answer; ``(0, True)`` for an empty topic."""
 
 
 class KafkaEventPublisher:
@@ -114,23 +117,54 @@ class KafkaEventPublisher:
                 f"(tried for {self.retry_seconds:g}s: {exc.last_attempt.exception()})"
             ) from None
 
-    async def topic_holds_events(self, province: str, timeout: float = 3.0) -> bool | None:
-        """Whether ``province``'s topic holds any event; ``None`` when the broker does not
-        say within ``timeout`` seconds (the run's own sends then tell it is down)."""
+    async def read_history(self, province: str, take: Callable[[list[bytes]], None],
+                           timeout: float = 3.0) -> tuple[int, bool]:
+        """Read ``province``'s topic from the beginning to its current end (see the
+        protocol); gives up when the broker says nothing for ``timeout`` seconds."""
         from aiokafka import AIOKafkaConsumer, TopicPartition
 
         topic = event_topic(province)
-        consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap,
-                                    request_timeout_ms=int(timeout * 1000))
+        consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False,
+                                    request_timeout_ms=int(timeout * 1000),
+                                    max_partition_fetch_bytes=4 * 1024 * 1024)
+        read = 0
         try:
             await asyncio.wait_for(consumer.start(), timeout)
             if topic not in await asyncio.wait_for(consumer.topics(), timeout):
-                return False
+                return 0, True
             parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
             ends = await asyncio.wait_for(consumer.end_offsets(parts), timeout) if parts else {}
-            return any(end > 0 for end in ends.values())
+            left = {tp: end for tp, end in ends.items() if end > 0}
+            if not left:
+                return 0, True
+            consumer.assign(list(left))
+            await consumer.seek_to_beginning(*left)
+            clock = asyncio.get_running_loop().time
+            quiet_since = clock()
+            # The end offsets are a floor, not the end: the embedded broker reports where a
+            # partition's last batch begins. So read until a poll finds nothing more with
+            # every partition past its floor (nothing else writes the province's topic
+            # while its adapter runs).
+            past_floor = False
+            while True:  # past every floor, a longer poll must find nothing more
+                batches = await consumer.getmany(timeout_ms=1000 if past_floor else 300,
+                                                 max_records=10_000)
+                if any(batches.values()):
+                    quiet_since, past_floor = clock(), False
+                    for records in batches.values():
+                        values = [r.value for r in records if r.value is not None]
+                        take(values)
+                        read += len(values)
+                    continue
+                if past_floor:
+                    break
+                behind = [tp for tp in left if await consumer.position(tp) < left[tp]]
+                past_floor = not behind
+                if behind and clock() - quiet_since > timeout:
+                    return read, False
+            return read, True
         except Exception:  # unreachable or slow: the run goes on and finds out itself
-            return None
+            return read, False
         finally:
             with contextlib.suppress(Exception):  # one that never started may fail to stop
                 await consumer.stop()

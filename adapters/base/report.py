@@ -11,9 +11,13 @@ from adapters.base.runner import RunSummary
 
 # What a run with ``earlier_runs_unknown`` tells a person (RunSummary says why).
 EARLIER_RUNS_UNKNOWN = (
-    "this --state folder has no record of an earlier run, but the province's topic holds "
-    "events: a record removed from the export since they were published is not retired "
-    "or revoked (nothing remembers it); keep the --state folder between runs")
+    "this --state folder had no record of an earlier run, and reading the province's topic "
+    "to rebuild it was cut short: a record removed from the export since the events not "
+    "read were published may not be retired or revoked; the next run reads the topic again")
+
+# What a run with ``recovered`` tells a person.
+RECOVERED = ("this --state folder had no record of an earlier run: it was rebuilt from the "
+             "province's topic ({n} records) and the export diffed against it")
 
 
 def rejection_json(rejection: Rejection) -> dict[str, str]:
@@ -36,8 +40,9 @@ def summary_json(summary: RunSummary) -> dict[str, Any]:
     retired or revoked (see ``RunSummary``); ``vanished_institutions``,
     institutions no longer in the export: no event retires an institution (the
     canonical events have none), so the hub keeps them, and this says so;
-    ``earlier_runs_unknown``, true when the state remembered no run though the
-    province's topic holds events (see ``RunSummary``).
+    ``recovered``, how many entities a state that remembered no run was rebuilt
+    with from the province's topic (0 when it was not); ``earlier_runs_unknown``,
+    true when that reading was cut short (see ``RunSummary``).
     """
     return {
         "province": summary.province,
@@ -50,6 +55,7 @@ def summary_json(summary: RunSummary) -> dict[str, Any]:
         "removals_withheld": summary.removals_withheld,
         "vanished_institutions": summary.vanished_institutions,
         "earlier_runs_unknown": summary.earlier_runs_unknown,
+        "recovered": summary.recovered,
     }
 
 

@@ -31,6 +31,7 @@ from adapters.base.outbox import Outbox, OutboxBatch
 from adapters.base.publisher import EventPublisher, KafkaEventPublisher
 from adapters.base.reading import CHUNK, Chunk, chunks
 from adapters.base.records import ExportCutShort, ExportReader, ExportUnreadable, Rejection
+from adapters.base.recovery import StateRecovery
 from adapters.base.snapshot import SnapshotDiffer
 from adapters.base.statedb import history_asked, history_unasked, next_run, open_state
 
@@ -45,11 +46,14 @@ class RunSummary:
     rejected: their last good version stays (adapters.base.snapshot).
     ``removals_withheld``: the export is cut short (its last line stops part-way,
     ``Rejection.cut_short``), so nothing absent from it was retired or revoked.
-    ``earlier_runs_unknown``: the state had no record of any run (or only of a
-    first run that could not ask the broker), yet the province's topic holds
-    events (the state folder was lost, or is new beside a used topic): records
-    removed from the export since those events were published cannot be retired
-    or revoked, since nothing remembers them.
+    ``recovered``: the state had no record of any run (or only of a first run
+    that could not ask the broker), yet the province's topic holds events (the
+    state folder was lost, or is new beside a used topic): the state was rebuilt
+    from the topic (:mod:`adapters.base.recovery`), this many entities, and the
+    run diffed against it as usual.
+    ``earlier_runs_unknown``: that reading was cut short (the broker stopped
+    answering), so records removed from the export since the events not read
+    were published may not be retired or revoked; the next run reads again.
     """
 
     province: str
@@ -62,6 +66,13 @@ class RunSummary:
     redelivered: int = 0
     removals_withheld: bool = False
     earlier_runs_unknown: bool = False
+    recovered: int = 0
+
+
+def _named(path: Path) -> str:
+    """The export's file name as text for the events' ``source``: bytes that are not
+    UTF-8 (the file system allows them) become backslash escapes."""
+    return Path(path).name.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 class NothingReadable(ExportUnreadable):
@@ -88,17 +99,21 @@ async def run_adapter_async(reader: ExportReader, path: Path, *, publisher: Even
     if history_unasked(conn):
         # Asked before this run publishes anything. A broker that does not answer fails
         # the run below, at its first send, and the next run asks again.
-        holds = await publisher.topic_holds_events(province)
-        if holds is not None:
-            summary.earlier_runs_unknown = holds
+        recovery = StateRecovery(conn, province)
+        read, whole = await publisher.read_history(province, recovery.take)
+        if read:
+            summary.recovered = recovery.entities()
+        if whole:
             history_asked(conn)
+        else:
+            summary.earlier_runs_unknown = read > 0
     busy = threading.Lock()  # held by the worker thread while it diffs and records a chunk
     try:
         if outbox.pending_count():
             summary.redelivered = await outbox.flush(publisher)
         differ = SnapshotDiffer(conn, province=province, run=next_run(conn),
                                 places_file=getattr(reader, "places_file", None),
-                                source=f"transferhub adapter {province}: {Path(path).name}")
+                                source=f"transferhub adapter {province}: {_named(path)}")
         read = good = 0
         previous: OutboxBatch | None = None
         while True:

@@ -195,7 +195,7 @@ class TestCommandLine:
         # CLI.md's keys in its order, then the added ones (CLI.md allows more keys)
         assert list(doc) == ["province", "published", "retired", "unchanged", "rejected", "kept",
                              "redelivered", "removals_withheld", "vanished_institutions",
-                             "earlier_runs_unknown"]
+                             "earlier_runs_unknown", "recovered"]
         assert (doc["province"], doc["published"], doc["retired"], doc["unchanged"],
                 doc["kept"], doc["redelivered"], doc["removals_withheld"],
                 doc["vanished_institutions"], doc["earlier_runs_unknown"]) == (
@@ -224,18 +224,27 @@ class TestCommandLine:
         assert [e.WhichOneof("payload") for e in events if e.entity_key == "ON:ONT-1"] == [
             "rule_upserted", "rule_revoked"]
 
-    def test_a_state_folder_new_beside_a_used_topic_is_warned_of(self, broker,
-                                                                   tmp_path) -> None:
+    def test_a_state_folder_new_beside_a_used_topic_is_rebuilt_from_it(self, broker,
+                                                                       tmp_path) -> None:
+        """A lost --state: the adapter reads what its topic told the hub, so a record
+        removed from the export since is revoked, not left live for good."""
         export = tmp_path / "on.jsonl"
         export.write_text(ONTARIO)
-        first, again, lost = (
-            cli("ontario", str(export), "--state", str(tmp_path / state), "--json",
-                kafka=broker.address) for state in ("s", "s", "lost"))
-        assert [json.loads(r.stdout)["earlier_runs_unknown"] for r in (first, again, lost)] == [
-            False, False, True]
+        first = cli("ontario", str(export), "--state", str(tmp_path / "s"), "--json",
+                    kafka=broker.address)
+        assert json.loads(first.stdout)["recovered"] == 0
+        rule_line = next(line for line in ONTARIO.splitlines() if '"ONT-1"' in line)
+        export.write_text(ONTARIO.replace(rule_line + "\n", ""))
+        lost = json.loads(cli("ontario", str(export), "--state", str(tmp_path / "lost"),
+                              "--json", kafka=broker.address).stdout)
+        assert (lost["recovered"], lost["published"], lost["retired"], lost["unchanged"],
+                lost["earlier_runs_unknown"]) == (4, 0, 1, 3, False)
+        events = [env for _, env, _ in consume(broker.address, TOPIC_ON, expect=5)]
+        assert [(e.WhichOneof("payload"), e.version) for e in events
+                if e.entity_key == "ON:ONT-1"] == [("rule_upserted", 3), ("rule_revoked", 3)]
         shown = cli("ontario", str(export), "--state", str(tmp_path / "lost-too"),
                     kafka=broker.address)
-        assert shown.returncode == 0 and "no record of an earlier run" in shown.stdout
+        assert shown.returncode == 0 and "rebuilt from the province's topic" in shown.stdout
         inbox = tmp_path / "inbox"
         service = watching(inbox, tmp_path / "watched", broker.address, as_json=False)
         try:
@@ -247,7 +256,20 @@ class TestCommandLine:
         finally:
             service.send_signal(signal.SIGTERM)
             _, err = service.communicate(timeout=30)
-        assert "warning: this --state folder has no record of an earlier run" in err
+        assert "note: this --state folder had no record of an earlier run" in err
+
+    def test_an_export_named_in_bytes_that_are_not_utf8_is_published(self, broker,
+                                                                    tmp_path) -> None:
+        """The file system allows any bytes in a name; the run still publishes, and its
+        events and --json say the name with backslash escapes, never a traceback."""
+        export = tmp_path / os.fsdecode(b"on\xff.jsonl")
+        export.write_text(ONTARIO)
+        done = cli("ontario", str(export), "--state", str(tmp_path / "s"), "--json",
+                   kafka=broker.address)
+        assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+        assert json.loads(done.stdout)["published"] == 4
+        events = [env for _, env, _ in consume(broker.address, TOPIC_ON, expect=4)]
+        assert {e.source for e in events} == {"transferhub adapter ON: on\\xff.jsonl"}
 
     def test_unreachable_broker_exits_3_and_keeps_the_outbox(self, broker, tmp_path) -> None:
         export = tmp_path / "on.jsonl"

@@ -40,10 +40,18 @@ class FakePublisher:
     sent: list[OutboundMessage] = field(default_factory=list)
     down: bool = False
     fail_after: int | None = None
-    in_topic: int = 0  # events the province's topic holds already
+    in_topic: list[bytes] = field(default_factory=list)  # what the topic held before
+    cut_after: int | None = None  # reading the topic stops answering after this many
 
-    async def topic_holds_events(self, province: str) -> bool | None:
-        return None if self.down else self.in_topic + len(self.sent) > 0
+    async def read_history(self, province: str, take) -> tuple[int, bool]:
+        if self.down:
+            return 0, False
+        values = [*self.in_topic, *(m.value for m in self.sent)]
+        if self.cut_after is not None and self.cut_after < len(values):
+            take(values[:self.cut_after])
+            return self.cut_after, False
+        take(values)
+        return len(values), True
 
     async def start(self) -> None:
         if self.down:

@@ -67,34 +67,82 @@ class TestFirstAndRepeatedRuns:
 
 
 class TestAStateWithNoMemory:
-    """A state folder with no record of a run, over a topic that holds events, is named:
-    what vanished from the export since those events cannot be retired."""
+    """A state folder with no record of a run, over a topic that holds events, is rebuilt
+    from the topic: the diff then runs as though the state had never been lost."""
 
-    def test_a_lost_state_over_a_used_topic_is_reported(self, tmp_path) -> None:
-        publisher = FakePublisher(in_topic=12)
-        summary = run_adapter(FakeReader(list(BASE)), Path("export"), kafka=publisher,
-                              state_dir=tmp_path)
-        assert summary.earlier_runs_unknown is True
-        assert summary_json(summary)["earlier_runs_unknown"] is True
+    def lost(self, items, publisher, state: Path, province: str = "BC"):
+        summary = run_adapter(FakeReader(list(items), province), Path("export"),
+                              kafka=publisher, state_dir=state)
+        return summary, [pb.EventEnvelope.FromString(m.value) for m in publisher.sent]
+
+    def test_the_same_export_publishes_nothing(self, tmp_path) -> None:
+        publisher = FakePublisher()
+        self.lost(BASE, publisher, tmp_path / "first")
+        published = len(publisher.sent)
+        summary, _ = self.lost(BASE, publisher, tmp_path / "lost")
+        assert (summary.recovered, summary.published, summary.unchanged) == (5, 0, 5)
+        assert len(publisher.sent) == published and summary.earlier_runs_unknown is False
+        assert summary_json(summary)["recovered"] == 5
+
+    def test_a_record_removed_since_is_revoked_at_its_last_version(self, tmp_path) -> None:
+        publisher = FakePublisher()
+        self.lost([*BASE[:4], rule("2", version=4)], publisher, tmp_path / "first")
+        summary, envs = self.lost(BASE[:4], publisher, tmp_path / "lost")
+        assert (summary.published, summary.retired, summary.unchanged) == (0, 1, 4)
+        assert kinds(envs)[-1] == ("rule_revoked", "BC:2", 4)
+
+    def test_a_change_is_still_a_change_and_a_revoked_rule_stays_revoked(self, tmp_path
+                                                                         ) -> None:
+        publisher = FakePublisher()
+        self.lost(BASE, publisher, tmp_path / "first")
+        self.lost(BASE[:4], publisher, tmp_path / "first")      # rule 2 revoked at 1
+        summary, envs = self.lost([*BASE[:3], rule("1", version=2, credits=6.0), rule("2")],
+                                  publisher, tmp_path / "lost")
+        assert summary.recovered == 5
+        assert kinds(envs)[-1] == ("rule_upserted", "BC:1", 2)
+        assert summary.published == 1
+        assert [r.reason for r in summary.rejected] == [
+            "rule BC:2 was revoked at version 1; to publish it again raise its version above 1"]
+
+    def test_only_the_provinces_own_events_are_taken(self, tmp_path) -> None:
+        foreign = FakePublisher()
+        self.lost([institution("SENE", "Seneca", "ON")], foreign, tmp_path / "on", "ON")
+        publisher = FakePublisher(in_topic=[m.value for m in foreign.sent] + [b"\xff\x00junk"])
+        summary, _ = self.lost(BASE, publisher, tmp_path / "lost")
+        assert (summary.recovered, summary.published) == (0, 5)
+
+    def test_a_reading_cut_short_warns_and_is_done_again_next_run(self, tmp_path) -> None:
+        publisher = FakePublisher()
+        self.lost(BASE, publisher, tmp_path / "first")
+        publisher.cut_after = 2
+        cut, _ = self.lost(BASE[:4], publisher, tmp_path / "lost")
+        assert (cut.recovered, cut.earlier_runs_unknown) == (2, True)
+        assert summary_json(cut)["earlier_runs_unknown"] is True
+        publisher.cut_after = None
+        again, envs = self.lost(BASE[:4], publisher, tmp_path / "lost")
+        assert (again.earlier_runs_unknown, again.retired) == (False, 1)
+        assert kinds(envs)[-1] == ("rule_revoked", "BC:2", 1)
+        later, _ = self.lost(BASE[:4], publisher, tmp_path / "lost")
+        assert (later.recovered, later.retired, later.unchanged) == (0, 0, 4)
 
     def test_a_first_run_that_could_not_ask_asks_on_the_next(self, tmp_path) -> None:
         """The broker down at the first run: the question waits for the next run, even
         though the state now remembers the failed run's records."""
+        publisher = FakePublisher()
+        self.lost(BASE, publisher, tmp_path / "first")
+        publisher.down = True
         with pytest.raises(BrokerUnreachable):
-            run_adapter(FakeReader(list(BASE)), Path("export"),
-                        kafka=FakePublisher(down=True, in_topic=12), state_dir=tmp_path)
-        later = run_adapter(FakeReader(list(BASE)), Path("export"),
-                            kafka=FakePublisher(in_topic=12), state_dir=tmp_path)
-        assert later.earlier_runs_unknown is True
-        again = run_adapter(FakeReader(list(BASE)), Path("export"),
-                            kafka=FakePublisher(in_topic=12), state_dir=tmp_path)
-        assert again.earlier_runs_unknown is False
+            self.lost(BASE[:4], publisher, tmp_path / "lost")
+        publisher.down = False
+        later, envs = self.lost(BASE[:4], publisher, tmp_path / "lost")
+        assert later.recovered == 5 and kinds(envs)[-1] == ("rule_revoked", "BC:2", 1)
 
-    def test_a_first_run_on_an_empty_topic_and_a_remembered_run_are_not(
+    def test_a_first_run_on_an_empty_topic_and_a_remembered_run_recover_nothing(
             self, tmp_path) -> None:
         first, _ = run(BASE, tmp_path)
         again = run_adapter(FakeReader(list(BASE)), Path("export"),
-                            kafka=FakePublisher(in_topic=5), state_dir=tmp_path)
+                            kafka=FakePublisher(in_topic=[b"x"] * 5), state_dir=tmp_path)
+        assert (first.recovered, again.recovered) == (0, 0)
         assert (first.earlier_runs_unknown, again.earlier_runs_unknown) == (False, False)
 
 

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import logging
 import os
 import sys
 import threading
 from pathlib import Path
 from typing import Any
+
+from transferhub.cli.failure import print_json
 
 READERS = {
     "ontario": ("adapters.ontario.reader", "OntarioReader"),
@@ -71,7 +72,7 @@ def _fail(args: argparse.Namespace, code: int, message: str, rejected: list[Any]
           ) -> int:
     """Say what went wrong; with ``--json`` also the summary shape with ``error``."""
     from adapters.base.report import failure_json
-    from transferhub.cli.failure import CODE_FOR_EXIT, print_json
+    from transferhub.cli.failure import CODE_FOR_EXIT
 
     print(f"transferhub adapter: error: {message}", file=sys.stderr)
     if args.json:
@@ -134,7 +135,7 @@ def _run_once(reader: Any, args: argparse.Namespace, state: Path) -> int:
     except KeyboardInterrupt:
         return _fail(args, EXIT_INTERRUPTED, f"interrupted; {_kept(state)}")
     if args.json:
-        print(json.dumps(summary_json(summary), ensure_ascii=False))
+        print_json(summary_json(summary))
     else:
         adapter_view.show_summary(summary)
     return EXIT_OK
@@ -150,7 +151,7 @@ def _kept(state: Path) -> str:
 
 
 def _watch(reader: Any, args: argparse.Namespace, state: Path) -> int:
-    from adapters.base.report import EARLIER_RUNS_UNKNOWN
+    from adapters.base.report import EARLIER_RUNS_UNKNOWN, RECOVERED
     from adapters.base.statedb import StateUnusable, open_state
     from adapters.base.watch import watch
 
@@ -166,7 +167,7 @@ def _watch(reader: Any, args: argparse.Namespace, state: Path) -> int:
 
     def notify(target: Path, report: dict[str, Any]) -> None:
         if args.json:
-            print(json.dumps(report, ensure_ascii=False), flush=True)
+            print_json(report)
         elif report.get("cut_short"):
             print(f"{target}: cut short, left in place to be read again once it changes: "
                   f"{report['error']}", file=sys.stderr, flush=True)
@@ -177,6 +178,9 @@ def _watch(reader: Any, args: argparse.Namespace, state: Path) -> int:
                     if report.get("removals_withheld") else "")
             print(f"{target}: published {report['published']}, retired {report['retired']}, "
                   f"rejected {len(report['rejected'])}{left}", file=sys.stderr, flush=True)
+            if report.get("recovered"):
+                print(f"{target}: note: {RECOVERED.format(n=report['recovered'])}",
+                      file=sys.stderr, flush=True)
             if report.get("earlier_runs_unknown"):
                 print(f"{target}: warning: {EARLIER_RUNS_UNKNOWN}", file=sys.stderr, flush=True)
 

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from adapters.base.report import EARLIER_RUNS_UNKNOWN
+from adapters.base.report import EARLIER_RUNS_UNKNOWN, RECOVERED
 from adapters.base.runner import RunSummary
 from adapters.base.statedb import STATE_FILE
 
@@ -82,6 +82,8 @@ def show_summary(summary: RunSummary) -> None:
     if summary.removals_withheld:
         console.print("[yellow]note:[/] the export is cut short (its last line stops part-way): "
                       "nothing was retired or revoked this run")
+    if summary.recovered:
+        console.print(f"[yellow]note:[/] {RECOVERED.format(n=summary.recovered)}")
     if summary.earlier_runs_unknown:
         console.print(f"[yellow]warning:[/] {EARLIER_RUNS_UNKNOWN}")
     for institution in summary.vanished_institutions:
