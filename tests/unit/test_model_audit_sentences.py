@@ -267,13 +267,14 @@ class TestStackingThroughTransfer:
             ("ON:HUMB:MC-1", 28.0, None), ("ON:SENE:X 1", 14.0, "ON:R1")]
 
     def test_a_combination_rule_counts_once_for_both_credentials(self):
-        # X 1 & X 2 together grant MC-1: 28 hours once, named by the first credential.
+        # X 1 & X 2 together grant MC-1: 28 hours once, carried by the first credential
+        # (the other listed for 0).
         repo = self.repo(rule("ON:R1", ["ON:SENE:X 2", "ON:SENE:X 1"], "ON:HUMB",
                               course("MC-1", 28)))
         answer = self.stack(repo, done("ON:SENE:X 2"), done("ON:SENE:X 1"))
         assert answer.earned == 28.0
-        assert [(c.credential, c.counts_as) for c in answer.counted] == [
-            ("ON:SENE:X 1", "ON:HUMB:MC-1")]
+        assert [(c.credential, c.value, c.counts_as) for c in answer.counted] == [
+            ("ON:SENE:X 1", 28.0, "ON:HUMB:MC-1"), ("ON:SENE:X 2", 0.0, "ON:HUMB:MC-1")]
 
 
 # -- A brute-force reading of "suggested" ----------------------------------------------
