@@ -59,8 +59,6 @@ class StateRecovery:
 
     def __init__(self, conn: sqlite3.Connection, province: str) -> None:
         self.conn, self.province = conn, province
-        self.events = 0    # events of this province taken
-        self.skipped = 0   # anything else on the topic
 
     def take(self, values: Iterable[bytes]) -> None:
         """Record a batch of the topic's message values, in partition order."""
@@ -68,12 +66,10 @@ class StateRecovery:
         for value in values:
             try:
                 envelope = pb.EventEnvelope.FromString(value)
-            except (DecodeError, ValueError):  # pragma: no cover - the hub dead-letters it
-                self.skipped += 1
+            except (DecodeError, ValueError):  # not an envelope: the hub dead-letters it
                 continue
             which = envelope.WhichOneof("payload")
             if envelope.province != self.province or not envelope.entity_key or which not in _KINDS:
-                self.skipped += 1
                 continue
             kind, removal = _KINDS[which]
             digest = b"" if removal else blake2b(
@@ -84,7 +80,6 @@ class StateRecovery:
             self.conn.execute("BEGIN")
             self.conn.executemany(_UPSERT, rows)
             self.conn.execute("COMMIT")
-        self.events += len(rows)
 
     def entities(self) -> int:
         """How many entities the state now knows."""
