@@ -80,13 +80,7 @@ def print_transfer(console: Console, doc: Json) -> None:
         console.print(awarded)
     else:
         console.print(f"Nothing awarded at {doc['receiving_institution']}.")
-    if doc["not_transferred"]:
-        refused = Table(title="Not transferred", title_justify="left")
-        for column in ("credential", "reason", "detail"):
-            refused.add_column(column)
-        for item in doc["not_transferred"]:
-            refused.add_row(item["credential"], item["reason"], item["detail"])
-        console.print(refused)
+    _print_reasons(console, "Not transferred", doc["not_transferred"])
     if doc["suggested"]:
         suggested = Table(title="Suggested (inferred, not counted)", title_justify="left")
         for column in ("from", "grants", "chain"):
@@ -102,6 +96,18 @@ def print_transfer(console: Console, doc: Json) -> None:
                   + ("; unknown credits counted as 0" if unknown else ""))
 
 
+def _print_reasons(console: Console, title: str, items: list[Json]) -> None:
+    """Credentials with a reason and its detail (not transferred, not counted), if any."""
+    if not items:
+        return
+    table = Table(title=title, title_justify="left")
+    for column in ("credential", "reason", "detail"):
+        table.add_column(column)
+    for item in items:
+        table.add_row(item["credential"], item["reason"], item["detail"])
+    console.print(table)
+
+
 def print_stack(console: Console, doc: Json) -> None:
     """A stacking answer: what counted and how much remains."""
     table = Table(title=f"Toward {doc['target']} ({doc['unit']})", title_justify="left")
@@ -114,13 +120,7 @@ def print_stack(console: Console, doc: Json) -> None:
             via = f"{via} (as {item['counts_as']})"
         table.add_row(item["credential"], f"{item['value']:g}", via)
     console.print(table)
-    if doc.get("not_counted"):
-        missed = Table(title="Not counted", title_justify="left")
-        for column in ("credential", "reason", "detail"):
-            missed.add_column(column)
-        for item in doc["not_counted"]:
-            missed.add_row(item["credential"], item["reason"], item["detail"])
-        console.print(missed)
+    _print_reasons(console, "Not counted", doc.get("not_counted", []))
     console.print(f"Required {doc['required']:g}, earned {doc['earned']:g}, "
                   f"[bold]remaining {doc['remaining']:g}[/bold] {doc['unit']}")
 
