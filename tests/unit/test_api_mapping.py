@@ -15,6 +15,7 @@ from hub.api.limits import MAX_COMPLETED, MAX_STRING
 from hub.domain.answers import (
     Award,
     Counted,
+    NotCounted,
     NotTransferred,
     Reason,
     StackAnswer,
@@ -265,6 +266,31 @@ class TestRender:
         grant = render.grant(responses.grant(Grant(GrantKind.COURSE, 0.5, code="X12")))
         assert grant == {"kind": "course", "code": "X12", "subject": None, "level": None,
                          "credits": 0.5}
+
+
+class TestStackRendering:
+    """A stack answer through the API's message to ``--json`` and the table."""
+
+    def test_counted_and_not_counted_reach_json_and_the_table(self) -> None:
+        answer = StackAnswer(
+            target="ON:HUMB:CERT-DA", unit="hours", required=112.0, earned=28.0,
+            remaining=84.0,
+            counted=(Counted("ON:SENE:DAT 101", 28.0, via_rule="ON:R1",
+                             counts_as="ON:HUMB:MC-DA-03"),),
+            not_counted=(NotCounted("ON:HUMB:OTHER", "does_not_stack",
+                                    "ON:HUMB:OTHER has no record that it stacks into "
+                                    "ON:HUMB:CERT-DA"),
+                         NotCounted("ON:SENE:X", "below_min_grade", "below C")))
+        doc = render.stack(responses.stack_response(answer))
+        assert doc["counted"] == [{"credential": "ON:SENE:DAT 101", "value": 28.0,
+                                   "via_rule": "ON:R1", "counts_as": "ON:HUMB:MC-DA-03"}]
+        assert [(n["credential"], n["reason"]) for n in doc["not_counted"]] == [
+            ("ON:HUMB:OTHER", "does_not_stack"), ("ON:SENE:X", "below_min_grade")]
+        console = Console(record=True, width=200)
+        tables.print_stack(console, doc)
+        text = console.export_text()
+        assert "ON:R1 (as ON:HUMB:MC-DA-03)" in text
+        assert "Not counted" in text and "does_not_stack" in text and "below C" in text
 
 
 class TestStatusMap:
