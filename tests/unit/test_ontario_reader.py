@@ -42,6 +42,12 @@ def rejection_for(tmp_path: Path, bad: object) -> Rejection:
 class TestGoodRecords:
     """Good lines become fully qualified domain records."""
 
+    @pytest.mark.parametrize("grading", [None, {}])
+    def test_no_scale_declared_means_the_default(self, tmp_path: Path, grading: object) -> None:
+        """MODEL.md: "Where none is declared, this default applies"; ``{}`` declares none."""
+        [institution] = read(tmp_path, {**SENE, "grading": grading})
+        assert isinstance(institution, Institution) and institution.grading is None
+
     def test_institution_has_its_credit_system_and_scale(self, tmp_path: Path) -> None:
         [inst] = read(tmp_path, SENE)
         assert inst.id == "ON:SENE" and inst.version == 0

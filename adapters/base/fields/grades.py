@@ -31,16 +31,19 @@ def min_grade(value: Any, label: str) -> str | None:
 
 
 def grading(value: Any, label: str) -> GradingScale | None:
-    """A grading scale from ``{letter: lowest percent}``; ``None`` means the default."""
-    if value is None:
+    """A grading scale from ``{letter: lowest percent}``; ``None`` (absent, null or an
+    empty object: no scale declared) means the default (MODEL.md)."""
+    if value is None or value == {}:
         return None
-    if not isinstance(value, dict) or not value:
+    if not isinstance(value, dict):
         raise Bad(f"{label}: grading must be an object of letter → lowest percent, got {value!r}")
-    for letter, percent in value.items():
+    scale = {}
+    for letter, given in value.items():
         if not _LETTER_RE.match(str(letter).strip().upper()):
             raise Bad(f"{label}: grading letter {letter!r} is not a letter grade such as B+")
-        check_number(percent, label, f"grading[{letter!r}]")
+        percent = check_number(given, label, f"grading[{letter!r}]")
         if percent > 100:
-            raise Bad(f"{label}: grading[{letter!r}] is {percent!r}, over 100 percent")
-    return GradingScale.of(value)
+            raise Bad(f"{label}: grading[{letter!r}] is {given!r}, over 100 percent")
+        scale[letter] = percent
+    return GradingScale.of(scale)
 
