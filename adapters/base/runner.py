@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -128,7 +129,8 @@ async def run_adapter_async(reader: ExportReader, path: Path, *, publisher: Even
                 if (isinstance(outcome, ExportUnreadable) and not good and summary.rejected
                         and not isinstance(outcome, ExportCutShort)):
                     # The reader found nothing readable: say why, record by record.
-                    raise NothingReadable(str(outcome), summary.rejected) from None
+                    raise NothingReadable(str(outcome),
+                                          in_document_order(summary.rejected)) from None
                 if isinstance(outcome, BaseException):
                     raise outcome
             if previous:
@@ -141,7 +143,8 @@ async def run_adapter_async(reader: ExportReader, path: Path, *, publisher: Even
                 progress(read)
         if not good:
             raise NothingReadable(f"{path}: no record could be read "
-                                  f"({len(summary.rejected)} rejected)", summary.rejected)
+                                  f"({len(summary.rejected)} rejected)",
+                                  in_document_order(summary.rejected))
         # A cut-short export cannot say what vanished: every record after the cut would.
         summary.removals_withheld = any(r.cut_short for r in summary.rejected)
         for gone in () if summary.removals_withheld else differ.vanished():
@@ -161,7 +164,31 @@ async def run_adapter_async(reader: ExportReader, path: Path, *, publisher: Even
         _close(prepared_chunks)
         await publisher.stop()
         conn.close()
+    summary.rejected = in_document_order(summary.rejected)
     return summary
+
+
+def _natural(where: str) -> tuple[tuple[int, int | str], ...]:
+    """``line 9`` before ``line 10``, ``Equivalency[9]`` before ``Equivalency[10]``."""
+    return tuple((0, int(part)) if part.isdigit() else (1, part)
+                 for part in re.split(r"(\d+)", where) if part)
+
+
+def in_document_order(rejections: list[Rejection]) -> list[Rejection]:
+    """Rejections in the order of the export: by file (in the order files were read),
+    then by line or element. A chunk's read rejections and its diff's (a record seen
+    twice, a version not raised) arrive apart; people read a report top to bottom."""
+    files: dict[str | None, int] = {}
+    for rejection in rejections:
+        files.setdefault(rejection.file, len(files))
+
+    def key(item: tuple[int, Rejection]) -> tuple[int, int, tuple[tuple[int, int | str], ...]]:
+        arrived, rejection = item
+        if rejection.where.startswith(("line ", "/")):  # a place in the file
+            return files[rejection.file], 0, _natural(rejection.where)
+        return files[rejection.file], 1, ((0, arrived),)  # ``rule BC:9``: as they came
+
+    return [rejection for _, rejection in sorted(enumerate(rejections), key=key)]
 
 
 def _close(prepared: Iterator[Chunk]) -> None:

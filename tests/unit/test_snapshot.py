@@ -219,6 +219,19 @@ class TestRejections:
                                                        "rule BC:9"]
         assert "receiving institution ON:YORK, outside BC" in summary.rejected[2].reason
 
+    def test_the_report_lists_rejections_in_the_exports_order(self) -> None:
+        """A chunk's read rejections and its diff's arrive apart; the report reads top down."""
+        from adapters.base.runner import in_document_order
+
+        came = [Rejection("line 346", "a"), Rejection("line 2", "b"),
+                Rejection("rule BC:9", "c"), Rejection("line 10", "d", file="equivalencies.csv"),
+                Rejection("line 9", "e", file="equivalencies.csv"),
+                Rejection("institution ON:X", "f"),
+                Rejection("/TransferCreditGuide/Equivalency[10]", "g"),
+                Rejection("/TransferCreditGuide/Equivalency[9]", "h")]
+        assert [r.reason for r in in_document_order(came)] == [
+            "b", "a", "h", "g", "c", "f", "e", "d"]
+
     def test_duplicate_in_one_export_is_rejected(self, tmp_path) -> None:
         summary, envs = run([*BASE, rule("1", version=2)], tmp_path)
         assert len(envs) == 5 and "more than once" in summary.rejected[0].reason
