@@ -226,11 +226,12 @@ class TestRejections:
         came = [Rejection("line 346", "a"), Rejection("line 2", "b"),
                 Rejection("rule BC:9", "c"), Rejection("line 10", "d", file="equivalencies.csv"),
                 Rejection("line 9", "e", file="equivalencies.csv"),
-                Rejection("institution ON:X", "f"),
-                Rejection("/TransferCreditGuide/Equivalency[10]", "g"),
+                Rejection("institution ON:X", "f")]
+        assert [r.reason for r in in_document_order(came)] == ["b", "a", "c", "f", "e", "d"]
+        feed = [Rejection("/TransferCreditGuide/Equivalency[10]", "g"),
+                Rejection("/TransferCreditGuide/Course[3]", "i"),
                 Rejection("/TransferCreditGuide/Equivalency[9]", "h")]
-        assert [r.reason for r in in_document_order(came)] == [
-            "b", "a", "h", "g", "c", "f", "e", "d"]
+        assert [r.reason for r in in_document_order(feed)] == ["i", "h", "g"]
 
     def test_duplicate_in_one_export_is_rejected(self, tmp_path) -> None:
         summary, envs = run([*BASE, rule("1", version=2)], tmp_path)
