@@ -327,6 +327,19 @@ class TestBadInputWithoutAHub:
         if args[0] == "adapter":
             assert doc["province"] == "ON" and doc["rejected"] == []
 
+    def test_a_grpc_port_already_taken_is_said_once_clearly(self) -> None:
+        """Exit 1 with the hub's message; gRPC's own C-core log line stays off unless
+        GRPC_VERBOSITY asks for it."""
+        with socket.socket() as taken:
+            taken.bind(("127.0.0.1", 0))
+            taken.listen()
+            port = taken.getsockname()[1]
+            result = cli("serve", "--db", "memory://", "--grpc", f"127.0.0.1:{port}",
+                         "--metrics", "127.0.0.1:0", "--kafka", f"127.0.0.1:{free_port()}")
+        assert result.returncode == 1, result.stderr
+        assert f"cannot serve on 127.0.0.1:{port}" in result.stderr
+        assert "add_port" not in result.stderr and "Traceback" not in result.stderr
+
     def test_an_address_from_the_environment_is_named_by_its_variable(self) -> None:
         env = {**os.environ, "TRANSFERHUB_HUB": "bogus"}
         result = subprocess.run([*CLI, "status", "--json"], capture_output=True, text=True,

@@ -167,6 +167,10 @@ def main(argv: list[str] | None = None) -> int:
     table, its ``--json`` document, ``up``'s addresses.
     """
     global _argv_read
+    # gRPC's C core writes its own log lines to standard error ("E1130 … add_port.cc:83]
+    # Failed to add port" before the hub's clear message that the port is taken): off
+    # unless asked for (GRPC_VERBOSITY=ERROR shows them), set before grpc is imported.
+    os.environ.setdefault("GRPC_VERBOSITY", "NONE")
     structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stderr))
     _foreign_logs_like_ours()
     parser = build_parser()
