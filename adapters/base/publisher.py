@@ -69,6 +69,25 @@ class EventPublisher(Protocol):
         False)`` when the broker does not answer; ``(0, True)`` for an empty topic."""
 
 
+def _not_our_cancellation() -> bool:
+    """Whether a ``CancelledError`` came from aiokafka's own tasks (it cancels its requests
+    when the broker stops answering), not from this task being cancelled (Ctrl-C)."""
+    task = asyncio.current_task()
+    return task is None or not task.cancelling()
+
+
+async def _stop_quietly(consumer: Any) -> None:
+    """Stop a consumer whatever state the broker left it in: one that never started, or
+    whose fetches the broker left hanging, may fail to stop."""
+    try:
+        await consumer.stop()
+    except asyncio.CancelledError:
+        if not _not_our_cancellation():
+            raise
+    except Exception:  # nothing more to do with a consumer that will not stop
+        pass
+
+
 class KafkaEventPublisher:
     """An :class:`EventPublisher` on any Kafka-compatible broker, through aiokafka."""
 
@@ -163,11 +182,16 @@ class KafkaEventPublisher:
                 if behind and clock() - quiet_since > timeout:
                     return read, False
             return read, True
-        except Exception:  # unreachable or slow: the run goes on and finds out itself
+        except asyncio.CancelledError:
+            # aiokafka cancels its own requests when the broker stops answering; only a
+            # cancellation of this task (Ctrl-C) goes on up.
+            if not _not_our_cancellation():
+                raise
+            return read, False
+        except Exception:  # unreachable or slow: the caller says so and fails the run
             return read, False
         finally:
-            with contextlib.suppress(Exception):  # one that never started may fail to stop
-                await consumer.stop()
+            await _stop_quietly(consumer)
 
     async def publish(self, messages: Sequence[OutboundMessage]) -> None:
         """Send every message with many in flight; resend the batch on failure."""

@@ -9,12 +9,6 @@ from typing import Any
 from adapters.base.records import Rejection
 from adapters.base.runner import RunSummary
 
-# What a run with ``earlier_runs_unknown`` tells a person (RunSummary says why).
-EARLIER_RUNS_UNKNOWN = (
-    "this --state folder had no record of an earlier run, and reading the province's topic "
-    "to rebuild it was cut short: a record removed from the export since the events not "
-    "read were published may not be retired or revoked; the next run reads the topic again")
-
 # What a run with ``recovered`` tells a person.
 RECOVERED = ("this --state folder had no record of an earlier run: it was rebuilt from the "
              "province's topic ({n} records) and the export diffed against it")
@@ -42,7 +36,7 @@ def summary_json(summary: RunSummary) -> dict[str, Any]:
     canonical events have none), so the hub keeps them, and this says so;
     ``recovered``, how many entities a state that remembered no run was rebuilt
     with from the province's topic (0 when it was not); ``earlier_runs_unknown``,
-    true when that reading was cut short (see ``RunSummary``).
+    always false now (see ``RunSummary``).
     """
     return {
         "province": summary.province,

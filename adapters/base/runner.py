@@ -22,14 +22,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import re
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from adapters.base.outbox import Outbox, OutboxBatch
-from adapters.base.publisher import EventPublisher, KafkaEventPublisher
+from adapters.base.publisher import BrokerUnreachable, EventPublisher, KafkaEventPublisher
 from adapters.base.reading import CHUNK, Chunk, chunks
 from adapters.base.records import ExportCutShort, ExportReader, ExportUnreadable, Rejection
 from adapters.base.recovery import StateRecovery
@@ -52,9 +54,9 @@ class RunSummary:
     state folder was lost, or is new beside a used topic): the state was rebuilt
     from the topic (:mod:`adapters.base.recovery`), this many entities, and the
     run diffed against it as usual.
-    ``earlier_runs_unknown``: that reading was cut short (the broker stopped
-    answering), so records removed from the export since the events not read
-    were published may not be retired or revoked; the next run reads again.
+    ``earlier_runs_unknown``: always false now, kept in ``--json`` for scripts
+    that read it: a reading cut short fails the run (exit 3) instead of going on
+    with part of the history.
     """
 
     province: str
@@ -70,10 +72,50 @@ class RunSummary:
     recovered: int = 0
 
 
+async def _recover(conn: sqlite3.Connection, province: str, publisher: EventPublisher) -> int:
+    """Rebuild a state that remembers no run from the province's topic, before anything is
+    diffed (:mod:`adapters.base.recovery`); how many entities it then knows.
+
+    A topic that cannot be read to its end fails the run (BrokerUnreachable, exit 3)
+    before it records anything: diffed against part of what the hub holds, an export
+    would record a changed rule as published at a version the hub already has, and
+    ignores. What was read is kept (it is what the hub was told); the next run reads
+    the topic again.
+    """
+    recovery = StateRecovery(conn, province)
+    read, whole = await publisher.read_history(province, recovery.take)
+    if not whole:
+        raise BrokerUnreachable(
+            f"the province's topic could not be read to its end ({read} events read) to "
+            "rebuild this --state folder, which remembers no earlier run; nothing was "
+            "published: run again when the broker answers")
+    history_asked(conn)
+    return recovery.entities() if read else 0
+
+
+def _check_readable(prepared: Iterator[Chunk], path: Path, summary: RunSummary,
+                    busy: threading.Lock) -> None:
+    """Read the export without diffing it (the broker cannot tell what the hub holds):
+    raise as a run would when nothing in it can be read, and list its rejections."""
+    good = 0
+    with busy:
+        try:
+            for chunk in prepared:
+                summary.rejected.extend(chunk.rejected)
+                good += len(chunk.entries)
+        except ExportUnreadable as exc:
+            if not good and summary.rejected and not isinstance(exc, ExportCutShort):
+                raise NothingReadable(str(exc), in_document_order(summary.rejected)) from None
+            raise
+    if not good:
+        raise NothingReadable(f"{path}: no record could be read ({len(summary.rejected)} "
+                              "rejected)", in_document_order(summary.rejected))
+
+
 def _named(path: Path) -> str:
     """The export's file name as text for the events' ``source``: bytes that are not
-    UTF-8 (the file system allows them) become backslash escapes."""
-    return Path(path).name.encode("utf-8", "backslashreplace").decode("utf-8")
+    UTF-8 (the file system allows them) become backslash escapes (``on\\xff.jsonl``)."""
+    return os.fsencode(Path(path).name).decode("utf-8", "backslashreplace")
 
 
 class NothingReadable(ExportUnreadable):
@@ -97,19 +139,15 @@ async def run_adapter_async(reader: ExportReader, path: Path, *, publisher: Even
         raise
     outbox = Outbox(conn)
     summary = RunSummary(province)
-    if history_unasked(conn):
-        # Asked before this run publishes anything. A broker that does not answer fails
-        # the run below, at its first send, and the next run asks again.
-        recovery = StateRecovery(conn, province)
-        read, whole = await publisher.read_history(province, recovery.take)
-        if read:
-            summary.recovered = recovery.entities()
-        if whole:
-            history_asked(conn)
-        else:
-            summary.earlier_runs_unknown = read > 0
     busy = threading.Lock()  # held by the worker thread while it diffs and records a chunk
     try:
+        if history_unasked(conn):
+            try:
+                summary.recovered = await _recover(conn, province, publisher)
+            except BrokerUnreachable:
+                # Bad input is said first (exit 2), whatever the broker's state.
+                await asyncio.to_thread(_check_readable, prepared_chunks, path, summary, busy)
+                raise
         if outbox.pending_count():
             summary.redelivered = await outbox.flush(publisher)
         differ = SnapshotDiffer(conn, province=province, run=next_run(conn),

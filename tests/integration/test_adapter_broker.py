@@ -138,18 +138,23 @@ class TestBrokerDown:
 
     def test_outbox_is_delivered_first_and_nothing_is_lost(self, broker, tmp_path) -> None:
         dead = f"127.0.0.1:{free_port()}"
+        run(BASE[:2], broker.address, tmp_path / "s")  # a state that remembers a run
+        before = {e.event_id for _, e, _ in consume(broker.address, expect=2)}
         with pytest.raises(BrokerUnreachable):
             run(BASE, dead, tmp_path / "s", chunk=6, retry_seconds=0.5)
         with sqlite3.connect(tmp_path / "s" / STATE_FILE) as conn:
             kept = {pb.EventEnvelope.FromString(v).event_id
                     for (v,) in conn.execute("SELECT value FROM outbox")}
-        assert len(kept) == 12  # two chunks: one failed on the wire, one recorded meanwhile
+        # Two chunks: one failed on the wire, one recorded meanwhile (the first chunk's
+        # two institutions were published by the first run and are unchanged).
+        assert len(kept) == 10
         newer = [*BASE, rule("new")]
         run(newer, broker.address, tmp_path / "s", chunk=6)
         got = consume(broker.address, expect=25)
         assert comparable(e for _, e, _ in got) == comparable(expected(newer, tmp_path / "ref"))
         for partition in {p for p, _, _ in got}:
-            order = [e.event_id in kept for p, e, _ in got if p == partition]
+            order = [e.event_id in kept for p, e, _ in got
+                     if p == partition and e.event_id not in before]
             assert order == sorted(order, reverse=True)  # every kept event before any new one
 
 
@@ -273,22 +278,65 @@ class TestCommandLine:
 
     def test_unreachable_broker_exits_3_and_keeps_the_outbox(self, broker, tmp_path) -> None:
         export = tmp_path / "on.jsonl"
+        rule_line = next(line for line in ONTARIO.splitlines() if '"ONT-1"' in line)
+        export.write_text(ONTARIO.replace(rule_line + "\n", ""))
+        first = cli("ontario", str(export), "--state", str(tmp_path / "s"), "--json",
+                    kafka=broker.address)
+        assert json.loads(first.stdout)["published"] == 3
         export.write_text(ONTARIO)
         down = cli("ontario", str(export), "--state", str(tmp_path / "s"), "--json",
                    kafka=f"127.0.0.1:{free_port()}")
         assert down.returncode == 3
-        assert "keeps 4 events" in down.stderr and "Traceback" not in down.stderr
+        assert "keeps 1 event" in down.stderr and "Traceback" not in down.stderr
         # --json: one document still, the summary's shape with the error.
         failed = json.loads(down.stdout)
         assert (failed["code"], failed["exit_code"], failed["published"]) == ("UNAVAILABLE", 3, 0)
-        assert "keeps 4 events" in failed["error"]
+        assert "keeps 1 event" in failed["error"]
         # One message says it; not one line per failed connection attempt.
         assert "Unable connect" not in down.stderr and len(down.stderr.splitlines()) == 1
         up = cli("ontario", str(export), "--state", str(tmp_path / "s"), "--json",
                  kafka=broker.address)
         assert up.returncode == 0
         assert {k: json.loads(up.stdout)[k] for k in ("published", "unchanged", "redelivered")} == {
-            "published": 0, "unchanged": 4, "redelivered": 4}
+            "published": 0, "unchanged": 4, "redelivered": 1}
+        assert len(consume(broker.address, TOPIC_ON, expect=4)) == 4
+
+    def test_a_lost_state_with_the_broker_down_still_rejects_a_change_next_time(
+            self, broker, tmp_path) -> None:
+        """A tester's history: state lost, broker down, then up. The change of a rule
+        without a higher version is rejected, as with the state kept, not recorded as
+        published at a version the hub already holds (and would ignore)."""
+        export = tmp_path / "on.jsonl"
+        export.write_text(ONTARIO)
+        assert cli("ontario", str(export), "--state", str(tmp_path / "s"), "--json",
+                   kafka=broker.address).returncode == 0
+        export.write_text(ONTARIO.replace('"value":0.5}', '"value":1.0}'))
+        down = cli("ontario", str(export), "--state", str(tmp_path / "lost"), "--json",
+                   kafka=f"127.0.0.1:{free_port()}")
+        assert down.returncode == 3 and "Traceback" not in down.stderr
+        assert "keeps" not in down.stderr  # nothing recorded, nothing to keep
+        for _ in range(2):  # and the run after says the same
+            up = json.loads(cli("ontario", str(export), "--state", str(tmp_path / "lost"),
+                                "--json", kafka=broker.address).stdout)
+            assert (up["published"], up["redelivered"]) == (0, 0)
+            assert [r["reason"] for r in up["rejected"] if "ONT-1" in r["reason"]] == [
+                "rule ON:ONT-1 changed but its version is still 3; raise the version above 3 "
+                "to publish the change"]
+
+    def test_a_first_run_with_the_broker_down_records_nothing(self, broker, tmp_path) -> None:
+        """A state that remembers no run must read the topic first (what the hub holds):
+        with the broker down it cannot, so it exits 3 before recording anything, and the
+        next run publishes everything, diffed against the topic."""
+        export = tmp_path / "on.jsonl"
+        export.write_text(ONTARIO)
+        down = cli("ontario", str(export), "--state", str(tmp_path / "s"), "--json",
+                   kafka=f"127.0.0.1:{free_port()}")
+        assert down.returncode == 3 and "Traceback" not in down.stderr
+        assert "nothing was published" in json.loads(down.stdout)["error"]
+        up = cli("ontario", str(export), "--state", str(tmp_path / "s"), "--json",
+                 kafka=broker.address)
+        assert {k: json.loads(up.stdout)[k] for k in ("published", "redelivered")} == {
+            "published": 4, "redelivered": 0}
         assert len(consume(broker.address, TOPIC_ON, expect=4)) == 4
 
     def test_unreadable_export_exits_2_with_a_message(self, tmp_path) -> None:

@@ -42,5 +42,5 @@ class TestFail:
         fail("transferhub transfer", "/x/\udcff.csv: cannot be read", 2, as_json=True)
         out = capsys.readouterr().out
         out.encode("utf-8")  # valid UTF-8, one line
-        assert json.loads(out)["error"] == "/x/\\udcff.csv: cannot be read"
+        assert json.loads(out)["error"] == "/x/\\xff.csv: cannot be read"
         assert error_json("m", 3)["code"] == "UNAVAILABLE"

@@ -111,31 +111,40 @@ class TestAStateWithNoMemory:
         summary, _ = self.lost(BASE, publisher, tmp_path / "lost")
         assert (summary.recovered, summary.published) == (0, 5)
 
-    def test_a_reading_cut_short_warns_and_is_done_again_next_run(self, tmp_path) -> None:
+    def test_a_reading_cut_short_fails_the_run_and_is_done_again_next_run(self, tmp_path
+                                                                           ) -> None:
+        """Diffed against part of the history, a changed rule would be recorded at a
+        version the hub already holds: the run fails before recording anything."""
         publisher = FakePublisher()
         self.lost(BASE, publisher, tmp_path / "first")
+        sent = len(publisher.sent)
         publisher.cut_after = 2
-        cut, _ = self.lost(BASE[:4], publisher, tmp_path / "lost")
-        assert (cut.recovered, cut.earlier_runs_unknown) == (2, True)
-        assert summary_json(cut)["earlier_runs_unknown"] is True
+        with pytest.raises(BrokerUnreachable, match="nothing was published"):
+            self.lost([*BASE[:4], rule("2", version=1, credits=6.0)], publisher,
+                      tmp_path / "lost")
+        assert len(publisher.sent) == sent
         publisher.cut_after = None
-        again, envs = self.lost(BASE[:4], publisher, tmp_path / "lost")
-        assert (again.earlier_runs_unknown, again.retired) == (False, 1)
-        assert kinds(envs)[-1] == ("rule_revoked", "BC:2", 1)
+        again, _ = self.lost([*BASE[:4], rule("2", version=1, credits=6.0)], publisher,
+                                tmp_path / "lost")
+        assert again.recovered == 5 and again.published == 0
+        assert [r.reason for r in again.rejected] == [
+            "rule BC:2 changed but its version is still 1; raise the version above 1 to "
+            "publish the change"]
         later, _ = self.lost(BASE[:4], publisher, tmp_path / "lost")
-        assert (later.recovered, later.retired, later.unchanged) == (0, 0, 4)
+        assert (later.recovered, later.retired, later.unchanged) == (0, 1, 4)
 
     def test_a_first_run_that_could_not_ask_asks_on_the_next(self, tmp_path) -> None:
-        """The broker down at the first run: the question waits for the next run, even
-        though the state now remembers the failed run's records."""
+        """The broker down at the first run: it fails before recording anything, and the
+        next run reads the topic."""
         publisher = FakePublisher()
         self.lost(BASE, publisher, tmp_path / "first")
         publisher.down = True
-        with pytest.raises(BrokerUnreachable):
+        with pytest.raises(BrokerUnreachable, match="nothing was published"):
             self.lost(BASE[:4], publisher, tmp_path / "lost")
         publisher.down = False
         later, envs = self.lost(BASE[:4], publisher, tmp_path / "lost")
         assert later.recovered == 5 and kinds(envs)[-1] == ("rule_revoked", "BC:2", 1)
+        assert later.redelivered == 0  # the failed run recorded nothing to send
 
     def test_a_first_run_on_an_empty_topic_and_a_remembered_run_recover_nothing(
             self, tmp_path) -> None:

@@ -131,9 +131,9 @@ def _run_once(reader: Any, args: argparse.Namespace, state: Path) -> int:
     except (ExportUnreadable, StateUnusable) as exc:
         return _fail(args, EXIT_USAGE, str(exc))
     except BrokerUnreachable as exc:
-        return _fail(args, EXIT_UNREACHABLE, f"{exc}; {_kept(state)}")
+        return _fail(args, EXIT_UNREACHABLE, f"{exc}{_kept(state)}")
     except KeyboardInterrupt:
-        return _fail(args, EXIT_INTERRUPTED, f"interrupted; {_kept(state)}")
+        return _fail(args, EXIT_INTERRUPTED, f"interrupted{_kept(state)}")
     if args.json:
         print_json(summary_json(summary))
     else:
@@ -142,16 +142,19 @@ def _run_once(reader: Any, args: argparse.Namespace, state: Path) -> int:
 
 
 def _kept(state: Path) -> str:
-    """What the outbox keeps for the next run, said for people."""
+    """``; `` and what the outbox keeps for the next run, said for people ("" when empty:
+    a run that failed before recording anything has nothing to say about it)."""
     from transferhub.cli import adapter_view
 
     kept = adapter_view.pending_events(state)
-    return (f"the outbox in {state} keeps {kept} event{'' if kept == 1 else 's'} "
+    if not kept:
+        return ""
+    return (f"; the outbox in {state} keeps {kept} event{'' if kept == 1 else 's'} "
             "for the next run, which sends them first")
 
 
 def _watch(reader: Any, args: argparse.Namespace, state: Path) -> int:
-    from adapters.base.report import EARLIER_RUNS_UNKNOWN, RECOVERED
+    from adapters.base.report import RECOVERED
     from adapters.base.statedb import StateUnusable, open_state
     from adapters.base.watch import watch
 
@@ -181,8 +184,6 @@ def _watch(reader: Any, args: argparse.Namespace, state: Path) -> int:
             if report.get("recovered"):
                 print(f"{target}: note: {RECOVERED.format(n=report['recovered'])}",
                       file=sys.stderr, flush=True)
-            if report.get("earlier_runs_unknown"):
-                print(f"{target}: warning: {EARLIER_RUNS_UNKNOWN}", file=sys.stderr, flush=True)
 
     def warn(message: str) -> None:
         print(f"transferhub adapter: {message}", file=sys.stderr, flush=True)

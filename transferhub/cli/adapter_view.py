@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from adapters.base.report import EARLIER_RUNS_UNKNOWN, RECOVERED
+from adapters.base.report import RECOVERED
 from adapters.base.runner import RunSummary
 from adapters.base.statedb import STATE_FILE
 
@@ -84,8 +84,6 @@ def show_summary(summary: RunSummary) -> None:
                       "nothing was retired or revoked this run")
     if summary.recovered:
         console.print(f"[yellow]note:[/] {RECOVERED.format(n=summary.recovered)}")
-    if summary.earlier_runs_unknown:
-        console.print(f"[yellow]warning:[/] {EARLIER_RUNS_UNKNOWN}")
     for institution in summary.vanished_institutions:
         console.print(f"[yellow]note:[/] institution {institution} is no longer in the export "
                       "(kept at the hub)")

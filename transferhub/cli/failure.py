@@ -40,7 +40,10 @@ def _text(value: Any) -> Any:
     """``value`` with every string UTF-8 text: bytes that were not (a file name) become
     backslash escapes, as standard error writes them."""
     if isinstance(value, str):
-        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+        try:  # a file name's bytes, as Python keeps them: say the bytes (``\\xff``)
+            return value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        except UnicodeEncodeError:  # a lone surrogate of another kind
+            return value.encode("utf-8", "backslashreplace").decode("utf-8")
     if isinstance(value, dict):
         return {key: _text(item) for key, item in value.items()}
     if isinstance(value, list):
