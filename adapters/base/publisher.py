@@ -139,7 +139,19 @@ class KafkaEventPublisher:
     async def read_history(self, province: str, take: Callable[[list[bytes]], None],
                            timeout: float = 3.0) -> tuple[int, bool]:
         """Read ``province``'s topic from the beginning to its current end (see the
-        protocol); gives up when the broker says nothing for ``timeout`` seconds."""
+        protocol); gives up when the broker says nothing for ``timeout`` seconds. A
+        broker that cannot be reached at all is tried again for ``retry_seconds``, as
+        sending is (CLI.md: exit 3 "after retrying for a few seconds")."""
+        clock = asyncio.get_running_loop().time
+        deadline = clock() + self.retry_seconds
+        while True:
+            read, whole = await self._read_history_once(province, take, timeout)
+            if whole or read or clock() >= deadline:
+                return read, whole
+            await asyncio.sleep(min(0.5, max(0.0, deadline - clock())))
+
+    async def _read_history_once(self, province: str, take: Callable[[list[bytes]], None],
+                                 timeout: float) -> tuple[int, bool]:
         from aiokafka import AIOKafkaConsumer, TopicPartition
 
         topic = event_topic(province)

@@ -22,7 +22,11 @@ from adapters.base.records import ExportReader
 
 _QUEUED = 4  # chunks read ahead of the differ
 _HEADER = struct.Struct("<cQ")  # message kind (c chunk, e end, x error), payload length
-_WORKER = ("import sys, pickle; sys.path[:0] = pickle.loads(bytes.fromhex(sys.argv[1])); "
+# The child ignores Ctrl-C: the terminal sends SIGINT to the whole process group, and a
+# child dying of it first turned the parent's clean "interrupted" (exit 130) into "the
+# export reader process exited". The parent stops it (:meth:`Worker.close`).
+_WORKER = ("import signal; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+           "import sys, pickle; sys.path[:0] = pickle.loads(bytes.fromhex(sys.argv[1])); "
            "from adapters.base.reader_process import _work; _work()")
 
 

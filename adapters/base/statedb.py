@@ -21,6 +21,7 @@ state files lose that index when opened.
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 STATE_FILE = "state.db"
@@ -122,3 +123,16 @@ def history_unasked(conn: sqlite3.Connection) -> bool:
 def history_asked(conn: sqlite3.Connection) -> None:
     """The broker answered :func:`history_unasked`'s question: it is not asked again."""
     conn.execute("DELETE FROM meta WHERE name = 'history'")
+
+
+def pending_events(state_dir: Path) -> int:
+    """How many events the outbox in ``state_dir`` still holds (0 when there is none, or
+    no state file)."""
+    path = state_dir / STATE_FILE
+    if not path.exists():
+        return 0
+    try:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+            return int(conn.execute("SELECT COUNT(*) FROM outbox").fetchone()[0])
+    except sqlite3.Error:
+        return 0

@@ -5,7 +5,7 @@ for ``settle`` seconds, so a copy in progress is never read half-way. After
 the run it moves to ``DIR/processed/`` (it was read; some records may have
 been rejected) or ``DIR/failed/`` (nothing could be read), with its report
 ``<name>.report.json`` beside it. When the broker is down the export stays
-where it is and is tried again later: its events wait in the outbox.
+where it is and is tried again later: the events it recorded wait in the outbox.
 Exports are taken oldest first, since each is a full snapshot.
 Hidden names and names ending in ``.tmp`` / ``.part`` are ignored: copying an
 export in under such a name and renaming it is the safe way. An export found
@@ -31,7 +31,7 @@ from adapters.base.publisher import BrokerUnreachable
 from adapters.base.records import ExportCutShort, ExportReader, ExportUnreadable
 from adapters.base.report import failure_json, summary_json, write_report
 from adapters.base.runner import NothingReadable, run_adapter
-from adapters.base.statedb import StateUnusable
+from adapters.base.statedb import StateUnusable, pending_events
 
 PROCESSED, FAILED = "processed", "failed"
 Notify = Callable[[Path, dict[str, Any]], None]
@@ -116,7 +116,7 @@ def watch(reader: ExportReader, directory: Path, *, kafka: str, state_dir: Path,
                 target, report = process_export(reader, entry, kafka=kafka, state_dir=state_dir)
             except BrokerUnreachable as exc:
                 if on_error:
-                    on_error(f"{entry.name}: {exc}; will retry, its events wait in the outbox")
+                    on_error(f"{entry.name}: {exc}; will retry{_waiting(state_dir)}")
                 break  # keep the order: nothing newer goes before this one
             if target == entry:   # cut short: left where it is until it changes
                 seen[entry] = (signature, math.inf)
@@ -125,3 +125,11 @@ def watch(reader: ExportReader, directory: Path, *, kafka: str, state_dir: Path,
             if notify:
                 notify(target, report)
         stop.wait(poll)
+
+
+
+def _waiting(state_dir: Path) -> str:
+    """``, N events wait in the outbox``, or "" when none do (a run whose state remembers
+    nothing fails before it records any)."""
+    kept = pending_events(state_dir)
+    return f", {kept} event{'' if kept == 1 else 's'} wait in the outbox" if kept else ""

@@ -144,9 +144,9 @@ def _run_once(reader: Any, args: argparse.Namespace, state: Path) -> int:
 def _kept(state: Path) -> str:
     """``; `` and what the outbox keeps for the next run, said for people ("" when empty:
     a run that failed before recording anything has nothing to say about it)."""
-    from transferhub.cli import adapter_view
+    from adapters.base.statedb import pending_events
 
-    kept = adapter_view.pending_events(state)
+    kept = pending_events(state)
     if not kept:
         return ""
     return (f"; the outbox in {state} keeps {kept} event{'' if kept == 1 else 's'} "

@@ -94,12 +94,3 @@ def show_summary(summary: RunSummary) -> None:
         for item in summary.rejected:
             rejected.add_row(item.place, item.reason)
         console.print(rejected)
-
-
-def pending_events(state_dir: Path) -> int:
-    """How many events the outbox in ``state_dir`` still holds (0 when there is none)."""
-    path = state_dir / STATE_FILE
-    if not path.exists():
-        return 0
-    with contextlib.closing(sqlite3.connect(path)) as conn:
-        return conn.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]

@@ -190,6 +190,10 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.flush()
         return code
     except KeyboardInterrupt:
+        if getattr(args, "json", False):  # a command that said nothing yet says this
+            from transferhub.cli.failure import error_json, print_json
+
+            print_json(error_json("interrupted", 130))
         return 130
     except BrokenPipeError:
         # The reader left (``transferhub … --json | head``): nothing more to say,
