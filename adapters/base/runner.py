@@ -49,11 +49,10 @@ class RunSummary:
     rejected: their last good version stays (adapters.base.snapshot).
     ``removals_withheld``: the export is cut short (its last line stops part-way,
     ``Rejection.cut_short``), so nothing absent from it was retired or revoked.
-    ``recovered``: the state had no record of any run (or only of a first run
-    that could not ask the broker), yet the province's topic holds events (the
-    state folder was lost, or is new beside a used topic): the state was rebuilt
-    from the topic (:mod:`adapters.base.recovery`), this many entities, and the
-    run diffed against it as usual.
+    ``recovered``: the state had no record of any run, yet the province's topic
+    holds events (the state folder was lost, or is new beside a used topic): the
+    state was rebuilt from the topic (:mod:`adapters.base.recovery`), this many
+    entities, and the run diffed against it as usual.
     ``earlier_runs_unknown``: always false now, kept in ``--json`` for scripts
     that read it: a reading cut short fails the run (exit 3) instead of going on
     with part of the history.

@@ -127,7 +127,6 @@ def watch(reader: ExportReader, directory: Path, *, kafka: str, state_dir: Path,
         stop.wait(poll)
 
 
-
 def _waiting(state_dir: Path) -> str:
     """``, N events wait in the outbox``, or "" when none do (a run whose state remembers
     nothing fails before it records any)."""
