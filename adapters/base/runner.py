@@ -103,12 +103,23 @@ def _check_readable(prepared: Iterator[Chunk], path: Path, summary: RunSummary,
                 summary.rejected.extend(chunk.rejected)
                 good += len(chunk.entries)
         except ExportUnreadable as exc:
-            if not good and summary.rejected and not isinstance(exc, ExportCutShort):
-                raise NothingReadable(str(exc), in_document_order(summary.rejected)) from None
+            _raise_if_nothing_read(exc, good, summary)
             raise
     if not good:
-        raise NothingReadable(f"{path}: no record could be read ({len(summary.rejected)} "
-                              "rejected)", in_document_order(summary.rejected))
+        raise _nothing_read(path, summary)
+
+
+def _raise_if_nothing_read(outcome: object, good: int, summary: RunSummary) -> None:
+    """The reader gave up (``outcome``) before any good record: say why, record by record."""
+    if (isinstance(outcome, ExportUnreadable) and not good and summary.rejected
+            and not isinstance(outcome, ExportCutShort)):
+        raise NothingReadable(str(outcome), in_document_order(summary.rejected)) from None
+
+
+def _nothing_read(path: Path, summary: RunSummary) -> NothingReadable:
+    """An export read to its end with no good record."""
+    return NothingReadable(f"{path}: no record could be read ({len(summary.rejected)} "
+                           "rejected)", in_document_order(summary.rejected))
 
 
 def _named(path: Path) -> str:
@@ -163,11 +174,7 @@ async def run_adapter_async(reader: ExportReader, path: Path, *, publisher: Even
                 else asyncio.sleep(0),
                 return_exceptions=True)
             for outcome in (sent, prepared):  # both finished: the connection is free again
-                if (isinstance(outcome, ExportUnreadable) and not good and summary.rejected
-                        and not isinstance(outcome, ExportCutShort)):
-                    # The reader found nothing readable: say why, record by record.
-                    raise NothingReadable(str(outcome),
-                                          in_document_order(summary.rejected)) from None
+                _raise_if_nothing_read(outcome, good, summary)
                 if isinstance(outcome, BaseException):
                     raise outcome
             if previous:
@@ -179,9 +186,7 @@ async def run_adapter_async(reader: ExportReader, path: Path, *, publisher: Even
             if progress:
                 progress(read)
         if not good:
-            raise NothingReadable(f"{path}: no record could be read "
-                                  f"({len(summary.rejected)} rejected)",
-                                  in_document_order(summary.rejected))
+            raise _nothing_read(path, summary)
         # A cut-short export cannot say what vanished: every record after the cut would.
         summary.removals_withheld = any(r.cut_short for r in summary.rejected)
         for gone in () if summary.removals_withheld else differ.vanished():
