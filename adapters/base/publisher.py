@@ -15,7 +15,6 @@ make duplicates harmless anyway.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -29,6 +28,7 @@ from tenacity import (
 )
 
 from transferhub.broker import event_topic
+from transferhub.kafka_clients import not_our_cancellation, stop_quietly
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,25 +67,6 @@ class EventPublisher(Protocol):
         """Give ``take`` every message value of ``province``'s topic, batch by batch, from
         the beginning to the end it has now; ``(values read, whether to the end)``. ``(0,
         False)`` when the broker does not answer; ``(0, True)`` for an empty topic."""
-
-
-def _not_our_cancellation() -> bool:
-    """Whether a ``CancelledError`` came from aiokafka's own tasks (it cancels its requests
-    when the broker stops answering), not from this task being cancelled (Ctrl-C)."""
-    task = asyncio.current_task()
-    return task is None or not task.cancelling()
-
-
-async def _stop_quietly(consumer: Any) -> None:
-    """Stop a consumer whatever state the broker left it in: one that never started, or
-    whose fetches the broker left hanging, may fail to stop."""
-    try:
-        await consumer.stop()
-    except asyncio.CancelledError:
-        if not _not_our_cancellation():
-            raise
-    except Exception:  # nothing more to do with a consumer that will not stop
-        pass
 
 
 class KafkaEventPublisher:
@@ -197,13 +178,13 @@ class KafkaEventPublisher:
         except asyncio.CancelledError:
             # aiokafka cancels its own requests when the broker stops answering; only a
             # cancellation of this task (Ctrl-C) goes on up.
-            if not _not_our_cancellation():
+            if not not_our_cancellation():
                 raise
             return read, False
         except Exception:  # unreachable or slow: the caller says so and fails the run
             return read, False
         finally:
-            await _stop_quietly(consumer)
+            await stop_quietly(consumer)
 
     async def publish(self, messages: Sequence[OutboundMessage]) -> None:
         """Send every message with many in flight; resend the batch on failure."""
@@ -256,5 +237,4 @@ class KafkaEventPublisher:
         producer, self._producer = self._producer, None
         if producer is not None:
             # A failed stop must not hide the error that ended the run.
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(producer.stop(), self.retry_seconds)
+            await stop_quietly(producer, self.retry_seconds)

@@ -58,6 +58,7 @@ from hub.ingest.settings import IngestSettings
 from hub.runtime import tune_gc
 from hub.store.ports import Store
 from transferhub.broker import EVENT_TOPIC_PATTERN
+from transferhub.kafka_clients import stop_quietly
 
 log = structlog.get_logger("hub.ingest")
 UNREACHABLE_LOG_EVERY = 30  # starting attempts (one a second) between two warnings
@@ -167,8 +168,7 @@ class Ingest:
     async def _close(self) -> None:
         for client in (self.consumer, self.producer):
             if client is not None:
-                with contextlib.suppress(Exception):
-                    await client.stop()
+                await stop_quietly(client)
 
     def stop(self) -> None:
         """Ask the loop to finish its batch, commit and return."""
