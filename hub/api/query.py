@@ -71,7 +71,8 @@ class QueryServicer(pb_grpc.QueryServiceServicer):
         list that reads as "no agreements"; rules into an institution whose own
         record has not arrived yet are still listed. Likewise a ``to`` province
         with no institution at the hub (``XX``, or one whose adapter has not
-        published yet).
+        published yet). A credential is NOT_FOUND only when the hub has no record of it
+        and no rule names it: one only rules name, none of them to ``to``, is an empty list.
         """
         credential = requests.credential(request.credential)
         to = requests.institution_or_province(request.to)
@@ -82,7 +83,8 @@ class QueryServicer(pb_grpc.QueryServiceServicer):
                 raise NotFound(f"the hub has no record of institution {to}", field="to")
             if not rules and to and ":" not in to and not repo.list_institutions(to):
                 raise NotFound(f"the hub has no institution in province {to}", field="to")
-            if not rules and repo.get_credential(credential) is None:
+            if (not rules and repo.get_credential(credential) is None
+                    and not repo.named_by_rules([credential])):
                 raise NotFound(f"the hub has no record of {credential} and no rule names it",
                                field="credential")
             return [responses.equivalent(rule) for rule in sorted(rules, key=lambda r: r.id)]

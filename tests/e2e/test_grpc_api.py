@@ -230,6 +230,32 @@ class TestRegistry:
             await stop_server(server, grace=1.0)
             store.close()
 
+    async def test_a_credential_only_rules_name_is_listed_empty_elsewhere(
+            self, tmp_path: Path) -> None:
+        """A credential with no record of its own that a rule names (another province's
+        course) is known: limited to where no rule of it goes, it is an empty list, not
+        NOT_FOUND (which said "no rule names it" while one did)."""
+        store = open_store(f"sqlite:///{tmp_path / 'named.db'}")
+        seed(store)
+        named = replace(RULES[0], id="BC:99002", sending=("SK:NOWHERE:ENGL 100",))
+        with store.unit_of_work() as uow:
+            uow.equivalencies.upsert_rule(named)
+            uow.commit()
+        server, port = await create_server(store)
+        try:
+            async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as chan:
+                stub = QueryServiceStub(chan)
+                every = await stub.ListEquivalents(pb.ListEquivalentsRequest(
+                    credential="SK:NOWHERE:ENGL 100"))
+                assert [e.rule for e in every.equivalents] == ["BC:99002"]
+                for to in ("ON", "ON:HUMB"):
+                    elsewhere = await stub.ListEquivalents(pb.ListEquivalentsRequest(
+                        credential="SK:NOWHERE:ENGL 100", to=to))
+                    assert list(elsewhere.equivalents) == []
+        finally:
+            await stop_server(server, grace=1.0)
+            store.close()
+
     async def test_unknown_credential_is_not_found(self, channel: grpc.aio.Channel) -> None:
         stub = QueryServiceStub(channel)
         for call in (stub.ListEquivalents(pb.ListEquivalentsRequest(credential="BC:CAPU:NOPE")),
