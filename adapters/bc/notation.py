@@ -123,6 +123,13 @@ def _parse_cached(text: str, receiving: str, compact: bool) -> TransferCredit:
         left, _, _ = text.partition("=")
         sending, sending_inst, any_n = _read_sending(left, compact)
         start = len(left) + 1
+        # "A & B = No credit", "Any 2 of … = Individual assessment": a rule with partners
+        # that grants nothing (MODEL.md: "it, and any partners the rule needs").
+        for kind, form in ((GrantKind.NO_CREDIT, _NO_CREDIT), (GrantKind.ASSESSMENT, _ASSESSMENT)):
+            match = form.match(text, start)
+            if match:
+                return TransferCredit(kind, notes=match["notes"] or None, sending=sending,
+                                      sending_institution=sending_inst, any_n=any_n)
     alternatives, notes = _read_grants(text, start, receiving)
     outcome = alternatives[0][0].kind
     return TransferCredit(outcome, alternatives, notes, sending, sending_inst, any_n)
@@ -328,7 +335,7 @@ def render_transfer_credit(credit: TransferCredit, receiving: str) -> str:
                            for group in credit.alternatives)
     if credit.notes:
         text = f"{text}, {credit.notes}"
-    if credit.sending and credit.outcome not in (GrantKind.NO_CREDIT, GrantKind.ASSESSMENT):
+    if credit.sending:
         text = f"{_render_sending(credit)} = {text}"
     return text
 

@@ -237,6 +237,19 @@ class TestSendingSide:
             "LANG NUTR 1100 (3) or LANG NUTR 2500 (3) = UVIC EPHE 155 (1.5)", "UVIC")
         assert (credit.sending, credit.any_n) == (("NUTR 1100", "NUTR 2500"), 1)
 
+    @pytest.mark.parametrize(("text", "outcome", "any_n"), [
+        ("LANG MATH 1170 (3) & LANG MATH 1171 (3) = No credit", GrantKind.NO_CREDIT, None),
+        ("Any 2 of LANG A 1100 or LANG B 1100 or LANG C 1100 = Individual assessment",
+         GrantKind.ASSESSMENT, 2),
+    ])
+    def test_a_sending_set_that_earns_nothing(self, text: str, outcome: GrantKind,
+                                              any_n: int | None) -> None:
+        """MODEL.md's no_credit and assessment rules may need partners ("it, and any partners
+        the rule needs"); the Guide's own sending form says so before ``=``."""
+        credit = parse_transfer_credit(text, "UBCV")
+        assert (credit.outcome, credit.alternatives, credit.any_n) == (outcome, (), any_n)
+        assert credit.sending_institution == "LANG" and len(credit.sending) in (2, 3)
+
     def test_compact_codes_of_another_province(self) -> None:
         credit = parse_transfer_credit("SENE IPC144 & SENE OOP244 = UBCV CPSC 1st (6)", "UBCV",
                                        compact_sending_codes=True)
@@ -328,10 +341,10 @@ def _credit(draw: st.DrawFn) -> TransferCredit:
     outcome = draw(st.sampled_from([COURSE, COURSE, COURSE, GrantKind.NO_CREDIT,
                                     GrantKind.ASSESSMENT]))
     notes = draw(_NOTES)
-    if outcome is not COURSE:
-        return TransferCredit(outcome, notes=notes)
-    alternatives = tuple(tuple(group) for group in draw(
-        st.lists(st.lists(_grant(), min_size=1, max_size=4), min_size=1, max_size=4)))
+    alternatives: tuple[tuple[Grant, ...], ...] = ()
+    if outcome is COURSE:
+        alternatives = tuple(tuple(group) for group in draw(
+            st.lists(st.lists(_grant(), min_size=1, max_size=4), min_size=1, max_size=4)))
     sending: tuple[str, ...] = ()
     any_n = None
     if draw(st.booleans()):
@@ -340,8 +353,8 @@ def _credit(draw: st.DrawFn) -> TransferCredit:
                                       min_size=1, max_size=5, unique=True)))
         if len(sending) > 1:
             any_n = draw(st.one_of(st.none(), st.integers(1, len(sending))))
-    return TransferCredit(alternatives[0][0].kind, alternatives, notes, sending,
-                          "LANG" if sending else None, any_n)
+    kind = alternatives[0][0].kind if alternatives else outcome
+    return TransferCredit(kind, alternatives, notes, sending, "LANG" if sending else None, any_n)
 
 
 class TestRenderingRoundTrip:
