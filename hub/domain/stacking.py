@@ -176,11 +176,12 @@ def _added_nothing(rule: Rule, home_id: str, link_value: dict[str, Fraction],
 
 
 def _granted(rule: Rule) -> str:
-    """What a rule grants, said briefly: ``ENGL 110 & CPSC level 1``."""
+    """What a rule grants, said briefly: ``BC:UBCV:ENGL 110 & unassigned CPSC credit``
+    (courses by their credential ids, as the rest of a stack answer names them)."""
     said = []
     for grant in rule.alternatives[0] if rule.alternatives else ():
         if grant.kind == GrantKind.COURSE and grant.code:
-            said.append(grant.code)
+            said.append(credential_id(rule.receiving_institution, grant.code))
         elif grant.kind == GrantKind.BLOCK:
             said.append(f"a block toward {grant.program}")
         else:

@@ -113,7 +113,9 @@ class TestNotCounted:
         repo = humber(rule("ON:R1", SENE, "ON:HUMB", course("DAT 100", 42)))
         answer = stack(repo, done(SENE))
         assert self.why(answer) == {SENE: "does_not_stack"}
-        assert "ON:R1" in answer.not_counted[0].detail
+        detail = answer.not_counted[0].detail
+        assert "ON:R1" in detail
+        assert "grants ON:HUMB:DAT 100," in detail  # the course as the answer names credentials
 
     def test_a_grant_the_learner_already_completed_is_already_counted(self):
         repo = humber(rule("ON:R1", SENE, "ON:HUMB", course("MC-DA-01", 28)))
