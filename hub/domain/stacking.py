@@ -4,12 +4,16 @@ The target (a certificate, diploma or degree; any other kind is refused as
 ``InvalidQuery`` on ``target``) requires its own ``value``, in the target
 institution's unit (an unknown value requires 0). What counts:
 
-- a completed credential whose record says it stacks into the target, with
-  that link's value. Choice: completing it is enough; MODEL.md puts no grade
-  or date condition on stacking, so none is applied (grades must still be
-  readable, as in every query);
-- a completed credential of another institution with no such link of its own
-  counts *through the transfer rules* first: a transfer query to the target's
+- a completed credential of the target's institution whose record says it
+  stacks into the target, with that link's value. Choice: completing it is
+  enough; MODEL.md puts no grade or date condition on stacking, so none is
+  applied (grades must still be readable, as in every query);
+- a completed credential of another institution counts *through the transfer
+  rules* only, even where its own record names the target: transfer credit is
+  the receiving institution's to decide (MODEL.md), and such a link's value
+  would be in the sending institution's unit (a black-box registrar saw a
+  Seneca micro-credential count 28 "hours" toward a UofT certificate needing
+  1.0 credit weight, with no rule). A transfer query to the target's
   institution runs on those credentials, and each ``course`` grant of an
   awarded rule's counted (smallest) alternative whose credential
   (``INST:code``) stacks into the target counts with that link's value,
@@ -91,6 +95,8 @@ def answer_stack(reader: EquivalencyReader, query: StackQuery) -> StackAnswer:
 
     link_value: dict[str, Fraction] = {}
     for credential in reader.stacking_into(target_id):
+        if institution_of(credential.id) != home_id:
+            continue  # another institution's record cannot say what this one accepts
         for link in credential.stacks_into:
             if link.target == target_id:
                 link_value.setdefault(credential.id, exact(link.value))

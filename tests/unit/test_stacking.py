@@ -82,6 +82,19 @@ class TestThroughTransferRules:
         repo = humber(rule("ON:R1", SENE, "ON:HUMB", course("MC-DA-03", 28), min_grade="B"))
         assert stack(repo, done(SENE, "C")).earned == 0.0
 
+    def test_another_institutions_own_link_counts_only_through_a_rule(self):
+        """A Seneca record that says it stacks into Humber's certificate decides nothing at
+        Humber: without a rule it has no agreement; with one, the rule's grant counts."""
+        linked = credential("ON:SENE:MC-X", 28, [(CERT, 28)], "micro-credential")
+        answer = stack(humber(linked), done("ON:SENE:MC-X"))
+        assert (answer.earned, answer.counted) == (0.0, ())
+        assert [(n.credential, n.reason) for n in answer.not_counted] == [
+            ("ON:SENE:MC-X", "no_agreement")]
+        ruled = humber(linked, rule("ON:R9", "ON:SENE:MC-X", "ON:HUMB", course("MC-DA-03", 28)))
+        answer = stack(ruled, done("ON:SENE:MC-X"))
+        assert [(c.credential, c.value, c.via_rule, c.counts_as) for c in answer.counted] == [
+            ("ON:SENE:MC-X", 28.0, "ON:R9", MC3)]
+
     def test_a_granted_course_counts_once_whatever_the_routes(self):
         repo = humber(rule("ON:R1", SENE, "ON:HUMB", course("MC-DA-01", 28)))
         answer = stack(repo, done(MC1), done(SENE))

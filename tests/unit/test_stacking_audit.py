@@ -144,10 +144,16 @@ class TestOwnRecords:
         assert counted(forward) == counted(backward) == [
             (MC1, 28.0, None, None), (MC2, 28.0, None, None), (MC3, 28.0, None, None)]
 
-    def test_another_institutions_record_that_stacks_counts_directly(self):
-        """Seneca's own record says it stacks into Humber's certificate: no rule needed."""
+    def test_another_institutions_record_that_stacks_counts_only_through_a_rule(self):
+        """Seneca's own record says it stacks into Humber's certificate: that decides nothing
+        at Humber ("Completed credentials from other institutions count through the transfer
+        rules into the target's institution first"). An earlier choice counted it directly,
+        in Seneca's unit whatever the target's; a black-box registrar disagreed."""
         repo = world(credential("ON:SENE:MC-X", 28, [(CERT, 21)], "micro-credential"))
-        assert counted(stack(repo, done("ON:SENE:MC-X"))) == [("ON:SENE:MC-X", 21.0, None, None)]
+        answer = stack(repo, done("ON:SENE:MC-X"))
+        assert counted(answer) == []
+        assert [(n.credential, n.reason) for n in answer.not_counted] == [
+            ("ON:SENE:MC-X", "no_agreement")]
 
 
 class TestThroughRules:
