@@ -23,7 +23,8 @@ institution's unit (an unknown value requires 0). What counts:
   where a rule used several completed credentials ("A & B"), the first of them
   carries the value and each other one is listed too, with value 0, the same
   ``via_rule`` and ``counts_as``: every completed credential is in ``counted``
-  or in ``not_counted``, once.
+  or in ``not_counted``, never both; in ``counted``, once for each granted
+  credential it counts as (a rule granting two that stack lists it twice).
   Choice: where a rule offers alternatives the institution chooses one, so the
   rule adds what its least-stacking alternative adds (the value the learner
   can rely on, as MODEL.md counts credits), whatever order they are listed in;
