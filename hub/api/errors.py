@@ -13,11 +13,16 @@
 
 Servicers never pick status codes themselves: their methods are wrapped with
 :func:`maps_errors`, so an interceptor added later (auth) sees the same codes.
+
+A client that goes away mid-call (a monitor's Ctrl-C, a cancelled stream) is
+no error of the hub: see :class:`ClientGoneQuietly`.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
+import re
 from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeVar
 
@@ -87,3 +92,37 @@ def maps_stream_errors(method: F) -> F:
             await _abort(context, exc, method.__name__)
 
     return stream  # type: ignore[return-value]
+
+
+GRPC_CORE_LOGGER = "grpc._cython.cygrpc"
+_METHOD = re.compile(r"\[(?P<method>[^\]]*)\]")
+
+
+class ClientGoneQuietly(logging.Filter):
+    """grpcio's "ExecuteBatchError raised in core by servicer method [...]", with its
+    traceback at error level, becomes one info line of the hub's own: ``rpc_client_gone``.
+
+    grpcio logs it when the core refuses to send a call's next message or status
+    because the call has ended (the client cancelled or went away, its deadline
+    passed) before grpcio itself noticed the client close, a race: usually the same
+    departure passes silently. Either way the hub did nothing wrong and there is
+    nothing to fix. An error of the hub's own code is another record (``rpc_failed``,
+    grpcio's "Unexpected [...] raised by servicer method") and stays an error.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if exc is None or type(exc).__name__ != "ExecuteBatchError":
+            return True
+        found = _METHOD.search(record.getMessage())
+        log.info("rpc_client_gone", method=found["method"] if found else "",
+                 detail="the call ended before the hub's answer was sent "
+                        "(the client cancelled or went away)")
+        return False
+
+
+def log_client_gone_quietly() -> None:
+    """Install :class:`ClientGoneQuietly` on grpcio's logger (once)."""
+    core = logging.getLogger(GRPC_CORE_LOGGER)
+    if not any(isinstance(f, ClientGoneQuietly) for f in core.filters):
+        core.addFilter(ClientGoneQuietly())

@@ -39,6 +39,7 @@ class AppliedNotice:
     outcome: str
     applied_at: datetime
     change: str = ""   # institution_upserted, …, rule_revoked; empty for an unreadable event
+    missed: int = 0    # events this watch lost just before this one (it fell behind)
 
 
 class IngestControl(Protocol):
@@ -57,8 +58,10 @@ class IngestControl(Protocol):
     def lag_known(self) -> bool:
         """Whether :meth:`lag` was measured lately (False: the broker or store is away)."""
 
-    def watch(self) -> AsyncIterator[AppliedNotice]:
-        """Every event handled from now on, until the iterator is closed."""
+    def watch(self, province: str = "") -> AsyncIterator[AppliedNotice]:
+        """Every event handled from now on (of ``province`` only, when given), until the
+        iterator is closed; a watcher that falls behind loses events, counted in the
+        next notice's ``missed``."""
 
     async def replay(self, ids: Sequence[int]) -> tuple[int, int]:
         """Re-drive dead letters (all unreplayed when empty); ``(applied, failed)``."""
@@ -141,13 +144,12 @@ class OperatorServicer(pb_grpc.OperatorServiceServicer):
         """Every event the ingest handles from now on, of one province when asked."""
         province = requests.province(request.province)
         ingest = self._require_ingest("WatchEvents")
-        async for notice in ingest.watch():
-            if province and notice.province != province:
-                continue
+        async for notice in ingest.watch(province):
             yield pb.AppliedEvent(
                 event_id=notice.event_id, province=notice.province,
                 entity_key=notice.entity_key, version=notice.version, outcome=notice.outcome,
-                applied_at=_rfc3339(notice.applied_at), change=notice.change)
+                applied_at=_rfc3339(notice.applied_at), change=notice.change,
+                missed=notice.missed)
 
     @maps_errors
     async def ListDeadLetters(self, request: pb.ListDeadLettersRequest,

@@ -18,6 +18,7 @@ from grpc_health.v1.health import aio as health_aio
 from grpc_reflection.v1alpha import reflection
 
 from hub.api.decoding import UndecodableRequests
+from hub.api.errors import log_client_gone_quietly
 from hub.api.operator import IngestControl, OperatorServicer
 from hub.api.query import QueryServicer, StackEngine, TransferEngine
 from hub.store.ports import Store
@@ -74,6 +75,7 @@ async def create_server(
     ``operator`` is the in-process ingest, when this process consumes events.
     ``transfer``/``stack`` default to the domain's query engine.
     """
+    log_client_gone_quietly()
     owns_executor = executor is None
     executor = executor or ThreadPoolExecutor(QUERY_WORKERS, thread_name_prefix="hub-query")
     if transfer is None or stack is None:

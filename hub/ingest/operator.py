@@ -90,9 +90,9 @@ class HubIngest:
         """The same, per province."""
         return dict(self._lag)
 
-    def watch(self) -> AsyncIterator[AppliedNotice]:
-        """Every event handled from now on."""
-        return self.ingest.feed.watch()
+    def watch(self, province: str = "") -> AsyncIterator[AppliedNotice]:
+        """Every event handled from now on (of ``province`` only, when given)."""
+        return self.ingest.feed.watch(province)
 
     def end_watches(self) -> None:
         """End every watch stream: the hub is shutting down (see ``RunningHub.stop``)."""

@@ -49,8 +49,8 @@ class FeedIngest:
     def lag_known(self) -> bool:
         return True
 
-    def watch(self) -> AsyncIterator[AppliedNotice]:
-        return self.feed.watch()
+    def watch(self, province: str = "") -> AsyncIterator[AppliedNotice]:
+        return self.feed.watch(province)
 
     async def replay(self, ids: Sequence[int]) -> tuple[int, int]:
         self.replayed.extend(ids)

@@ -1,7 +1,11 @@
 """``transferhub monitor``: a live view of the events the hub applies (``WatchEvents``).
 
-On a terminal a live table of counts per province and the latest events;
-piped, one line per event. The ``--hub`` option and the exit codes are
+On a terminal a live table of counts per province and the latest events,
+redrawn a few times a second (not once per event: a terminal that cannot keep
+up would slow the monitor to a few dozen events a second); piped, one line per
+event. Events the hub dropped because the monitor read too slowly (the hub
+never waits for it) are counted, never hidden: "N events not shown (the monitor
+fell behind)". The ``--hub`` option and the exit codes are
 :mod:`transferhub.cli.operator`'s.
 """
 
@@ -9,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
 from collections import Counter, deque
 from typing import Any
 
@@ -19,6 +24,7 @@ from transferhub.hub.v1 import operator_service_pb2 as pb
 from transferhub.hub.v1.operator_service_pb2_grpc import OperatorServiceStub
 
 RECENT_EVENTS = 15
+REFRESHES_PER_SECOND = 4
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -38,7 +44,12 @@ def applied_event(event: pb.AppliedEvent) -> Json:
     return {"event_id": event.event_id, "province": event.province,
             "entity_key": event.entity_key, "version": event.version,
             "outcome": event.outcome, "applied_at": event.applied_at,
-            "change": event.change}
+            "change": event.change, "missed": event.missed}
+
+
+def not_shown(missed: int) -> str:
+    """The line that says how many events the hub dropped because the monitor fell behind."""
+    return f"{missed} event{'' if missed == 1 else 's'} not shown (the monitor fell behind)"
 
 
 def _change(event: Json) -> str:
@@ -47,19 +58,37 @@ def _change(event: Json) -> str:
 
 
 class _View:
-    """The live view: per-province counts by outcome and the latest events."""
+    """The live view: per-province counts by outcome, the events not shown, the latest events.
+
+    Events are added by the thread reading the stream and the view is drawn by
+    the display's refresh thread, hence the lock; a view unchanged since it was
+    last drawn is not built again.
+    """
 
     def __init__(self) -> None:
         self.counts: dict[str, Counter[str]] = {}
         self.recent: deque[Json] = deque(maxlen=RECENT_EVENTS)
+        self.missed = 0
+        self._lock = threading.Lock()
+        self._drawn: Any = None
 
     def add(self, event: Json) -> None:
-        self.counts.setdefault(event["province"], Counter())[event["outcome"]] += 1
-        self.recent.append(event)
+        with self._lock:
+            self.counts.setdefault(event["province"], Counter())[event["outcome"]] += 1
+            self.recent.append(event)
+            self.missed += event["missed"]
+            self._drawn = None
 
     def render(self) -> Any:
+        with self._lock:
+            if self._drawn is None:
+                self._drawn = self._build()
+            return self._drawn
+
+    def _build(self) -> Any:
         from rich.console import Group
         from rich.table import Table
+        from rich.text import Text
 
         outcomes = ("applied", "duplicate", "stale", "dead_lettered")
         totals = Table(title="events since the monitor started")
@@ -74,7 +103,8 @@ class _View:
         for e in reversed(self.recent):
             latest.add_row(e["applied_at"], e["province"], _change(e), e["entity_key"],
                            str(e["version"]), e["outcome"])
-        return Group(totals, latest)
+        return Group(totals, latest) if not self.missed else Group(
+            totals, Text(not_shown(self.missed), style="bold yellow"), latest)
 
 
 def run_monitor(args: argparse.Namespace) -> int:
@@ -92,14 +122,17 @@ def run_monitor(args: argparse.Namespace) -> int:
     events = stream(address, OperatorServiceStub, "WatchEvents", request)
     try:
         if console.is_terminal:
-            with Live(view.render(), console=console, auto_refresh=False) as live:
+            # Drawn by Live's own thread a few times a second, whatever the event rate.
+            with Live(get_renderable=view.render, console=console,
+                      refresh_per_second=REFRESHES_PER_SECOND):
                 for event in events:
                     view.add(applied_event(event))
-                    live.update(view.render(), refresh=True)
         else:
             print(f"watching the hub at {address}; Ctrl-C stops", file=sys.stderr, flush=True)
             for event in events:
                 e = applied_event(event)
+                if e["missed"]:
+                    print(not_shown(e["missed"]))
                 print(f"{e['applied_at']} {e['province']} {_change(e)} {e['entity_key']} "
                       f"v{e['version']} {e['outcome']}", flush=True)
     except KeyboardInterrupt:

@@ -62,7 +62,7 @@ class WatchEventsRequest(_message.Message):
     def __init__(self, province: _Optional[str] = ...) -> None: ...
 
 class AppliedEvent(_message.Message):
-    __slots__ = ("event_id", "province", "entity_key", "version", "outcome", "applied_at", "change")
+    __slots__ = ("event_id", "province", "entity_key", "version", "outcome", "applied_at", "change", "missed")
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     PROVINCE_FIELD_NUMBER: _ClassVar[int]
     ENTITY_KEY_FIELD_NUMBER: _ClassVar[int]
@@ -70,6 +70,7 @@ class AppliedEvent(_message.Message):
     OUTCOME_FIELD_NUMBER: _ClassVar[int]
     APPLIED_AT_FIELD_NUMBER: _ClassVar[int]
     CHANGE_FIELD_NUMBER: _ClassVar[int]
+    MISSED_FIELD_NUMBER: _ClassVar[int]
     event_id: str
     province: str
     entity_key: str
@@ -77,7 +78,8 @@ class AppliedEvent(_message.Message):
     outcome: str
     applied_at: str
     change: str
-    def __init__(self, event_id: _Optional[str] = ..., province: _Optional[str] = ..., entity_key: _Optional[str] = ..., version: _Optional[int] = ..., outcome: _Optional[str] = ..., applied_at: _Optional[str] = ..., change: _Optional[str] = ...) -> None: ...
+    missed: int
+    def __init__(self, event_id: _Optional[str] = ..., province: _Optional[str] = ..., entity_key: _Optional[str] = ..., version: _Optional[int] = ..., outcome: _Optional[str] = ..., applied_at: _Optional[str] = ..., change: _Optional[str] = ..., missed: _Optional[int] = ...) -> None: ...
 
 class ListDeadLettersRequest(_message.Message):
     __slots__ = ("limit", "include_replayed")
