@@ -41,6 +41,12 @@ class Rejection:
     removing it (adapters.base.snapshot).
     ``cut_short`` marks the file's last line when it stops part-way through a
     record (:data:`CUT_SHORT`): the run then removes nothing.
+    ``unidentified`` marks a record that may be one of the province's own whose id no
+    longer reads (a line that is not JSON, a CSV row with a stray quote, an
+    ``<Equivalency>`` without ``id``, a misspelt element): it could be any record
+    absent from the export, so the run removes nothing either. Before, its record
+    looked deleted and was retired or revoked: a damaged line removed credit (a
+    black-box tester). A record of another province is not unidentified.
     """
 
     where: str
@@ -49,6 +55,7 @@ class Rejection:
     implied_keys: tuple[str, ...] = ()
     file: str | None = None
     cut_short: bool = False
+    unidentified: bool = False
 
     @property
     def place(self) -> str:

@@ -48,7 +48,8 @@ class RunSummary:
     ``kept`` counts entities published before whose record in this export was
     rejected: their last good version stays (adapters.base.snapshot).
     ``removals_withheld``: the export is cut short (its last line stops part-way,
-    ``Rejection.cut_short``), so nothing absent from it was retired or revoked.
+    ``Rejection.cut_short``), or a rejected record's id does not read
+    (``Rejection.unidentified``), so nothing absent from it was retired or revoked.
     ``recovered``: the state had no record of any run, yet the province's topic
     holds events (the state folder was lost, or is new beside a used topic): the
     state was rebuilt from the topic (:mod:`adapters.base.recovery`), this many
@@ -187,8 +188,9 @@ async def run_adapter_async(reader: ExportReader, path: Path, *, publisher: Even
                 progress(read)
         if not good:
             raise _nothing_read(path, summary)
-        # A cut-short export cannot say what vanished: every record after the cut would.
-        summary.removals_withheld = any(r.cut_short for r in summary.rejected)
+        # A cut-short export cannot say what vanished: every record after the cut would;
+        # nor can one with a record whose id does not read: it would.
+        summary.removals_withheld = any(r.cut_short or r.unidentified for r in summary.rejected)
         for gone in () if summary.removals_withheld else differ.vanished():
             summary.kept += gone.kept
             if not gone.writes:

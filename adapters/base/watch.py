@@ -86,7 +86,7 @@ def process_export(reader: ExportReader, export: Path, *, kafka: str, state_dir:
         report = failure_json(reader.province, str(exc))
         return _move(export, directory / FAILED, report), report
     report = summary_json(summary)
-    if summary.removals_withheld:
+    if any(r.cut_short for r in summary.rejected):
         # Cut short: most likely still being written. Its good records are out; it is
         # read again, whole, once it changes (see watch).
         return export, report

@@ -90,13 +90,15 @@ def _institutions(path: Path) -> Iterator[tuple[Place, Institution | Rejection]]
     for line, row in csvfile.rows(path, rows.INSTITUTION_COLUMNS):
         where = f"line {line}"
         if isinstance(row, str):
-            yield None, _rejection(where, row, line == cut, file=INSTITUTIONS)
+            yield None, _rejection(where, row, line == cut, file=INSTITUTIONS,
+                                   unidentified=True)
             continue
         try:
             institution = rows.institution_from(row)
         except (f.Bad, DomainError) as error:
-            yield None, _rejection(where, str(error), line == cut, rows.institution_key(row),
-                                   file=INSTITUTIONS)
+            key = rows.institution_key(row)
+            yield None, _rejection(where, str(error), line == cut, key, file=INSTITUTIONS,
+                                   unidentified=key is None)
             continue
         first = seen.setdefault(institution.id, line)
         if first != line:
@@ -118,7 +120,8 @@ def _equivalencies(path: Path, scales: dict[str, GradingScale]
         where = f"line {line}"
         if isinstance(row, str):
             cut_short = line == cut
-            yield None, _rejection(where, row, cut_short, file=EQUIVALENCIES)
+            yield None, _rejection(where, row, cut_short, file=EQUIVALENCIES,
+                                   unidentified=True)
             continue
         try:
             read = reader.rule(row)
@@ -126,7 +129,8 @@ def _equivalencies(path: Path, scales: dict[str, GradingScale]
             cut_short = line == cut
             key = rows.rule_key(row)
             yield None, _rejection(where, str(error), cut_short, key,
-                                   rows.sending_keys(row) if key else (), file=EQUIVALENCIES)
+                                   rows.sending_keys(row) if key else (), file=EQUIVALENCIES,
+                                   unidentified=rows.unidentified(row))
             continue
         rule = read.rule
         first = seen_rules.setdefault(rule.id, line)
@@ -153,11 +157,12 @@ def _equivalencies(path: Path, scales: dict[str, GradingScale]
 
 
 def _rejection(where: str, reason: str, cut: bool, key: str | None = None,
-               implied: tuple[str, ...] = (), *, file: str) -> Rejection:
+               implied: tuple[str, ...] = (), *, file: str,
+               unidentified: bool = False) -> Rejection:
     """A row's rejection; on a last line cut short, marked so and said (``CUT_SHORT``)."""
     if cut:
         return Rejection(where, f"{reason}; {CUT_SHORT}", key, implied, file, cut_short=True)
-    return Rejection(where, reason, key, implied, file)
+    return Rejection(where, reason, key, implied, file, unidentified=unidentified)
 
 
 def _course(ident: str, title: str, value: float | None) -> Credential:

@@ -108,6 +108,29 @@ def rule_key(row: Sequence[str]) -> str | None:
     return f"{PROVINCE}:{ident}"
 
 
+def unidentified(row: Sequence[str]) -> bool:
+    """Whether a rejected ``equivalencies.csv`` row may be about BC records it no longer
+    names (:attr:`adapters.base.records.Rejection.unidentified`): its rule id does not
+    read, and its receiving institution is not another province's; or its sending
+    institution is (or may be) BC's and its sending courses do not read."""
+    try:
+        receiver = f.institution_in(row[6], PROVINCE, "receiving_institution")
+    except (f.Bad, DomainError):
+        receiver = None
+    if receiver is not None and not receiver.startswith(f"{PROVINCE}:"):
+        return False   # another province's rule: not BC's to keep
+    if rule_key(row) is None:
+        return True
+    try:
+        sender = f.institution_in(row[2], PROVINCE, "sending_institution")
+    except (f.Bad, DomainError):
+        return True
+    try:
+        return sender.startswith(f"{PROVINCE}:") and not any(_codes(row[3]))
+    except f.Bad:
+        return True
+
+
 def sending_keys(row: Sequence[str]) -> tuple[str, ...]:
     """The BC sending courses a rejected ``equivalencies.csv`` row names, when they still read.
 

@@ -65,6 +65,18 @@ def entity_key(obj: dict[str, Any]) -> str | None:
     return None
 
 
+def foreign(obj: dict[str, Any]) -> bool:
+    """Whether a rejected line reads as another province's record (not Ontario's to keep,
+    nor to hold back removals for): its institution, or a rule's receiving one, is."""
+    kind = obj.get("type")
+    if kind == "institution":
+        return _foreign(obj.get("id"))
+    if kind == "credential":
+        return _foreign(obj.get("institution"))
+    to = obj.get("to")
+    return kind == "equivalency" and isinstance(to, dict) and _foreign(to.get("institution"))
+
+
 def _foreign(institution: Any) -> bool:
     """True when ``institution`` reads as an institution outside Ontario."""
     try:

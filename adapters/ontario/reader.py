@@ -39,7 +39,7 @@ from pathlib import Path
 from adapters.base import fields as f
 from adapters.base.records import CUT_SHORT, ExportUnreadable, Record, Rejection
 from adapters.ontario.jsonl import MAX_LINE_BYTES, decode, lines, open_export
-from adapters.ontario.objects import PROVINCE, entity_key, record_of
+from adapters.ontario.objects import PROVINCE, entity_key, foreign, record_of
 from hub.domain.errors import DomainError
 from hub.domain.model import Credential, Institution, Rule
 
@@ -71,20 +71,23 @@ class OntarioReader:
                 where = f"line {number}"
                 if len(raw) > MAX_LINE_BYTES:
                     yield None, Rejection(where, f"line is longer than {MAX_LINE_BYTES} "
-                                                 "bytes; split it into one record a line")
+                                                 "bytes; split it into one record a line",
+                                          unidentified=True)
                     continue
                 try:
                     obj = decode(text)
                 except f.Bad as exc:
                     if raw.endswith(b"\n"):
-                        yield None, Rejection(where, str(exc))
+                        yield None, Rejection(where, str(exc), unidentified=True)
                     else:   # the last line, and a record stops part-way
                         yield None, Rejection(where, f"{exc}; {CUT_SHORT}", cut_short=True)
                     continue
                 try:
                     record = record_of(obj)
                 except (f.Bad, DomainError) as exc:
-                    yield None, Rejection(where, str(exc), entity_key(obj))
+                    key = entity_key(obj)
+                    yield None, Rejection(where, str(exc), key,
+                                          unidentified=key is None and not foreign(obj))
                     continue
                 first = seen.setdefault((type(record), record.id), number)
                 if first != number:

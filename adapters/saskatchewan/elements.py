@@ -209,6 +209,17 @@ def entity_key(element: Element) -> str | None:
     return None
 
 
+def foreign(element: Element) -> bool:
+    """Whether a rejected element reads as another province's record (not SK's to keep,
+    nor to hold back removals for): its institution, or a receiving one, is."""
+    if element.tag == "Institution":
+        return _foreign(element.get("id"))
+    if element.tag == "Course":
+        return _foreign(element.get("institution"))
+    return element.tag == "Equivalency" and any(
+        _foreign(r.get("institution")) for r in element.findall("Receiving"))
+
+
 def _foreign(institution: str | None) -> bool:
     """True when ``institution`` reads as an institution outside Saskatchewan."""
     try:

@@ -178,8 +178,10 @@ def _read(element: Element, where: str) -> Record | Rejection:
     reader = elements.READERS.get(element.tag)
     if reader is None:
         return Rejection(where, f"unknown element <{element.tag}>; expected Institution, "
-                                "Course or Equivalency")
+                                "Course or Equivalency", unidentified=True)
     try:
         return reader(element)
     except (Bad, DomainError) as exc:
-        return Rejection(where, str(exc), elements.entity_key(element))
+        key = elements.entity_key(element)
+        return Rejection(where, str(exc), key,
+                         unidentified=key is None and not elements.foreign(element))

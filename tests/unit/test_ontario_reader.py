@@ -107,7 +107,7 @@ class TestGoodRecords:
     def test_blank_and_comment_lines_are_skipped_and_numbering_counts_them(
             self, tmp_path: Path) -> None:
         out = read(tmp_path, "// header", "", SENE, "   ", "{broken")
-        assert out[1] == Rejection("line 5", out[1].reason)
+        assert out[1] == Rejection("line 5", out[1].reason, unidentified=True)
 
     def test_a_byte_order_mark_does_not_cost_the_first_line(self, tmp_path: Path) -> None:
         path = tmp_path / "ontario.jsonl"
