@@ -63,8 +63,9 @@ class IngestControl(Protocol):
         iterator is closed; a watcher that falls behind loses events, counted in the
         next notice's ``missed``."""
 
-    async def replay(self, ids: Sequence[int]) -> tuple[int, int]:
-        """Re-drive dead letters (all unreplayed when empty); ``(applied, failed)``."""
+    async def replay(self, ids: Sequence[int]) -> tuple[int, list[tuple[int, str]]]:
+        """Re-drive dead letters (all unreplayed when empty); ``(applied, failures)``, each
+        failure ``(id, reason)``."""
 
 
 def _rfc3339(value: object) -> str:
@@ -172,5 +173,8 @@ class OperatorServicer(pb_grpc.OperatorServiceServicer):
             if letter_id < 1:
                 raise InvalidQuery(f"{letter_id} is not a dead letter id (they start at 1)",
                                    field=f"ids[{i}]")
-        applied, failed = await self._require_ingest("ReplayDeadLetters").replay(list(request.ids))
-        return pb.ReplayDeadLettersResponse(applied=applied, failed=failed)
+        applied, failures = await self._require_ingest("ReplayDeadLetters").replay(
+            list(request.ids))
+        return pb.ReplayDeadLettersResponse(
+            applied=applied, failed=len(failures),
+            failures=[pb.ReplayFailure(id=ident, reason=why) for ident, why in failures])

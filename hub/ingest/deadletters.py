@@ -51,20 +51,23 @@ async def publish_dead_letters(producer: AIOKafkaProducer, letters: Iterable[Han
     return len(futures)
 
 
-def _still_poison(letter: DeadLetter) -> bool:
+def _still_poison(letter: DeadLetter) -> str | None:
+    """Why ``letter`` still cannot be applied; None when it now reads."""
     try:
         translate(letter.topic, letter.value)
-    except PoisonEvent:
-        return True
-    return False
+    except PoisonEvent as exc:
+        return exc.reason
+    return None
 
 
 async def replay_dead_letters(store: Store, producer: AIOKafkaProducer,
-                              ids: Sequence[int]) -> tuple[int, int]:
-    """Re-drive dead letters (every unreplayed one when ``ids`` is empty); ``(applied, failed)``.
+                              ids: Sequence[int]) -> tuple[int, list[tuple[int, str]]]:
+    """Re-drive dead letters (every unreplayed one when ``ids`` is empty);
+    ``(applied, failures)``.
 
     ``applied`` counts those produced back to their topic (the ingest applies
-    them from there); ``failed`` those that still do not read and stay.
+    them from there); ``failures`` those that still do not read and stay, each
+    ``(id, reason)``, in id order.
     An id the hub has no dead letter for raises ``NotFound`` naming it, and
     nothing is replayed: an operator's typo must not read as "nothing to do".
     """
@@ -78,7 +81,9 @@ async def replay_dead_letters(store: Store, producer: AIOKafkaProducer,
     unknown = sorted(set(ids).difference(x.id for x in letters))
     if unknown:
         raise NotFound(f"no dead letter has id {', '.join(map(str, unknown))}", field="ids")
-    good = [x for x in letters if not _still_poison(x)]
+    failures = sorted((x.id or 0, why) for x in letters if (why := _still_poison(x)))
+    failed = {ident for ident, _ in failures}
+    good = [x for x in letters if (x.id or 0) not in failed]
     futures = [await producer.send(x.topic, value=x.value, key=x.key) for x in good]
     if futures:
         await asyncio.gather(*futures)
@@ -90,4 +95,4 @@ async def replay_dead_letters(store: Store, producer: AIOKafkaProducer,
 
     if good:
         await asyncio.to_thread(mark)
-    return len(good), len(letters) - len(good)
+    return len(good), failures

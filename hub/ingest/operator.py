@@ -98,7 +98,7 @@ class HubIngest:
         """End every watch stream: the hub is shutting down (see ``RunningHub.stop``)."""
         self.ingest.feed.close()
 
-    async def replay(self, ids: Sequence[int]) -> tuple[int, int]:
+    async def replay(self, ids: Sequence[int]) -> tuple[int, list[tuple[int, str]]]:
         """Re-drive dead letters to their topics; ``(applied, failed)``."""
         if self.ingest.producer is None:
             raise ConnectionError("the ingest is not connected to the broker yet")

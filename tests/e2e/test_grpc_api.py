@@ -52,9 +52,9 @@ class FeedIngest:
     def watch(self, province: str = "") -> AsyncIterator[AppliedNotice]:
         return self.feed.watch(province)
 
-    async def replay(self, ids: Sequence[int]) -> tuple[int, int]:
+    async def replay(self, ids: Sequence[int]) -> tuple[int, list[tuple[int, str]]]:
         self.replayed.extend(ids)
-        return len(ids), 0
+        return len(ids), []
 
 
 @pytest.fixture

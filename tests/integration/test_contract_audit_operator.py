@@ -83,8 +83,14 @@ class TestOperatorCommandsOverABroker:
             assert isinstance(letter["id"], int) and letter["reason"]
 
             replay = cli("deadletters", "replay", str(letter["id"]), "--json", hub=hub)
-            assert json.loads(replay.stdout) == {"applied": 0, "failed": 1}
             assert replay.returncode == 1  # it failed again and stays a dead letter
+            # Said as every failed command says it (README), with each id and why.
+            assert json.loads(replay.stdout) == {
+                "applied": 0, "failed": 1,
+                "failures": [{"id": letter["id"], "reason": letter["reason"]}],
+                "error": replay.stderr.split(": ", 1)[1].strip(),
+                "code": "FAILED_PRECONDITION", "exit_code": 1}
+            assert f"{letter['id']}: {letter['reason']}" in replay.stderr
 
             deadline = time.monotonic() + 10
             while len(lines) < RULES + 1 and time.monotonic() < deadline:

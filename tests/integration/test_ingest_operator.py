@@ -63,6 +63,8 @@ async def test_status_dead_letters_replay_and_watch(broker: EmbeddedBroker, tmp_
             assert [x.reason.split(":")[0] for x in letters.dead_letters] == ["unreadable"]
             replay = await stub.ReplayDeadLetters(pb.ReplayDeadLettersRequest())
             assert (replay.applied, replay.failed) == (0, 1)  # still unreadable: it stays
+            assert [(f.id, f.reason) for f in replay.failures] == [
+                (letters.dead_letters[0].id, letters.dead_letters[0].reason)]
             unknown = letters.dead_letters[0].id + 1000
             with pytest.raises(grpc.aio.AioRpcError) as caught:
                 await stub.ReplayDeadLetters(pb.ReplayDeadLettersRequest(

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
+from transferhub.cli.failure import error_json, print_json
 from transferhub.cli.hubclient import HubRefused, HubUnreachable, call
 from transferhub.cli.main import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from transferhub.cli.operator import Json, checked_address, failed, hub_option
@@ -18,6 +20,7 @@ from transferhub.hub.v1.operator_service_pb2_grpc import OperatorServiceStub
 
 LIST_LIMIT_MAX = 1000  # OperatorService's own bound on ListDeadLetters.limit
 DEAD_LETTER_ID_MAX = 2**63 - 1  # ReplayDeadLettersRequest.ids are int64: past it is no id
+FAILURES_SAID = 5  # failed dead letters named on standard error; --json lists every one
 
 
 def _limit(text: str) -> int:
@@ -114,10 +117,13 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_replay(args: argparse.Namespace) -> int:
-    """``transferhub deadletters replay``: ``{"applied": n, "failed": m}``.
+    """``transferhub deadletters replay``: ``{"applied": n, "failed": m, "failures": [...]}``.
 
     Exit 1 when some failed again: they stay dead letters, and a script that
-    replays after a fix should notice that the fix did not cover them.
+    replays after a fix should notice that the fix did not cover them. Standard
+    error then says which and why, and ``--json`` adds the failure keys every
+    command has (``error``, ``code`` ``FAILED_PRECONDITION``, ``exit_code``),
+    ``failures`` listing each id with its reason.
     """
     address = checked_address(args)
     if address is None:
@@ -127,9 +133,17 @@ def run_replay(args: argparse.Namespace) -> int:
                         pb.ReplayDeadLettersRequest(ids=args.ids))
     except (HubUnreachable, HubRefused) as exc:
         return failed(args, exc)
-    doc = {"applied": response.applied, "failed": response.failed}
+    failures = [{"id": f.id, "reason": f.reason} for f in response.failures]
+    doc: Json = {"applied": response.applied, "failed": response.failed, "failures": failures}
+    if response.failed:
+        said = "; ".join(f"{f['id']}: {f['reason']}" for f in failures[:FAILURES_SAID])
+        more = len(failures) - FAILURES_SAID
+        message = (f"{response.failed} dead letter(s) failed again and stay "
+                   f"({said}{f'; and {more} more' if more > 0 else ''})")
+        print(f"transferhub {args.command}: {message}", file=sys.stderr)
+        doc.update(error_json(message, EXIT_FAILED))
     if args.json:
-        print(json.dumps(doc))
+        print_json(doc)
     else:
         print(f"replayed: {doc['applied']} applied, {doc['failed']} failed again")
     return EXIT_FAILED if response.failed else EXIT_OK

@@ -124,9 +124,19 @@ class ReplayDeadLettersRequest(_message.Message):
     def __init__(self, ids: _Optional[_Iterable[int]] = ...) -> None: ...
 
 class ReplayDeadLettersResponse(_message.Message):
-    __slots__ = ("applied", "failed")
+    __slots__ = ("applied", "failed", "failures")
     APPLIED_FIELD_NUMBER: _ClassVar[int]
     FAILED_FIELD_NUMBER: _ClassVar[int]
+    FAILURES_FIELD_NUMBER: _ClassVar[int]
     applied: int
     failed: int
-    def __init__(self, applied: _Optional[int] = ..., failed: _Optional[int] = ...) -> None: ...
+    failures: _containers.RepeatedCompositeFieldContainer[ReplayFailure]
+    def __init__(self, applied: _Optional[int] = ..., failed: _Optional[int] = ..., failures: _Optional[_Iterable[_Union[ReplayFailure, _Mapping]]] = ...) -> None: ...
+
+class ReplayFailure(_message.Message):
+    __slots__ = ("id", "reason")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    id: int
+    reason: str
+    def __init__(self, id: _Optional[int] = ..., reason: _Optional[str] = ...) -> None: ...
