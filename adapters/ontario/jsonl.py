@@ -81,7 +81,9 @@ def decode(text: bytes) -> dict[str, Any]:
     except UnicodeDecodeError as exc:
         raise f.Bad(f"not UTF-8 text (byte {exc.start + 1}); save the export as UTF-8") from None
     except json.JSONDecodeError as exc:
-        raise f.Bad(f"not a JSON object: {exc.msg} at column {exc.colno}") from None
+        # json's "Unterminated string starting at" already ends in "at"
+        raise f.Bad(f"not a JSON object: {exc.msg.removesuffix(' at')} at column "
+                    f"{exc.colno}") from None
     except (RecursionError, ValueError) as exc:
         raise f.Bad(f"not a JSON object: {exc}"[:200]) from None
     if not isinstance(obj, dict):

@@ -121,6 +121,7 @@ class TestBadLines:
 
     @pytest.mark.parametrize(("bad", "words"), [
         ("{not json", "not a JSON object"),
+        ('{"id": "SENE', "not a JSON object: Unterminated string starting at column 8"),
         ("[1, 2]", "one JSON object"),
         ({"type": "course"}, "type"),
         ({**RULE, "version": 0}, "version"),
