@@ -81,6 +81,21 @@ def _fail(args: argparse.Namespace, code: int, message: str, rejected: list[Any]
     return code
 
 
+def watched_line(target: Path, report: dict[str, Any], folder: Path) -> str:
+    """What ``--watch`` says of an export it read: its counts, and when removals were
+    withheld, why: an export cut short stays in ``folder`` to be read again; one with a
+    record whose id did not read was filed (a black-box tester saw it said to be cut
+    short and left in place, while it had been moved to ``processed/``)."""
+    line = (f"{target}: published {report['published']}, retired {report['retired']}, "
+            f"rejected {len(report['rejected'])}")
+    if not report.get("removals_withheld"):
+        return line
+    if target.parent == folder:
+        return f"{line}: cut short, left in place to be read again once it changes"
+    return (f"{line}: nothing retired or revoked this run (a rejected record's id does not "
+            "read, so it may be any record absent from the export)")
+
+
 def handle(args: argparse.Namespace) -> int:
     """Run the adapter once, or watch a folder."""
     from adapters.base.statedb import default_state_dir
@@ -177,10 +192,7 @@ def _watch(reader: Any, args: argparse.Namespace, state: Path) -> int:
         elif "error" in report:
             print(f"{target}: failed: {report['error']}", file=sys.stderr, flush=True)
         else:
-            left = (": cut short, left in place to be read again once it changes"
-                    if report.get("removals_withheld") else "")
-            print(f"{target}: published {report['published']}, retired {report['retired']}, "
-                  f"rejected {len(report['rejected'])}{left}", file=sys.stderr, flush=True)
+            print(watched_line(target, report, args.watch), file=sys.stderr, flush=True)
             if report.get("recovered"):
                 print(f"{target}: note: {RECOVERED.format(n=report['recovered'])}",
                       file=sys.stderr, flush=True)
