@@ -72,6 +72,7 @@ class QueryServicer(pb_grpc.QueryServiceServicer):
         record has not arrived yet are still listed. Likewise a ``to`` province
         with no institution at the hub (``XX``, or one whose adapter has not
         published yet). A credential is NOT_FOUND only when the hub has no record of it
+        (a retired one counts as none, as in a transfer answer's ``unknown_credential``)
         and no rule names it: one only rules name, none of them to ``to``, is an empty list.
         """
         credential = requests.credential(request.credential)
@@ -83,7 +84,8 @@ class QueryServicer(pb_grpc.QueryServiceServicer):
                 raise NotFound(f"the hub has no record of institution {to}", field="to")
             if not rules and to and ":" not in to and not repo.list_institutions(to):
                 raise NotFound(f"the hub has no institution in province {to}", field="to")
-            if (not rules and repo.get_credential(credential) is None
+            record = repo.get_credential(credential) if not rules else None
+            if (not rules and (record is None or record.retired)
                     and not repo.named_by_rules([credential])):
                 raise NotFound(f"the hub has no record of {credential} and no rule names it",
                                field="credential")

@@ -17,6 +17,7 @@ from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from hub.api.limits import MAX_COMPLETED, MAX_STRING
 from hub.api.operator import AppliedNotice
 from hub.api.server import OPERATOR_SERVICE, QUERY_SERVICE, create_server, stop_server
+from hub.domain.model import Credential
 from hub.ingest.feed import AppliedFeed
 from hub.store.factory import open_store
 from hub.store.ports import Store
@@ -252,6 +253,25 @@ class TestRegistry:
                     elsewhere = await stub.ListEquivalents(pb.ListEquivalentsRequest(
                         credential="SK:NOWHERE:ENGL 100", to=to))
                     assert list(elsewhere.equivalents) == []
+        finally:
+            await stop_server(server, grace=1.0)
+            store.close()
+
+    async def test_a_retired_credential_no_rule_names_is_not_found(self, tmp_path: Path) -> None:
+        """Retired, it is no record, as a transfer answer's ``unknown_credential`` says (a
+        black-box tester saw an empty list beside that answer, from the same store)."""
+        store = open_store(f"sqlite:///{tmp_path / 'retired.db'}")
+        seed(store)
+        with store.unit_of_work() as uow:
+            uow.equivalencies.upsert_credential(Credential("BC:CAPU:GONE 100", version=1))
+            uow.equivalencies.retire_credential("BC:CAPU:GONE 100", 2)
+            uow.commit()
+        server, port = await create_server(store)
+        try:
+            async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as chan:
+                error = await refused(QueryServiceStub(chan).ListEquivalents(
+                    pb.ListEquivalentsRequest(credential="BC:CAPU:GONE 100")))
+                assert error.code() is grpc.StatusCode.NOT_FOUND
         finally:
             await stop_server(server, grace=1.0)
             store.close()
