@@ -46,7 +46,8 @@ class Rejection:
     ``<Equivalency>`` without ``id``, a misspelt element): it could be any record
     absent from the export, so the run removes nothing either. Before, its record
     looked deleted and was retired or revoked: a damaged line removed credit (a
-    black-box tester). A record of another province is not unidentified.
+    black-box tester). A record of another province is not unidentified, nor a line
+    or element that names no record (no record kind, id, code or institution).
     """
 
     where: str

@@ -65,6 +65,20 @@ def entity_key(obj: dict[str, Any]) -> str | None:
     return None
 
 
+_IDENTIFYING = ("id", "code", "institution")
+_RECORD_TYPES = frozenset({"institution", "credential", "equivalency"})
+
+
+def unidentified(obj: dict[str, Any]) -> bool:
+    """Whether a rejected line may be one of Ontario's own records whose id does not read
+    (:attr:`adapters.base.records.Rejection.unidentified`): a record kind, or a line that
+    carries an identifying key (a misspelt ``type``), with no readable id, and not
+    another province's. A line that names nothing (``{"type": "note"}``) is no record."""
+    if entity_key(obj) is not None or foreign(obj):
+        return False
+    return obj.get("type") in _RECORD_TYPES or any(key in obj for key in _IDENTIFYING)
+
+
 def foreign(obj: dict[str, Any]) -> bool:
     """Whether a rejected line reads as another province's record (not Ontario's to keep,
     nor to hold back removals for): its institution, or a rule's receiving one, is."""

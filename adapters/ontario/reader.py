@@ -39,7 +39,7 @@ from pathlib import Path
 from adapters.base import fields as f
 from adapters.base.records import CUT_SHORT, ExportUnreadable, Record, Rejection
 from adapters.ontario.jsonl import MAX_LINE_BYTES, decode, lines, open_export
-from adapters.ontario.objects import PROVINCE, entity_key, foreign, record_of
+from adapters.ontario.objects import PROVINCE, entity_key, record_of, unidentified
 from hub.domain.errors import DomainError
 from hub.domain.model import Credential, Institution, Rule
 
@@ -85,9 +85,8 @@ class OntarioReader:
                 try:
                     record = record_of(obj)
                 except (f.Bad, DomainError) as exc:
-                    key = entity_key(obj)
-                    yield None, Rejection(where, str(exc), key,
-                                          unidentified=key is None and not foreign(obj))
+                    yield None, Rejection(where, str(exc), entity_key(obj),
+                                          unidentified=unidentified(obj))
                     continue
                 first = seen.setdefault((type(record), record.id), number)
                 if first != number:

@@ -174,11 +174,16 @@ def _check_root(path: Path, tag: str, attrib: dict[str, str]) -> None:
                                "adapter reads only SK feeds")
 
 
+_IDENTIFYING = ("id", "institution", "code")
+
+
 def _read(element: Element, where: str) -> Record | Rejection:
     reader = elements.READERS.get(element.tag)
     if reader is None:
         return Rejection(where, f"unknown element <{element.tag}>; expected Institution, "
-                                "Course or Equivalency", unidentified=True)
+                                "Course or Equivalency",
+                         # a misspelt record (it names one) may be any absent one
+                         unidentified=any(a in element.attrib for a in _IDENTIFYING))
     try:
         return reader(element)
     except (Bad, DomainError) as exc:

@@ -41,6 +41,7 @@ class TestOntario:
         b'{"type":"equivalency","id":"LK-0001","version":3,"from":["NORC:PRG1',  # not JSON
         b'{"type":"equivalenc","id":"LK-0001","version":3}',                    # unknown type
         b'{"type":"equivalency","version":3}',                                   # no id
+        b'{"version":3,"id":"LK-0001"}',                                         # no type
     ])
     def test_a_line_whose_id_does_not_read_removes_nothing(
             self, tmp_path: Path, damaged: bytes) -> None:
@@ -65,6 +66,20 @@ class TestOntario:
         run(OntarioReader(), path, state)
         lines = ontario(3).split(b"\n")
         lines[4] = line(rule(id="LK-0001", to={"institution": "BC:UBCV", "grant": "no_credit"}))
+        path.write_bytes(b"\n".join(lines))
+        summary, sent = run(OntarioReader(), path, state)
+        assert [r.unidentified for r in summary.rejected] == [False]
+        assert removals(sent) == [("rule_revoked", "ON:LK-0001")]
+
+
+    def test_a_line_that_names_no_record_does_not_hold_removals(self, tmp_path: Path) -> None:
+        """``{"type": "nonsense"}`` is rejected, but it cannot be a damaged record: it
+        names none (no record kind, no id, code or institution)."""
+        path, state = tmp_path / "on.jsonl", tmp_path / "state"
+        path.write_bytes(ontario(3))
+        run(OntarioReader(), path, state)
+        lines = ontario(3).split(b"\n")
+        lines[4] = b'{"type": "nonsense"}'
         path.write_bytes(b"\n".join(lines))
         summary, sent = run(OntarioReader(), path, state)
         assert [r.unidentified for r in summary.rejected] == [False]
@@ -118,3 +133,14 @@ class TestSaskatchewan:
         summary, sent = run(SaskatchewanReader(), path, state)
         assert [r.unidentified for r in summary.rejected] == [True]
         assert summary.removals_withheld and summary.retired == 0 and not removals(sent)
+
+    def test_an_unknown_element_that_names_no_record_does_not_hold_removals(
+            self, tmp_path: Path) -> None:
+        path, state = tmp_path / "sk.xml", tmp_path / "state"
+        path.write_text(SK_HEAD + SK_INSTITUTIONS + sk_rule("E-1") + sk_rule("E-2") + SK_TAIL)
+        run(SaskatchewanReader(), path, state)
+        path.write_text(SK_HEAD + SK_INSTITUTIONS + sk_rule("E-1") + '  <Note text="x"/>\n'
+                        + SK_TAIL)
+        summary, sent = run(SaskatchewanReader(), path, state)
+        assert [r.unidentified for r in summary.rejected] == [False]
+        assert removals(sent) == [("rule_revoked", "SK:E-2")]
