@@ -54,6 +54,14 @@ class TestNoCreditAndAssessment:
         answer = transfer(repo, UBC, done(A))
         assert reasons(answer) == {A: "no_credit"} and "BC:R1" in detail(answer, A)
 
+    def test_a_no_credit_rule_missing_a_partner_leaves_no_agreement_and_says_why(self):
+        """It does not apply (MODEL.md: "it, and any partners the rule needs"), so no
+        agreement; the detail names the rule instead of saying none covers it."""
+        repo = world(rule("BC:R1", (A, B), UBC, outcome=GrantKind.NO_CREDIT))
+        answer = transfer(repo, UBC, done(A))
+        assert reasons(answer) == {A: "no_agreement"}
+        assert "BC:R1 (no_credit) names it but does not apply" in detail(answer, A)
+
     def test_individual_assessment(self):
         repo = world(rule("BC:R1", A, UBC, outcome=GrantKind.ASSESSMENT))
         assert reasons(transfer(repo, UBC, done(A))) == {A: "individual_assessment"}
