@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import os
 import signal
+import time
 
 import pytest
 
@@ -95,3 +96,34 @@ def test_a_signal_still_stops_it_with_exit_0(monkeypatch: pytest.MonkeyPatch) ->
                               metrics="", group=None)
     assert serve.run(args) == 0
     assert ingest.finished_its_batch  # not cancelled by the watch on it
+
+
+def test_a_signal_while_the_hub_starts_stops_it_once_started(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """SIGTERM while the store opens (before the hub serves) is met once it has started:
+    exit 0, everything stopped; before, the default action ended it (exit 143)."""
+    stopped: list[str] = []
+
+    async def start_hub(settings: object, **_: object) -> RunningHub:
+        os.kill(os.getpid(), signal.SIGTERM)   # arrives while the hub is starting
+        await asyncio.sleep(0.1)
+        store = open_store("memory://")
+        server, port = await create_server(store)
+        # Were that signal lost, this one would end the wait, 5 s later (not a hang).
+        asyncio.get_running_loop().call_later(5, os.kill, os.getpid(), signal.SIGTERM)
+        return RunningHub(settings, store, server, port, [],  # type: ignore[arg-type]
+                          [lambda: stopped.append("metrics")])
+
+    monkeypatch.setattr("hub.bootstrap.start_hub", start_hub)
+    args = argparse.Namespace(db="memory://", kafka="127.0.0.1:9092", grpc="127.0.0.1:0",
+                              metrics="", group=None)
+    # Without the serve's own handler yet, the default action would end pytest itself.
+    lost = signal.signal(signal.SIGTERM, lambda *_: None)
+    try:
+        started = time.monotonic()
+        assert serve.run(args) == 0
+        took = time.monotonic() - started
+    finally:
+        signal.signal(signal.SIGTERM, lost)
+    assert took < 4, f"the first SIGTERM was lost: stopped only by the second ({took:.1f} s)"
+    assert stopped == ["metrics"]

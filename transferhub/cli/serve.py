@@ -53,15 +53,18 @@ async def _serve(settings: object) -> None:
     from hub.bootstrap import start_hub
     from hub.ingest.operator import ingest_factory
 
-    hub = await start_hub(settings, ingest=ingest_factory)  # type: ignore[arg-type]
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     def stop(signum: int) -> None:
         detach_if_hung_up(signum)
         stopping.set()
 
+    # Before the hub starts: a SIGTERM while it starts (opening the store, binding) is
+    # met once it has started, and stops it cleanly (exit 0), not by the default
+    # action (exit 143, a black-box tester).
     for signum in STOP_SIGNALS:
         loop.add_signal_handler(signum, stop, signum)
+    hub = await start_hub(settings, ingest=ingest_factory)  # type: ignore[arg-type]
     host = hub.settings.grpc.rpartition(":")[0]
     print(f"transferhub: serving gRPC on {host}:{hub.port} over {hub.settings.db_url}",
           file=sys.stderr, flush=True)
