@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import grpc
 import pytest
@@ -186,6 +187,25 @@ class TestStack:
         assert "target" in (error.details() or "")
 
 
+@asynccontextmanager
+async def _seeded_with(tmp_path: Path, change: Callable[[Any], object]
+                       ) -> AsyncIterator[QueryServiceStub]:
+    """A query stub on a hub over the seeded federation plus ``change`` (given the store's
+    equivalency repository, in one unit of work); all of it stopped after."""
+    store = open_store(f"sqlite:///{tmp_path / 'changed.db'}")
+    seed(store)
+    with store.unit_of_work() as uow:
+        change(uow.equivalencies)
+        uow.commit()
+    server, port = await create_server(store)
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as chan:
+            yield QueryServiceStub(chan)
+    finally:
+        await stop_server(server, grace=1.0)
+        store.close()
+
+
 class TestRegistry:
     """ListEquivalents, GetCredential and ListInstitutions read the store."""
 
@@ -211,70 +231,41 @@ class TestRegistry:
             self, tmp_path: Path) -> None:
         """A rule may arrive before its receiving institution's record: it is still listed,
         while an institution that neither a record nor a rule names is NOT_FOUND."""
-        store = open_store(f"sqlite:///{tmp_path / 'early.db'}")
-        seed(store)
         early = replace(RULES[0], id="BC:99001", receiving_institution="BC:NEWU")
-        with store.unit_of_work() as uow:
-            uow.equivalencies.upsert_rule(early)
-            uow.commit()
-        server, port = await create_server(store)
-        try:
-            async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as chan:
-                stub = QueryServiceStub(chan)
-                listed = await stub.ListEquivalents(pb.ListEquivalentsRequest(
-                    credential="BC:CAPU:ENGL 100", to="BC:NEWU"))
-                assert [e.rule for e in listed.equivalents] == ["BC:99001"]
-                error = await refused(stub.ListEquivalents(pb.ListEquivalentsRequest(
-                    credential="BC:CAPU:ENGL 100", to="BC:NONE")))
-                assert error.code() is grpc.StatusCode.NOT_FOUND
-        finally:
-            await stop_server(server, grace=1.0)
-            store.close()
+        async with _seeded_with(tmp_path, lambda repo: repo.upsert_rule(early)) as stub:
+            listed = await stub.ListEquivalents(pb.ListEquivalentsRequest(
+                credential="BC:CAPU:ENGL 100", to="BC:NEWU"))
+            assert [e.rule for e in listed.equivalents] == ["BC:99001"]
+            error = await refused(stub.ListEquivalents(pb.ListEquivalentsRequest(
+                credential="BC:CAPU:ENGL 100", to="BC:NONE")))
+            assert error.code() is grpc.StatusCode.NOT_FOUND
 
     async def test_a_credential_only_rules_name_is_listed_empty_elsewhere(
             self, tmp_path: Path) -> None:
         """A credential with no record of its own that a rule names (another province's
         course) is known: limited to where no rule of it goes, it is an empty list, not
         NOT_FOUND (which said "no rule names it" while one did)."""
-        store = open_store(f"sqlite:///{tmp_path / 'named.db'}")
-        seed(store)
         named = replace(RULES[0], id="BC:99002", sending=("SK:NOWHERE:ENGL 100",))
-        with store.unit_of_work() as uow:
-            uow.equivalencies.upsert_rule(named)
-            uow.commit()
-        server, port = await create_server(store)
-        try:
-            async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as chan:
-                stub = QueryServiceStub(chan)
-                every = await stub.ListEquivalents(pb.ListEquivalentsRequest(
-                    credential="SK:NOWHERE:ENGL 100"))
-                assert [e.rule for e in every.equivalents] == ["BC:99002"]
-                for to in ("ON", "ON:HUMB"):
-                    elsewhere = await stub.ListEquivalents(pb.ListEquivalentsRequest(
-                        credential="SK:NOWHERE:ENGL 100", to=to))
-                    assert list(elsewhere.equivalents) == []
-        finally:
-            await stop_server(server, grace=1.0)
-            store.close()
+        async with _seeded_with(tmp_path, lambda repo: repo.upsert_rule(named)) as stub:
+            every = await stub.ListEquivalents(pb.ListEquivalentsRequest(
+                credential="SK:NOWHERE:ENGL 100"))
+            assert [e.rule for e in every.equivalents] == ["BC:99002"]
+            for to in ("ON", "ON:HUMB"):
+                elsewhere = await stub.ListEquivalents(pb.ListEquivalentsRequest(
+                    credential="SK:NOWHERE:ENGL 100", to=to))
+                assert list(elsewhere.equivalents) == []
 
     async def test_a_retired_credential_no_rule_names_is_not_found(self, tmp_path: Path) -> None:
         """Retired, it is no record, as a transfer answer's ``unknown_credential`` says (a
         black-box tester saw an empty list beside that answer, from the same store)."""
-        store = open_store(f"sqlite:///{tmp_path / 'retired.db'}")
-        seed(store)
-        with store.unit_of_work() as uow:
-            uow.equivalencies.upsert_credential(Credential("BC:CAPU:GONE 100", version=1))
-            uow.equivalencies.retire_credential("BC:CAPU:GONE 100", 2)
-            uow.commit()
-        server, port = await create_server(store)
-        try:
-            async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as chan:
-                error = await refused(QueryServiceStub(chan).ListEquivalents(
-                    pb.ListEquivalentsRequest(credential="BC:CAPU:GONE 100")))
-                assert error.code() is grpc.StatusCode.NOT_FOUND
-        finally:
-            await stop_server(server, grace=1.0)
-            store.close()
+        def retire(repo: Any) -> None:
+            repo.upsert_credential(Credential("BC:CAPU:GONE 100", version=1))
+            repo.retire_credential("BC:CAPU:GONE 100", 2)
+
+        async with _seeded_with(tmp_path, retire) as stub:
+            error = await refused(stub.ListEquivalents(
+                pb.ListEquivalentsRequest(credential="BC:CAPU:GONE 100")))
+            assert error.code() is grpc.StatusCode.NOT_FOUND
 
     async def test_unknown_credential_is_not_found(self, channel: grpc.aio.Channel) -> None:
         stub = QueryServiceStub(channel)

@@ -42,17 +42,22 @@ def _notices(start: int, n: int) -> list[AppliedNotice]:
                           "rule_upserted") for i in range(start, start + n)]
 
 
-async def test_received_plus_missed_is_every_event_handled(
-        channel: grpc.aio.Channel, ingest: grpc_api.FeedIngest) -> None:
-    call = OperatorServiceStub(channel).WatchEvents(op.WatchEventsRequest())
+async def _flood_unread(ingest: grpc_api.FeedIngest) -> None:
+    """Once the stream is open, the ingest applies TOTAL events, a batch at a time, while
+    the client reads nothing."""
     for _ in range(200):   # the stream is open once the hub counts the watcher
         if ingest.feed.watchers:
             break
         await asyncio.sleep(0.05)
-    # The client reads nothing while the ingest applies TOTAL events, a batch at a time.
     for start in range(0, TOTAL, 1000):
         ingest.feed.publish(_notices(start, 1000))
         await asyncio.sleep(0.002)
+
+
+async def test_received_plus_missed_is_every_event_handled(
+        channel: grpc.aio.Channel, ingest: grpc_api.FeedIngest) -> None:
+    call = OperatorServiceStub(channel).WatchEvents(op.WatchEventsRequest())
+    await _flood_unread(ingest)
     received, missed, last = 0, 0, ""
     while last != f"e{TOTAL - 1}":   # the newest is never the one dropped
         event = await asyncio.wait_for(call.read(), timeout=10)
@@ -65,13 +70,7 @@ async def test_received_plus_missed_is_every_event_handled(
 async def test_a_province_watcher_misses_only_its_provinces_events(
         channel: grpc.aio.Channel, ingest: grpc_api.FeedIngest) -> None:
     call = OperatorServiceStub(channel).WatchEvents(op.WatchEventsRequest(province="on"))
-    for _ in range(200):
-        if ingest.feed.watchers:
-            break
-        await asyncio.sleep(0.05)
-    for start in range(0, TOTAL, 1000):
-        ingest.feed.publish(_notices(start, 1000))
-        await asyncio.sleep(0.002)
+    await _flood_unread(ingest)
     ontario = sum(1 for i in range(TOTAL) if i % 3 == 0)
     newest = f"e{max(i for i in range(TOTAL) if i % 3 == 0)}"
     received, missed, last = 0, 0, ""
