@@ -54,18 +54,19 @@ def wait_serving(address: str, process: subprocess.Popen[bytes]) -> None:
     pytest.fail(f"the hub at {address} did not start within {START_SECONDS} s")
 
 
-def start_serve(db: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """``transferhub serve`` on a free port over ``db`` (no broker there: queries still work).
+def start_serve(db: Path, kafka: str | None = None) -> tuple[subprocess.Popen[bytes], str]:
+    """``transferhub serve`` on a free port over ``db``, consuming from ``kafka`` (by default
+    a port with no broker there: queries still work).
 
-    Its log (standard error: it warns about the missing broker every second)
-    goes to a file beside ``db``, which nobody has to drain.
+    Its log (standard error: without a broker it warns every second) goes to
+    ``<db stem>.serve.log`` beside ``db``, which nobody has to drain.
     """
     address = f"127.0.0.1:{free_port()}"
     path = db.parent / f"{db.stem}.serve.log"
     with path.open("wb") as log:
         process = subprocess.Popen(
             [*CLI, "serve", "--db", f"sqlite:///{db}", "--grpc", address, "--metrics", "",
-             "--kafka", f"127.0.0.1:{free_port()}"],
+             "--kafka", kafka or f"127.0.0.1:{free_port()}"],
             stdout=subprocess.PIPE, stderr=log)
     SERVE_LOGS[process.pid] = path
     try:

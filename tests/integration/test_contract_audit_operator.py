@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_cli import CLI, cli, free_port, stop, wait_serving
+from tests.e2e.test_cli import CLI, cli, start_serve, stop
 from tests.integration.ingest_helpers import produce, rule, upserted
 from transferhub.broker import EmbeddedBroker
 
@@ -41,15 +41,10 @@ class TestOperatorCommandsOverABroker:
     def test_monitor_status_and_dead_letters(self, broker: EmbeddedBroker, tmp_path: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv("TRANSFERHUB_SESSION_TIMEOUT_MS", "6000")
-        hub = f"127.0.0.1:{free_port()}"
-        with (tmp_path / "serve.log").open("wb") as log:
-            serve = subprocess.Popen([*CLI, "serve", "--db", f"sqlite:///{tmp_path / 'hub.db'}",
-                                      "--grpc", hub, "--metrics", "", "--kafka", broker.address],
-                                     stdout=subprocess.DEVNULL, stderr=log)
+        serve, hub = start_serve(tmp_path / "hub.db", broker.address)
         lines: list[str] = []
         monitor: subprocess.Popen[str] | None = None
         try:
-            wait_serving(hub, serve)  # type: ignore[arg-type]
             monitor = subprocess.Popen([*CLI, "monitor", "--province", "bc"],
                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                        env={**os.environ, "TRANSFERHUB_HUB": hub})

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_cli import CLI, cli, free_port, stop, wait_serving
+from tests.e2e.test_cli import CLI, cli, start_serve, stop
 from tests.integration.ingest_helpers import produce, rule, upserted
 from transferhub.broker import EmbeddedBroker
 
@@ -39,15 +39,10 @@ def _applied(hub: str) -> int:
 def test_lines_shown_plus_not_shown_are_the_events_applied(
         broker: EmbeddedBroker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TRANSFERHUB_SESSION_TIMEOUT_MS", "6000")
-    hub = f"127.0.0.1:{free_port()}"
-    with (tmp_path / "serve.log").open("wb") as log:
-        serve = subprocess.Popen([*CLI, "serve", "--db", f"sqlite:///{tmp_path / 'hub.db'}",
-                                  "--grpc", hub, "--metrics", "", "--kafka", broker.address],
-                                 stdout=subprocess.DEVNULL, stderr=log)
+    serve, hub = start_serve(tmp_path / "hub.db", broker.address)
     monitor: subprocess.Popen[str] | None = None
     lines: list[str] = []
     try:
-        wait_serving(hub, serve)  # type: ignore[arg-type]
         monitor = subprocess.Popen([*CLI, "monitor"], stdout=subprocess.PIPE,
                                    stderr=subprocess.PIPE, text=True,
                                    env={**os.environ, "TRANSFERHUB_HUB": hub})
@@ -84,5 +79,5 @@ def test_lines_shown_plus_not_shown_are_the_events_applied(
     shown, missed = accounted()
     assert missed > 0, f"the monitor kept up ({shown} lines): nothing tests the accounting"
     assert shown + missed == EVENTS, (shown, missed)
-    served = (tmp_path / "serve.log").read_text()
+    served = (tmp_path / "hub.serve.log").read_text()
     assert "Traceback" not in served and "[error" not in served, served[-3000:]
