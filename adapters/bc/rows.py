@@ -93,19 +93,24 @@ def rule_key(row: Sequence[str]) -> str | None:
     None also when its receiving institution reads as another province's: that
     rule is not BC's to keep.
     """
-    ident, receiving = row[0], row[6]
+    ident = row[0]
     if _RULE_ID.match(ident) is None:
         try:
             ident = f.rule_id(ident)   # as RuleRow.rule reads it
         except f.Bad:
             return None
-    try:
-        receiver = f.institution_in(receiving, PROVINCE, "receiving_institution")
-    except (f.Bad, DomainError):
-        receiver = None   # damaged, not foreign
-    if receiver is not None and not receiver.startswith(f"{PROVINCE}:"):
+    if _foreign_receiver(row):
         return None
     return f"{PROVINCE}:{ident}"
+
+
+def _foreign_receiver(row: Sequence[str]) -> bool:
+    """Whether a row's receiving institution reads as another province's (damaged is not)."""
+    try:
+        receiver = f.institution_in(row[6], PROVINCE, "receiving_institution")
+    except (f.Bad, DomainError):
+        return False
+    return not receiver.startswith(f"{PROVINCE}:")
 
 
 def unidentified(row: Sequence[str]) -> bool:
@@ -113,11 +118,7 @@ def unidentified(row: Sequence[str]) -> bool:
     names (:attr:`adapters.base.records.Rejection.unidentified`): its rule id does not
     read, and its receiving institution is not another province's; or its sending
     institution is (or may be) BC's and its sending courses do not read."""
-    try:
-        receiver = f.institution_in(row[6], PROVINCE, "receiving_institution")
-    except (f.Bad, DomainError):
-        receiver = None
-    if receiver is not None and not receiver.startswith(f"{PROVINCE}:"):
+    if _foreign_receiver(row):
         return False   # another province's rule: not BC's to keep
     if rule_key(row) is None:
         return True
