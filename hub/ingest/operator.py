@@ -99,7 +99,7 @@ class HubIngest:
         self.ingest.feed.close()
 
     async def replay(self, ids: Sequence[int]) -> tuple[int, list[tuple[int, str]]]:
-        """Re-drive dead letters to their topics; ``(applied, failed)``."""
+        """Re-drive dead letters to their topics; ``(applied, failures)``, each ``(id, reason)``."""
         if self.ingest.producer is None:
             raise ConnectionError("the ingest is not connected to the broker yet")
         return await replay_dead_letters(self.store, self.ingest.producer, ids)
