@@ -118,10 +118,12 @@ def explain(entry: Entry, receiving_institution: str, known: bool,
             return NotTransferred(credential, reason, found[reason])
     if readings:  # only no_credit or assessment rules that do not apply to it
         named = ", ".join(f"{r.rule.id} ({r.rule.outcome.value})" for r in readings)
+        rules, verbs = ("rule", "names it but does not") if len(readings) == 1 else (
+            "rules", "name it but do not")
         return NotTransferred(
             credential, Reason.NO_AGREEMENT,
             f"no rule from {institution_of(credential)} to {receiving_institution} grants "
-            f"credit for {_code(credential)}; rule {named} names it but does not apply "
+            f"credit for {_code(credential)}; {rules} {named} {verbs} apply "
             "(a partner, the grade or the date does not meet it)")
     return NotTransferred(
         credential, Reason.NO_AGREEMENT,
