@@ -23,11 +23,12 @@ from typing import Any
 STOP_SECONDS = 5.0  # a stop with a live broker takes well under a second (it leaves the group)
 
 
-def not_our_cancellation() -> bool:
-    """Whether a ``CancelledError`` came from aiokafka's own tasks (it cancels its requests
-    when the broker stops answering), not from this task being cancelled (Ctrl-C)."""
+def cancelled_here() -> bool:
+    """Whether a ``CancelledError`` came from this task being cancelled (Ctrl-C), which must
+    go on up, not from aiokafka's own tasks (it cancels its requests when the broker stops
+    answering)."""
     task = asyncio.current_task()
-    return task is None or not task.cancelling()
+    return task is not None and task.cancelling() > 0
 
 
 async def _ended(step: Awaitable[Any], timeout: float) -> bool:
@@ -36,7 +37,7 @@ async def _ended(step: Awaitable[Any], timeout: float) -> bool:
     try:
         await asyncio.wait_for(step, timeout)
     except asyncio.CancelledError:
-        if not not_our_cancellation():
+        if cancelled_here():
             raise
         return False
     except Exception:  # the broker's state, or the time bound: nothing more to do with it

@@ -28,7 +28,7 @@ from tenacity import (
 )
 
 from transferhub.broker import event_topic
-from transferhub.kafka_clients import not_our_cancellation, stop_quietly
+from transferhub.kafka_clients import cancelled_here, stop_quietly
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,7 +178,7 @@ class KafkaEventPublisher:
         except asyncio.CancelledError:
             # aiokafka cancels its own requests when the broker stops answering; only a
             # cancellation of this task (Ctrl-C) goes on up.
-            if not not_our_cancellation():
+            if cancelled_here():
                 raise
             return read, False
         except Exception:  # unreachable or slow: the caller says so and fails the run
