@@ -44,7 +44,7 @@ from functools import lru_cache
 
 from adapters.bc import grammar
 from adapters.bc.grammar import GrammarError
-from hub.domain.model import Grant, GrantKind
+from hub.domain.model import Grant, GrantKind, granted_twice
 
 _NO_CREDIT = re.compile(r"\s*no\s+credit\b\.?\s*(?:[,.;]\s*(?P<notes>.*?))?\s*$", re.I | re.S)
 _ASSESSMENT = re.compile(
@@ -131,6 +131,11 @@ def _parse_cached(text: str, receiving: str, compact: bool) -> TransferCredit:
                 return TransferCredit(kind, notes=match["notes"] or None, sending=sending,
                                       sending_institution=sending_inst, any_n=any_n)
     alternatives, notes = _read_grants(text, start, receiving)
+    for group in alternatives:
+        twice = granted_twice(group)
+        if twice:
+            raise GrammarError(f"{text.strip()!r} grants {twice} twice in one alternative; "
+                               "a course is granted once")
     outcome = alternatives[0][0].kind
     return TransferCredit(outcome, alternatives, notes, sending, sending_inst, any_n)
 
@@ -159,7 +164,11 @@ def _read_sending(left: str, compact: bool) -> tuple[tuple[str, ...], str | None
                                    f"{inst} and {course['inst']}")
             inst = course["inst"]
         code = course["code"] if compact else f"{course['subj']} {course['num']}"
-        codes.append(" ".join(code.upper().split()))
+        code = " ".join(code.upper().split())
+        if code in codes:
+            raise GrammarError(f"sending courses {left.strip()!r} name {code} twice; "
+                               "name each sending course once")
+        codes.append(code)
         pos = course.end()
         if not left[pos:].strip():
             break

@@ -253,7 +253,11 @@ def _credits(text: str) -> float:
 
 @lru_cache(maxsize=65536)
 def _codes(text: str) -> tuple[str, ...]:
-    return tuple(f.code(part, "sending_courses") for part in text.split("&"))
+    codes = tuple(f.code(part, "sending_courses") for part in text.split("&"))
+    if len(set(codes)) != len(codes):
+        twice = next(c for c in codes if codes.count(c) > 1)
+        raise f.Bad(f"sending_courses names {twice} twice; name each sending course once")
+    return codes
 
 
 def _sending(named: tuple[str, ...], written: str | None, codes: tuple[str, ...],

@@ -176,7 +176,7 @@ def _rule(obj: dict[str, Any]) -> Rule:
     grant = to.get("grant")
     if grant not in _GRANTS:
         raise f.Bad(f"{label}: to.grant is {grant!r}; expected one of {', '.join(_GRANTS)}")
-    grants = tuple(_grants(grant, to, f"{label}: to"))
+    grants = f.granted_once(tuple(_grants(grant, to, f"{label}: to")), f"{label}: to")
     start = f.day(obj, "effective_start", label)
     end = f.day(obj, "effective_end", label, required=False)
     f.ordered(start, end, label, "effective_start", "effective_end")

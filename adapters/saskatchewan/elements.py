@@ -120,7 +120,8 @@ def equivalency(element: Element) -> Rule:
     if grant not in _GRANTS:
         raise f.Bad(f"{label}: Receiving grant is {grant!r}; expected one of "
                     f"{', '.join(_GRANTS)}")
-    grants = tuple(_grants(grant, receiving_el, f"{label} Receiving"))
+    where = f"{label} Receiving"
+    grants = f.granted_once(tuple(_grants(grant, receiving_el, where)), where)
     conditions = element.findall("Condition")
     if len(conditions) > 1:
         raise f.Bad(f"{label}: more than one <Condition>; put minimumGrade on one")

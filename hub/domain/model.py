@@ -146,6 +146,22 @@ class Grant:
         return self.credits or 0.0
 
 
+def granted_twice(grants: tuple[Grant, ...] | list[Grant]) -> str | None:
+    """The code of a specific course that one grant set names twice, else None.
+
+    A learner is granted a course once: "CMPT 120 (3) & CMPT 120 (3)" would count
+    it twice. Unassigned credit may repeat ("PHYS 1XX (3) & PHYS 1XX (1)": the
+    Guide's own text), so only course grants are checked.
+    """
+    seen: set[str] = set()
+    for grant in grants:
+        if grant.kind is GrantKind.COURSE and grant.code:
+            if grant.code in seen:
+                return grant.code
+            seen.add(grant.code)
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class Rule:
     """An equivalency rule (articulation), decided by the receiving institution.

@@ -23,6 +23,7 @@ from hub.domain.model import (
     Institution,
     Rule,
     StackLink,
+    granted_twice,
 )
 from hub.ingest.commands import (
     Command,
@@ -137,8 +138,13 @@ def _grant(msg: pb.Grant, where: str) -> Grant:
 
 
 def _grant_set(wire: bytes) -> tuple[Grant, ...]:
-    return tuple(_grant(g, f"grants[{j}]")
-                 for j, g in enumerate(pb.GrantSet.FromString(wire).grants))
+    grants = tuple(_grant(g, f"grants[{j}]")
+                   for j, g in enumerate(pb.GrantSet.FromString(wire).grants))
+    twice = granted_twice(grants)
+    if twice:
+        raise UnreadableEvent("unreadable", f"grants name course {twice} twice; a course "
+                              "is granted once")
+    return grants
 
 
 def _alternatives(msg: pb.RuleUpserted) -> tuple[tuple[Grant, ...], ...]:
@@ -161,6 +167,9 @@ def _rule(msg: pb.RuleUpserted, version: int) -> tuple[Command, str]:
     if not checked:
         raise UnreadableEvent("unreadable", "rule_upserted.sending is empty")
     sending = tuple(cid for cid, _ in checked)
+    if len(set(sending)) != len(sending):
+        twice = next(cid for cid in sending if sending.count(cid) > 1)
+        raise UnreadableEvent("unreadable", f"rule_upserted.sending names {twice} twice")
     first = checked[0][1]
     if any(institution != first for _, institution in checked):
         raise UnreadableEvent(

@@ -336,6 +336,10 @@ _NOTES = st.one_of(st.none(), st.sampled_from([
     "Not for credit in Science. Exempt MATH 100 & MATH 101.", "Student's choice"]))
 
 
+def _course_code(grant: Grant) -> object:
+    return grant.code if grant.kind is COURSE else object()
+
+
 @st.composite
 def _credit(draw: st.DrawFn) -> TransferCredit:
     outcome = draw(st.sampled_from([COURSE, COURSE, COURSE, GrantKind.NO_CREDIT,
@@ -343,8 +347,10 @@ def _credit(draw: st.DrawFn) -> TransferCredit:
     notes = draw(_NOTES)
     alternatives: tuple[tuple[Grant, ...], ...] = ()
     if outcome is COURSE:
+        # A course is granted once in a set ("CMPT 120 (3) & CMPT 120 (3)" is refused).
         alternatives = tuple(tuple(group) for group in draw(
-            st.lists(st.lists(_grant(), min_size=1, max_size=4), min_size=1, max_size=4)))
+            st.lists(st.lists(_grant(), min_size=1, max_size=4, unique_by=_course_code),
+                     min_size=1, max_size=4)))
     sending: tuple[str, ...] = ()
     any_n = None
     if draw(st.booleans()):

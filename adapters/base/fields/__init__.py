@@ -35,6 +35,7 @@ from adapters.base.fields.values import (
     check_number,
     check_subject,
     day,
+    granted_once,
     level,
     list_of_objects,
     number,
@@ -48,7 +49,7 @@ from adapters.base.fields.values import (
 
 __all__ = [
     "MAX_VERSION", "Bad", "check_day", "check_level", "check_number", "check_subject", "code",
-    "credential_of", "day", "grading", "institution_in", "level", "list_of_objects",
-    "min_grade", "number", "ordered", "own_institution", "reference", "rule_id", "sending",
-    "strings", "subject", "subject_level_of", "text", "version",
+    "credential_of", "day", "grading", "granted_once", "institution_in", "level",
+    "list_of_objects", "min_grade", "number", "ordered", "own_institution", "reference",
+    "rule_id", "sending", "strings", "subject", "subject_level_of", "text", "version",
 ]

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from hub.domain.model import MAX_AMOUNT
+from hub.domain.model import MAX_AMOUNT, Grant, granted_twice
 
 _DAY_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")  # ASCII digits only
 _SUBJECT_RE = re.compile(r"^[A-Z][A-Z0-9]{0,9}$")
@@ -165,3 +165,11 @@ def version(value: Any, label: str) -> int:
                   f"got {value!r}"[:200])
     return value
 
+
+
+def granted_once(grants: tuple[Grant, ...], label: str) -> tuple[Grant, ...]:
+    """``grants`` when no specific course is granted twice in them; else :class:`Bad`."""
+    twice = granted_twice(grants)
+    if twice:
+        raise Bad(f"{label} grants course {twice} twice; a course is granted once")
+    return grants
