@@ -194,6 +194,9 @@ def _rule(obj: dict[str, Any]) -> Rule:
 
 
 def _grants(grant: str, to: dict[str, Any], label: str) -> Iterator[Grant]:
+    if grant != "course" and to.get("courses"):
+        raise f.Bad(f"{label}.grant is {grant!r}, which names no course, but courses are "
+                    "given; a course grant is \"grant\": \"course\"")
     if grant == "course":
         courses = f.list_of_objects(to.get("courses"), "courses", label)
         if not courses:

@@ -123,6 +123,10 @@ def equivalency(element: Element) -> Rule:
     where = f"{label} Receiving"
     grants = f.granted_once(tuple(_grants(grant, receiving_el, where)), where)
     conditions = element.findall("Condition")
+    if element.get("minimumGrade") is not None:
+        # Ignored, the rule would have no minimum at all: credit the province withholds.
+        raise f.Bad(f"{label}: minimumGrade belongs on <Condition minimumGrade=...>, "
+                    "not on <Equivalency>")
     if len(conditions) > 1:
         raise f.Bad(f"{label}: more than one <Condition>; put minimumGrade on one")
     start = f.day(element.attrib, "effectiveFrom", label)
@@ -166,6 +170,9 @@ def _one(element: Element, tag: str, label: str) -> Element:
 
 
 def _grants(grant: str, receiving: Element, label: str) -> Iterator[Grant]:
+    if grant != "course" and receiving.find("Course") is not None:
+        raise f.Bad(f"{label}: grant={grant!r} names no course, but <Course> is given; "
+                    "a course grant is grant=\"course\"")
     if grant == "course":
         courses = receiving.findall("Course")
         if not courses:
