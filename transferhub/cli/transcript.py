@@ -63,11 +63,13 @@ def read_transcript(path: Path) -> list[tuple[str, pb.CompletedCredential]]:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
             # "Credential, Grade, Completed" (a spreadsheet's export) is the same header:
-            # the rows are read by the names as checked, not as written.
+            # the rows are read by the names as checked, not as written. The columns are
+            # found by name, in any order, beside any others a student system exports.
             header = [name.strip().lower() for name in reader.fieldnames or ()]
-            if tuple(header[:3]) != TRANSCRIPT_HEADER:
-                raise BadTranscript(f"{path}: the header must be "
-                                    f"{','.join(TRANSCRIPT_HEADER)}, not {','.join(header)!r}")
+            if any(header.count(name) != 1 for name in TRANSCRIPT_HEADER):
+                raise BadTranscript(f"{path}: the header must name "
+                                    f"{','.join(TRANSCRIPT_HEADER)} once each, not "
+                                    f"{','.join(header)!r}")
             reader.fieldnames = header
             items = []
             for row in reader:
