@@ -6,6 +6,13 @@ at it (the two databases would disagree). Identifiers (credential and rule
 ids) must be printable: a control character in an id is invisible to the
 operator and can never be typed by a user.
 
+Text is bounded too (:func:`kept`): one hostile feed's 20 MB institution name,
+once applied, made every ``ListInstitutions`` answer larger than gRPC's 4 MB
+default, so no default client could list institutions any more. A name,
+title, unit, code or grade is at most :data:`MAX_NAME` characters; free text
+(a rule's notes and notation, a competency) at most :data:`MAX_TEXT`, the
+adapters' own field cap.
+
 Credits, values and a standard course are 0 to ``MAX_AMOUNT`` (a standard
 course above 0): SQLite keeps NaN as NULL and PostgreSQL as NaN, so the
 databases would disagree; no registrar grants minus three credits; and a total
@@ -43,8 +50,21 @@ def _checked(parse: Callable[..., Any], field: str, limit: int = 50_000) -> Memo
     return Memo(lambda text: parse(text, field=field), limit)
 
 
-def kept(text: str, field: str) -> str:
-    """``text``, which a store will keep: refused when it holds a NUL."""
+MAX_TEXT = 128 * 1024
+"""Characters of free text (notes, notation, a competency): the adapters' field cap
+(the csv module's field limit, and the Saskatchewan reader's attribute cap)."""
+MAX_NAME = 2_000
+"""Characters of a name, title, unit, sector, subject, letter, code, program, designation
+or minimum grade: no real one nears it; as long as BC's longest notation (MAX_NOTATION)."""
+
+
+def kept(text: str, field: str, limit: int = MAX_NAME) -> str:
+    """``text``, which a store will keep: refused when it holds a NUL or is longer than
+    ``limit`` characters."""
+    if len(text) > limit:
+        raise UnreadableEvent(
+            "unreadable", f"{field} is {len(text):,} characters long, more than the "
+                          f"{limit:,} allowed")
     if "\x00" in text:
         raise UnreadableEvent(
             "unreadable", f"{field} holds a NUL character, which the stores cannot keep")

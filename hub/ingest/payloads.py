@@ -39,6 +39,7 @@ from hub.ingest.fields import (
     EFFECTIVE_END,
     EFFECTIVE_START,
     INSTITUTION_ID,
+    MAX_TEXT,
     RECEIVING,
     SENDING,
     STACK_TARGET,
@@ -96,7 +97,7 @@ def _grading(thresholds: Any) -> GradingScale:
 def _credential(msg: pb.CredentialUpserted, version: int) -> tuple[Command, str]:
     competencies = tuple(msg.competencies)
     for i, competency in enumerate(competencies):
-        kept(competency, f"credential_upserted.competencies[{i}]")
+        kept(competency, f"credential_upserted.competencies[{i}]", MAX_TEXT)
     credential = Credential(
         id=CREDENTIAL_ID[msg.credential_id],
         kind=CredentialKind(msg.kind),
@@ -192,8 +193,8 @@ def _rule(msg: pb.RuleUpserted, version: int) -> tuple[Command, str]:
         min_grade=kept(msg.min_grade, "rule_upserted.min_grade") or None,
         effective_start=EFFECTIVE_START[start] if start else None,
         effective_end=EFFECTIVE_END[end] if end else None,
-        notes=kept(msg.notes, "rule_upserted.notes") or None,
-        notation=kept(msg.notation, "rule_upserted.notation") or None,
+        notes=kept(msg.notes, "rule_upserted.notes", MAX_TEXT) or None,
+        notation=kept(msg.notation, "rule_upserted.notation", MAX_TEXT) or None,
     )
     return UpsertRule(rule), rule.id
 

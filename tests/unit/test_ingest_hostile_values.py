@@ -15,6 +15,7 @@ from datetime import date
 import pytest
 
 from adapters.base import events as ev
+from adapters.bc.rows import MAX_NOTATION
 from hub.domain.grades import GradingScale
 from hub.domain.model import (
     MAX_AMOUNT,
@@ -28,6 +29,7 @@ from hub.domain.model import (
     StackLink,
 )
 from hub.ingest.errors import UnreadableEvent
+from hub.ingest.fields import MAX_NAME, MAX_TEXT
 from hub.ingest.translate import translate
 from transferhub.events.v1 import events_pb2 as pb
 
@@ -122,6 +124,43 @@ class TestNul:
         env.rule_upserted.notes = "Précludes\tcredit\nfor ENGL 112 — 日本語"
         assert translate(BC, ev.envelope_to_bytes(env)).command.rule.notes == (  # type: ignore[union-attr]
             "Précludes\tcredit\nfor ENGL 112 — 日本語")
+
+
+class TestLength:
+    """A hostile feed's 20 MB institution name, once applied, made every ListInstitutions
+    answer larger than gRPC's 4 MB default (RESOURCE_EXHAUSTED for every default client):
+    over-long text is refused at translation, naming the field."""
+
+    @pytest.mark.parametrize(("record", "path", "field", "limit"), [
+        (INSTITUTION, "institution_upserted.name", "name", MAX_NAME),
+        (INSTITUTION, "institution_upserted.credit_unit", "credit_unit", MAX_NAME),
+        (INSTITUTION, "institution_upserted.sector", "sector", MAX_NAME),
+        (INSTITUTION, "institution_upserted.grading.0.letter", "letter", MAX_NAME),
+        (CREDENTIAL, "credential_upserted.title", "title", MAX_NAME),
+        (CREDENTIAL, "credential_upserted.subject", "subject", MAX_NAME),
+        (CREDENTIAL, "credential_upserted.competencies.0", "competencies", MAX_TEXT),
+        (RULE, "rule_upserted.min_grade", "min_grade", MAX_NAME),
+        (RULE, "rule_upserted.notes", "notes", MAX_TEXT),
+        (RULE, "rule_upserted.notation", "notation", MAX_TEXT),
+        (RULE, "rule_upserted.alternatives.0.grants.0.program", "program", MAX_NAME),
+        (RULE, "rule_upserted.alternatives.0.grants.0.designation", "designation", MAX_NAME),
+    ])
+    def test_longer_than_the_cap(self, record: Institution | Credential | Rule, path: str,
+                                 field: str, limit: int) -> None:
+        refused = _refused(record, _set(path, "x" * (limit + 1)))
+        assert field in refused.reason and f"{limit:,} allowed" in refused.reason
+
+    def test_a_20_mb_name(self) -> None:
+        refused = _refused(INSTITUTION, _set("institution_upserted.name", "U" * (20 << 20)))
+        assert "institution_upserted.name is 20,971,520 characters long" in refused.reason
+
+    def test_at_the_cap_still_reads(self) -> None:
+        env = _envelope(RULE)
+        env.rule_upserted.notes = "n" * MAX_TEXT
+        env.rule_upserted.alternatives[0].grants[0].program = "p" * MAX_NAME
+        command = translate(BC, ev.envelope_to_bytes(env)).command
+        assert command.rule.notes == "n" * MAX_TEXT  # type: ignore[union-attr]
+        assert MAX_NAME >= MAX_NOTATION   # a real Guide note fits a name's cap too
 
 
 class TestRuleId:
