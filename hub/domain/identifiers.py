@@ -35,7 +35,8 @@ def institution_of(credential_id: str) -> str:
 def parse_institution_id(text: str, *, field: str | None = None) -> str:
     """Check and return an institution id ``PROV:INST``."""
     candidate = text.strip().upper()
-    if not INSTITUTION_RE.match(candidate):
+    # ASCII first: upper() would make "ſk:usaſk" SK:USASK and "ı" an I (look-alikes).
+    if not text.isascii() or not INSTITUTION_RE.match(candidate):
         raise InvalidIdentifier(
             f"{text!r} is not an institution id of the form PROV:INST (e.g. BC:UBCV)",
             field=field,

@@ -43,6 +43,9 @@ def code(value: str, label: str) -> str:
     normal = normalise_code(value)
     if not normal or ":" in normal or len(normal) > MAX_CODE_LENGTH:
         raise Bad(f"{label}: code {value!r} must be 1–{MAX_CODE_LENGTH} characters without ':'")
+    if not normal.isprintable():
+        # The hub refuses it too (a dead letter the province never sees): say so here.
+        raise Bad(f"{label}: code {value!r} holds a control character")
     return normal
 
 
@@ -78,6 +81,12 @@ def own_institution(obj: Mapping[str, Any], key: str, province: str, label: str,
     return ident
 
 
+def _printable(ident: str, label: str) -> str:
+    if not ident.isprintable():
+        raise Bad(f"{label}: {ident!r} holds a control character")
+    return ident
+
+
 def credential_of(institution: str, code_text: str | None, label: str) -> str:
     """The credential id of ``code_text`` at ``institution``."""
     return f"{institution}:{code(code_text or '', label)}"
@@ -90,9 +99,9 @@ def reference(value: str, institution: str, label: str) -> str:
     if len(parts) == 1:
         return credential_of(institution, value, label)
     if len(parts) == 2:
-        return parse_credential_id(f"{province}:{value}", field=label)
+        return _printable(parse_credential_id(f"{province}:{value}", field=label), label)
     if len(parts) == 3 and PROVINCE_RE.match(parts[0].strip().upper()):
-        return parse_credential_id(value.upper(), field=label)
+        return _printable(parse_credential_id(value.upper(), field=label), label)
     raise Bad(f"{label}: {value!r} must be CODE, INST:CODE or PROV:INST:CODE")
 
 
