@@ -92,5 +92,5 @@ def show_summary(summary: RunSummary) -> None:
         rejected.add_column("where")
         rejected.add_column("reason")
         for item in summary.rejected:
-            rejected.add_row(item.place, item.reason)
+            rejected.add_row(*tables.shown([item.place, item.reason]))
         console.print(rejected)

@@ -108,7 +108,7 @@ def run_list(args: argparse.Namespace) -> int:
     table = Table(title="dead letters")
     for column in ("id", "province", "where", "recorded", "replayed", "reason"):
         table.add_column(column, justify="right" if column == "id" else "left")
-    for x in doc["dead_letters"]:
+    for x in tables.shown(doc["dead_letters"]):
         table.add_row(str(x["id"]), x["province"] or "-",
                       f"{x['topic']}[{x['partition']}]@{x['offset']}", x["recorded_at"] or "-",
                       "yes" if x["replayed"] else "no", x["reason"])

@@ -19,6 +19,7 @@ from typing import Any
 import grpc
 from rich.console import Console
 
+from hub.api.limits import MAX_COMPLETED
 from transferhub.cli import addresses, render, tables
 from transferhub.cli.failure import fail
 from transferhub.cli.hubclient import HubRefused, HubUnreachable, call, hub_address
@@ -82,7 +83,7 @@ def _completed(args: argparse.Namespace, sources: list[str]) -> list[pb.Complete
     """The learner's items, ``--completed`` first; ``sources`` gets where each came from."""
     items = [(source_of(text), parse_completed(text)) for text in args.completed]
     if args.transcript is not None:
-        items.extend(read_transcript(args.transcript))
+        items.extend(read_transcript(args.transcript, max(MAX_COMPLETED - len(items), 0)))
     if not items:
         raise BadTranscript("give at least one --completed REF=GRADE@DATE or a --transcript FILE")
     sources.extend(where for where, _ in items)

@@ -70,7 +70,7 @@ def _print_table(doc: dict[str, Any]) -> None:
                    "last event"):
         table.add_column(column, justify="left" if column in ("province", "last event")
                          else "right")
-    for province, p in doc["by_province"].items():
+    for province, p in tables.shown(doc["by_province"]).items():
         table.add_row(province, str(p["events_applied"]), str(p["events_duplicate"]),
                       str(p["events_stale"]), str(p["dead_lettered"]), str(p["lag"]),
                       p["last_event_at"] or "-")

@@ -10,6 +10,7 @@ import os
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 Json = dict[str, Any]
@@ -27,6 +28,31 @@ def console(*, stderr: bool = False) -> Console:
     return out
 
 
+def _visible(text: str) -> str:
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() or c == "\n" else c.encode("unicode_escape").decode()
+                   for c in text)
+
+
+def shown(value: Any) -> Any:
+    """``value`` (a JSON document) with every string safe to print for people.
+
+    The hub's answers carry text the provinces wrote (notes, titles, a dead
+    letter's reason). Written as it is, a note holding ``[/dim]`` is rich markup
+    that stops the command with a traceback, and one holding an escape sequence
+    (``\\x1b]0;…``) rewrites the reader's terminal. Markup is escaped, and a control
+    character is shown as its escape (``\\x1b``); ``--json`` keeps the text as sent.
+    """
+    if isinstance(value, str):
+        return escape(_visible(value))
+    if isinstance(value, dict):
+        return {key: shown(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [shown(item) for item in value]
+    return value
+
+
 _ORDINALS = {1: "1st", 2: "2nd", 3: "3rd", 4: "4th"}
 
 
@@ -41,7 +67,7 @@ def _grant_text(grant: Json) -> str:
         credits = "-" if grant.get("unknown_credits") else f"{grant['credits']:g}"
         text = f"{code} ({credits})"
     if grant.get("designation"):
-        text += f" [{grant['designation']}]"
+        text += f" \\[{grant['designation']}]"
     return text
 
 
@@ -66,6 +92,7 @@ def _credits_text(item: Json, key: str) -> str:
 
 def print_transfer(console: Console, doc: Json) -> None:
     """A transfer answer: awarded, not transferred, suggested, totals."""
+    doc = shown(doc)
     unit = doc["credit_unit"]
     awarded = Table(title=f"Awarded at {doc['receiving_institution']}", title_justify="left")
     for column in ("rule", "from", "grants", unit, "tc"):
@@ -110,6 +137,7 @@ def _print_reasons(console: Console, title: str, items: list[Json]) -> None:
 
 def print_stack(console: Console, doc: Json) -> None:
     """A stacking answer: what counted and how much remains."""
+    doc = shown(doc)
     table = Table(title=f"Toward {doc['target']} ({doc['unit']})", title_justify="left")
     table.add_column("credential")
     table.add_column("value", justify="right")
@@ -136,6 +164,7 @@ def _chain_text(item: Json) -> str:
 
 def print_equivalents(console: Console, doc: Json) -> None:
     """Every rule from a credential with its provenance."""
+    doc = shown(doc)
     table = Table(title=f"Equivalents of {doc['credential']}", title_justify="left")
     for column in ("rule", "v", "to", "grants", "min grade", "effective"):
         table.add_column(column)

@@ -16,6 +16,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
+from hub.api.limits import MAX_COMPLETED
 from hub.domain.dates import parse_completion_date
 from hub.domain.errors import DomainError
 from hub.domain.identifiers import parse_credential_id
@@ -51,14 +52,20 @@ def parse_completed(text: str) -> pb.CompletedCredential:
     where = source_of(text)
     rest, at, completed = text.rpartition("@")
     credential, eq, grade = rest.rpartition("=")
-    if not at or not eq:
-        raise BadTranscript(f"{where}: expected REF=GRADE@DATE, e.g. "
-                            "'BC:CAPU:ENGL 100=B+@2016-04'")
+    if not at or not eq or "=" in credential or "@" in rest:
+        # "ENGL 100=B+=C@2016-04" is a typo, not credential 'ENGL 100=B+' graded C.
+        raise BadTranscript(f"{where}: expected REF=GRADE@DATE with one '=' and one '@', "
+                            "e.g. 'BC:CAPU:ENGL 100=B+@2016-04'")
     return _item(credential, grade, completed, where)
 
 
-def read_transcript(path: Path) -> list[tuple[str, pb.CompletedCredential]]:
-    """Every row of a transcript CSV, in file order, each with where it is (``FILE line N``)."""
+def read_transcript(path: Path, limit: int = MAX_COMPLETED
+                    ) -> list[tuple[str, pb.CompletedCredential]]:
+    """Every row of a transcript CSV, in file order, each with where it is (``FILE line N``).
+
+    More than ``limit`` rows is refused at the first row past it: the hub answers
+    at most that many in one query, and a file of millions is not read whole.
+    """
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
@@ -74,6 +81,9 @@ def read_transcript(path: Path) -> list[tuple[str, pb.CompletedCredential]]:
             items = []
             for row in reader:
                 where = f"{path} line {reader.line_num}"
+                if len(items) == limit:
+                    raise BadTranscript(f"{where}: more than {limit} completed items; one "
+                                        f"query answers at most {MAX_COMPLETED}")
                 items.append((where, _item(row.get("credential") or "", row.get("grade") or "",
                                            row.get("completed") or "", where)))
     except (OSError, UnicodeDecodeError, csv.Error) as exc:

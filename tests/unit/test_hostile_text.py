@@ -1,0 +1,110 @@
+"""Hostile or mistyped text met by a black-box tester: each is refused where it enters,
+or shown harmlessly, never a traceback."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from adapters.base.records import Rejection
+from adapters.bc.notation import NotationError, parse_transfer_credit
+from adapters.ontario.reader import OntarioReader
+from hub.domain.errors import InvalidIdentifier
+from hub.domain.identifiers import parse_credential_id, parse_institution_id
+from hub.domain.model import Rule
+from transferhub.cli.tables import print_transfer
+from transferhub.cli.transcript import BadTranscript, parse_completed, read_transcript
+
+HOSTILE_NOTES = "Precludes [/dim] ENGL 112 \x1b]0;pwned\x07\x1b[2J [bold]"
+
+
+def _answer(notes: str, designation: str) -> dict:
+    grant = {"kind": "course", "code": "ENGL 110", "subject": "ENGL", "level": 1,
+             "credits": 3.0, "designation": designation}
+    return {"receiving_institution": "BC:UBCV", "credit_unit": "credits",
+            "awarded": [{"rule": "BC:1", "from": ["BC:CAPU:ENGL 100"], "grants": [grant],
+                         "credits": 3.0, "tc": 3.0, "notes": notes}],
+            "not_transferred": [{"credential": "BC:CAPU:X 1", "reason": "no_agreement",
+                                 "detail": "[/bold] no rule"}],
+            "suggested": [], "total_credits": 3.0, "total_tc": 3.0}
+
+
+class TestTablesShowProvinceTextAsText:
+    """A note holding rich markup stopped ``transfer`` with a MarkupError traceback; one
+    holding an escape sequence was written raw to the reader's terminal."""
+
+    def test_markup_and_escape_sequences_are_printed_as_text(self) -> None:
+        out = io.StringIO()
+        print_transfer(Console(file=out, width=300, force_terminal=False),
+                       _answer(HOSTILE_NOTES, "b"))
+        text = out.getvalue()
+        assert "\x1b" not in text and "\x07" not in text
+        assert r"Precludes [/dim] ENGL 112 \x1b]0;pwned\x07\x1b[2J [bold]" in text
+        assert "ENGL 110 (3) [b]" in text          # a designation is not a style
+        assert "[/bold] no rule" in text
+
+
+class TestCompletedOnTheCommandLine:
+    def test_two_equals_signs_are_a_typo_not_a_credential(self) -> None:
+        with pytest.raises(BadTranscript, match="one '=' and one '@'"):
+            parse_completed("BC:CAPU:ENGL 100=B+=C@2016-04")
+
+    def test_two_at_signs_are_refused(self) -> None:
+        with pytest.raises(BadTranscript, match="one '=' and one '@'"):
+            parse_completed("BC:CAPU:ENGL 100=B+@x@2016-04")
+
+
+class TestTranscriptFile:
+    def test_more_rows_than_one_query_answers_stop_the_reading_there(self,
+                                                                     tmp_path: Path) -> None:
+        path = tmp_path / "t.csv"
+        path.write_text("credential,grade,completed\n"
+                        + "BC:CAPU:ENGL 100,B,2016-04\n" * 3, encoding="utf-8")
+        assert len(read_transcript(path, 3)) == 3
+        with pytest.raises(BadTranscript, match=r"line 4: more than 2 completed items"):
+            read_transcript(path, 2)
+
+
+@pytest.mark.parametrize("text", ["UBCV ENGL 9th (3)", "UBCV ENGL 1st (3) & ENGL 5th (3)",
+                                  "UBCV ENGL 0th (3)"])
+def test_bc_years_of_study_are_1st_to_4th(text: str) -> None:
+    with pytest.raises(NotationError, match="a year of study is 1st to 4th"):
+        parse_transfer_credit(text, "UBCV")
+
+
+def test_bc_4th_year_still_reads() -> None:
+    (group,) = parse_transfer_credit("UBCV ENGL 4th (3)", "UBCV").alternatives
+    assert group[0].level == 4
+
+
+@pytest.mark.parametrize("code", ["NUL\u00001", "IPC\u0007144"])
+def test_ontario_rejects_a_control_character_in_a_code(tmp_path: Path, code: str) -> None:
+    """The hub dead-letters such an id, where the province never sees why."""
+    lines = [{"type": "credential", "kind": "course", "institution": "SENE", "code": code,
+              "title": "t", "value": 42},
+             {"type": "equivalency", "id": "E1", "version": 1, "from": [f"SENE:{code}"],
+              "to": {"institution": "YORK", "grant": "no_credit"},
+              "effective_start": "2019-09-01"},
+             {"type": "credential", "kind": "course", "institution": "SENE", "code": "IPC144",
+              "title": "t", "value": 42}]
+    path = tmp_path / "on.jsonl"
+    path.write_text("\n".join(json.dumps(x) for x in lines) + "\n", encoding="utf-8")
+    out = list(OntarioReader().read(path))
+    assert not [x for x in out if isinstance(x, Rule)]
+    assert [x.id for x in out if not isinstance(x, Rejection)] == ["ON:SENE:IPC144"]
+    reasons = [x.reason for x in out if isinstance(x, Rejection)]
+    assert len(reasons) == 2 and all("control character" in r for r in reasons)
+
+
+@pytest.mark.parametrize("text", ["ſk:usaſk", "BC:CAPı"])
+def test_an_institution_id_is_ascii_before_it_is_upper_cased(text: str) -> None:
+    """MODEL.md: PROV is two capital letters, INST 2-10 of A-Z0-9; upper() made the long s
+    an S and the dotless i an I, so look-alikes named real institutions."""
+    with pytest.raises(InvalidIdentifier):
+        parse_institution_id(text)
+    with pytest.raises(InvalidIdentifier):
+        parse_credential_id(f"{text}:ENGL 100")
