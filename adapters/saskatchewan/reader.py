@@ -13,7 +13,8 @@ Errors of this module:
 
     ExportUnreadable    (adapters.base.records) missing, empty, not XML, not a
                         TransferCreditGuide of SK, hostile (DOCTYPE or entity
-                        declarations, refused before any record is read),
+                        declarations, refused before any record is read; a tag
+                        or comment over MAX_MARKUP_BYTES),
                         broken off part-way, or no readable record at all;
                         ExportCutShort when the file ends before the root
                         element does
@@ -29,6 +30,16 @@ Choices a registrar would make, where FORMATS.md is silent:
 - Unknown attributes are ignored; unknown child elements of the root are
   rejected so that a misspelt ``<Equivalence>`` does not vanish silently.
 - ``effectiveFrom`` is required; an empty or absent ``effectiveTo`` is open.
+- No piece of markup (a tag, comment or processing instruction) may run over
+  :data:`MAX_MARKUP_BYTES` (1 MiB, the other adapters' line cap): expat holds
+  an unfinished one whole and parses it again with every chunk, so a 40 MB
+  attribute took 16 s and 300 MB, and 200 MB never ended. After each chunk the
+  bytes expat still holds are counted; past the cap the feed is hostile or
+  broken, refused as a whole at the byte offset and line the markup starts on.
+  (Text between elements is not held: expat passes it on as it comes.)
+- An attribute value longer than :data:`MAX_ATTRIBUTE` characters (the other
+  adapters' field cap, the csv module's field limit) rejects its root child at
+  its path; the feed goes on.
 """
 
 from __future__ import annotations
@@ -48,6 +59,8 @@ ROOT = "TransferCreditGuide"
 CHUNK_BYTES = 1 << 16
 MAX_DEPTH = 6  # the feed nests four deep; deeper is damage or an attack
 MAX_ELEMENTS_PER_RECORD = 10_000  # bounds the memory one record may take
+MAX_MARKUP_BYTES = 1 << 20  # one tag, comment or instruction; no real one nears 1 KiB
+MAX_ATTRIBUTE = 128 * 1024  # characters of one attribute value
 
 
 class SaskatchewanReader:
@@ -81,9 +94,18 @@ class SaskatchewanReader:
         ended = False
         try:
             with path.open("rb") as stream:
+                fed = 0
                 while chunk := stream.read(CHUNK_BYTES):
+                    # Only a tag begun over a chunk before this one can hold an over-long
+                    # attribute: the others are not looked into (the hot path stays as it was).
+                    held = fed - builder.parser.CurrentByteIndex
+                    builder.parser.StartElementHandler = (
+                        builder.start_checked if held > MAX_ATTRIBUTE - CHUNK_BYTES
+                        else builder.start)
                     builder.parser.Parse(chunk, False)
+                    fed += len(chunk)
                     yield from builder.drain()
+                    _check_unfinished(path, builder, fed)
                 ended = True
                 builder.parser.Parse(b"", True)
                 yield from builder.drain()
@@ -99,6 +121,21 @@ class SaskatchewanReader:
             raise ExportUnreadable(f"{path}: cannot be read ({exc.strerror})") from None
 
 
+def _check_unfinished(path: Path, builder: _Builder, fed: int) -> None:
+    """Refuse the feed when expat holds over :data:`MAX_MARKUP_BYTES` of unfinished markup.
+
+    Between chunks, expat's current byte index is where the markup it has not
+    finished starts (text is passed on as it comes, so it is never held).
+    """
+    parser = builder.parser
+    start = parser.CurrentByteIndex
+    if fed - start > MAX_MARKUP_BYTES:
+        raise ExportUnreadable(
+            f"{path}: refused: markup starting at byte {start:,} (line {parser.CurrentLineNumber}"
+            f", {builder.place()}) runs over {MAX_MARKUP_BYTES:,} bytes without ending; no tag "
+            "of the feed nears that, so the file is hostile or broken")
+
+
 class _Builder:
     """Expat handlers building one root child at a time; a DOCTYPE stops the parse at once."""
 
@@ -108,13 +145,14 @@ class _Builder:
         self.counts: dict[str, int] = {}
         self.inside = 0
         self.last = ""  # the path of the last root child read
+        self.too_long = ""  # why the open root child is rejected: an over-long attribute
         self.done: list[tuple[str | None, Record | Rejection]] = []
         parser = expat.ParserCreate()
         parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
         parser.StartDoctypeDeclHandler = self._refuse
         parser.EntityDeclHandler = self._refuse
         parser.ExternalEntityRefHandler = self._refuse
-        parser.StartElementHandler = self._start
+        parser.StartElementHandler = self.start
         parser.EndElementHandler = self._end
         parser.buffer_text = True
         self.parser = parser
@@ -136,7 +174,16 @@ class _Builder:
         raise ExportUnreadable(f"{self.path}: refused: the feed declares a DOCTYPE or entities; "
                                "the feed never has them, so the file is hostile or broken")
 
-    def _start(self, tag: str, attrib: dict[str, str]) -> None:
+    def start_checked(self, tag: str, attrib: dict[str, str]) -> None:
+        """:meth:`start`, noting an attribute over :data:`MAX_ATTRIBUTE` characters."""
+        for name, value in attrib.items():
+            if len(value) > MAX_ATTRIBUTE and len(self.stack) > 0 and not self.too_long:
+                self.too_long = (f"<{tag}> attribute {name} is {len(value):,} characters "
+                                 f"long, more than the {MAX_ATTRIBUTE:,} allowed")
+        self.start(tag, attrib)
+
+    def start(self, tag: str, attrib: dict[str, str]) -> None:
+        """A start tag: the root is checked, a root child begun, a nested element added."""
         depth = len(self.stack)
         if depth == 0:
             _check_root(self.path, tag, attrib)
@@ -160,9 +207,10 @@ class _Builder:
             return
         self.counts[tag] = self.counts.get(tag, 0) + 1
         self.last = f"/{ROOT}/{tag}[{self.counts[tag]}]"
-        item = _read(element, self.last)
+        item = _read(element, self.last, self.too_long)
         self.done.append((None if isinstance(item, Rejection) else self.last, item))
         self.inside = 0
+        self.too_long = ""
 
 
 def _check_root(path: Path, tag: str, attrib: dict[str, str]) -> None:
@@ -177,7 +225,7 @@ def _check_root(path: Path, tag: str, attrib: dict[str, str]) -> None:
 _IDENTIFYING = ("id", "institution", "code")
 
 
-def _read(element: Element, where: str) -> Record | Rejection:
+def _read(element: Element, where: str, too_long: str = "") -> Record | Rejection:
     reader = elements.READERS.get(element.tag)
     if reader is None:
         return Rejection(where, f"unknown element <{element.tag}>; expected Institution, "
@@ -185,6 +233,8 @@ def _read(element: Element, where: str) -> Record | Rejection:
                          # a misspelt record (it names one) may be any absent one
                          unidentified=any(a in element.attrib for a in _IDENTIFYING))
     try:
+        if too_long:
+            raise Bad(too_long)
         return reader(element)
     except (Bad, DomainError) as exc:
         key = elements.entity_key(element)

@@ -656,6 +656,17 @@ class TestCliOnUnreadableExports:
         assert "Traceback" not in result.stderr
         assert "refused: the feed declares a DOCTYPE" in json.loads(result.stdout)["error"]
 
+    def test_an_endless_attribute(self, tmp_path: Path) -> None:
+        # a 40 MB one took 16 s and 300 MB; 200 MB never ended
+        path = tmp_path / "sk.xml"
+        path.write_text(SK_HEAD + '<Institution id="PRAU" name="' + "P" * (8 << 20) + '"/>'
+                        + SK_INSTITUTIONS + SK_TAIL)
+        result = cli("saskatchewan", path, "--state", tmp_path / "s")
+        assert result.returncode == 2, result.stderr
+        assert ("refused: markup starting at byte 69 (line 2, inside /TransferCreditGuide) runs "
+                "over 1,048,576 bytes without ending") in result.stderr
+        assert "Traceback" not in result.stderr
+
     def test_a_feed_cut_short(self, tmp_path: Path) -> None:
         path = tmp_path / "sk.xml"
         path.write_text(SK_HEAD + SK_INSTITUTIONS + sk_rule("E-1")[:50])

@@ -11,7 +11,7 @@ import pytest
 
 from adapters.base.records import ExportUnreadable, Rejection
 from adapters.generate import generate
-from adapters.saskatchewan.reader import SaskatchewanReader
+from adapters.saskatchewan.reader import MAX_ATTRIBUTE, MAX_MARKUP_BYTES, SaskatchewanReader
 from hub.domain.model import Credential, CredentialKind, GrantKind, Institution, Rule
 
 HEAD = '<TransferCreditGuide province="SK" generated="2026-11-01T06:00:00Z">'
@@ -229,6 +229,69 @@ class TestHostileAndBroken:
             for item in SaskatchewanReader().read(path):
                 seen.append(item)
         assert all(isinstance(x, Institution | Rule) for x in seen)
+
+
+class TestEndlessMarkup:
+    """Expat holds an unfinished tag whole and parses it again with every chunk: a 40 MB
+    attribute took 16 s and 300 MB, 200 MB never ended. Markup over 1 MiB refuses the
+    feed at once (hostile or broken); an attribute over the field cap rejects its element."""
+
+    SK = ('<Institution id="SAPO" name="Saskatchewan Polytechnic" creditUnit="credits" '
+          'standardCourse="3"/>')
+
+    @pytest.mark.parametrize("endless", [
+        '<Institution id="UREGINA" creditUnit="c" standardCourse="3" name="{}"/>',
+        '<Institution id="UREGINA" name="R" creditUnit="c" standardCourse="3">'
+        '<Grade letter="{}" minPercent="1"/></Institution>',
+        "<!-- {} -->",
+        '<?pi {}?>',
+        '<Course a{}="1"/>',
+    ], ids=["attribute", "nested-attribute", "comment", "instruction", "attribute-name"])
+    def test_refused_fast_after_what_came_before(self, tmp_path: Path, endless: str) -> None:
+        filler = "<" if endless.startswith(("<!--", "<?")) else "U"
+        path = feed(tmp_path, USASK, self.SK,
+                    endless.format(filler * (MAX_MARKUP_BYTES * 8)), self.SK)
+        seen = []
+        tracemalloc.start()
+        started = time.perf_counter()
+        try:
+            with pytest.raises(ExportUnreadable, match=r"refused: markup starting at byte "
+                               r"[0-9,]+ \(line 3, (after|inside) /TransferCreditGuide/"
+                               r"Institution\[[23]\]\) runs over 1,048,576 bytes"):
+                for item in SaskatchewanReader().read(path):
+                    seen.append(item)
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        assert time.perf_counter() - started < 1.0
+        assert peak < 4 * MAX_MARKUP_BYTES   # the feed is 8 MiB
+        assert [x.id for x in seen] == ["SK:USASK", "SK:SAPO"]
+
+    def test_a_long_text_run_is_not_held(self, tmp_path: Path) -> None:
+        # expat passes text on as it comes: it is ignored, never held
+        path = feed(tmp_path, USASK, " " * (MAX_MARKUP_BYTES * 4), self.SK)
+        assert [x.id for x in SaskatchewanReader().read(path)] == ["SK:USASK", "SK:SAPO"]
+
+    @pytest.mark.parametrize("padding", [0, 40_000, 65_535])   # against chunk boundaries
+    @pytest.mark.parametrize("letter", ["U", "é"])
+    def test_an_attribute_over_the_field_cap_rejects_its_element(
+            self, tmp_path: Path, padding: int, letter: str) -> None:
+        at_cap = letter * MAX_ATTRIBUTE
+        items = read(tmp_path, " " * padding,
+                     f'<Institution id="USASK" name="{at_cap}x" creditUnit="c" '
+                     'standardCourse="3"/>',
+                     f'<Institution id="UREGINA" name="{at_cap}" creditUnit="c" '
+                     'standardCourse="3"/>',
+                     '<Institution id="RIVP" name="R" creditUnit="c" standardCourse="3">'
+                     f'<Grade letter="A" minPercent="9{at_cap}"/></Institution>', self.SK)
+        assert [(x.where, x.reason, x.entity_key) for x in items if isinstance(x, Rejection)] == [
+            ("/TransferCreditGuide/Institution[1]", "<Institution> attribute name is 131,073 "
+             "characters long, more than the 131,072 allowed", "SK:USASK"),
+            ("/TransferCreditGuide/Institution[3]", "<Grade> attribute minPercent is 131,073 "
+             "characters long, more than the 131,072 allowed", "SK:RIVP"),
+        ]
+        assert [x.id for x in items if not isinstance(x, Rejection)] == ["SK:UREGINA",
+                                                                        "SK:SAPO"]
 
 
 class TestStreaming:
