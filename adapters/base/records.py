@@ -11,6 +11,7 @@ clock, see ``adapters.base.snapshot``). Rules carry the province's own version.
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,6 +67,31 @@ class Rejection:
 
 class ExportUnreadable(Exception):
     """Nothing could be read at all: an empty, unreadable or hostile file (exit 2)."""
+
+
+_KINDS = ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"),
+          (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
+
+
+def not_readable_as(path: Path, *, folder: bool = False) -> str | None:
+    """Why ``path`` is not the regular file (a folder with ``folder``) an export is, or None.
+
+    Looked at before anything opens it: opening a named pipe blocks until
+    something writes to it (a run would hang until killed), and a device may
+    never end. Each reader puts the words after the path in its ``ExportUnreadable``.
+    """
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return "no such folder" if folder else "no such file"
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror})"
+    if stat.S_ISDIR(mode):
+        return None if folder else "is a folder, not a file"
+    if stat.S_ISREG(mode):
+        return "is a file, not a folder" if folder else None
+    kind = next((name for test, name in _KINDS if test(mode)), "a special file")
+    return f"is {kind}, not a {'folder' if folder else 'regular file'}"
 
 
 class ExportCutShort(ExportUnreadable):

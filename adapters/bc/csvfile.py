@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from adapters.base.records import ExportUnreadable
+from adapters.base.records import ExportUnreadable, not_readable_as
 
 INSTITUTIONS, EQUIVALENCIES = "institutions.csv", "equivalencies.csv"
 
@@ -26,6 +26,8 @@ def unended_last_line(path: Path) -> int | None:
     Such a line may stop part-way through a record
     (:data:`adapters.base.records.CUT_SHORT`). Lines are counted only then.
     """
+    if not_readable_as(path):
+        return None   # rows() says what is wrong with it (a named pipe would block here)
     try:
         with path.open("rb") as stream:
             size = stream.seek(0, 2)
@@ -153,8 +155,9 @@ def _lines_of(path: Path, first: int, last: int) -> list[str]:
 
 
 def _open(path: Path) -> BinaryIO:
-    if not path.is_file():
-        raise ExportUnreadable(f"{path}: no such file (a BC export folder holds "
+    problem = not_readable_as(path)
+    if problem:
+        raise ExportUnreadable(f"{path}: {problem} (a BC export folder holds "
                                f"{INSTITUTIONS} and {EQUIVALENCIES})")
     try:
         stream = path.open("rb")

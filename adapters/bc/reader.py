@@ -41,7 +41,14 @@ from pathlib import Path
 
 from adapters.base import fields as f
 from adapters.base.collect import paused_batches
-from adapters.base.records import CUT_SHORT, ExportUnreadable, Place, Record, Rejection
+from adapters.base.records import (
+    CUT_SHORT,
+    ExportUnreadable,
+    Place,
+    Record,
+    Rejection,
+    not_readable_as,
+)
 from adapters.bc import csvfile, rows
 from adapters.bc.csvfile import EQUIVALENCIES, INSTITUTIONS
 from hub.domain.errors import DomainError
@@ -66,8 +73,9 @@ class BcReader:
         return paused_batches(self._read(Path(path)))
 
     def _read(self, folder: Path) -> Iterator[tuple[Place, Record | Rejection]]:
-        if not folder.is_dir():
-            raise ExportUnreadable(f"{folder}: no such folder (expected a BC export folder "
+        problem = not_readable_as(folder, folder=True)
+        if problem:
+            raise ExportUnreadable(f"{folder}: {problem} (expected a BC export folder "
                                    f"with {INSTITUTIONS} and {EQUIVALENCIES})")
         scales: dict[str, GradingScale] = {}
         records = 0

@@ -15,16 +15,16 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from adapters.base import fields as f
-from adapters.base.records import ExportUnreadable
+from adapters.base.records import ExportUnreadable, not_readable_as
 
 MAX_LINE_BYTES = 1 << 20  # no real line comes near 1 MiB; a longer one is damage
 
 
 def open_export(path: Path) -> BinaryIO:
     """The export at ``path`` opened for reading; ``ExportUnreadable`` when it cannot be."""
-    if not path.is_file():
-        what = "is a folder, not a file" if path.is_dir() else "no such file"
-        raise ExportUnreadable(f"{path}: {what} (expected an Ontario .jsonl export)")
+    problem = not_readable_as(path)
+    if problem:
+        raise ExportUnreadable(f"{path}: {problem} (expected an Ontario .jsonl export)")
     try:
         stream = path.open("rb")
         head = stream.read(4096)

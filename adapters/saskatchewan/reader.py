@@ -50,7 +50,13 @@ from xml.etree.ElementTree import Element, SubElement
 from xml.parsers import expat
 
 from adapters.base.fields import Bad
-from adapters.base.records import ExportCutShort, ExportUnreadable, Record, Rejection
+from adapters.base.records import (
+    ExportCutShort,
+    ExportUnreadable,
+    Record,
+    Rejection,
+    not_readable_as,
+)
 from adapters.saskatchewan import elements
 from hub.domain.errors import DomainError
 
@@ -76,9 +82,9 @@ class SaskatchewanReader:
     def read_placed(self, path: Path) -> Iterator[tuple[str | None, Record | Rejection]]:
         """:meth:`read`'s items, each record with its element path (None for a rejection)."""
         path = Path(path)
-        if not path.is_file():
-            what = "is a folder, not a file" if path.is_dir() else "no such file"
-            raise ExportUnreadable(f"{path}: {what} (expected a Saskatchewan XML feed)")
+        problem = not_readable_as(path)
+        if problem:
+            raise ExportUnreadable(f"{path}: {problem} (expected a Saskatchewan XML feed)")
         if path.stat().st_size == 0:
             raise ExportUnreadable(f"{path}: the Saskatchewan feed is empty")
         records = 0

@@ -11,6 +11,7 @@ through.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -709,3 +710,43 @@ class TestCliOnUnreadableExports:
 def test_a_folder_where_a_file_belongs_is_named_a_folder(tmp_path: Path, reader: object) -> None:
     with pytest.raises(ExportUnreadable, match="is a folder, not a file"):
         list(reader.read(tmp_path))   # type: ignore[attr-defined]
+
+
+class TestNotARegularFile:
+    """A named pipe where an export belongs is refused (exit 2) before it is opened: opening
+    one blocks until something writes to it, so the BC adapter hung until killed, and the
+    Ontario and Saskatchewan adapters called it "no such file"."""
+
+    @pytest.mark.parametrize(("province", "fifos", "given", "words"), [
+        ("bc", ["institutions.csv", "equivalencies.csv"], ".",
+         "institutions.csv: is a named pipe, not a regular file (a BC export folder holds"),
+        ("bc", ["equivalencies.csv"], ".",
+         "equivalencies.csv: is a named pipe, not a regular file (a BC export folder holds"),
+        ("bc", ["bc"], "bc", "bc: is a named pipe, not a folder (expected a BC export folder"),
+        ("ontario", ["on.jsonl"], "on.jsonl",
+         "on.jsonl: is a named pipe, not a regular file (expected an Ontario .jsonl export)"),
+        ("saskatchewan", ["sk.xml"], "sk.xml",
+         "sk.xml: is a named pipe, not a regular file (expected a Saskatchewan XML feed)"),
+    ])
+    def test_a_named_pipe(self, tmp_path: Path, province: str, fifos: list[str], given: str,
+                          words: str) -> None:
+        export = tmp_path / "export"
+        export.mkdir()
+        if "institutions.csv" not in fifos:
+            (export / "institutions.csv").write_text(BC_INSTITUTIONS)
+        for name in fifos:
+            os.mkfifo(export / name)
+        # a regression hangs: the timeout fails the test instead (TimeoutExpired)
+        result = subprocess.run(
+            [sys.executable, "-m", "transferhub.cli.main", "adapter", province,
+             str(export / given), "--kafka", "127.0.0.1:9", "--state", str(tmp_path / "s")],
+            capture_output=True, text=True, cwd=ROOT, timeout=30)
+        assert result.returncode == 2, result.stderr
+        assert words in result.stderr
+        assert "Traceback" not in result.stderr
+
+    def test_a_file_where_the_bc_folder_belongs(self, tmp_path: Path) -> None:
+        path = tmp_path / "equivalencies.csv"
+        path.write_text(BC_HEADER + bc_row("1"))
+        with pytest.raises(ExportUnreadable, match="is a file, not a folder"):
+            list(BcReader().read(path))
