@@ -49,9 +49,9 @@ def institution_from(row: Sequence[str]) -> Institution:
         raise f.Bad(f"{label}: name is empty")
     if not unit:
         raise f.Bad(f"{label}: credit_unit is empty; expected e.g. credits or units")
-    return Institution(id=ident, name=name,
-                       credit_system=CreditSystem(unit, _number(standard, label,
-                                                                "standard_course")),
+    system = CreditSystem(f.short(unit, label, "credit_unit"),
+                          _number(standard, label, "standard_course"))
+    return Institution(id=ident, name=f.short(name, label, "name"), credit_system=system,
                        grading=_grading(grading, label), version=0)
 
 
@@ -206,7 +206,8 @@ class RuleRow:
         if len(codes) != 1:
             return ReadRow(rule)
         value = _credits(credits) if credits else None
-        return ReadRow(rule, f"{sender}:{codes[0]}", title.strip(), value)
+        return ReadRow(rule, f"{sender}:{codes[0]}", f.short(title.strip(), "row",
+                                                             "sending_title"), value)
 
     def _min_grade(self, text: str, sender: str) -> str | None:
         grade = f.min_grade(text.strip(), "min_grade")

@@ -24,6 +24,12 @@ small enough that sums and transfer credits stay finite: ``1e308`` credits
 would make a total of infinity, which JSON cannot carry.
 """
 
+MAX_NAME = 2_000
+"""Characters of a name, title, unit, sector, subject, letter, code, program, designation
+or minimum grade: no real one nears it; as long as BC's longest notation. The hub
+refuses a longer one in an event, and the adapters refuse it in an export first, so that
+the province hears of it (a dead letter at the hub it would never see)."""
+
 
 class CredentialKind(StrEnum):
     """What an institution issues or accepts."""

@@ -40,7 +40,7 @@ from hub.domain.identifiers import (
     parse_credential_id,
     parse_institution_id,
 )
-from hub.domain.model import MAX_AMOUNT, GrantKind
+from hub.domain.model import MAX_AMOUNT, MAX_NAME, GrantKind
 from hub.ingest.errors import UnreadableEvent
 from hub.memo import Memo
 
@@ -53,9 +53,6 @@ def _checked(parse: Callable[..., Any], field: str, limit: int = 50_000) -> Memo
 MAX_TEXT = 128 * 1024
 """Characters of free text (notes, notation, a competency): the adapters' field cap
 (the csv module's field limit, and the Saskatchewan reader's attribute cap)."""
-MAX_NAME = 2_000
-"""Characters of a name, title, unit, sector, subject, letter, code, program, designation
-or minimum grade: no real one nears it; as long as BC's longest notation (MAX_NOTATION)."""
 
 
 def kept(text: str, field: str, limit: int = MAX_NAME) -> str:

@@ -12,10 +12,11 @@ from rich.console import Console
 
 from adapters.base.records import Rejection
 from adapters.bc.notation import NotationError, parse_transfer_credit
+from adapters.bc.reader import BcReader
 from adapters.ontario.reader import OntarioReader
 from hub.domain.errors import InvalidIdentifier
 from hub.domain.identifiers import parse_credential_id, parse_institution_id
-from hub.domain.model import Rule
+from hub.domain.model import MAX_NAME, Rule
 from transferhub.cli.tables import print_transfer
 from transferhub.cli.transcript import BadTranscript, parse_completed, read_transcript
 
@@ -108,3 +109,35 @@ def test_an_institution_id_is_ascii_before_it_is_upper_cased(text: str) -> None:
         parse_institution_id(text)
     with pytest.raises(InvalidIdentifier):
         parse_credential_id(f"{text}:ENGL 100")
+
+
+class TestOverLongNamesAreRejectedByTheAdapter:
+    """The hub dead-letters a name or title over MAX_NAME characters, where the province
+    never sees it: the adapter rejects the record first, with its place."""
+
+    def test_ontario_institution_name(self, tmp_path: Path) -> None:
+        lines = [{"type": "institution", "id": "SENE", "name": "S" * (MAX_NAME + 1),
+                  "credit_unit": "hours", "standard_course": 42},
+                 {"type": "institution", "id": "HUMB", "name": "Humber",
+                  "credit_unit": "hours", "standard_course": 42}]
+        path = tmp_path / "on.jsonl"
+        path.write_text("\n".join(json.dumps(x) for x in lines) + "\n", encoding="utf-8")
+        out = list(OntarioReader().read(path))
+        (rejection,) = [x for x in out if isinstance(x, Rejection)]
+        assert rejection.where == "line 1"
+        assert f"name is 2,001 characters long, more than the {MAX_NAME:,}" in rejection.reason
+
+    def test_bc_sending_title(self, tmp_path: Path) -> None:
+        (tmp_path / "institutions.csv").write_text(
+            "code,name,credit_unit,standard_course,grading\nCAPU,Capilano,credits,3,\n"
+            "UBCV,UBC,credits,3,\n", encoding="utf-8")
+        (tmp_path / "equivalencies.csv").write_text(
+            "id,version,sending_institution,sending_courses,sending_title,sending_credits,"
+            "receiving_institution,transfer_credit,min_grade,effective_start,effective_end\n"
+            f"1,1,CAPU,ENGL 100,{'T' * 3000},3,UBCV,UBCV ENGL 1st (3),,Sep/15,present\n"
+            "2,1,CAPU,ENGL 101,Writing,3,UBCV,UBCV ENGL 1st (3),,Sep/15,present\n",
+            encoding="utf-8")
+        out = list(BcReader().read(tmp_path))
+        assert [x.id for x in out if isinstance(x, Rule)] == ["BC:2"]
+        (rejection,) = [x for x in out if isinstance(x, Rejection)]
+        assert "sending_title is 3,000 characters long" in rejection.reason

@@ -280,7 +280,7 @@ class TestEndlessMarkup:
         items = read(tmp_path, " " * padding,
                      f'<Institution id="USASK" name="{at_cap}x" creditUnit="c" '
                      'standardCourse="3"/>',
-                     f'<Institution id="UREGINA" name="{at_cap}" creditUnit="c" '
+                     f'<Institution id="UREGINA" name="U" about="{at_cap}" creditUnit="c" '
                      'standardCourse="3"/>',
                      '<Institution id="RIVP" name="R" creditUnit="c" standardCourse="3">'
                      f'<Grade letter="A" minPercent="9{at_cap}"/></Institution>', self.SK)

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from hub.domain.model import MAX_AMOUNT, Grant, granted_twice
+from hub.domain.model import MAX_AMOUNT, MAX_NAME, Grant, granted_twice
 
 _DAY_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")  # ASCII digits only
 _SUBJECT_RE = re.compile(r"^[A-Z][A-Z0-9]{0,9}$")
@@ -37,7 +37,15 @@ def text(obj: Mapping[str, Any], key: str, label: str, *, required: bool = True)
         return None
     if not isinstance(value, str) or not value.strip():
         raise Bad(f"{label}: {key} must be a non-empty text, got {value!r}")
-    return value.strip()
+    return short(value.strip(), label, key)
+
+
+def short(value: str, label: str, key: str) -> str:
+    """``value``, a name or title of at most ``MAX_NAME`` characters (the hub's own cap)."""
+    if len(value) > MAX_NAME:
+        raise Bad(f"{label}: {key} is {len(value):,} characters long, more than the "
+                  f"{MAX_NAME:,} allowed")
+    return value
 
 
 def check_number(value: Any, label: str, key: str, *, positive: bool = False) -> float:
