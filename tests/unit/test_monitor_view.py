@@ -80,3 +80,29 @@ def test_on_a_terminal_it_draws_a_few_times_a_second_not_once_an_event(
         run(monkeypatch, events(5000), console)
     # Once an event it was 5,001 builds and ~100 s; now a handful, whatever the rate.
     assert len(built) < 50, len(built)
+
+
+class TestProvinceTextIsShownNotObeyed:
+    """An entity key is a province's text: '[/dim]' in it stopped the live view with rich's
+    MarkupError, and an escape sequence reached the terminal raw."""
+
+    HOSTILE = "ON:HUMB:[/dim] 1 \x1b[2J"
+
+    def _event(self) -> pb.AppliedEvent:
+        return pb.AppliedEvent(event_id="e", province="ON", entity_key=self.HOSTILE,
+                               version=1, outcome="applied", change="credential_upserted",
+                               applied_at="2026-11-30T18:00:00Z")
+
+    def test_on_a_terminal(self) -> None:
+        view = monitor._View()
+        view.add(monitor.applied_event(self._event()))
+        out = Console(file=io.StringIO(), width=200, force_terminal=False)
+        out.print(view.render())
+        text = out.file.getvalue()   # type: ignore[attr-defined]
+        assert r"ON:HUMB:[/dim] 1 \x1b[2J" in text and "\x1b" not in text
+
+    def test_piped(self, monkeypatch: pytest.MonkeyPatch,
+                   capsys: pytest.CaptureFixture[str]) -> None:
+        run(monkeypatch, [self._event()])
+        out = capsys.readouterr().out
+        assert r"ON:HUMB:[/dim] 1 \x1b[2J" in out and "\x1b" not in out

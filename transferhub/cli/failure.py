@@ -51,6 +51,15 @@ def _text(value: Any) -> Any:
     return value
 
 
+def visible(text: str) -> str:
+    """``text`` with each control character but a newline written as its escape
+    (``\\x1b``): text from a province or a user, shown on a terminal, never drives it."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() or c == "\n" else c.encode("unicode_escape").decode()
+                   for c in text)
+
+
 def print_json(doc: dict[str, Any]) -> None:
     """One JSON document on standard output, as a line, in UTF-8 whatever it quotes."""
     sys.stdout.write(json.dumps(_text(doc), ensure_ascii=False) + "\n")
@@ -61,7 +70,7 @@ def fail(prog: str, message: str, exit_code: int, *, as_json: bool,
          code: str | None = None) -> int:
     """Say ``prog: message`` on standard error, and the error document with ``--json``;
     returns ``exit_code``."""
-    print(_text(f"{prog}: {message}"), file=sys.stderr)
+    print(visible(_text(f"{prog}: {message}")), file=sys.stderr)
     if as_json:
         print_json(error_json(message, exit_code, code))
     return exit_code

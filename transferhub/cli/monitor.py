@@ -17,6 +17,7 @@ import threading
 from collections import Counter, deque
 from typing import Any
 
+from transferhub.cli.failure import visible
 from transferhub.cli.hubclient import HubRefused, HubUnreachable, stream
 from transferhub.cli.main import EXIT_OK, EXIT_UNREACHABLE, EXIT_USAGE
 from transferhub.cli.operator import Json, checked_address, failed, hub_option
@@ -90,17 +91,19 @@ class _View:
         from rich.table import Table
         from rich.text import Text
 
+        from transferhub.cli.tables import shown
+
         outcomes = ("applied", "duplicate", "stale", "dead_lettered")
         totals = Table(title="events since the monitor started")
         totals.add_column("province")
         for outcome in outcomes:
             totals.add_column(outcome.replace("_", " "), justify="right")
         for province, counts in sorted(self.counts.items()):
-            totals.add_row(province, *(str(counts[o]) for o in outcomes))
+            totals.add_row(shown(province), *(str(counts[o]) for o in outcomes))
         latest = Table(title="latest events")
         for column in ("at", "province", "change", "entity", "version", "outcome"):
             latest.add_column(column, justify="right" if column == "version" else "left")
-        for e in reversed(self.recent):
+        for e in map(shown, reversed(self.recent)):   # province text: never markup
             latest.add_row(e["applied_at"], e["province"], _change(e), e["entity_key"],
                            str(e["version"]), e["outcome"])
         return Group(totals, latest) if not self.missed else Group(
@@ -133,8 +136,8 @@ def run_monitor(args: argparse.Namespace) -> int:
                 e = applied_event(event)
                 if e["missed"]:
                     print(not_shown(e["missed"]))
-                print(f"{e['applied_at']} {e['province']} {_change(e)} {e['entity_key']} "
-                      f"v{e['version']} {e['outcome']}", flush=True)
+                print(visible(f"{e['applied_at']} {e['province']} {_change(e)} "
+                              f"{e['entity_key']} v{e['version']} {e['outcome']}"), flush=True)
     except KeyboardInterrupt:
         return EXIT_OK
     except (HubUnreachable, HubRefused) as exc:

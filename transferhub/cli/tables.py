@@ -13,6 +13,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from transferhub.cli.failure import visible
+
 Json = dict[str, Any]
 
 PIPED_WIDTH = 200
@@ -28,13 +30,6 @@ def console(*, stderr: bool = False) -> Console:
     return out
 
 
-def _visible(text: str) -> str:
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() or c == "\n" else c.encode("unicode_escape").decode()
-                   for c in text)
-
-
 def shown(value: Any) -> Any:
     """``value`` (a JSON document) with every string safe to print for people.
 
@@ -45,9 +40,9 @@ def shown(value: Any) -> Any:
     character is shown as its escape (``\\x1b``); ``--json`` keeps the text as sent.
     """
     if isinstance(value, str):
-        return escape(_visible(value))
+        return escape(visible(value))
     if isinstance(value, dict):
-        return {key: shown(item) for key, item in value.items()}
+        return {shown(key): shown(item) for key, item in value.items()}
     if isinstance(value, list):
         return [shown(item) for item in value]
     return value
