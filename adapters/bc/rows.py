@@ -30,7 +30,7 @@ from adapters.bc.dates import parse_effective_end, parse_effective_start
 from adapters.bc.notation import NotationError, parse_transfer_credit
 from hub.domain.errors import DomainError
 from hub.domain.grades import GradingScale
-from hub.domain.model import CreditSystem, Institution, Rule
+from hub.domain.model import CreditSystem, Institution, Rule, named_twice
 
 PROVINCE = "BC"
 INSTITUTION_COLUMNS = ("code", "name", "credit_unit", "standard_course", "grading")
@@ -255,8 +255,8 @@ def _credits(text: str) -> float:
 @lru_cache(maxsize=65536)
 def _codes(text: str) -> tuple[str, ...]:
     codes = tuple(f.code(part, "sending_courses") for part in text.split("&"))
-    if len(set(codes)) != len(codes):
-        twice = next(c for c in codes if codes.count(c) > 1)
+    twice = named_twice(codes)
+    if twice:
         raise f.Bad(f"sending_courses names {twice} twice; name each sending course once")
     return codes
 

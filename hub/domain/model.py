@@ -30,6 +30,10 @@ or minimum grade: no real one nears it; as long as BC's longest notation. The hu
 refuses a longer one in an event, and the adapters refuse it in an export first, so that
 the province hears of it (a dead letter at the hub it would never see)."""
 
+MAX_TEXT = 128 * 1024
+"""Characters of free text (a rule's notes and notation, a competency): the adapters'
+field cap (the csv module's field limit, the Saskatchewan reader's attribute cap)."""
+
 
 class CredentialKind(StrEnum):
     """What an institution issues or accepts."""
@@ -150,6 +154,13 @@ class Grant:
     def counted_credits(self) -> float:
         """Credits that count toward totals: unknown credits count as 0."""
         return self.credits or 0.0
+
+
+def named_twice(items: tuple[str, ...]) -> str | None:
+    """The first of ``items`` that appears more than once, else None."""
+    if len(set(items)) == len(items):
+        return None
+    return next(item for i, item in enumerate(items) if item in items[:i])
 
 
 def granted_twice(grants: tuple[Grant, ...] | list[Grant]) -> str | None:

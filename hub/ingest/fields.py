@@ -50,9 +50,6 @@ def _checked(parse: Callable[..., Any], field: str, limit: int = 50_000) -> Memo
     return Memo(lambda text: parse(text, field=field), limit)
 
 
-MAX_TEXT = 128 * 1024
-"""Characters of free text (notes, notation, a competency): the adapters' field cap
-(the csv module's field limit, and the Saskatchewan reader's attribute cap)."""
 
 
 def kept(text: str, field: str, limit: int = MAX_NAME) -> str:

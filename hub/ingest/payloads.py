@@ -15,6 +15,7 @@ from typing import Any
 from hub.domain.grades import GradingScale
 from hub.domain.model import (
     MAX_AMOUNT,
+    MAX_TEXT,
     Credential,
     CredentialKind,
     CreditSystem,
@@ -24,6 +25,7 @@ from hub.domain.model import (
     Rule,
     StackLink,
     granted_twice,
+    named_twice,
 )
 from hub.ingest.commands import (
     Command,
@@ -39,7 +41,6 @@ from hub.ingest.fields import (
     EFFECTIVE_END,
     EFFECTIVE_START,
     INSTITUTION_ID,
-    MAX_TEXT,
     RECEIVING,
     SENDING,
     STACK_TARGET,
@@ -168,8 +169,8 @@ def _rule(msg: pb.RuleUpserted, version: int) -> tuple[Command, str]:
     if not checked:
         raise UnreadableEvent("unreadable", "rule_upserted.sending is empty")
     sending = tuple(cid for cid, _ in checked)
-    if len(set(sending)) != len(sending):
-        twice = next(cid for cid in sending if sending.count(cid) > 1)
+    twice = named_twice(sending)
+    if twice:
         raise UnreadableEvent("unreadable", f"rule_upserted.sending names {twice} twice")
     first = checked[0][1]
     if any(institution != first for _, institution in checked):

@@ -19,6 +19,8 @@ from adapters.bc.rows import MAX_NOTATION
 from hub.domain.grades import GradingScale
 from hub.domain.model import (
     MAX_AMOUNT,
+    MAX_NAME,
+    MAX_TEXT,
     Credential,
     CredentialKind,
     CreditSystem,
@@ -29,7 +31,6 @@ from hub.domain.model import (
     StackLink,
 )
 from hub.ingest.errors import UnreadableEvent
-from hub.ingest.fields import MAX_NAME, MAX_TEXT
 from hub.ingest.translate import translate
 from transferhub.events.v1 import events_pb2 as pb
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from hub.domain.model import MAX_AMOUNT, MAX_NAME, Grant, granted_twice
+from hub.domain.model import MAX_AMOUNT, MAX_NAME, MAX_TEXT, Grant, granted_twice
 
 _DAY_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")  # ASCII digits only
 _SUBJECT_RE = re.compile(r"^[A-Z][A-Z0-9]{0,9}$")
@@ -121,7 +121,11 @@ def strings(obj: Mapping[str, Any], key: str, label: str) -> tuple[str, ...]:
     if value is None:
         return ()
     if not isinstance(value, list) or not all(isinstance(s, str) and s.strip() for s in value):
-        raise Bad(f"{label}: {key} must be a list of non-empty texts, got {value!r}")
+        raise Bad(f"{label}: {key} must be a list of non-empty texts, got {value!r}"[:200])
+    for i, item in enumerate(value):
+        if len(item) > MAX_TEXT:
+            raise Bad(f"{label}: {key}[{i}] is {len(item):,} characters long, more than the "
+                      f"{MAX_TEXT:,} allowed")
     return tuple(s.strip() for s in value)
 
 
@@ -172,7 +176,6 @@ def version(value: Any, label: str) -> int:
         raise Bad(f"{label}: version must be a positive whole number up to {MAX_VERSION}, "
                   f"got {value!r}"[:200])
     return value
-
 
 
 def granted_once(grants: tuple[Grant, ...], label: str) -> tuple[Grant, ...]:
