@@ -37,10 +37,13 @@ _SUBJ = r"[A-Z][A-Za-z]{0,9}(?:/[A-Z][A-Za-z]{0,9})?"
 # that a part without one ("CPSC 1st (2)") is never read as institution CPSC.
 _INST_PREFIX = rf"(?:(?P<inst>{_INST})\s+(?={_SUBJ}\s+[0-9X]))?"
 _CREDITS = r"\(\s*(?P<cr>\d{1,3}(?:\.\d{1,2})?|\.\d{1,2}|-)\s*\)"
-_NUMBER = (r"(?:(?P<ord>[1-4])(?:st|nd|rd|th)"
+# An ordinal in any case ("1ST" too); a course number is never one ("ENGL 5TH" is a year
+# the Guide does not have, refused by ``explain``, not a course).
+_ORDINAL_END = r"(?:[sS][tT]|[nN][dD]|[rR][dD]|[tT][hH])(?![A-Za-z0-9])"
+_NUMBER = (rf"(?:(?P<ord>[1-4]){_ORDINAL_END}"
            r"|(?P<lev>\d{1,4})\s+lev\b\.?"
            r"|(?P<unas>[1-9]?X{2,3}|XX\d)"
-           r"|(?P<course>\d[0-9A-Z]{0,7}))(?![A-Za-z0-9])")
+           rf"|(?!\d+{_ORDINAL_END})(?P<course>\d[0-9A-Z]{{0,7}}))(?![A-Za-z0-9])")
 
 GRANT = re.compile(rf"{_INST_PREFIX}(?P<subj>{_SUBJ})\s+{_NUMBER}\s*{_CREDITS}")
 SENDING = re.compile(
@@ -124,7 +127,7 @@ def explain(text: str, pos: int) -> GrammarError:
     elif ")" not in text[text.index("(", pos):]:
         return GrammarError(f"{quoted} has no closing parenthesis")
     head = part.split("(", 1)[0]
-    year = re.search(r"\b(?:[05-9]|\d{2,})(?:st|nd|rd|th)\b", head)
+    year = re.search(r"\b(?:[05-9]|\d{2,})(?:st|nd|rd|th)\b", head, re.I)
     if year:
         return GrammarError(f"{quoted} names year {year[0]}; a year of study is 1st to 4th")
     if not re.search(r"\d|X{2}|\b(?:1st|2nd|3rd|4th)\b", head):

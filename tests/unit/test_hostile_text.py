@@ -16,7 +16,7 @@ from adapters.bc.reader import BcReader
 from adapters.ontario.reader import OntarioReader
 from hub.domain.errors import InvalidIdentifier
 from hub.domain.identifiers import parse_credential_id, parse_institution_id
-from hub.domain.model import MAX_NAME, Rule
+from hub.domain.model import MAX_NAME, MAX_TEXT, Rule
 from transferhub.cli.tables import print_transfer
 from transferhub.cli.transcript import BadTranscript, parse_completed, read_transcript
 
@@ -66,7 +66,8 @@ class TestTranscriptFile:
         path.write_text("credential,grade,completed\n"
                         + "BC:CAPU:ENGL 100,B,2016-04\n" * 3, encoding="utf-8")
         assert len(read_transcript(path, 3)) == 3
-        with pytest.raises(BadTranscript, match=r"line 4: more than 2 completed items"):
+        with pytest.raises(BadTranscript, match=r"line 4: one row too many; one query "
+                                                r"answers at most 500"):
             read_transcript(path, 2)
 
 
@@ -141,3 +142,28 @@ class TestOverLongNamesAreRejectedByTheAdapter:
         assert [x.id for x in out if isinstance(x, Rule)] == ["BC:2"]
         (rejection,) = [x for x in out if isinstance(x, Rejection)]
         assert "sending_title is 3,000 characters long" in rejection.reason
+
+
+@pytest.mark.parametrize(("text", "level"), [("UBCV ENGL 1ST (3)", 1), ("UBCV ENGL 2Nd (3)", 2)])
+def test_bc_ordinals_read_in_any_case(text: str, level: int) -> None:
+    """Not the course 'ENGL 1ST': an ordinal is a year, whatever its case."""
+    (group,) = parse_transfer_credit(text, "UBCV").alternatives
+    assert (group[0].kind.value, group[0].code, group[0].level) == ("unassigned", None, level)
+
+
+def test_bc_an_upper_case_year_past_4th_is_refused() -> None:
+    with pytest.raises(NotationError, match="names year 5TH"):
+        parse_transfer_credit("UBCV ENGL 5TH (3)", "UBCV")
+
+
+def test_ontario_rejects_a_competency_over_the_hubs_cap(tmp_path: Path) -> None:
+    """The hub dead-letters a competency over MAX_TEXT; the adapter said nothing."""
+    lines = [{"type": "credential", "kind": "micro-credential", "institution": "HUMB",
+              "code": code, "title": "t", "value": 28, "competencies": [words]}
+             for code, words in (("MC-1", "x" * (MAX_TEXT + 1)), ("MC-2", "data-cleaning"))]
+    path = tmp_path / "on.jsonl"
+    path.write_text("\n".join(json.dumps(x) for x in lines) + "\n", encoding="utf-8")
+    out = list(OntarioReader().read(path))
+    assert [x.id for x in out if not isinstance(x, Rejection)] == ["ON:HUMB:MC-2"]
+    (rejection,) = [x for x in out if isinstance(x, Rejection)]
+    assert f"competencies[0] is {MAX_TEXT + 1:,} characters long" in rejection.reason

@@ -82,8 +82,9 @@ def read_transcript(path: Path, limit: int = MAX_COMPLETED
             for row in reader:
                 where = f"{path} line {reader.line_num}"
                 if len(items) == limit:
-                    raise BadTranscript(f"{where}: more than {limit} completed items; one "
-                                        f"query answers at most {MAX_COMPLETED}")
+                    raise BadTranscript(f"{where}: one row too many; one query answers at most "
+                                        f"{MAX_COMPLETED} completed items (--completed and "
+                                        "--transcript together)")
                 items.append((where, _item(row.get("credential") or "", row.get("grade") or "",
                                            row.get("completed") or "", where)))
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
