@@ -250,7 +250,7 @@ class TestEndlessMarkup:
     def test_refused_fast_after_what_came_before(self, tmp_path: Path, endless: str) -> None:
         filler = "<" if endless.startswith(("<!--", "<?")) else "U"
         path = feed(tmp_path, USASK, self.SK,
-                    endless.format(filler * (MAX_MARKUP_BYTES * 8)), self.SK)
+                    endless.format(filler * (MAX_MARKUP_BYTES * 32)), self.SK)
         seen = []
         tracemalloc.start()
         started = time.perf_counter()
@@ -263,8 +263,10 @@ class TestEndlessMarkup:
             _, peak = tracemalloc.get_traced_memory()
         finally:
             tracemalloc.stop()
-        assert time.perf_counter() - started < 1.0
-        assert peak < 4 * MAX_MARKUP_BYTES   # the feed is 8 MiB
+        # Before the cap, expat re-read the held tag with every chunk: a 32 MiB one took
+        # about 10 s here; 3 s leaves room for a loaded CI machine.
+        assert time.perf_counter() - started < 3.0
+        assert peak < 4 * MAX_MARKUP_BYTES   # the feed is 32 MiB
         assert [x.id for x in seen] == ["SK:USASK", "SK:SAPO"]
 
     def test_a_long_text_run_is_not_held(self, tmp_path: Path) -> None:
