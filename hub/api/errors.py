@@ -5,7 +5,8 @@
     ├── InvalidGrade       ├──────────→ INVALID_ARGUMENT, message names the field
     ├── InvalidDate        │
     ├── InvalidQuery ──────┘            (also the API's request caps, see limits)
-    └── NotFound ─────────────────────→ NOT_FOUND
+    ├── NotFound ─────────────────────→ NOT_FOUND
+    └── TooComplex ───────────────────→ RESOURCE_EXHAUSTED (past the exact search's bound)
     any error with ``retryable = True`` → UNAVAILABLE (the store's transient
                                           unavailability: the client retries)
     Unimplemented (this module) ──────→ UNIMPLEMENTED
@@ -29,7 +30,7 @@ from typing import Any, TypeVar
 import grpc
 import structlog
 
-from hub.domain.errors import DomainError, NotFound
+from hub.domain.errors import DomainError, NotFound, TooComplex
 
 log = structlog.get_logger(__name__)
 
@@ -46,6 +47,8 @@ def status_for(exc: BaseException) -> tuple[grpc.StatusCode, str]:
     """The status code and message a client receives for ``exc``."""
     if isinstance(exc, NotFound):
         return grpc.StatusCode.NOT_FOUND, str(exc)
+    if isinstance(exc, TooComplex):   # the input is valid; answering it is past the bound
+        return grpc.StatusCode.RESOURCE_EXHAUSTED, str(exc)
     if isinstance(exc, DomainError):
         return grpc.StatusCode.INVALID_ARGUMENT, str(exc)
     if isinstance(exc, Unimplemented):

@@ -5,7 +5,9 @@
     ├── InvalidGrade                a grade or minimum the scale cannot read
     ├── InvalidDate                 a date that is not YYYY-MM or YYYY-MM-DD
     ├── InvalidQuery                a query's input is malformed (names the field)
-    └── NotFound                    an unknown receiving institution or target
+    ├── NotFound                    an unknown receiving institution or target
+    └── TooComplex                  the rules competing in one query are past the
+                                    exact search's bound (no answer rather than a guess)
 
 Each error carries ``field`` (where the problem is, e.g. ``completed[3].grade``)
 so that the API can name it in ``INVALID_ARGUMENT`` / ``NOT_FOUND``.
@@ -46,3 +48,12 @@ class InvalidQuery(DomainError):
 
 class NotFound(DomainError):
     """The receiving institution or stacking target is unknown to the hub."""
+
+
+class TooComplex(DomainError):
+    """The rules competing for one transcript's credentials are too many and too tangled for
+    the exact search within its bound (:data:`hub.domain.packing.MAX_SEARCH`).
+
+    MODEL.md asks for the best set, not a good one: past the bound the hub says so
+    instead of answering with a set it has not proved best.
+    """
