@@ -80,3 +80,8 @@ class TestBenchmarksRun:
         assert "hub / bare consumer" in out and "hub peak RSS" in out
         assert _verdicts(out).count("-") + _verdicts(out).count("met") \
             + _verdicts(out).count("NOT MET") == 6
+
+    def test_optimiser_prints_each_shape_answered(self, cache: Path) -> None:
+        out = _run("bench.optimiser", cache)
+        rows = [line for line in out.splitlines() if line.startswith("| ")][1:]
+        assert len(rows) == 3 and all(" awarded" in row for row in rows), out
