@@ -50,8 +50,6 @@ def _checked(parse: Callable[..., Any], field: str, limit: int = 50_000) -> Memo
     return Memo(lambda text: parse(text, field=field), limit)
 
 
-
-
 def kept(text: str, field: str, limit: int = MAX_NAME) -> str:
     """``text``, which a store will keep: refused when it holds a NUL or is longer than
     ``limit`` characters."""
