@@ -284,7 +284,15 @@ def best_packing(pools: Sequence[int], needs: Sequence[int], weights: Sequence[i
         if cover.bit_count() > SMALL and all(matchable(pools[r], needs[r]) for r in members):
             picks: Picks | None = best_matching(members, pools, needs, weights, own)
         else:
-            _value, picks = search.solve(*part, nothing)
+            try:
+                _value, picks = search.solve(*part, nothing)
+            except TooComplex as exc:
+                # The traceback keeps the search (its frames' ``self``) as long as the
+                # error lives, and the hub's collector runs rarely: tens of MB a refusal,
+                # kept. Drop the memo, and the frames with it.
+                search.memo.clear()
+                search.bounds.clear()
+                raise exc.with_traceback(None) from None
         assert picks is not None
         for rule, mask in picks:
             chosen[rule] = chosen.get(rule, 0) | mask

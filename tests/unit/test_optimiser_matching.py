@@ -114,3 +114,26 @@ class TestPastTheSearchBound:
         code, message = status_for(TooComplex("the rules competing … are too many"))
         assert (code, message) == (grpc.StatusCode.RESOURCE_EXHAUSTED,
                                    "the rules competing … are too many")
+
+    def test_a_refusal_keeps_no_search_state(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """A live hub grew about 75 MB with every refused query: the error's traceback
+        held the search and its memo, and the hub's collector runs rarely."""
+        monkeypatch.setattr(packing, "MAX_SEARCH", 1_000)
+        monkeypatch.setattr(optimiser, "_SHAPES", {})
+        with pytest.raises(TooComplex) as caught:
+            choose(any_n(5, 3, 12, 24, credits=12))
+        held = []
+        tb = caught.value.__traceback__
+        while tb is not None:
+            held += [v for v in tb.tb_frame.f_locals.values() if isinstance(v, packing._Search)]
+            tb = tb.tb_next
+        assert held and all(not s.memo and not s.bounds for s in held)
+        assert all(tb_frame_name != "solve" for tb_frame_name in _frames(caught.value))
+
+
+def _frames(error: BaseException) -> list[str]:
+    names, tb = [], error.__traceback__
+    while tb is not None:
+        names.append(tb.tb_frame.f_code.co_name)
+        tb = tb.tb_next
+    return names
