@@ -79,9 +79,10 @@ class GrammarError(ValueError):
 
 
 def level_of(number: str) -> int | None:
-    """The year of study a course number names: its first digit, none for 0 or X."""
+    """The year of study a course number names: its first digit 1-4; none for 0, X or 5-9
+    (BCIT's FMGT 7210 is a real course, but not a seventh year)."""
     first = number[:1]
-    return int(first) if first.isdigit() and first != "0" else None
+    return int(first) if first in ("1", "2", "3", "4") else None
 
 
 def credits_of(text: str) -> float | None:
@@ -96,13 +97,16 @@ def grant_from(match: re.Match[str]) -> Grant:
     subject = subj.upper()
     credits = None if cr == "-" else float(cr)
     if number:
-        first = number[0]
         return Grant(GrantKind.COURSE, credits, f"{subject} {number}", subject,
-                     int(first) if first.isdigit() and first != "0" else None)
+                     level_of(number))
     if ordinal:
         level: int | None = int(ordinal)
     else:
         level = level_of(lev or unas)
+        if level is None and (lev or unas)[:1] not in ("0", "X"):
+            # Unassigned credit is a subject at a year: "9XX", "500 lev" name none.
+            raise GrammarError(f"{match.group().strip()!r} names level {(lev or unas)}; "
+                               "unassigned credit is at a year of study 1 to 4")
     if subject in GENERIC_SUBJECTS:
         subject = GENERIC_SUBJECT
     return Grant(GrantKind.UNASSIGNED, credits, None, subject, level)

@@ -328,7 +328,7 @@ def render_transfer_credit(credit: TransferCredit, receiving: str) -> str:
     The inverse of :func:`parse_transfer_credit`: each alternative's first
     grant carries the institution code, a designation follows its grant after
     ``, ``, notes end the text. Unassigned credit is written ``1st`` to ``4th``
-    (``5XX`` above, ``XXX`` with no level). Sending courses, when given, are
+    (``XXX`` with no level; there is no year above the 4th). Sending courses, when given, are
     written before ``=`` with ``credit.sending_institution``: ``&`` when all
     are needed, ``or`` when any one is, ``Any N of`` otherwise. Notes must not
     themselves begin with a W/Q/B tag or a grant, nor be one word and a tag
@@ -363,7 +363,7 @@ def _render_grant(grant: Grant, institution: str | None) -> str:
     elif grant.level is None:
         name = f"{grant.subject} XXX"
     else:
-        name = f"{grant.subject} {_ORDINALS.get(grant.level, f'{grant.level}XX')}"
+        name = f"{grant.subject} {_ORDINALS[grant.level]}"
     credits = "-" if grant.credits is None else f"{grant.credits:g}"
     text = f"{institution} {name} ({credits})" if institution else f"{name} ({credits})"
     return f"{text}, {grant.designation}" if grant.designation else text

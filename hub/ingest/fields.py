@@ -63,6 +63,14 @@ def kept(text: str, field: str, limit: int = MAX_NAME) -> str:
     return text
 
 
+def year_level(level: int, field: str) -> int | None:
+    """A year level 1-4, ``None`` for 0 (not given); another number is refused (the events'
+    contract, and MODEL.md's "year (1-4)")."""
+    if not 0 <= level <= 4:
+        raise UnreadableEvent("unreadable", f"{field} {level} is not a year level 1-4")
+    return level or None
+
+
 def amount(number: float, field: str) -> float:
     """``number``, an amount of credits 0 to ``MAX_AMOUNT`` (``-0.0`` read as ``0.0``)."""
     if not 0 <= number <= MAX_AMOUNT:   # NaN fails both

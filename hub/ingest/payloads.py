@@ -51,6 +51,7 @@ from hub.ingest.fields import (
     grant_kind,
     kept,
     parse_rule_id,
+    year_level,
 )
 from hub.memo import Memo
 from transferhub.events.v1 import events_pb2 as pb
@@ -105,7 +106,7 @@ def _credential(msg: pb.CredentialUpserted, version: int) -> tuple[Command, str]
         title=kept(msg.title, "credential_upserted.title"),
         value=amount(msg.value, "credential_upserted.value") if msg.HasField("value") else None,
         subject=kept(msg.subject, "credential_upserted.subject") or None,
-        level=msg.level or None,
+        level=year_level(msg.level, "credential_upserted.level"),
         stacks_into=tuple(
             StackLink(STACK_TARGET[s.target],
                       amount(s.value, f"credential_upserted.stacks_into[{i}].value"))
@@ -133,7 +134,7 @@ def _grant(msg: pb.Grant, where: str) -> Grant:
         credits=amount(msg.credits, f"{where}.credits") if msg.HasField("credits") else None,
         code=code or None,
         subject=kept(msg.subject, f"{where}.subject") or None,
-        level=msg.level or None,
+        level=year_level(msg.level, f"{where}.level"),
         program=kept(msg.program, f"{where}.program") or None,
         designation=kept(msg.designation, f"{where}.designation") or None,
     )

@@ -326,7 +326,7 @@ def _grant(draw: st.DrawFn) -> Grant:
         number = draw(st.from_regex(r"[1-4][0-9]{2,3}[A-D]?", fullmatch=True))
         return Grant(COURSE, credits, code=f"{subject} {number}", subject=subject,
                      level=int(number[0]), designation=designation)
-    level = draw(st.one_of(st.none(), st.integers(1, 6)))
+    level = draw(st.one_of(st.none(), st.integers(1, 4)))   # a year of study: 1st to 4th
     subject = "GEN" if subject in ("ARTS", "GE", "SCIE") else subject   # no single subject
     return Grant(UNASSIGNED, credits, subject=subject, level=level, designation=designation)
 

@@ -10,13 +10,24 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from adapters.base import events as ev
 from adapters.base.records import Rejection
 from adapters.bc.notation import NotationError, parse_transfer_credit
 from adapters.bc.reader import BcReader
 from adapters.ontario.reader import OntarioReader
 from hub.domain.errors import InvalidIdentifier
 from hub.domain.identifiers import parse_credential_id, parse_institution_id
-from hub.domain.model import MAX_NAME, MAX_TEXT, Rule
+from hub.domain.model import (
+    MAX_NAME,
+    MAX_TEXT,
+    Credential,
+    CredentialKind,
+    Grant,
+    GrantKind,
+    Rule,
+)
+from hub.ingest.errors import UnreadableEvent
+from hub.ingest.translate import translate
 from transferhub.cli.tables import print_transfer
 from transferhub.cli.transcript import BadTranscript, parse_completed, read_transcript
 
@@ -167,3 +178,39 @@ def test_ontario_rejects_a_competency_over_the_hubs_cap(tmp_path: Path) -> None:
     assert [x.id for x in out if not isinstance(x, Rejection)] == ["ON:HUMB:MC-2"]
     (rejection,) = [x for x in out if isinstance(x, Rejection)]
     assert f"competencies[0] is {MAX_TEXT + 1:,} characters long" in rejection.reason
+
+
+class TestYearLevelsAreOneToFour:
+    """MODEL.md's level is "the year (1-4)"; the events say 1-4 too. A re-test found
+    "SFU ENGL 9XX (3)", "KPU ENGL 7XXX (3)" and "EC ENGL 500 lev (3)" applied as years 9, 7
+    and 5, and the hub applying a hand-built grant of year 7."""
+
+    @pytest.mark.parametrize(("text", "receiving"), [
+        ("SFU ENGL 9XX (3)", "SFU"), ("KPU ENGL 7XXX (3)", "KPU"),
+        ("EC ENGL 500 lev (3)", "EC")])
+    def test_unassigned_credit_past_the_4th_year_is_refused(self, text: str,
+                                                           receiving: str) -> None:
+        with pytest.raises(NotationError, match="unassigned credit is at a year of study"):
+            parse_transfer_credit(text, receiving)
+
+    def test_a_course_numbered_past_4999_is_a_course_of_no_year(self) -> None:
+        """BCIT's FMGT 7210 is in the real Guide text: a course, not a seventh year."""
+        (group,) = parse_transfer_credit("BCIT FMGT 7210 (3)", "BCIT").alternatives
+        assert (group[0].kind.value, group[0].code, group[0].level) == (
+            "course", "FMGT 7210", None)
+
+    @pytest.mark.parametrize("grant_level, credential_level", [(7, 0), (0, 9)])
+    def test_the_hub_refuses_a_level_past_4(self, grant_level: int,
+                                            credential_level: int) -> None:
+        if grant_level:
+            record = Rule("BC:1", 1, ("BC:CAPU:ENGL 100",), "BC:UBCV", GrantKind.UNASSIGNED,
+                          ((Grant(GrantKind.UNASSIGNED, 3.0, subject="ENGL",
+                                  level=grant_level),),))
+        else:
+            record = Credential("BC:CAPU:ENGL 100", CredentialKind.COURSE, "t", 3.0,
+                                "ENGL", credential_level, (), (), None, None, 0)
+        event = ev.envelope_to_bytes(ev.upserted(record, version=1, province="BC",
+                                                 occurred_at="2026-11-30T00:00:00Z",
+                                                 source="test"))
+        with pytest.raises(UnreadableEvent, match="is not a year level 1-4"):
+            translate("transferhub.events.bc", event)
