@@ -127,7 +127,7 @@ def unidentified(row: Sequence[str]) -> bool:
     except (f.Bad, DomainError):
         return True
     try:
-        return sender.startswith(f"{PROVINCE}:") and not any(_codes(row[3]))
+        return sender.startswith(f"{PROVINCE}:") and not any(_course_codes(row[3]))
     except f.Bad:
         return True
 
@@ -142,7 +142,7 @@ def sending_keys(row: Sequence[str]) -> tuple[str, ...]:
         sender = f.institution_in(row[2], PROVINCE, "sending_institution")
         if not sender.startswith(f"{PROVINCE}:"):
             return ()
-        return _qualified(sender, _codes(row[3]))
+        return _qualified(sender, _course_codes(row[3]))
     except (f.Bad, DomainError):
         return ()
 
@@ -253,10 +253,16 @@ def _credits(text: str) -> float:
 
 
 @lru_cache(maxsize=65536)
+def _course_codes(text: str) -> tuple[str, ...]:
+    """The codes ``sending_courses`` names, each once (a rejected row's, for its keys)."""
+    return tuple(dict.fromkeys(f.code(part, "sending_courses") for part in text.split("&")))
+
+
+@lru_cache(maxsize=65536)
 def _codes(text: str) -> tuple[str, ...]:
-    codes = tuple(f.code(part, "sending_courses") for part in text.split("&"))
-    twice = named_twice(codes)
-    if twice:
+    codes = _course_codes(text)
+    if len(codes) != text.count("&") + 1:
+        twice = named_twice(tuple(f.code(part, "sending_courses") for part in text.split("&")))
         raise f.Bad(f"sending_courses names {twice} twice; name each sending course once")
     return codes
 

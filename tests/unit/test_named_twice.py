@@ -58,6 +58,8 @@ class TestBcSendingCourses:
         (rejection,) = rejected
         assert rejection.where == "line 3"
         assert "MATH 9" in rejection.reason and "twice" in rejection.reason
+        # Its rule id and courses still read: a later clean export's removals go ahead.
+        assert not rejection.unidentified
 
 
 class TestBcGrants:
