@@ -206,8 +206,8 @@ class RuleRow:
         if len(codes) != 1:
             return ReadRow(rule)
         value = _credits(credits) if credits else None
-        return ReadRow(rule, f"{sender}:{codes[0]}", f.short(title.strip(), "row",
-                                                             "sending_title"), value)
+        return ReadRow(rule, f"{sender}:{codes[0]}", f.short(title.strip(), "", "sending_title"),
+                       value)
 
     def _min_grade(self, text: str, sender: str) -> str | None:
         grade = f.min_grade(text.strip(), "min_grade")
@@ -254,7 +254,8 @@ def _credits(text: str) -> float:
 
 @lru_cache(maxsize=65536)
 def _course_codes(text: str) -> tuple[str, ...]:
-    """The codes ``sending_courses`` names, each once (a rejected row's, for its keys)."""
+    """The codes ``sending_courses`` names, each once: a rejected row's keys whatever its
+    fault, and what :func:`_codes` checks for a course named twice."""
     return tuple(dict.fromkeys(f.code(part, "sending_courses") for part in text.split("&")))
 
 

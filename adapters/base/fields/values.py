@@ -41,10 +41,11 @@ def text(obj: Mapping[str, Any], key: str, label: str, *, required: bool = True)
 
 
 def short(value: str, label: str, key: str) -> str:
-    """``value``, a name or title of at most ``MAX_NAME`` characters (the hub's own cap)."""
+    """``value``, a name or title of at most ``MAX_NAME`` characters (the hub's own cap);
+    an empty ``label`` when the place (a CSV line) already says which record it is."""
     if len(value) > MAX_NAME:
-        raise Bad(f"{label}: {key} is {len(value):,} characters long, more than the "
-                  f"{MAX_NAME:,} allowed")
+        raise Bad(f"{label + ': ' if label else ''}{key} is {len(value):,} characters long, "
+                  f"more than the {MAX_NAME:,} allowed")
     return value
 
 
