@@ -152,7 +152,7 @@ class TestOverLongNamesAreRejectedByTheAdapter:
         out = list(BcReader().read(tmp_path))
         assert [x.id for x in out if isinstance(x, Rule)] == ["BC:2"]
         (rejection,) = [x for x in out if isinstance(x, Rejection)]
-        assert "sending_title is 3,000 characters long" in rejection.reason
+        assert rejection.reason.startswith("sending_title is 3,000 characters long")
 
 
 @pytest.mark.parametrize(("text", "level"), [("UBCV ENGL 1ST (3)", 1), ("UBCV ENGL 2Nd (3)", 2)])
