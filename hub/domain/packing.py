@@ -64,7 +64,7 @@ MAX_SEARCH = 150_000
 (:class:`TooComplex`). The hardest competitions the tests pin take about 50,000 (five
 "any 3 of 12" over 24 courses, 4 s here) and 68,000 (twelve "any 2 of 6" over 24, 8 s);
 an adversarial tester's twenty "any 3 of 8" over 40 ran past three minutes and 1 GB,
-and is now refused after about 40 s. A count, not a clock, so that every replica of
+and is now refused after about 20 s. A count, not a clock, so that every replica of
 the hub gives the same answer to the same query."""
 
 
