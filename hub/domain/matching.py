@@ -38,7 +38,8 @@ def matchable(pool: int, need: int) -> bool:
     return need == 1 or (need == 2 and pool.bit_count() in (2, 3))
 
 
-def _bits(mask: int) -> list[int]:
+def bits_of(mask: int) -> list[int]:
+    """The positions of ``mask``'s set bits, lowest first."""
     return [i for i in range(mask.bit_length()) if mask >> i & 1]
 
 
@@ -60,10 +61,10 @@ def best_matching(rules: Iterable[int], pools: Sequence[int], needs: Sequence[in
     for rule in rules:
         cost, bits = weights[rule], own[rule]
         if needs[rule] == 1:
-            for c in _bits(pools[rule]):
+            for c in bits_of(pools[rule]):
                 join(("credential", c), ("rule", rule), cost + bits[c], (rule, 1 << c))
         else:
-            for a, b in combinations(_bits(pools[rule]), 2):
+            for a, b in combinations(bits_of(pools[rule]), 2):
                 join(("credential", a), ("credential", b), cost + bits[a] + bits[b],
                      (rule, 1 << a | 1 << b))
     return tuple(graph.edges[u, v]["pick"] for u, v in max_weight_matching(graph))

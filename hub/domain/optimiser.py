@@ -72,6 +72,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from math import lcm
 
+from hub.domain.matching import bits_of
 from hub.domain.packing import SMALL, best_packing
 
 
@@ -184,7 +185,7 @@ def _solve(group: Sequence[Contender], values: Sequence[tuple[int, int]]
         weights.append(credits * b1 + course * b2 + contender.required * b3 - ties
                        + (1 << (total + rules - 1 - r)))
     chosen = best_packing(pools, needs, weights, own, len(credentials))
-    return {r: tuple(sorted(credentials[i] for i in _bits(mask))) for r, mask in chosen.items()}
+    return {r: tuple(sorted(credentials[i] for i in bits_of(mask))) for r, mask in chosen.items()}
 
 
 # A component's best plan depends only on its shape: each rule's pool as ranks of
@@ -240,6 +241,3 @@ def choose(contenders: Sequence[Contender]) -> list[Candidate]:
     return [Candidate(c.rule_id, used[r], c.credits, c.course_credits)
             for r, c in enumerate(ordered) if r in used]
 
-
-def _bits(mask: int) -> list[int]:
-    return [i for i in range(mask.bit_length()) if mask >> i & 1]
