@@ -84,11 +84,11 @@ class QueryServicer(pb_grpc.QueryServiceServicer):
                 raise NotFound(f"the hub has no record of institution {to}", field="to")
             if not rules and to and ":" not in to and not repo.list_institutions(to):
                 raise NotFound(f"the hub has no institution in province {to}", field="to")
-            record = repo.get_credential(credential) if not rules else None
-            if (not rules and (record is None or record.retired)
-                    and not repo.named_by_rules([credential])):
-                raise NotFound(f"the hub has no record of {credential} and no rule names it",
-                               field="credential")
+            if not rules:
+                record = repo.get_credential(credential)
+                if (record is None or record.retired) and not repo.named_by_rules([credential]):
+                    raise NotFound(f"the hub has no record of {credential} and no rule names "
+                                   "it", field="credential")
             return [responses.equivalent(rule) for rule in sorted(rules, key=lambda r: r.id)]
 
         return pb.ListEquivalentsResponse(credential=credential,
