@@ -29,9 +29,12 @@ bytes: a Guide export always lists equivalencies, and taking it for a snapshot
 without them would revoke every BC rule. (An ``institutions.csv`` without rows
 is read: vanished institutions are only noted, and the rules still read.)
 
-A course credential takes its title and credits from the first row that names
-it alone; one named only with others (``CSCI 110 & CSCI 111``) is published
-after the rules, without them.
+A course credential takes its title and credits from a row that names it
+alone; where several rows do and disagree, from the one of the lowest rule id
+(choice: whatever the rows' order, so that a re-sorted export publishes nothing
+new; before, the first row won and moving rows republished the course, a
+black-box tester). One named only with others (``CSCI 110 & CSCI 111``) is
+published without them. Courses go out after the rules.
 """
 
 from __future__ import annotations
@@ -120,8 +123,9 @@ def _equivalencies(path: Path, scales: dict[str, GradingScale]
                    ) -> Iterator[tuple[Place, Record | Rejection]]:
     reader = rows.RuleRow(scales)
     seen_rules: dict[str, int] = {}
-    published: set[str] = set()
-    pending: dict[str, Credential] = {}
+    # Course id -> (rule id, title, credits) of the lowest rule id naming it alone.
+    described: dict[str, tuple[str, str, float | None]] = {}
+    named: dict[str, None] = {}   # every BC sending course, in the order first named
     cut = csvfile.unended_last_line(path)
     cut_short = False
     for line, row in csvfile.rows(path, rows.EQUIVALENCY_COLUMNS, require_rows=True):
@@ -148,20 +152,21 @@ def _equivalencies(path: Path, scales: dict[str, GradingScale]
             continue
         yield line, rule
         for ident in rule.sending:
-            if ident in published or not ident.startswith("BC:"):
-                continue
-            if ident == read.course:
-                published.add(ident)
-                pending.pop(ident, None)
-                yield None, _course(ident, read.title, read.credits)
-            elif ident not in pending:
-                pending[ident] = _course(ident, "", None)
-    if cut_short:
-        # The rows after the cut may have given these courses their titles and credits:
-        # published blank, they would wipe the hub's record. Their last version stands.
-        return
-    for course in pending.values():
-        yield None, course
+            if ident.startswith("BC:"):
+                named[ident] = None
+        ident = read.course
+        if ident is not None and ident.startswith("BC:"):
+            before = described.get(ident)
+            if before is None or rule.id < before[0]:
+                described[ident] = (rule.id, read.title, read.credits)
+    for ident in named:
+        about = described.get(ident)
+        if about is not None:
+            yield None, _course(ident, about[1], about[2])
+        elif not cut_short:
+            # After a cut, the rows lost may have given it its title and credits:
+            # published blank, it would wipe the hub's record. Its last version stands.
+            yield None, _course(ident, "", None)
 
 
 def _rejection(where: str, reason: str, cut: bool, key: str | None = None,

@@ -103,6 +103,21 @@ class TestFormatsExample:
         csci = [i for i in items if isinstance(i, Credential) and i.id == "BC:CAPU:CSCI 110"]
         assert [(c.title, c.value) for c in csci] == [("Programming I", 3.0)]
 
+    def test_rows_describing_a_course_differently_agree_whatever_their_order(
+            self, tmp_path: Path) -> None:
+        # Two rows name ENGL 100 alone with different titles and credits: the course is
+        # the lower rule id's in either order, so re-sorting the export changes nothing.
+        rows = ["1009,1,CAPU,ENGL 100,Writing for University,4,UVIC,UVIC ENGL 135 (1.5),,"
+                "Jan 2010,present",
+                "1001,3,CAPU,ENGL 100,Academic Writing,3,UBCV,No credit,,Sep 2015,present"]
+        seen = []
+        for order in (rows, rows[::-1]):
+            folder = tmp_path / str(len(seen))
+            folder.mkdir()
+            items = read(export(folder, HEADER + "\n".join(order) + "\n"))
+            seen.append([(c.title, c.value) for c in items if isinstance(c, Credential)])
+        assert seen == [[("Academic Writing", 3.0)]] * 2
+
 
 class TestSendingInTheText:
     """A transfer_credit naming sending courses sets the rule's sending side."""
