@@ -50,6 +50,7 @@ from tenacity import AttemptManager
 
 from hub.ingest.batch import handle_batch
 from hub.ingest.brokerlog import cluster_id
+from hub.ingest.deadletters import MAX_PRODUCED
 from hub.ingest.feed import AppliedFeed
 from hub.ingest.isolating import is_retryable
 from hub.ingest.metrics import IngestMetrics
@@ -150,7 +151,8 @@ class Ingest:
                 session_timeout_ms=s.session_timeout_ms,
                 heartbeat_interval_ms=s.heartbeat_interval_ms, max_poll_records=s.max_batch,
                 fetch_max_bytes=16 * 1024 * 1024)
-            self.producer = AIOKafkaProducer(bootstrap_servers=s.bootstrap, acks="all")
+            self.producer = AIOKafkaProducer(bootstrap_servers=s.bootstrap, acks="all",
+                                             max_request_size=MAX_PRODUCED)
             try:
                 await self.consumer.start()
                 await self.producer.start()

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
+from aiokafka.errors import MessageSizeTooLargeError
 
 from hub.domain.errors import NotFound
 from hub.ingest.deliveries import Handled
@@ -41,14 +43,55 @@ def headers_of(handled: Handled) -> list[tuple[str, bytes]]:
     return [(k, v.encode()) for k, v in pairs.items()]
 
 
+MAX_PRODUCED = 32 * 1024 * 1024
+"""The hub's producer's ``max_request_size``: a dead letter as large as a record the
+ingest fetches (16 MiB) and more goes out whole where the broker takes it."""
+
+MAX_KEPT_KEY = 1024
+"""Bytes of a key a stand-in keeps (a larger one is hostile or broken, and left out too)."""
+
+
+def _stand_in(handled: Handled, topic: str) -> dict[str, Any]:
+    """What is published for a dead letter too large for ``topic``: its headers, with
+    ``value_omitted`` saying so, and no value (the hub's stored dead letter keeps it)."""
+    d = handled.delivery
+    size = len(d.value or b"") + len(d.key or b"")
+    note = (f"{size} bytes, too large for {topic}: the hub's stored dead letter keeps them "
+            "(transferhub deadletters list)")
+    key = d.key if d.key is not None and len(d.key) <= MAX_KEPT_KEY else None
+    return {"value": b"", "key": key, "headers": [*headers_of(handled),
+                                                  ("value_omitted", note.encode())]}
+
+
 async def publish_dead_letters(producer: AIOKafkaProducer, letters: Iterable[Handled],
                                topic: str = DEADLETTER_TOPIC) -> int:
-    """Publish each dead letter and wait for the broker's acknowledgement; how many."""
-    futures = [await producer.send(topic, value=h.delivery.value or b"", key=h.delivery.key,
-                                   headers=headers_of(h)) for h in letters]
-    if futures:
-        await asyncio.gather(*futures)
-    return len(futures)
+    """Publish each dead letter and wait for the broker's acknowledgement; how many.
+
+    A letter larger than the producer or the broker takes (the client's
+    ``max_request_size``, the topic's ``max.message.bytes``) is published as a
+    stand-in without its bytes (:func:`_stand_in`). Before, the refusal ended
+    the hub, and again at every restart: the partition never went on (a hostile
+    1.1 MB event, found by a tester).
+    """
+    sent: list[tuple[Handled, asyncio.Future[Any]]] = []
+    for h in letters:
+        try:
+            future = await producer.send(topic, value=h.delivery.value or b"",
+                                         key=h.delivery.key, headers=headers_of(h))
+        except MessageSizeTooLargeError:   # the client's own limit, known at once
+            future = await producer.send(topic, **_stand_in(h, topic))
+        sent.append((h, future))
+    for h, future in sent:
+        try:
+            await future
+        except MessageSizeTooLargeError:   # the broker's limit
+            await (await producer.send(topic, **_stand_in(h, topic)))
+    return len(sent)
+
+
+def _too_large(letter: DeadLetter) -> str:
+    return (f"too_large: {len(letter.value)} bytes, more than the broker takes on "
+            f"{letter.topic}")
 
 
 def _still_poison(letter: DeadLetter) -> str | None:
@@ -81,12 +124,24 @@ async def replay_dead_letters(store: Store, producer: AIOKafkaProducer,
     unknown = sorted(set(ids).difference(x.id for x in letters))
     if unknown:
         raise NotFound(f"no dead letter has id {', '.join(map(str, unknown))}", field="ids")
-    failures = sorted((x.id or 0, why) for x in letters if (why := _still_poison(x)))
+    failures = [(x.id or 0, why) for x in letters if (why := _still_poison(x))]
     failed = {ident for ident, _ in failures}
-    good = [x for x in letters if (x.id or 0) not in failed]
-    futures = [await producer.send(x.topic, value=x.value, key=x.key) for x in good]
-    if futures:
-        await asyncio.gather(*futures)
+    sent = []
+    for x in letters:
+        if (x.id or 0) not in failed:
+            try:
+                sent.append((x, await producer.send(x.topic, value=x.value, key=x.key)))
+            except MessageSizeTooLargeError:
+                failures.append((x.id or 0, _too_large(x)))
+    good = []
+    for x, future in sent:
+        try:
+            await future
+        except MessageSizeTooLargeError:
+            failures.append((x.id or 0, _too_large(x)))
+        else:
+            good.append(x)
+    failures.sort()
 
     def mark() -> None:
         with store.unit_of_work() as uow:

@@ -55,7 +55,7 @@ def revoked(rule_id: str, version: int, province: str = "BC") -> Message:
 async def produce(bootstrap: str, messages: Iterable[Message]) -> int:
     """Publish ``messages`` in order and wait for every acknowledgement."""
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5,
-                                max_batch_size=256 * 1024)
+                                max_batch_size=256 * 1024, max_request_size=4 * 1024 * 1024)
     await producer.start()
     n = 0
     try:

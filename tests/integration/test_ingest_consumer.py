@@ -109,6 +109,22 @@ class TestDeadLetters:
             b"province_mismatch", b"unreadable"]
 
 
+    async def test_a_poison_event_larger_than_a_producers_default_is_dead_lettered(
+            self, broker: EmbeddedBroker, store: Store) -> None:
+        # 1.2 MB: past aiokafka's default max_request_size (1 MB), with which the hub's
+        # dead-letter producer used to fail, ending the hub at every start.
+        topic, key = "transferhub.events.bc", b"BC:1"
+        poison = b"\x0a\xff" + b"x" * 1_200_000
+        await produce(broker.address, [(topic, key, upserted(rule(1), 1)[2]),
+                                       (topic, key, poison),
+                                       (topic, key, upserted(rule(1, 2, credits=6.0), 2)[2])])
+        await ingest_until(store, broker.address, lambda s: handled(s) >= 3)
+        assert _rules(store, "BC:1") == {"BC:1": 6.0}
+        with store.unit_of_work() as uow:
+            letters = uow.ledger.dead_letters()
+        assert [x.value for x in letters] == [poison]
+
+
 class TestTopics:
     """A new province's topic is consumed without a restart."""
 

@@ -1,0 +1,87 @@
+"""A dead letter too large for the dead-letter topic goes out as a stand-in without its bytes.
+
+The producer here is a stand-in for aiokafka's (a unit test of the hub's own logic);
+tests/integration/test_ingest_consumer.py sends a large poison event through the real
+broker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from aiokafka.errors import MessageSizeTooLargeError
+
+from hub.ingest.deadletters import publish_dead_letters, replay_dead_letters
+from hub.ingest.deliveries import Delivery, Handled
+from hub.ingest.errors import UnreadableEvent
+from hub.store.memory_ledger import InMemoryStore
+from tests.integration.ingest_helpers import rule, upserted
+
+LIMIT = 100
+
+
+class Producer:
+    """Refuses values over ``LIMIT`` bytes at ``send`` (client) or in the future (broker)."""
+
+    def __init__(self, where: str, limit: int = LIMIT) -> None:
+        self.where, self.limit = where, limit
+        self.published: list[dict[str, Any]] = []
+
+    async def send(self, topic: str, value: bytes, key: bytes | None = None,
+                   headers: list[tuple[str, bytes]] | None = None) -> asyncio.Future[None]:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        if len(value) > self.limit:
+            if self.where == "client":
+                raise MessageSizeTooLargeError()
+            future.set_exception(MessageSizeTooLargeError())
+            return future
+        self.published.append({"topic": topic, "value": value, "key": key,
+                               "headers": dict(headers or [])})
+        future.set_result(None)
+        return future
+
+
+def letter(offset: int, value: bytes, key: bytes = b"BC:1") -> Handled:
+    return Handled(Delivery("transferhub.events.bc", 0, offset, key, value),
+                   poison=UnreadableEvent("unreadable", "not an envelope"))
+
+
+@pytest.mark.parametrize("where", ["client", "broker"])
+async def test_a_letter_too_large_is_published_without_its_bytes(where: str) -> None:
+    producer = Producer(where)
+    letters = [letter(1, b"small"), letter(2, b"x" * (LIMIT + 1)),
+               letter(3, b"y" * (LIMIT + 1), key=b"k" * 5000), letter(4, b"after")]
+    assert await publish_dead_letters(producer, letters) == 4  # type: ignore[arg-type]
+    by_offset = {p["headers"]["offset"]: p for p in producer.published}
+    assert sorted(by_offset) == [b"1", b"2", b"3", b"4"]
+    assert (by_offset[b"1"]["value"], by_offset[b"4"]["value"]) == (b"small", b"after")
+    for offset, key in ((b"2", b"BC:1"), (b"3", None)):   # a hostile 5,000-byte key is left out
+        stand_in = by_offset[offset]
+        assert (stand_in["value"], stand_in["key"]) == (b"", key)
+        assert stand_in["headers"]["reason"] == b"unreadable: not an envelope"
+        assert b"too large" in stand_in["headers"]["value_omitted"]
+    assert "value_omitted" not in by_offset[b"1"]["headers"]
+
+
+
+async def test_replay_reports_a_letter_the_broker_will_not_take_back_and_sends_the_rest(
+        ) -> None:
+    store = InMemoryStore()
+    small = upserted(rule(1), 1)[2]
+    large = upserted(replace(rule(2), notes="n" * 500), 1)[2]
+    with store.unit_of_work() as uow:
+        for offset, value in enumerate((small, large)):
+            uow.ledger.add_dead_letter(Handled(
+                Delivery("transferhub.events.bc", 0, offset, b"k", value),
+                poison=UnreadableEvent("store_rejected", "x")).dead_letter(datetime.now(UTC)))
+        uow.commit()
+    producer = Producer("client", limit=len(small))
+    replayed, failures = await replay_dead_letters(store, producer, [])  # type: ignore[arg-type]
+    assert replayed == 1 and [p["value"] for p in producer.published] == [small]
+    assert [(ident, why.split(":")[0]) for ident, why in failures] == [(2, "too_large")]
+    with store.unit_of_work() as uow:   # the one not sent stays to replay
+        assert [x.value for x in uow.ledger.dead_letters()] == [large]
