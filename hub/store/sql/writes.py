@@ -10,6 +10,12 @@ a replacement of their index rows (``rule_sending`` and ``rule_link``,
 re-checks the version in its ``ON CONFLICT … WHERE`` so a concurrent writer
 on PostgreSQL can never make an older version win; there ``RETURNING`` says
 which rows really changed.
+
+The rows equal those single writes in order would leave: a retirement or
+revocation flags the row it finds (version and flag only, the content kept),
+so one that wins over an upsert of the same batch is written as that upsert's
+row, flagged; only a removal of an entity the batch did not upsert goes out
+as a tombstone (which, stored, keeps the stored row's content).
 """
 
 from __future__ import annotations
@@ -118,10 +124,6 @@ RULES = EntityKind(t.rule, RULE_COLUMNS, "revoked", rule_row, _rule_tombstone, (
 ))
 
 
-def _is_removal(kind: EntityKind, item: object) -> bool:
-    return isinstance(item, Removal) or bool(kind.removed and getattr(item, kind.removed))
-
-
 @cache
 def _statements(kind: EntityKind) -> tuple[str, str, str]:
     """(stored versions ``SELECT``, upsert clause, tombstone upsert clause) of ``kind``.
@@ -162,19 +164,31 @@ def apply_versioned(conn: Connection, kind: EntityKind, items: Sequence[Any]) ->
     existed = set(stored)
     flags: list[bool] = []
     winners: dict[str, int] = {}
+    content: dict[str, Any] = {}  # each entity's last applied upsert in this batch
+    removed = kind.removed
     for index, item in enumerate(items):
-        change = (item.version, _is_removal(kind, item))
+        bare_removal = isinstance(item, Removal)
+        change = (item.version, bare_removal or bool(removed and getattr(item, removed)))
         old = stored.get(item.id)
         applies = old is None or supersedes(change[0], change[1], old[0], old[1])
         flags.append(applies)
         if applies:
             stored[item.id] = change
             winners[item.id] = index
+            if not bare_removal:
+                content[item.id] = item
     if not winners:
         return flags
     chosen = [items[i] for i in winners.values()]
     full = [kind.row(item) for item in chosen if not isinstance(item, Removal)]
-    bare = [kind.tombstone(item) for item in chosen if isinstance(item, Removal)]
+    bare = []
+    for item in chosen:
+        if isinstance(item, Removal):
+            upserted = content.get(item.id)
+            if upserted is None:  # the stored row (if any) keeps its content
+                bare.append(kind.tombstone(item))
+            else:  # one by one, the removal would flag the upsert's row
+                full.append(_removed_row(kind, kind.row(upserted), item))
     changed = _upsert(conn, kind, full, upsert) | _upsert(conn, kind, bare, tombstone)
     for key, index in winners.items():
         if key not in changed:  # a concurrent writer stored a newer version first
@@ -187,6 +201,18 @@ def apply_versioned(conn: Connection, kind: EntityKind, items: Sequence[Any]) ->
         insert_rows(conn, table, child.columns,
                     [row for item in written for row in child.rows(item)])
     return flags
+
+
+def _removed_row(kind: EntityKind, row: Row, removal: Removal) -> Row:
+    """``row`` as a removal at ``removal.version`` leaves it: flagged, content kept.
+
+    What ``tombstone``'s ``ON CONFLICT`` does to a stored row, done to a row
+    an earlier change of the same batch would have stored.
+    """
+    values = list(row)
+    values[kind.columns.index("version")] = removal.version
+    values[kind.columns.index(kind.removed)] = True  # type: ignore[arg-type]
+    return tuple(values)
 
 
 def _upsert(conn: Connection, kind: EntityKind, rows: list[Row], conflict: str) -> set[str]:
