@@ -44,7 +44,7 @@ from functools import lru_cache
 
 from adapters.bc import grammar
 from adapters.bc.grammar import GrammarError
-from hub.domain.model import Grant, GrantKind, granted_twice
+from hub.domain.model import MAX_GRANTS, MAX_SENDING, Grant, GrantKind, granted_twice
 
 _NO_CREDIT = re.compile(r"\s*no\s+credit\b\.?\s*(?:[,.;]\s*(?P<notes>.*?))?\s*$", re.I | re.S)
 _ASSESSMENT = re.compile(
@@ -103,6 +103,17 @@ def parse_transfer_credit(text: str, receiving: str, *,
 
 @lru_cache(maxsize=65536)
 def _parse_cached(text: str, receiving: str, compact: bool) -> TransferCredit:
+    credit = _parse(text, receiving, compact)
+    grants = sum(len(alternative) for alternative in credit.alternatives)
+    if grants > MAX_GRANTS:
+        raise GrammarError(f"gives {grants} grants, more than the {MAX_GRANTS} a rule may")
+    if len(credit.sending) > MAX_SENDING:
+        raise GrammarError(f"names {len(credit.sending)} sending courses, more than the "
+                           f"{MAX_SENDING} a rule may")
+    return credit
+
+
+def _parse(text: str, receiving: str, compact: bool) -> TransferCredit:
     single = grammar.SINGLE.fullmatch(text)
     if single and single["inst"] in (None, receiving):
         grant = grammar.grant_from(single)

@@ -30,7 +30,7 @@ from adapters.bc.dates import parse_effective_end, parse_effective_start
 from adapters.bc.notation import NotationError, parse_transfer_credit
 from hub.domain.errors import DomainError
 from hub.domain.grades import GradingScale
-from hub.domain.model import CreditSystem, Institution, Rule, named_twice
+from hub.domain.model import MAX_SENDING, CreditSystem, Institution, Rule, named_twice
 
 PROVINCE = "BC"
 INSTITUTION_COLUMNS = ("code", "name", "credit_unit", "standard_course", "grading")
@@ -203,6 +203,8 @@ class RuleRow:
         rule = Rule(f"{PROVINCE}:{ident}", _version(version), _qualified(sender, sending),
                     receiver, credit.outcome, credit.alternatives, credit.any_n, grade,
                     effective_start, effective_end, credit.notes, text)
+        if len(rule.sending) > MAX_SENDING:   # the rest of rule_problem the grammar ensures
+            f.stated(rule, "sending_courses")
         if len(codes) != 1:
             return ReadRow(rule)
         value = _credits(credits) if credits else None

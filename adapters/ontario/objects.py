@@ -147,7 +147,7 @@ def _credential(obj: dict[str, Any]) -> Credential:
         value=f.number(obj, "value", label, required=False),
         subject=f.subject(obj, "subject", label, required=False),
         level=f.level(obj, "level", label, required=False),
-        stacks_into=tuple(_stack_links(obj.get("stacks_into"), institution, label)),
+        stacks_into=_stack_links(obj.get("stacks_into"), institution, ident, label),
         competencies=f.strings(obj, "competencies", label),
         valid_from=valid_from,
         valid_to=valid_to,
@@ -155,12 +155,22 @@ def _credential(obj: dict[str, Any]) -> Credential:
     )
 
 
-def _stack_links(value: Any, institution: str, label: str) -> Iterator[StackLink]:
+def _stack_links(value: Any, institution: str, ident: str, label: str
+                 ) -> tuple[StackLink, ...]:
+    """The targets it stacks into: never itself, each once (the hub refuses either)."""
+    links: dict[str, StackLink] = {}
     for i, item in enumerate(f.list_of_objects(value, "stacks_into", label)):
         where = f"stacks_into[{i}]"
         code = f.text(item, "code", f"{label}: {where}")
         target = f.reference(code, institution, f"{label}: {where}.code")
-        yield StackLink(target=target, value=f.number(item, "value", f"{label}: {where}"))
+        if target == ident:
+            raise f.Bad(f"{label}: {where} names the credential itself")
+        if target in links:
+            raise f.Bad(f"{label}: {where} names {target} again; a credential counts "
+                        "toward a target once")
+        links[target] = StackLink(target=target,
+                                  value=f.number(item, "value", f"{label}: {where}"))
+    return tuple(links.values())
 
 
 def _rule(obj: dict[str, Any]) -> Rule:
@@ -180,7 +190,7 @@ def _rule(obj: dict[str, Any]) -> Rule:
     start = f.day(obj, "effective_start", label)
     end = f.day(obj, "effective_end", label, required=False)
     f.ordered(start, end, label, "effective_start", "effective_end")
-    return Rule(
+    return f.stated(Rule(
         id=f"{PROVINCE}:{local_id}",
         version=version,
         sending=sending,
@@ -190,7 +200,7 @@ def _rule(obj: dict[str, Any]) -> Rule:
         min_grade=f.min_grade(obj.get("min_grade"), label),
         effective_start=start,
         effective_end=end,
-    )
+    ), label)
 
 
 def _grants(grant: str, to: dict[str, Any], label: str) -> Iterator[Grant]:

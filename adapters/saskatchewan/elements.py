@@ -132,7 +132,7 @@ def equivalency(element: Element) -> Rule:
     start = f.day(element.attrib, "effectiveFrom", label)
     end = f.day(element.attrib, "effectiveTo", label, required=False)
     f.ordered(start, end, label, "effectiveFrom", "effectiveTo")
-    return Rule(
+    return f.stated(Rule(
         id=f"{PROVINCE}:{local_id}",
         version=f.version(_whole(element.get("version")), label),
         sending=sending,
@@ -142,7 +142,7 @@ def equivalency(element: Element) -> Rule:
         min_grade=f.min_grade(conditions[0].get("minimumGrade") if conditions else None, label),
         effective_start=start,
         effective_end=end,
-    )
+    ), label)
 
 
 def _sending(sender: str, sending_el: Element, label: str) -> tuple[str, ...]:

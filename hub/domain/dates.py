@@ -9,6 +9,7 @@ from datetime import date
 from hub.domain.errors import InvalidDate
 
 _DATE_RE = re.compile(r"^([0-9]{4})-([0-9]{2})(?:-([0-9]{2}))?$")  # ASCII digits only
+_DAY_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 
 
 def month_end(year: int, month: int) -> date:
@@ -29,10 +30,14 @@ def parse_completion_date(text: str, *, field: str | None = None) -> date:
 
 
 def parse_iso_date(text: str | None, *, field: str | None = None) -> date | None:
-    """An optional ``YYYY-MM-DD`` date (``None`` or empty stays open)."""
+    """An optional ``YYYY-MM-DD`` date (``None`` or empty stays open), written so strictly:
+    ``date.fromisoformat`` alone also takes ``20200101`` and ``2020-W01-1`` (a tester)."""
     if text is None or not str(text).strip():
         return None
+    written = str(text).strip()
     try:
-        return date.fromisoformat(str(text).strip())
+        if not _DAY_RE.match(written):
+            raise ValueError(written)
+        return date.fromisoformat(written)
     except ValueError:
         raise InvalidDate(f"{text!r} is not a date of the form YYYY-MM-DD", field=field) from None

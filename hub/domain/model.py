@@ -35,6 +35,20 @@ MAX_TEXT = 128 * 1024
 field cap (the csv module's field limit, the Saskatchewan reader's attribute cap)."""
 
 
+MIN_STANDARD_COURSE = 0.001
+"""The smallest standard course the hub takes (a thousandth of a unit; UofT's 0.5 credit
+weight is the smallest real one). A standard course of ``5e-324`` made every transfer
+credit into that institution overflow (a tester): tc is ``v * 3.0 / standard_course``."""
+
+MAX_SENDING = 100
+"""Sending credentials one rule may name. The Guide's longest "Any 2 of" names five; one
+hostile rule naming 100,001 (5 MB) made every ``ListEquivalents`` answer from them larger
+than gRPC's 4 MB default (a tester)."""
+
+MAX_GRANTS = 100
+"""Grants one rule may give, over all its alternatives (the Guide's most is 14)."""
+
+
 class CredentialKind(StrEnum):
     """What an institution issues or accepts."""
 
@@ -231,6 +245,47 @@ class Rule:
         if self.effective_start and day < self.effective_start:
             return False
         return not (self.effective_end and day > self.effective_end)
+
+
+GRANTED_KINDS = frozenset({GrantKind.COURSE, GrantKind.UNASSIGNED, GrantKind.BLOCK})
+
+
+def rule_problem(rule: Rule) -> str | None:
+    """What makes ``rule`` something MODEL.md cannot state, in words for the province; else
+    None. The adapters build rules this holds for; the hub checks every event anyway.
+
+    - at most :data:`MAX_SENDING` sending credentials and :data:`MAX_GRANTS` grants;
+    - the effective window does not end before it starts;
+    - a ``no_credit`` or ``assessment`` rule grants nothing (no alternatives);
+    - a granting rule has one or more alternatives, none empty, each grant a ``course``
+      with its code, ``unassigned`` credit, or a ``block`` toward a named program.
+    """
+    if len(rule.sending) > MAX_SENDING:
+        return (f"names {len(rule.sending):,} sending credentials, more than the "
+                f"{MAX_SENDING} allowed")
+    start, end = rule.effective_start, rule.effective_end
+    if start is not None and end is not None and end < start:
+        return f"effective_end {end} is before effective_start {start}"
+    if not rule.grants_credit:
+        if rule.alternatives:
+            return f"a {rule.outcome.value} rule grants nothing, yet lists grants"
+        return None
+    if not rule.alternatives:
+        return f"a {rule.outcome.value} rule grants nothing: it has no grants"
+    if sum(len(alternative) for alternative in rule.alternatives) > MAX_GRANTS:
+        return f"gives more than the {MAX_GRANTS} grants allowed"
+    for i, alternative in enumerate(rule.alternatives):
+        if not alternative:
+            return f"alternative {i + 1} grants nothing"
+        for grant in alternative:
+            if grant.kind not in GRANTED_KINDS:
+                return (f"alternative {i + 1} grants {grant.kind.value}; a grant is a "
+                        "course, unassigned credit or a block")
+            if grant.kind is GrantKind.COURSE and not grant.code:
+                return f"alternative {i + 1} grants a course with no code"
+            if grant.kind is GrantKind.BLOCK and not grant.program:
+                return f"alternative {i + 1} grants a block toward no program"
+    return None
 
 
 def supersedes(new_version: int, new_is_removal: bool, old_version: int,

@@ -128,11 +128,15 @@ def parse_rule_id(text: str, field: str) -> str:
     return text
 
 
-def course_code(code: str, field: str) -> None:
-    """A course grant's code names a receiving credential (``PROV:INST:CODE``, indexed by
-    the stores): it must be a credential code, printable and at most 40 characters."""
+def course_code(code: str, field: str) -> str:
+    """A course grant's code as a credential code (MODEL.md: upper-cased, inner white space
+    folded): it names a receiving credential (``PROV:INST:CODE``, indexed by the stores),
+    so it must be printable and at most 40 characters. Folded, ``ENGL 110`` and
+    ``engl  110 `` are one course: kept apart, one rule granting both was refused by the
+    store with a raw SQL error, or granted the course twice (a tester)."""
     normal = normalise_code(code)
     if len(normal) > MAX_CODE_LENGTH or not normal.isprintable():
         raise UnreadableEvent(
             "unreadable", f"{field} {code[:20]!r} is not a course code of at most"
                           f" {MAX_CODE_LENGTH} printable characters")
+    return normal

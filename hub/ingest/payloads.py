@@ -15,7 +15,9 @@ from typing import Any
 from hub.domain.grades import GradingScale
 from hub.domain.model import (
     MAX_AMOUNT,
+    MAX_SENDING,
     MAX_TEXT,
+    MIN_STANDARD_COURSE,
     Credential,
     CredentialKind,
     CreditSystem,
@@ -26,6 +28,7 @@ from hub.domain.model import (
     StackLink,
     granted_twice,
     named_twice,
+    rule_problem,
 )
 from hub.ingest.commands import (
     Command,
@@ -58,10 +61,10 @@ from transferhub.events.v1 import events_pb2 as pb
 
 
 def _institution(msg: pb.InstitutionUpserted, version: int) -> tuple[Command, str]:
-    if not 0 < msg.standard_course <= MAX_AMOUNT:   # NaN fails both
+    if not MIN_STANDARD_COURSE <= msg.standard_course <= MAX_AMOUNT:   # NaN fails both
         raise UnreadableEvent(
             "unreadable", f"institution_upserted.standard_course {msg.standard_course} is not"
-                          f" a number above 0, up to {MAX_AMOUNT:,.0f}"
+                          f" a number {MIN_STANDARD_COURSE} to {MAX_AMOUNT:,.0f}"
         )
     grading = _grading(msg.grading) if msg.grading else None
     institution = Institution(
@@ -100,20 +103,35 @@ def _credential(msg: pb.CredentialUpserted, version: int) -> tuple[Command, str]
     competencies = tuple(msg.competencies)
     for i, competency in enumerate(competencies):
         kept(competency, f"credential_upserted.competencies[{i}]", MAX_TEXT)
+    credential_id = CREDENTIAL_ID[msg.credential_id]
+    stacks_into = tuple(
+        StackLink(STACK_TARGET[s.target],
+                  amount(s.value, f"credential_upserted.stacks_into[{i}].value"))
+        for i, s in enumerate(msg.stacks_into))
+    targets = tuple(link.target for link in stacks_into)
+    if credential_id in targets:
+        raise UnreadableEvent("unreadable", "credential_upserted.stacks_into names the "
+                                            "credential itself")
+    twice = named_twice(targets)
+    if twice:
+        raise UnreadableEvent("unreadable", f"credential_upserted.stacks_into names {twice} "
+                                            "twice; a credential counts toward a target once")
+    valid_from = VALID_FROM[msg.valid_from] if msg.valid_from else None
+    valid_to = VALID_TO[msg.valid_to] if msg.valid_to else None
+    if valid_from and valid_to and valid_to < valid_from:
+        raise UnreadableEvent("unreadable", f"credential_upserted.valid_to {valid_to} is "
+                                            f"before valid_from {valid_from}")
     credential = Credential(
-        id=CREDENTIAL_ID[msg.credential_id],
+        id=credential_id,
         kind=CredentialKind(msg.kind),
         title=kept(msg.title, "credential_upserted.title"),
         value=amount(msg.value, "credential_upserted.value") if msg.HasField("value") else None,
         subject=kept(msg.subject, "credential_upserted.subject") or None,
         level=year_level(msg.level, "credential_upserted.level"),
-        stacks_into=tuple(
-            StackLink(STACK_TARGET[s.target],
-                      amount(s.value, f"credential_upserted.stacks_into[{i}].value"))
-            for i, s in enumerate(msg.stacks_into)),
+        stacks_into=stacks_into,
         competencies=competencies,
-        valid_from=VALID_FROM[msg.valid_from] if msg.valid_from else None,
-        valid_to=VALID_TO[msg.valid_to] if msg.valid_to else None,
+        valid_from=valid_from,
+        valid_to=valid_to,
         version=version,
     )
     return UpsertCredential(credential), credential.id
@@ -128,7 +146,7 @@ def _grant(msg: pb.Grant, where: str) -> Grant:
     kind = grant_kind(msg.kind)
     code = kept(msg.code, f"{where}.code")
     if kind is GrantKind.COURSE and code:
-        course_code(code, f"{where}.code")
+        code = course_code(code, f"{where}.code")
     return Grant(
         kind=kind,
         credits=amount(msg.credits, f"{where}.credits") if msg.HasField("credits") else None,
@@ -166,6 +184,9 @@ _GRANT_SETS = Memo(_grant_set, 50_000)
 
 
 def _rule(msg: pb.RuleUpserted, version: int) -> tuple[Command, str]:
+    if len(msg.sending) > MAX_SENDING:   # before checking each
+        raise UnreadableEvent("unreadable", f"rule_upserted.sending names "
+                              f"{len(msg.sending):,} credentials, more than {MAX_SENDING}")
     checked = [SENDING[s] for s in msg.sending]
     if not checked:
         raise UnreadableEvent("unreadable", "rule_upserted.sending is empty")
@@ -198,6 +219,9 @@ def _rule(msg: pb.RuleUpserted, version: int) -> tuple[Command, str]:
         notes=kept(msg.notes, "rule_upserted.notes", MAX_TEXT) or None,
         notation=kept(msg.notation, "rule_upserted.notation", MAX_TEXT) or None,
     )
+    problem = rule_problem(rule)
+    if problem:
+        raise UnreadableEvent("unreadable", f"rule_upserted {problem}")
     return UpsertRule(rule), rule.id
 
 

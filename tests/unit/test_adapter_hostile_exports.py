@@ -752,3 +752,37 @@ class TestNotARegularFile:
         path.write_text(BC_HEADER + bc_row("1"))
         with pytest.raises(ExportUnreadable, match="is a file, not a folder"):
             list(BcReader().read(path))
+
+
+class TestWhatModelCannotState:
+    """A rule or credential the hub would dead-letter, unseen by the province, is rejected
+    at its place by the adapter first (hub.domain.model.rule_problem and its caps)."""
+
+    MANY = [f"NORC:PRG{n}" for n in range(101)]
+
+    @pytest.mark.parametrize(("bad", "words"), [
+        (rule(**{"from": MANY}), "names 101 sending credentials, more than the 100 allowed"),
+        ({**ON_COURSE, "kind": "micro-credential",
+          "stacks_into": [{"code": "PRG101", "value": 1}]}, "names the credential itself"),
+        ({**ON_COURSE, "kind": "micro-credential",
+          "stacks_into": [{"code": "CERT", "value": 1}, {"code": "cert", "value": 2}]},
+         "stacks_into[1] names ON:NORC:CERT again"),
+        ({**ON_SENDER, "standard_course": 5e-324}, "standard_course must be at least 0.001"),
+    ])
+    def test_ontario(self, tmp_path: Path, bad: dict, words: str) -> None:
+        out = between(tmp_path, line(bad))
+        [(place, reason)] = rejected(out)
+        assert place == "line 2" and words in reason
+        assert {"ON:NORC", "ON:LAKU"} <= set(ids(out))
+
+    @pytest.mark.parametrize(("code", "text", "words"), [
+        (" & ".join(f"HIST {n}" for n in range(100, 201)), "NORU HIST 1st (3)",
+         "names 101 sending credentials"),
+        ("HIST 100", "NORU " + " & ".join(["HI 1XX (1)"] * 101),
+         "gives 101 grants, more than the 100"),
+    ])
+    def test_bc(self, tmp_path: Path, code: str, text: str, words: str) -> None:
+        out = read_bc(tmp_path, BC_HEADER + bc_row("1", code, text=text) + bc_row("2"))
+        [(place, reason)] = rejected(out)
+        assert place == "equivalencies.csv line 2" and words in reason
+        assert rules(out) == ["BC:2"]

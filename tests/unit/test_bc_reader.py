@@ -219,7 +219,8 @@ class TestRejections:
 
     @pytest.mark.parametrize(("row", "reason"), [
         ("ON:SENE,Seneca,hours,42,", "is not in BC"),
-        ("XX,Nameless,credits,0,", "standard_course must be greater than 0"),
+        ("XX,Nameless,credits,0,", "standard_course must be at least 0.001"),
+        ("XX,Nameless,credits,5e-324,", "standard_course must be at least 0.001"),
         ("XX,,credits,3,", "name is empty"),
         ("XX,X College,,3,", "credit_unit is empty"),
         ("XX,X College,credits,3,A+90", "is not LETTER=PERCENT"),

@@ -305,10 +305,85 @@ class TestGrantCode:
         env = _envelope(RULE)
         env.rule_upserted.alternatives[0].grants[0].code = "ENGL  " + "1" * 35
         grant = translate(BC, ev.envelope_to_bytes(env)).command.rule.alternatives[0][0]  # type: ignore[union-attr]
-        assert grant.code == "ENGL  " + "1" * 35  # kept as given: only its length is checked
+        assert grant.code == "ENGL " + "1" * 35  # folded, as a credential code is
 
     def test_other_grants_keep_any_code(self) -> None:
         env = _envelope(RULE)
         grant = env.rule_upserted.alternatives[0].grants[0]
         grant.kind, grant.code = "unassigned", "x" * 100
         assert translate(BC, ev.envelope_to_bytes(env)).command.rule.alternatives[0][0].code  # type: ignore[union-attr]
+
+
+class TestShape:
+    """What MODEL.md cannot state is refused at translation, whatever the adapter did (a
+    tester's hand-made events were awarded credit: a ``no_credit`` grant inside an
+    alternative, a course with no code, a block toward no program, a granting rule with no
+    grants; a rule naming 100,001 credentials broke ``ListEquivalents``; ``5e-324`` as a
+    standard course made every transfer into that institution fail with INTERNAL)."""
+
+    @staticmethod
+    def _grant(**fields: object) -> Mutation:
+        def mutate(env: pb.EventEnvelope) -> None:
+            grant = env.rule_upserted.alternatives[0].grants[0]
+            for name, value in fields.items():
+                if value is None:
+                    grant.ClearField(name)
+                else:
+                    setattr(grant, name, value)
+        return mutate
+
+    @staticmethod
+    def _many_sending(env: pb.EventEnvelope) -> None:
+        env.rule_upserted.sending.extend(f"BC:CAPU:ENGL {n}" for n in range(101, 201))
+
+    @pytest.mark.parametrize(("mutate", "words"), [
+        (_grant(kind="no_credit"), "alternative 1 grants no_credit"),
+        (_grant(code=""), "course with no code"),
+        (_grant(kind="block", program=""), "block toward no program"),
+        (lambda env: env.rule_upserted.ClearField("alternatives"), "has no grants"),
+        (lambda env: env.rule_upserted.alternatives.add(), "alternative 2 grants nothing"),
+        (lambda env: setattr(env.rule_upserted, "outcome", "no_credit"), "yet lists grants"),
+        (_many_sending, "101 credentials, more than 100"),
+        (_set("rule_upserted.effective_end", "2015-08-31"), "is before effective_start"),
+        (_set("rule_upserted.effective_start", "20150901"), "effective_start"),
+        (_set("rule_upserted.effective_start", "2015-W36-2"), "effective_start"),
+    ])
+    def test_a_rule_refused(self, mutate: Mutation, words: str) -> None:
+        assert words in _refused(RULE, mutate).reason
+
+    def test_a_course_spelt_two_ways_is_one_course(self) -> None:
+        env = _envelope(RULE)
+        grant = env.rule_upserted.alternatives[0].grants.add()
+        grant.CopyFrom(env.rule_upserted.alternatives[0].grants[0])
+        grant.code = "engl  110 "
+        with pytest.raises(UnreadableEvent) as refused:
+            translate(BC, ev.envelope_to_bytes(env))
+        assert "grants name course ENGL 110 twice" in refused.value.reason
+
+    def test_a_code_is_folded(self) -> None:
+        env = _envelope(RULE)
+        env.rule_upserted.alternatives[0].grants[0].code = " engl   110"
+        rule = translate(BC, ev.envelope_to_bytes(env)).command.rule  # type: ignore[union-attr]
+        assert rule.alternatives[0][0].code == "ENGL 110"
+
+    @pytest.mark.parametrize(("mutate", "words"), [
+        (lambda env: env.credential_upserted.stacks_into.add(target="BC:CAPU:MC-01", value=1),
+         "names the credential itself"),
+        (lambda env: env.credential_upserted.stacks_into.add(target="BC:CAPU:CERT", value=1),
+         "names BC:CAPU:CERT twice"),
+        (lambda env: (setattr(env.credential_upserted, "valid_from", "2021-09-01"),
+                      setattr(env.credential_upserted, "valid_to", "2021-08-31")),
+         "valid_to 2021-08-31 is before valid_from 2021-09-01"),
+    ])
+    def test_a_credential_refused(self, mutate: Mutation, words: str) -> None:
+        assert words in _refused(CREDENTIAL, mutate).reason
+
+    @pytest.mark.parametrize("standard", [5e-324, 1e-300, 0.0009])
+    def test_a_standard_course_too_small_to_divide_by(self, standard: float) -> None:
+        refused = _refused(INSTITUTION, _set("institution_upserted.standard_course", standard))
+        assert "standard_course" in refused.reason
+
+    def test_the_smallest_standard_course_reads(self) -> None:
+        env = _envelope(INSTITUTION)
+        env.institution_upserted.standard_course = 0.001
+        assert translate(BC, ev.envelope_to_bytes(env)).command.institution  # type: ignore[union-attr]

@@ -41,6 +41,7 @@ from adapters.base.fields.values import (
     number,
     ordered,
     short,
+    stated,
     strings,
     subject,
     subject_level_of,
@@ -52,5 +53,6 @@ __all__ = [
     "MAX_VERSION", "Bad", "check_day", "check_level", "check_number", "check_subject", "code",
     "credential_of", "day", "grading", "granted_once", "institution_in", "level",
     "list_of_objects", "min_grade", "number", "ordered", "own_institution", "reference",
-    "rule_id", "sending", "short", "strings", "subject", "subject_level_of", "text", "version",
+    "rule_id", "sending", "short", "stated", "strings", "subject", "subject_level_of", "text",
+    "version",
 ]

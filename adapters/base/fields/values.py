@@ -12,7 +12,16 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from hub.domain.model import MAX_AMOUNT, MAX_NAME, MAX_TEXT, Grant, granted_twice
+from hub.domain.model import (
+    MAX_AMOUNT,
+    MAX_NAME,
+    MAX_TEXT,
+    MIN_STANDARD_COURSE,
+    Grant,
+    Rule,
+    granted_twice,
+    rule_problem,
+)
 
 _DAY_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")  # ASCII digits only
 _SUBJECT_RE = re.compile(r"^[A-Z][A-Z0-9]{0,9}$")
@@ -50,11 +59,12 @@ def short(value: str, label: str, key: str) -> str:
 
 
 def check_number(value: Any, label: str, key: str, *, positive: bool = False) -> float:
-    """A finite number 0 to ``MAX_AMOUNT`` (above 0 when ``positive``); booleans are not numbers."""
+    """A finite number 0 to ``MAX_AMOUNT``; booleans are not numbers. ``positive`` is for
+    a standard course: at least ``MIN_STANDARD_COURSE`` (hub.domain.model)."""
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise Bad(f"{label}: {key} must be a number, got {value!r}")
-    if value < 0 or (positive and value == 0):
-        bound = "greater than 0" if positive else "0 or more"
+    if value < 0 or (positive and value < MIN_STANDARD_COURSE):
+        bound = f"at least {MIN_STANDARD_COURSE}" if positive else "0 or more"
         raise Bad(f"{label}: {key} must be {bound}, got {value!r}")
     if value > MAX_AMOUNT:
         raise Bad(f"{label}: {key} must be at most {MAX_AMOUNT:,.0f}, got {value!r}")
@@ -177,6 +187,15 @@ def version(value: Any, label: str) -> int:
         raise Bad(f"{label}: version must be a positive whole number up to {MAX_VERSION}, "
                   f"got {value!r}"[:200])
     return value
+
+
+def stated(rule: Rule, label: str) -> Rule:
+    """``rule`` when MODEL.md can state it (:func:`hub.domain.model.rule_problem`): the
+    hub would dead-letter it, unseen by the province; else :class:`Bad`."""
+    problem = rule_problem(rule)
+    if problem:
+        raise Bad(f"{label} {problem}")
+    return rule
 
 
 def granted_once(grants: tuple[Grant, ...], label: str) -> tuple[Grant, ...]:
