@@ -30,6 +30,7 @@ from hub.ingest.commands import (
     UpsertRule,
 )
 from hub.ingest.deliveries import Handled
+from hub.ingest.errors import Fenced
 from hub.ingest.translate import topic_province
 from hub.store.ports import (
     EquivalencyRepository,
@@ -64,12 +65,26 @@ class BatchReport:
 
 
 def apply_batch(store: Store, group: str, batch: list[Handled]) -> BatchReport:
-    """Apply ``batch`` in one transaction with its inbox entries and next offsets."""
+    """Apply ``batch`` in one transaction with its inbox entries and next offsets.
+
+    The transaction first holds the offsets of the batch's partitions
+    (``claim_offsets``); where another consumer of the group has committed past
+    the batch's first record, :class:`~hub.ingest.errors.Fenced` is raised and
+    nothing is applied. So a replica that was frozen or cut off while its
+    partitions moved to another cannot apply, or count, the same records again
+    (a scale-out tester saw the counters of two replicas exceed what was
+    published after one was stopped for 30 s and resumed).
+    """
     report = BatchReport(at=datetime.now(UTC))
+    firsts: dict[tuple[str, int], int] = {}
     for h in batch:
         tp = (h.delivery.topic, h.delivery.partition)
         report.next_offsets[tp] = max(report.next_offsets.get(tp, 0), h.delivery.offset + 1)
+        firsts[tp] = min(firsts.get(tp, h.delivery.offset), h.delivery.offset)
     with store.unit_of_work() as uow:
+        behind = uow.ledger.claim_offsets(group, firsts)
+        if behind:
+            raise Fenced(behind)   # rolled back: nothing of it is applied or counted
         outcomes = _apply_all(uow, batch, report.at)
         report.outcomes = list(zip(batch, outcomes, strict=True))
         for province, c in report.counts().items():

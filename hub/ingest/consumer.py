@@ -51,6 +51,7 @@ from tenacity import AttemptManager
 from hub.ingest.batch import handle_batch
 from hub.ingest.brokerlog import cluster_id
 from hub.ingest.deadletters import MAX_PRODUCED
+from hub.ingest.errors import Fenced
 from hub.ingest.feed import AppliedFeed
 from hub.ingest.isolating import is_retryable
 from hub.ingest.metrics import IngestMetrics
@@ -221,13 +222,18 @@ class Ingest:
         return [records for tp, records in got.items() if tp in assigned]
 
     async def _apply(self, records: list[list], generation: int) -> bool:  # type: ignore[type-arg]
-        """Translate, apply and commit ``records``; False when a rebalance since their poll
-        dropped them."""
+        """Translate, apply and commit ``records``; False when a rebalance since their poll,
+        or another consumer's commit past them (:class:`Fenced`), dropped them."""
         async with self.in_flight:
+            assert self.consumer is not None
+            polled = {TopicPartition(r.topic, r.partition) for part in records for r in part}
             if generation != self.generation:
-                assert self.consumer is not None
-                polled = {TopicPartition(r.topic, r.partition) for part in records for r in part}
                 await self.seek_to_store(polled & self.consumer.assignment())
                 return False
-            await handle_batch(self, records)
+            try:
+                await handle_batch(self, records)
+            except Fenced as fenced:
+                log.warning("ingest.fenced", detail=str(fenced))
+                await self.seek_to_store(polled & self.consumer.assignment())
+                return False
             return True

@@ -4,7 +4,8 @@
     ├── PoisonEvent                the event itself is wrong: never retryable, dead-lettered
     │   ├── UnreadableEvent        the bytes are not an EventEnvelope, or a field cannot be read
     │   └── ForeignEvent           the event speaks for another province than its topic's
-    └── StoreUnavailable           the database cannot be reached: retryable, nothing committed
+    ├── StoreUnavailable           the database cannot be reached: retryable, nothing committed
+    └── Fenced                     another consumer of the group applied past this batch
 
 A poison event carries ``reason``: a short word operators can group by
 (``unreadable``, ``province_mismatch``, ``foreign_institution``, …) followed by
@@ -49,3 +50,17 @@ class StoreUnavailable(IngestError):
     """The store cannot be reached right now; the batch is retried, nothing is committed."""
 
     retryable = True
+
+
+class Fenced(IngestError):
+    """The store's offsets are past where this batch starts: another consumer of the group
+    (a replica the partition moved to while this one was frozen or cut off) applied these
+    records already. The batch is dropped uncommitted, never retried, and the partitions
+    are read again from the store's offsets."""
+
+    retryable = False
+
+    def __init__(self, behind: dict[tuple[str, int], int]) -> None:
+        where = ", ".join(f"{t}[{p}] at {n}" for (t, p), n in sorted(behind.items()))
+        super().__init__(f"another consumer applied past this batch: {where}")
+        self.behind = behind

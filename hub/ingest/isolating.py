@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from hub.ingest.apply import BatchReport, apply_batch
 from hub.ingest.deliveries import Handled
-from hub.ingest.errors import PoisonEvent
+from hub.ingest.errors import Fenced, PoisonEvent
 from hub.store.ports import Store
 
 STORE_REJECTED = "store_rejected"
@@ -74,7 +74,7 @@ def apply_isolating(store: Store, group: str, batch: list[Handled]) -> BatchRepo
     try:
         return apply_batch(store, group, batch)
     except Exception as exc:
-        if is_retryable(exc):
+        if is_retryable(exc) or isinstance(exc, Fenced):
             raise
         if len(batch) == 1:
             h = batch[0]

@@ -58,6 +58,13 @@ class InMemoryIngestLedger:
         """Record the next offset to read for a partition."""
         self._offsets[(group, topic, partition)] = next_offset
 
+    def claim_offsets(self, group: str, firsts: dict[tuple[str, int], int]
+                      ) -> dict[tuple[str, int], int]:
+        """Those partitions whose stored offset is past ``firsts`` (one process: no lock)."""
+        stored = self.offsets(group)
+        return {tp: stored[tp] for tp, first in firsts.items()
+                if tp in stored and stored[tp] > first}
+
     def adopt_log(self, group: str, cluster_id: str) -> str | None:
         """Make ``cluster_id`` the log ``group``'s offsets count in; drop them if it was
         another's, and return that one's id."""

@@ -117,6 +117,12 @@ class IngestLedger(Protocol):
     def save_offset(self, group: str, topic: str, partition: int, next_offset: int) -> None:
         """Record the next offset to read for a partition."""
 
+    def claim_offsets(self, group: str, firsts: dict[tuple[str, int], int]
+                      ) -> dict[tuple[str, int], int]:
+        """Hold ``group``'s stored offsets of these partitions until this transaction ends
+        (a row lock where the database has them), and answer those stored past the
+        first offset given for them: records another consumer has applied already."""
+
     def adopt_log(self, group: str, cluster_id: str) -> str | None:
         """Make ``cluster_id`` the broker log ``group``'s offsets count positions in.
 

@@ -150,3 +150,43 @@ class TestTopics:
             await asyncio.wait_for(task, 30)
         with store.unit_of_work() as uow:
             assert set(uow.ledger.stats()) == {"BC", "MB"}
+
+
+class TestFencing:
+    """A replica whose partition another replica has applied past reads on from the store."""
+
+    async def test_records_another_consumer_applied_are_neither_applied_nor_counted(
+            self, broker: EmbeddedBroker, store: Store) -> None:
+        import asyncio
+
+        from hub.ingest.consumer import Ingest
+        from tests.integration.ingest_helpers import fast_settings, until
+
+        topic, key = "transferhub.events.bc", b"BC:pinned"   # one key: one partition
+        first = [(topic, key, upserted(rule(n), 1)[2]) for n in range(10)]
+        later = [(topic, key, upserted(rule(n), 1)[2]) for n in range(10, 20)]
+        settings = fast_settings(broker.address)
+        ingest = Ingest(store, settings)
+        task = asyncio.create_task(ingest.run())
+        try:
+            await produce(broker.address, first)
+            await until(lambda: handled(store) >= 10, task, 60, lambda: "first ten")
+            with store.unit_of_work() as uow:
+                [(tp, at)] = uow.ledger.offsets(settings.group).items()
+                # Another replica of the group applied the next five while this one slept.
+                uow.ledger.save_offset(settings.group, tp[0], tp[1], at + 5)
+                uow.commit()
+            await produce(broker.address, later)
+
+            def caught_up() -> bool:
+                with store.unit_of_work() as uow:
+                    return uow.ledger.offsets(settings.group)[tp] == at + 10
+            await until(caught_up, task, 60, lambda: "the last five")
+        finally:
+            ingest.stop()
+            await asyncio.wait_for(task, 30)
+        with store.unit_of_work() as uow:
+            stats = uow.ledger.stats()["BC"]
+        assert (stats["applied"], stats["duplicate"]) == (15, 0)
+        assert sorted(_rules(store, *(f"BC:{n}" for n in range(20)))) == sorted(
+            f"BC:{n}" for n in [*range(10), *range(15, 20)])

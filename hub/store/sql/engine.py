@@ -77,12 +77,24 @@ def _sqlite_engine(url: str, begin: str) -> Engine:
     return engine
 
 
-def _postgres_engine(url: str, isolation: str) -> Engine:
+WRITER_IDLE_TIMEOUT_S = 60
+"""PostgreSQL ends a writer's transaction left idle this long (``idle_in_transaction_
+session_timeout``), releasing its locks. A hub frozen mid-batch (stopped, swapped out, cut
+off) otherwise held its partitions' offset rows, and every replica that took them over
+waited behind it for as long as it stayed frozen (a scale-out tester: ``kill -STOP``).
+A batch's own statements follow each other within seconds."""
+
+
+def _postgres_engine(url: str, isolation: str, *, writer: bool = False) -> Engine:
+    connect_args: dict[str, Any] = {"connect_timeout": 5}
+    if writer:
+        connect_args["options"] = (
+            f"-c idle_in_transaction_session_timeout={WRITER_IDLE_TIMEOUT_S * 1000}")
     return create_engine(
         url,
         isolation_level=isolation,
         pool_size=8, max_overflow=24, pool_pre_ping=True,
-        connect_args={"connect_timeout": 5},
+        connect_args=connect_args,
     )
 
 
@@ -90,4 +102,5 @@ def engines(url: str) -> tuple[Engine, Engine]:
     """(writer, reader) engines for a ``sqlite:///…`` or ``postgresql+psycopg://…`` URL."""
     if url.startswith("sqlite"):
         return _sqlite_engine(url, "BEGIN IMMEDIATE"), _sqlite_engine(url, "BEGIN")
-    return _postgres_engine(url, "READ COMMITTED"), _postgres_engine(url, "REPEATABLE READ")
+    return (_postgres_engine(url, "READ COMMITTED", writer=True),
+            _postgres_engine(url, "REPEATABLE READ"))

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, case, delete, select, true, update
+from sqlalchemy import Connection, bindparam, case, delete, select, true, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from hub.store.ports import DeadLetter, InboxKey
@@ -81,6 +81,29 @@ class SqlIngestLedger:
     def save_offset(self, group: str, topic: str, partition: int, next_offset: int) -> None:
         """Record the next offset to read for a partition."""
         self._offsets[(group, topic, partition)] = next_offset
+
+    def claim_offsets(self, group: str, firsts: dict[tuple[str, int], int]
+                      ) -> dict[tuple[str, int], int]:
+        """Lock the partitions' offset rows (``FOR UPDATE`` on PostgreSQL; SQLite's writer
+        holds the database from ``BEGIN IMMEDIATE``) and answer those stored past
+        ``firsts``. A partition with no row gets one at its first offset, so that two
+        consumers starting the same partition wait for each other there too; the
+        batch's commit sets it to where the batch ends, a rollback removes it."""
+        if not firsts:
+            return {}
+        c = t.consumer_offset.c
+        stmt = _insert(self._conn, t.consumer_offset).values([
+            {"consumer_group": group, "topic": topic, "partition": partition,
+             "next_offset": first} for (topic, partition), first in sorted(firsts.items())])
+        self._conn.execute(stmt.on_conflict_do_nothing(
+            index_elements=["consumer_group", "topic", "partition"]))
+        rows = self._conn.execute(
+            select(c.topic, c.partition, c.next_offset)
+            .where(c.consumer_group == group,
+                   tuple_(c.topic, c.partition).in_(sorted(firsts)))
+            .order_by(c.topic, c.partition).with_for_update())
+        return {(topic, partition): stored for topic, partition, stored in rows
+                if stored > firsts[(topic, partition)]}
 
     def adopt_log(self, group: str, cluster_id: str) -> str | None:
         """Make ``cluster_id`` the log ``group``'s offsets count in; drop them if it was

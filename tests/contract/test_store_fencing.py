@@ -1,0 +1,79 @@
+"""Store contract: a batch another consumer of the group has applied past is fenced (every store).
+
+Two hub replicas share one store; a replica frozen while its partitions moved to
+another must not apply, nor count, the same records again when it wakes.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from hub.ingest.apply import apply_batch
+from hub.ingest.deliveries import Delivery, read
+from hub.ingest.errors import Fenced
+from hub.store.ports import Store
+from tests.integration.ingest_helpers import rule, upserted
+
+TOPIC = "transferhub.events.bc"
+
+
+def batch(offsets: range, partition: int = 0, version: int = 1) -> list:
+    return read(Delivery(TOPIC, partition, n, b"k", upserted(rule(n, version), version)[2])
+                for n in offsets)
+
+
+def counted(store: Store) -> tuple[int, int, dict[tuple[str, int], int]]:
+    with store.unit_of_work() as uow:
+        stats = uow.ledger.stats().get("BC", {})
+        return (int(stats.get("applied", 0)), uow.equivalencies.counts()["rules"],
+                uow.ledger.offsets("g"))
+
+
+class TestFencing:
+    def test_a_batch_starting_below_the_stored_offset_is_refused_whole(
+            self, store: Store) -> None:
+        apply_batch(store, "g", batch(range(0, 10)))
+        with pytest.raises(Fenced, match=r"transferhub.events.bc\[0\] at 10"):
+            apply_batch(store, "g", batch(range(5, 15)))   # 5-9 applied by another
+        assert counted(store) == (10, 10, {(TOPIC, 0): 10})   # nothing of it kept
+
+    def test_the_next_batch_and_one_after_a_gap_are_taken(self, store: Store) -> None:
+        apply_batch(store, "g", batch(range(0, 10)))
+        apply_batch(store, "g", batch(range(10, 12)))
+        apply_batch(store, "g", batch(range(20, 22)))   # offsets 12-19 gone (retention)
+        assert counted(store) == (14, 14, {(TOPIC, 0): 22})
+
+    def test_only_the_partitions_behind_fence_but_the_batch_is_dropped_whole(
+            self, store: Store) -> None:
+        apply_batch(store, "g", batch(range(0, 10), partition=1))
+        mixed = batch(range(100, 105), partition=0) + batch(range(5, 12), partition=1)
+        with pytest.raises(Fenced) as fenced:
+            apply_batch(store, "g", mixed)
+        assert fenced.value.behind == {(TOPIC, 1): 10}
+        assert counted(store) == (10, 10, {(TOPIC, 1): 10})
+
+    def test_another_group_is_not_fenced_by_this_ones_offsets(self, store: Store) -> None:
+        apply_batch(store, "g", batch(range(0, 10)))
+        apply_batch(store, "other", batch(range(0, 10)))
+        with store.unit_of_work() as uow:
+            assert uow.ledger.offsets("other") == {(TOPIC, 0): 10}
+
+
+def test_postgres_ends_a_writer_transaction_left_idle(pg_url: str) -> None:
+    """A frozen replica's locks are released by PostgreSQL, not held for as long as it sleeps
+    (SQLite's writer holds the database only while its process runs)."""
+    from sqlalchemy import text
+
+    from hub.store.sql.engine import WRITER_IDLE_TIMEOUT_S, engines
+
+    writer, reader = engines(pg_url)
+    try:
+        with writer.connect() as conn:
+            shown = conn.execute(text("SHOW idle_in_transaction_session_timeout")).scalar_one()
+        with reader.connect() as conn:   # a reader never holds a lock
+            assert conn.execute(text("SHOW idle_in_transaction_session_timeout")
+                                ).scalar_one() == "0"
+    finally:
+        writer.dispose()
+        reader.dispose()
+    assert shown == f"{WRITER_IDLE_TIMEOUT_S // 60}min"
