@@ -2,7 +2,8 @@
 
 Errors a run raises (the CLI maps them to exit codes):
 
-    ExportUnreadable        nothing could be read (exit 2); nothing was published
+    ExportUnreadable        nothing could be read (exit 2); nothing was published;
+                            OlderExport: generated before the last export published
     StateUnusable           the state directory cannot be used, or is another
                             province's (StateMismatch) (exit 2)
     BrokerUnreachable       the broker is down (exit 3); the outbox keeps every
@@ -28,6 +29,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from adapters.base.outbox import Outbox, OutboxBatch
@@ -36,7 +38,14 @@ from adapters.base.reading import CHUNK, Chunk, chunks
 from adapters.base.records import ExportCutShort, ExportReader, ExportUnreadable, Rejection
 from adapters.base.recovery import StateRecovery
 from adapters.base.snapshot import SnapshotDiffer
-from adapters.base.statedb import history_asked, history_unasked, next_run, open_state
+from adapters.base.statedb import (
+    history_asked,
+    history_unasked,
+    last_generated,
+    next_run,
+    open_state,
+    record_generated,
+)
 
 Progress = Callable[[int], None]
 
@@ -123,6 +132,34 @@ def _nothing_read(path: Path, summary: RunSummary) -> NothingReadable:
                            "rejected)", in_document_order(summary.rejected))
 
 
+class OlderExport(ExportUnreadable):
+    """The export says it was generated before the newest one this state published (exit 2)."""
+
+
+def _newer_than_the_last(reader: ExportReader, path: Path, conn: sqlite3.Connection
+                         ) -> datetime | None:
+    """When the export was generated, where its format says (Saskatchewan's ``generated``);
+    :class:`OlderExport` when that is before the newest export published from this state.
+
+    Choice (FORMATS.md is silent): a snapshot older than the last one would take back what
+    the newer one said. Its rules carry the province's versions, but institutions and
+    courses are versioned by the run, and rules the newer snapshot added would look
+    vanished: re-running last week's feed put back last week's grading scales and revoked
+    this week's rules (a black-box tester). The same time again is the same snapshot, read
+    as usual.
+    """
+    generated = getattr(reader, "generated", None)
+    stamp = generated(path) if generated is not None else None
+    last = last_generated(conn)
+    if stamp is not None and last is not None and stamp < last:
+        raise OlderExport(
+            f"{path}: refused: the feed was generated at {stamp.isoformat()}, before the "
+            f"last feed published from this state ({last.isoformat()}); publishing it would "
+            "take back what the newer feed said. Nothing was published. A feed meant to "
+            "replace the newer one must carry a later generated time.")
+    return stamp
+
+
 def _named(path: Path) -> str:
     """The export's file name as text for the events' ``source``: bytes that are not
     UTF-8 (the file system allows them) become backslash escapes (``on\\xff.jsonl``)."""
@@ -152,6 +189,7 @@ async def run_adapter_async(reader: ExportReader, path: Path, *, publisher: Even
     summary = RunSummary(province)
     busy = threading.Lock()  # held by the worker thread while it diffs and records a chunk
     try:
+        stamp = _newer_than_the_last(reader, path, conn)
         if history_unasked(conn):
             try:
                 summary.recovered = await _recover(conn, province, publisher)
@@ -199,6 +237,8 @@ async def run_adapter_async(reader: ExportReader, path: Path, *, publisher: Even
             await outbox.send(sent, publisher)
             summary.retired += len(gone.messages)
             summary.vanished_institutions.extend(gone.institutions)
+        if stamp is not None:
+            record_generated(conn, stamp)
     finally:
         # Cancelled (Ctrl-C) while the worker thread writes the state, the thread runs on
         # (cancelling its future does not stop it): closing the connection under it

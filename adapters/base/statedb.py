@@ -4,7 +4,8 @@ One file per province (default ``./.transferhub/adapters/<province>/state.db``):
 
     entity(key, kind, version, digest, present, seen_run)   what the hub was last told
     outbox(seq, topic, key, value)                          events recorded, not yet acked
-    meta(name, value)                                       ``province``, ``run`` counter
+    meta(name, value)                                       ``province``, ``run`` counter,
+                                                            ``generated`` (the newest export's)
 
 WAL with ``synchronous=NORMAL``: a crash never loses a committed transaction;
 a power cut may lose the last one, which only means those events are published
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import sqlite3
 from contextlib import closing
+from datetime import datetime
 from pathlib import Path
 
 STATE_FILE = "state.db"
@@ -136,3 +138,17 @@ def pending_events(state_dir: Path) -> int:
             return int(conn.execute("SELECT COUNT(*) FROM outbox").fetchone()[0])
     except sqlite3.Error:
         return 0
+
+
+def last_generated(conn: sqlite3.Connection) -> datetime | None:
+    """When the newest export this state published was generated, where its format says."""
+    row = conn.execute("SELECT value FROM meta WHERE name = 'generated'").fetchone()
+    return datetime.fromisoformat(row[0]) if row else None
+
+
+def record_generated(conn: sqlite3.Connection, moment: datetime) -> None:
+    """Remember ``moment`` as the newest export's generation time (kept when older)."""
+    last = last_generated(conn)
+    if last is None or moment > last:
+        conn.execute("INSERT OR REPLACE INTO meta VALUES ('generated', ?)",
+                     (moment.isoformat(),))

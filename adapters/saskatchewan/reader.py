@@ -45,6 +45,7 @@ Choices a registrar would make, where FORMATS.md is silent:
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from xml.etree.ElementTree import Element, SubElement
 from xml.parsers import expat
@@ -73,6 +74,10 @@ class SaskatchewanReader:
     """Reads a Saskatchewan XML feed into records and rejections, element by element."""
 
     province = PROVINCE
+
+    def generated(self, path: Path) -> datetime | None:
+        """When the province generated the feed (its root's ``generated``), if it says."""
+        return generated(path)
 
     def read(self, path: Path) -> Iterator[Record | Rejection]:
         """Stream the feed at ``path``; raise ``ExportUnreadable`` when nothing can be read."""
@@ -125,6 +130,52 @@ class SaskatchewanReader:
                    else "cut short or damaged")) from None
         except OSError as exc:
             raise ExportUnreadable(f"{path}: cannot be read ({exc.strerror})") from None
+
+
+class _Root(Exception):
+    """The root's attributes, found: the parse stops there."""
+
+    def __init__(self, attrib: dict[str, str]) -> None:
+        self.attrib = attrib
+
+
+def _stop_at_root(_tag: str, attrib: dict[str, str]) -> None:
+    raise _Root(attrib)
+
+
+def generated(path: Path) -> datetime | None:
+    """The root's ``generated`` time (UTC when it names no zone); None when the feed has
+    none, or it does not read (the read itself then says what is wrong with the file).
+
+    Read apart from the records, from the first bytes, by a parser that refuses what the
+    reader refuses (a DOCTYPE, entities) and stops at the root's start tag.
+    """
+    parser = expat.ParserCreate()
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    for handler in ("StartDoctypeDeclHandler", "EntityDeclHandler", "ExternalEntityRefHandler"):
+        setattr(parser, handler, _refuse_quietly)
+    parser.StartElementHandler = _stop_at_root
+    try:
+        with Path(path).open("rb") as stream:
+            for _ in range(MAX_MARKUP_BYTES // CHUNK_BYTES + 1):
+                chunk = stream.read(CHUNK_BYTES)
+                if not chunk:
+                    return None
+                parser.Parse(chunk, False)
+    except _Root as root:
+        text = root.attrib.get("generated", "").strip()
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            return None
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    except (expat.ExpatError, OSError, ValueError):
+        return None
+    return None
+
+
+def _refuse_quietly(*_: object) -> None:
+    raise ValueError("a DOCTYPE or entity")
 
 
 def _check_unfinished(path: Path, builder: _Builder, fed: int) -> None:

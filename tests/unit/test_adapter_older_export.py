@@ -1,0 +1,93 @@
+"""A Saskatchewan feed generated before the last one published is refused whole (exit 2).
+
+Re-running last week's feed after this week's put back last week's grading scales and
+revoked the rules added since (a black-box tester): institutions and courses are
+versioned by the run, and what the newer feed added looked vanished.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from adapters.base.runner import OlderExport, run_adapter
+from adapters.saskatchewan.reader import SaskatchewanReader, generated
+from tests.unit.adapter_fakes import FakePublisher
+
+FEED = """<TransferCreditGuide province="SK" generated="{when}">
+  <Institution id="USASK" name="University of Saskatchewan" creditUnit="credit units"
+               standardCourse="3">
+    <Grade letter="A" minPercent="{a}"/><Grade letter="F" minPercent="0"/>
+  </Institution>
+  <Institution id="SAPO" name="Saskatchewan Polytechnic" creditUnit="credits" standardCourse="3"/>
+  <Equivalency id="SKTCG-1" version="1" effectiveFrom="2020-09-01" effectiveTo="">
+    <Sending institution="SAPO"><Course code="COSC 100"/></Sending>
+    <Receiving institution="USASK" grant="course"><Course code="CMPT 140" credits="3"/></Receiving>
+  </Equivalency>
+</TransferCreditGuide>
+"""
+
+
+def feed(tmp_path: Path, when: str, a: int = 80) -> Path:
+    path = tmp_path / f"sk-{len(list(tmp_path.glob('sk-*')))}.xml"
+    path.write_text(FEED.format(when=when, a=a), encoding="utf-8")
+    return path
+
+
+def run(path: Path, state: Path, publisher: FakePublisher) -> int:
+    return run_adapter(SaskatchewanReader(), path, kafka=publisher, state_dir=state).published
+
+
+class TestOlderFeed:
+    def test_an_older_feed_is_refused_and_publishes_nothing(self, tmp_path: Path) -> None:
+        publisher, state = FakePublisher(), tmp_path / "state"
+        assert run(feed(tmp_path, "2026-11-08T06:00:00Z"), state, publisher) > 0
+        sent = len(publisher.sent)
+        with pytest.raises(OlderExport, match="generated at 2026-11-01T06:00:00"):
+            run(feed(tmp_path, "2026-11-01T06:00:00Z", a=90), state, publisher)
+        assert len(publisher.sent) == sent
+
+    def test_the_same_time_and_a_later_one_are_read(self, tmp_path: Path) -> None:
+        publisher, state = FakePublisher(), tmp_path / "state"
+        run(feed(tmp_path, "2026-11-08T06:00:00Z"), state, publisher)
+        assert run(feed(tmp_path, "2026-11-08T06:00:00Z"), state, publisher) == 0
+        assert run(feed(tmp_path, "2026-11-09T06:00:00+00:00", a=90), state, publisher) == 1
+        with pytest.raises(OlderExport):   # the newest is remembered, not the last run's
+            run(feed(tmp_path, "2026-11-08T23:00:00Z"), state, publisher)
+
+    def test_a_feed_without_a_readable_time_is_read_as_before(self, tmp_path: Path) -> None:
+        publisher, state = FakePublisher(), tmp_path / "state"
+        run(feed(tmp_path, "2026-11-08T06:00:00Z"), state, publisher)
+        assert run(feed(tmp_path, "last tuesday", a=90), state, publisher) == 1
+
+    @pytest.mark.parametrize(("when", "expected"), [
+        ("2026-11-01T06:00:00Z", "2026-11-01T06:00:00+00:00"),
+        ("2026-11-01T06:00:00", "2026-11-01T06:00:00+00:00"),   # no zone: UTC
+        ("2026-11-01T01:00:00-05:00", "2026-11-01T01:00:00-05:00"),
+        ("", None), ("soon", None)])
+    def test_generated(self, tmp_path: Path, when: str, expected: str | None) -> None:
+        moment = generated(feed(tmp_path, when))
+        assert (moment.isoformat() if moment else None) == expected
+
+    def test_a_hostile_head_has_no_time(self, tmp_path: Path) -> None:
+        path = tmp_path / "bomb.xml"
+        path.write_text('<!DOCTYPE x [<!ENTITY a "b">]><TransferCreditGuide province="SK" '
+                        'generated="2026-11-01T06:00:00Z"/>')
+        assert generated(path) is None
+
+
+def test_the_cli_exits_2_naming_both_times(tmp_path: Path) -> None:
+    first, second = feed(tmp_path, "2026-11-08T06:00:00Z"), feed(tmp_path, "2026-11-01T06:00:00Z")
+    state = tmp_path / "state"
+    run(first, state, FakePublisher())   # the state remembers the newer feed
+    done = subprocess.run(
+        [sys.executable, "-m", "transferhub.cli.main", "adapter", "saskatchewan", str(second),
+         "--state", str(state), "--kafka", "127.0.0.1:9", "--json"],
+        capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2, done.stderr
+    assert "2026-11-08T06:00:00+00:00" in json.loads(done.stdout)["error"]
+    assert "Traceback" not in done.stderr
