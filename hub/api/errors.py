@@ -43,8 +43,27 @@ class Unimplemented(Exception):
     retryable = False
 
 
+MAX_MESSAGE = 2_000
+"""Characters of a status message a client receives. gRPC carries the message in a
+header, at most 16 KiB with the rest: an error quoting a province's long text (a scale of
+nine 2,000-character letters) came back as RESOURCE_EXHAUSTED "metadata size exceeds
+hard limit" instead of INVALID_ARGUMENT (a tester)."""
+
+
+def _short(message: str) -> str:
+    if len(message) <= MAX_MESSAGE:
+        return message
+    return message[:MAX_MESSAGE - 30] + f"… ({len(message):,} characters in all)"
+
+
 def status_for(exc: BaseException) -> tuple[grpc.StatusCode, str]:
-    """The status code and message a client receives for ``exc``."""
+    """The status code and message a client receives for ``exc``, the message at most
+    :data:`MAX_MESSAGE` characters."""
+    code, message = _status_for(exc)
+    return code, _short(message)
+
+
+def _status_for(exc: BaseException) -> tuple[grpc.StatusCode, str]:
     if isinstance(exc, NotFound):
         return grpc.StatusCode.NOT_FOUND, str(exc)
     if isinstance(exc, TooComplex):   # the input is valid; answering it is past the bound

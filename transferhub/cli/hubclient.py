@@ -21,6 +21,12 @@ from hub.settings import DEFAULT_GRPC
 CONNECT_SECONDS = 5.0
 CALL_SECONDS = 60.0
 RETRIES = 3
+MAX_ANSWER = 256 * 1024 * 1024
+"""Bytes of one answer the CLI takes. gRPC's default, 4 MiB, refused answers the hub may
+give within every field's cap (40 rules of 128 KiB notations from one credential, a
+30-item transcript awarding rules of 100 designated grants: a tester), and the CLI then
+failed with a raw RESOURCE_EXHAUSTED. Other clients keep their own limits."""
+CHANNEL_OPTIONS = [("grpc.max_receive_message_length", MAX_ANSWER)]
 
 
 class HubUnreachable(Exception):
@@ -59,7 +65,7 @@ def _failure(exc: grpc.RpcError, address: str) -> HubUnreachable | HubRefused:
 
 def call(address: str, stub_class: type, method: str, request: Any) -> Any:
     """Call ``stub_class(channel).method(request)`` on the hub at ``address``."""
-    with grpc.insecure_channel(address) as channel:
+    with grpc.insecure_channel(address, options=CHANNEL_OPTIONS) as channel:
         _wait_ready(channel, address)
         rpc: Callable[..., Any] = getattr(stub_class(channel), method)
         for attempt in range(1, RETRIES + 1):
@@ -79,7 +85,7 @@ def stream(address: str, stub_class: type, method: str, request: Any) -> Iterato
     Raises :class:`HubUnreachable` when the hub cannot be reached (or goes away
     mid-stream) and :class:`HubRefused` when it answers with an error.
     """
-    with grpc.insecure_channel(address) as channel:
+    with grpc.insecure_channel(address, options=CHANNEL_OPTIONS) as channel:
         _wait_ready(channel, address)
         responses = getattr(stub_class(channel), method)(request)
         try:
