@@ -67,13 +67,14 @@ of every ``denominator * scale``, a value v counts ``v.numerator * (K //
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from math import lcm
 
 from hub.domain.matching import bits_of
-from hub.domain.packing import SMALL, best_packing
+from hub.domain.packing import MAX_SECONDS, SMALL, best_packing
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +155,7 @@ def _alone(contender: Contender, credits: int, course: int) -> tuple[str, ...] |
     return tuple(sorted(set(contender.pool))[:contender.required])
 
 
-def _solve(group: Sequence[Contender], values: Sequence[tuple[int, int]]
+def _solve(group: Sequence[Contender], values: Sequence[tuple[int, int]], deadline: float
            ) -> dict[int, tuple[str, ...]]:
     """The best plan of one component (module docstring) as {index in group: used}."""
     by_id = sorted({c for contender in group for c in contender.pool})
@@ -184,7 +185,7 @@ def _solve(group: Sequence[Contender], values: Sequence[tuple[int, int]]
         credits, course = values[r]
         weights.append(credits * b1 + course * b2 + contender.required * b3 - ties
                        + (1 << (total + rules - 1 - r)))
-    chosen = best_packing(pools, needs, weights, own, len(credentials))
+    chosen = best_packing(pools, needs, weights, own, len(credentials), deadline=deadline)
     return {r: tuple(sorted(credentials[i] for i in bits_of(mask))) for r, mask in chosen.items()}
 
 
@@ -197,7 +198,7 @@ _SHAPES: dict[tuple[tuple[tuple[int, ...], int, int, int], ...],
 _SHAPES_LIMIT = 4096
 
 
-def _packed(group: Sequence[Contender], values: Sequence[tuple[int, int]]
+def _packed(group: Sequence[Contender], values: Sequence[tuple[int, int]], deadline: float
             ) -> dict[int, tuple[str, ...]]:
     """:func:`_solve`, memoised on the component's shape."""
     by_id = sorted({c for contender in group for c in contender.pool})
@@ -207,7 +208,7 @@ def _packed(group: Sequence[Contender], values: Sequence[tuple[int, int]]
     known = _SHAPES.get(shape)
     if known is None:
         known = tuple((r, tuple(rank[c] for c in used))
-                      for r, used in _solve(group, values).items())
+                      for r, used in _solve(group, values, deadline).items())
         if len(_SHAPES) >= _SHAPES_LIMIT:
             _SHAPES.clear()
         _SHAPES[shape] = known
@@ -228,6 +229,7 @@ def choose(contenders: Sequence[Contender]) -> list[Candidate]:
                c.course_credits.numerator * (common // (c.course_credits.denominator * c.scale)))
               for c in ordered]
     used: dict[int, tuple[str, ...]] = {}
+    deadline = time.monotonic() + MAX_SECONDS   # for the whole query, all components
     for group in _components(ordered):
         if len(group) == 1:
             r = group[0]
@@ -235,7 +237,7 @@ def choose(contenders: Sequence[Contender]) -> list[Candidate]:
             if found is not None:
                 used[r] = found
             continue
-        picked = _packed([ordered[r] for r in group], [values[r] for r in group])
+        picked = _packed([ordered[r] for r in group], [values[r] for r in group], deadline)
         for local, credentials in picked.items():
             used[group[local]] = credentials
     return [Candidate(c.rule_id, used[r], c.credits, c.course_credits)

@@ -137,3 +137,41 @@ def _frames(error: BaseException) -> list[str]:
         names.append(tb.tb_frame.f_code.co_name)
         tb = tb.tb_next
     return names
+
+
+def _one_pool(tag: str, size: int = 100) -> list[Contender]:
+    """A tester's 125 rules over one pool: any 99, any 50 and any 1 of the same 100 courses.
+    Each search step over it costs about 300 µs: 150,000 steps took 46 s."""
+    pool = tuple(f"BC:{tag}:A {k:03d}" for k in range(size))
+    out = [Contender(f"BC:{tag}99-{r:02d}", pool, size - 1, 3 + r, 3 + r) for r in range(20)]
+    out += [Contender(f"BC:{tag}50-{r:02d}", pool, size // 2, 3 + r, 3 + r) for r in range(5)]
+    return out + [Contender(f"BC:{tag}1-{r:03d}", pool, 1, 1, 1) for r in range(size)]
+
+
+class TestSearchClock:
+    """Past MAX_SECONDS of search a query is refused, however few its steps: two queries
+    searching 46 s each held both query threads while a trivial one missed its deadline."""
+
+    @pytest.fixture(autouse=True)
+    def _half_a_second(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setattr(optimiser, "MAX_SECONDS", 0.5)
+        monkeypatch.setattr(packing, "MAX_SECONDS", 0.5)
+        monkeypatch.setattr(optimiser, "_SHAPES", {})
+
+    def test_refused_after_the_seconds(self) -> None:
+        with pytest.raises(TooComplex, match=r"0\.5 s of search"):
+            choose(_one_pool("P"))
+
+    def test_the_seconds_are_the_whole_querys(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        deadlines = []
+
+        def spied(*args: object, deadline: float) -> dict[int, int]:
+            deadlines.append(deadline)
+            return packing.best_packing(*args, deadline=deadline)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(optimiser, "best_packing", spied)
+        # Two components of any 2 of 5 (the search's, not the matching's): one deadline.
+        choose(any_n(6, 2, 5, 14) + [Contender(c.rule_id + "X", tuple(
+            code.replace("C ", "D ") for code in c.pool), c.required, c.credits,
+            c.course_credits) for c in any_n(6, 2, 5, 14, seed=5)])
+        assert len(deadlines) == 2 and len(set(deadlines)) == 1
