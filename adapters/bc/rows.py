@@ -239,6 +239,9 @@ def _institutions(sending: str, receiving: str) -> tuple[str, str]:
     if not receiver.startswith("BC:"):
         raise f.Bad(f"receiving institution {receiver} is not a BC institution; "
                     "BC publishes only rules its own institutions decide")
+    if sender == receiver:
+        raise f.Bad(f"sending_institution is the receiving institution {receiver}; transfer "
+                    "credit is from another institution")
     return sender, receiver
 
 

@@ -257,12 +257,17 @@ def rule_problem(rule: Rule) -> str | None:
     - at most :data:`MAX_SENDING` sending credentials and :data:`MAX_GRANTS` grants;
     - the effective window does not end before it starts;
     - a ``no_credit`` or ``assessment`` rule grants nothing (no alternatives);
+    - a rule does not send from its own receiving institution;
     - a granting rule has one or more alternatives, none empty, each grant a ``course``
-      with its code, ``unassigned`` credit, or a ``block`` toward a named program.
+      with its code, ``unassigned`` credit in a subject (``GEN`` for none) naming no
+      course, or a ``block`` toward a named program.
     """
     if len(rule.sending) > MAX_SENDING:
         return (f"names {len(rule.sending):,} sending credentials, more than the "
                 f"{MAX_SENDING} allowed")
+    if rule.sending and rule.sending_institution == rule.receiving_institution:
+        return (f"sends from {rule.receiving_institution} to itself; transfer credit is "
+                "from another institution")
     start, end = rule.effective_start, rule.effective_end
     if start is not None and end is not None and end < start:
         return f"effective_end {end} is before effective_start {start}"
@@ -285,6 +290,10 @@ def rule_problem(rule: Rule) -> str | None:
                 return f"alternative {i + 1} grants a course with no code"
             if grant.kind is GrantKind.BLOCK and not grant.program:
                 return f"alternative {i + 1} grants a block toward no program"
+            if grant.kind is GrantKind.UNASSIGNED and (grant.code or not grant.subject):
+                return (f"alternative {i + 1} grants unassigned credit "
+                        + (f"naming course {grant.code}" if grant.code else "in no subject")
+                        + " (unassigned credit names a subject, GEN for none, and no course)")
     return None
 
 

@@ -762,6 +762,7 @@ class TestWhatModelCannotState:
 
     @pytest.mark.parametrize(("bad", "words"), [
         (rule(**{"from": MANY}), "names 101 sending credentials, more than the 100 allowed"),
+        (rule(**{"from": ["LAKU:COMP 1001"]}), "sends from ON:LAKU to itself"),
         ({**ON_COURSE, "kind": "micro-credential",
           "stacks_into": [{"code": "PRG101", "value": 1}]}, "names the credential itself"),
         ({**ON_COURSE, "kind": "micro-credential",
@@ -780,9 +781,12 @@ class TestWhatModelCannotState:
          "names 101 sending credentials"),
         ("HIST 100", "NORU " + " & ".join(["HI 1XX (1)"] * 101),
          "gives 101 grants, more than the 100"),
+        ("HIST 100 @NORU", "NORU HIST 1st (3)", "sending_institution is the receiving"),
     ])
     def test_bc(self, tmp_path: Path, code: str, text: str, words: str) -> None:
-        out = read_bc(tmp_path, BC_HEADER + bc_row("1", code, text=text) + bc_row("2"))
+        code, _, sender = code.partition(" @")
+        out = read_bc(tmp_path, BC_HEADER + bc_row("1", code, text=text,
+                                                   sender=sender or "COLA") + bc_row("2"))
         [(place, reason)] = rejected(out)
         assert place == "equivalencies.csv line 2" and words in reason
         assert rules(out) == ["BC:2"]

@@ -307,11 +307,13 @@ class TestGrantCode:
         grant = translate(BC, ev.envelope_to_bytes(env)).command.rule.alternatives[0][0]  # type: ignore[union-attr]
         assert grant.code == "ENGL " + "1" * 35  # folded, as a credential code is
 
-    def test_other_grants_keep_any_code(self) -> None:
+    def test_unassigned_credit_names_no_code_at_all(self) -> None:
+        # Before, any code was kept on it (and shown as its "code", which CLI.md has null).
         env = _envelope(RULE)
         grant = env.rule_upserted.alternatives[0].grants[0]
         grant.kind, grant.code = "unassigned", "x" * 100
-        assert translate(BC, ev.envelope_to_bytes(env)).command.rule.alternatives[0][0].code  # type: ignore[union-attr]
+        with pytest.raises(UnreadableEvent, match="unassigned credit naming course"):
+            translate(BC, ev.envelope_to_bytes(env))
 
 
 class TestShape:
@@ -344,6 +346,9 @@ class TestShape:
         (lambda env: env.rule_upserted.alternatives.add(), "alternative 2 grants nothing"),
         (lambda env: setattr(env.rule_upserted, "outcome", "no_credit"), "yet lists grants"),
         (_many_sending, "101 credentials, more than 100"),
+        (_set("rule_upserted.receiving_institution", "BC:CAPU"), "sends from BC:CAPU to itself"),
+        (_grant(kind="unassigned"), "unassigned credit naming course ENGL 110"),
+        (_grant(kind="unassigned", code="", subject=""), "unassigned credit in no subject"),
         (_set("rule_upserted.effective_end", "2015-08-31"), "is before effective_start"),
         (_set("rule_upserted.effective_start", "20150901"), "effective_start"),
         (_set("rule_upserted.effective_start", "2015-W36-2"), "effective_start"),
