@@ -45,6 +45,14 @@ MAX_SENDING = 100
 hostile rule naming 100,001 (5 MB) made every ``ListEquivalents`` answer from them larger
 than gRPC's 4 MB default (a tester)."""
 
+MAX_ITEMS = 100
+"""Competencies, or stack links, of one credential; letters of one grading scale. Far
+above any real one; past it one record could make answers larger than gRPC's 4 MB default
+(forty 128 KiB competencies did, a tester)."""
+
+MAX_LETTER = 16
+"""Characters of one grading letter at the hub (the adapters read at most four: ``B+``)."""
+
 MAX_GRANTS = 100
 """Grants one rule may give, over all its alternatives (the Guide's most is 14)."""
 

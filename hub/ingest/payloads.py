@@ -15,6 +15,8 @@ from typing import Any
 from hub.domain.grades import GradingScale
 from hub.domain.model import (
     MAX_AMOUNT,
+    MAX_ITEMS,
+    MAX_LETTER,
     MAX_SENDING,
     MAX_TEXT,
     MIN_STANDARD_COURSE,
@@ -84,10 +86,13 @@ def _grading(thresholds: Any) -> GradingScale:
     """A scale as every store keeps and reads it back (:meth:`GradingScale.of`): letters
     upper-cased and trimmed, highest first. A letter given twice (the stores keep one
     percent per letter), an empty letter, or a percent outside 0..100 is refused."""
+    if len(thresholds) > MAX_ITEMS:
+        raise UnreadableEvent("unreadable", f"institution_upserted.grading has "
+                              f"{len(thresholds):,} letters, more than {MAX_ITEMS}")
     letters: dict[str, float] = {}
     for i, g in enumerate(thresholds):
         field = f"institution_upserted.grading[{i}]"
-        letter = kept(g.letter, f"{field}.letter").strip().upper()
+        letter = kept(g.letter, f"{field}.letter", MAX_LETTER).strip().upper()
         if not letter:
             raise UnreadableEvent("unreadable", f"{field}.letter is empty")
         if letter in letters:
@@ -101,6 +106,10 @@ def _grading(thresholds: Any) -> GradingScale:
 
 def _credential(msg: pb.CredentialUpserted, version: int) -> tuple[Command, str]:
     competencies = tuple(msg.competencies)
+    for name, items in (("competencies", competencies), ("stacks_into", msg.stacks_into)):
+        if len(items) > MAX_ITEMS:
+            raise UnreadableEvent("unreadable", f"credential_upserted.{name} lists "
+                                  f"{len(items):,} items, more than {MAX_ITEMS}")
     for i, competency in enumerate(competencies):
         kept(competency, f"credential_upserted.competencies[{i}]", MAX_TEXT)
     credential_id = CREDENTIAL_ID[msg.credential_id]

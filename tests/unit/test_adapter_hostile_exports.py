@@ -769,6 +769,12 @@ class TestWhatModelCannotState:
           "stacks_into": [{"code": "CERT", "value": 1}, {"code": "cert", "value": 2}]},
          "stacks_into[1] names ON:NORC:CERT again"),
         ({**ON_SENDER, "standard_course": 5e-324}, "standard_course must be at least 0.001"),
+        ({**ON_COURSE, "competencies": [f"c{n}" for n in range(101)]},
+         "competencies lists 101 texts, more than the 100 allowed"),
+        ({**ON_COURSE, "stacks_into": [{"code": f"C{n}", "value": 1} for n in range(101)]},
+         "stacks_into lists 101 objects, more than the 100 allowed"),
+        ({**ON_SENDER, "grading": {f"{a}{b}": 50 for a in "ABCDEFGHIJ" for b in "ABCDEFGHIJK"}},
+         "grading has 110 letters, more than the 100 allowed"),
     ])
     def test_ontario(self, tmp_path: Path, bad: dict, words: str) -> None:
         out = between(tmp_path, line(bad))

@@ -19,6 +19,7 @@ from adapters.bc.rows import MAX_NOTATION
 from hub.domain.grades import GradingScale
 from hub.domain.model import (
     MAX_AMOUNT,
+    MAX_LETTER,
     MAX_NAME,
     MAX_TEXT,
     Credential,
@@ -136,7 +137,7 @@ class TestLength:
         (INSTITUTION, "institution_upserted.name", "name", MAX_NAME),
         (INSTITUTION, "institution_upserted.credit_unit", "credit_unit", MAX_NAME),
         (INSTITUTION, "institution_upserted.sector", "sector", MAX_NAME),
-        (INSTITUTION, "institution_upserted.grading.0.letter", "letter", MAX_NAME),
+        (INSTITUTION, "institution_upserted.grading.0.letter", "letter", MAX_LETTER),
         (CREDENTIAL, "credential_upserted.title", "title", MAX_NAME),
         (CREDENTIAL, "credential_upserted.subject", "subject", MAX_NAME),
         (CREDENTIAL, "credential_upserted.competencies.0", "competencies", MAX_TEXT),
@@ -382,6 +383,28 @@ class TestShape:
     ])
     def test_a_credential_refused(self, mutate: Mutation, words: str) -> None:
         assert words in _refused(CREDENTIAL, mutate).reason
+
+    @staticmethod
+    def _many(field: str) -> Mutation:
+        def mutate(env: pb.EventEnvelope) -> None:
+            if field == "competencies":
+                env.credential_upserted.competencies.extend(f"c{n}" for n in range(100))
+            elif field == "stacks_into":
+                for n in range(100):
+                    env.credential_upserted.stacks_into.add(target=f"BC:CAPU:T{n}", value=1)
+            else:
+                for n in range(98):
+                    env.institution_upserted.grading.add(letter=f"L{n}", min_percent=1)
+        return mutate
+
+    @pytest.mark.parametrize(("record", "field", "words"), [
+        (CREDENTIAL, "competencies", "competencies lists 101 items, more than 100"),
+        (CREDENTIAL, "stacks_into", "stacks_into lists 101 items, more than 100"),
+        (INSTITUTION, "grading", "grading has 101 letters, more than 100"),
+    ])
+    def test_more_than_a_hundred(self, record: Institution | Credential, field: str,
+                                 words: str) -> None:
+        assert words in _refused(record, self._many(field)).reason
 
     @pytest.mark.parametrize("standard", [5e-324, 1e-300, 0.0009])
     def test_a_standard_course_too_small_to_divide_by(self, standard: float) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 from adapters.base.fields.values import Bad, check_number
 from hub.domain.grades import GradingScale
+from hub.domain.model import MAX_ITEMS
 
 _LETTER_RE = re.compile(r"^[A-Z]{1,3}[+-]?$")
 _PERCENT_RE = re.compile(r"^[0-9]{1,3}(?:\.[0-9]+)?$")  # ASCII digits only
@@ -37,6 +38,9 @@ def grading(value: Any, label: str) -> GradingScale | None:
         return None
     if not isinstance(value, dict):
         raise Bad(f"{label}: grading must be an object of letter → lowest percent, got {value!r}")
+    if len(value) > MAX_ITEMS:
+        raise Bad(f"{label}: grading has {len(value):,} letters, more than the {MAX_ITEMS} "
+                  "allowed")
     scale = {}
     for letter, given in value.items():
         if not _LETTER_RE.match(str(letter).strip().upper()):

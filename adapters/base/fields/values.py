@@ -14,6 +14,7 @@ from typing import Any
 
 from hub.domain.model import (
     MAX_AMOUNT,
+    MAX_ITEMS,
     MAX_NAME,
     MAX_TEXT,
     MIN_STANDARD_COURSE,
@@ -133,6 +134,9 @@ def strings(obj: Mapping[str, Any], key: str, label: str) -> tuple[str, ...]:
         return ()
     if not isinstance(value, list) or not all(isinstance(s, str) and s.strip() for s in value):
         raise Bad(f"{label}: {key} must be a list of non-empty texts, got {value!r}"[:200])
+    if len(value) > MAX_ITEMS:
+        raise Bad(f"{label}: {key} lists {len(value):,} texts, more than the {MAX_ITEMS} "
+                  "allowed")
     for i, item in enumerate(value):
         if len(item) > MAX_TEXT:
             raise Bad(f"{label}: {key}[{i}] is {len(item):,} characters long, more than the "
@@ -146,6 +150,9 @@ def list_of_objects(value: Any, key: str, label: str) -> list[dict[str, Any]]:
         return []
     if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
         raise Bad(f"{label}: {key} must be a list of objects, got {value!r}"[:300])
+    if len(value) > MAX_ITEMS:
+        raise Bad(f"{label}: {key} lists {len(value):,} objects, more than the {MAX_ITEMS} "
+                  "allowed")
     return value
 
 
