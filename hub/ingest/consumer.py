@@ -132,6 +132,7 @@ class Ingest:
                              "partition is read again from its beginning; events already "
                              "applied count as duplicates")
         assert self.consumer is not None
+        stored = await self._within_the_logs(assigned, stored)
         for tp in assigned:
             if (tp.topic, tp.partition) in stored:
                 self.consumer.seek(tp, stored[(tp.topic, tp.partition)])
@@ -140,6 +141,43 @@ class Ingest:
         self.metrics.partitions.set(len(self.consumer.assignment()))
         log.info("ingest.positioned", partitions=len(assigned),
                  assigned=len(self.consumer.assignment()))
+
+    async def _within_the_logs(self, assigned: set[TopicPartition],
+                               stored: dict[tuple[str, int], int]) -> dict[tuple[str, int], int]:
+        """``stored`` without the offsets past their partition's end, which are another
+        log's (the topic deleted and made again on the same cluster): those partitions
+        are read from their beginning, and their stored offsets set back to 0 so that
+        the batches read are not taken for another replica's (fenced) for ever. The
+        offset the hub stores is never past the end of the log it read."""
+        known = [tp for tp in assigned if (tp.topic, tp.partition) in stored]
+        if not known:
+            return stored
+        assert self.consumer is not None
+        try:
+            ends = await self.consumer.end_offsets(known)
+        except KafkaError as exc:   # the next seek asks again
+            log.info("ingest.end_offsets_unknown", error=repr(exc))
+            return stored
+        past = {(tp.topic, tp.partition): ends[tp] for tp in known
+                if stored[(tp.topic, tp.partition)] > ends[tp]}
+        if not past:
+            return stored
+        log.warning("ingest.log_shorter", group=self.settings.group,
+                    partitions={f"{t}[{p}]": (stored[(t, p)], end) for (t, p), end in past.items()},
+                    hint="the store's offsets are past the end of these partitions (the topic "
+                         "was made again): they are read again from their beginning; events "
+                         "already applied count as duplicates")
+
+        def reset() -> None:
+            with self.store.unit_of_work() as uow:
+                for topic, partition in past:
+                    uow.ledger.save_offset(self.settings.group, topic, partition, 0)
+                uow.commit()
+
+        async for attempt in self.retrying("reset offsets"):
+            with attempt:
+                await asyncio.to_thread(reset)
+        return {key: offset for key, offset in stored.items() if key not in past}
 
     async def _start(self) -> None:
         s = self.settings
