@@ -44,21 +44,25 @@ class Unimplemented(Exception):
 
 
 MAX_MESSAGE = 2_000
-"""Characters of a status message a client receives. gRPC carries the message in a
-header, at most 16 KiB with the rest: an error quoting a province's long text (a scale of
-nine 2,000-character letters) came back as RESOURCE_EXHAUSTED "metadata size exceeds
-hard limit" instead of INVALID_ARGUMENT (a tester)."""
+"""UTF-8 bytes of a status message a client receives. gRPC carries the message in a
+header, percent-encoded (a non-ASCII byte is three characters), which a client takes up
+to 8 KiB (16 KiB at the most): an error quoting a province's long text (a scale of nine
+2,000-character letters) came back as RESOURCE_EXHAUSTED "metadata size exceeds hard
+limit" instead of INVALID_ARGUMENT (a tester). Counted in bytes, not characters: 2,000
+CJK characters still broke it (a reviewer)."""
 
 
 def _short(message: str) -> str:
-    if len(message) <= MAX_MESSAGE:
+    encoded = message.encode()
+    if len(encoded) <= MAX_MESSAGE:
         return message
-    return message[:MAX_MESSAGE - 30] + f"… ({len(message):,} characters in all)"
+    kept = encoded[:MAX_MESSAGE - 40].decode(errors="ignore")  # no half of a character
+    return kept + f"… ({len(message):,} characters in all)"
 
 
 def status_for(exc: BaseException) -> tuple[grpc.StatusCode, str]:
     """The status code and message a client receives for ``exc``, the message at most
-    :data:`MAX_MESSAGE` characters."""
+    :data:`MAX_MESSAGE` bytes."""
     code, message = _status_for(exc)
     return code, _short(message)
 

@@ -32,7 +32,8 @@ RULES = 40
 
 def _seed(url: str) -> None:
     store = open_store(url)
-    letters = {f"{chr(65 + i)}{'+' * 1_999}": 90 - i for i in range(9)} | {"F": 0}
+    # Nine letters of 2,000 characters, half of them three UTF-8 bytes each.
+    letters = {f"{chr(65 + i)}{'+中' * 999}": 90 - i for i in range(9)} | {"F": 0}
     try:
         with store.unit_of_work() as uow:
             repo = uow.equivalencies
@@ -73,7 +74,7 @@ async def test_long_errors_and_large_answers(tmp_path: Path) -> None:
                                                       completed_on="2020-04")]))
         assert refused.value.code() is grpc.StatusCode.INVALID_ARGUMENT
         assert refused.value.details().startswith("completed[0].grade")
-        assert len(refused.value.details()) <= MAX_MESSAGE
+        assert len(refused.value.details().encode()) <= MAX_MESSAGE
 
         code, _, err = await _cli("transfer", "--to", "BC:UBCV", "--completed",
                                   f"{SENDING}=B@2020-04", "--hub", f"127.0.0.1:{port}")
