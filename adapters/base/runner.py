@@ -29,7 +29,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from adapters.base.outbox import Outbox, OutboxBatch
@@ -133,7 +133,11 @@ def _nothing_read(path: Path, summary: RunSummary) -> NothingReadable:
 
 
 class OlderExport(ExportUnreadable):
-    """The export says it was generated before the newest one this state published (exit 2)."""
+    """The export says it was generated before the newest one this state published, or in
+    the future (a typo that would refuse every later feed) (exit 2)."""
+
+
+FUTURE_SLACK = timedelta(days=1)   # clocks and time zones a province may be off by
 
 
 def _newer_than_the_last(reader: ExportReader, path: Path, conn: sqlite3.Connection
@@ -150,6 +154,11 @@ def _newer_than_the_last(reader: ExportReader, path: Path, conn: sqlite3.Connect
     """
     generated = getattr(reader, "generated", None)
     stamp = generated(path) if generated is not None else None
+    if stamp is not None and stamp > datetime.now(UTC) + FUTURE_SLACK:
+        raise OlderExport(
+            f"{path}: refused: the feed says it was generated at {stamp.isoformat()}, in the "
+            "future; taken as it is, it would refuse every feed after it until then. "
+            "Nothing was published. Correct its generated time.")
     last = last_generated(conn)
     if stamp is not None and last is not None and stamp < last:
         raise OlderExport(
@@ -222,6 +231,11 @@ async def run_adapter_async(reader: ExportReader, path: Path, *, publisher: Even
             if not count:
                 break
             read, good = read + count, good + usable
+            if stamp is not None and good:
+                # The state holds this feed's records from its first chunk on, whether or
+                # not the run ends well (the broker down): an older feed is refused from here.
+                record_generated(conn, stamp)
+                stamp = None
             if progress:
                 progress(read)
         if not good:
@@ -237,8 +251,6 @@ async def run_adapter_async(reader: ExportReader, path: Path, *, publisher: Even
             await outbox.send(sent, publisher)
             summary.retired += len(gone.messages)
             summary.vanished_institutions.extend(gone.institutions)
-        if stamp is not None:
-            record_generated(conn, stamp)
     finally:
         # Cancelled (Ctrl-C) while the worker thread writes the state, the thread runs on
         # (cancelling its future does not stop it): closing the connection under it

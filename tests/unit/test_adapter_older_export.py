@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from adapters.base.publisher import BrokerUnreachable
 from adapters.base.runner import OlderExport, run_adapter
 from adapters.saskatchewan.reader import SaskatchewanReader, generated
 from tests.unit.adapter_fakes import FakePublisher
@@ -58,6 +59,21 @@ class TestOlderFeed:
         assert run(feed(tmp_path, "2026-11-09T06:00:00+00:00", a=90), state, publisher) == 1
         with pytest.raises(OlderExport):   # the newest is remembered, not the last run's
             run(feed(tmp_path, "2026-11-08T23:00:00Z"), state, publisher)
+
+    def test_a_newer_feed_the_broker_never_took_still_counts(self, tmp_path: Path) -> None:
+        # Its records are in the state (and its outbox) from its first chunk on: a reviewer
+        # saw last week's feed accepted after this week's run failed with the broker down.
+        state = tmp_path / "state"
+        run(feed(tmp_path, "2026-11-01T06:00:00Z"), state, FakePublisher())
+        with pytest.raises(BrokerUnreachable):
+            run(feed(tmp_path, "2026-11-08T06:00:00Z", a=90), state, FakePublisher(down=True))
+        with pytest.raises(OlderExport):
+            run(feed(tmp_path, "2026-11-02T06:00:00Z"), state, FakePublisher())
+
+    def test_a_feed_from_the_future_is_refused(self, tmp_path: Path) -> None:
+        # A typo (2062 for 2026) would otherwise refuse every later feed until then.
+        with pytest.raises(OlderExport, match="in the future"):
+            run(feed(tmp_path, "2062-11-08T06:00:00Z"), tmp_path / "state", FakePublisher())
 
     def test_a_feed_without_a_readable_time_is_read_as_before(self, tmp_path: Path) -> None:
         publisher, state = FakePublisher(), tmp_path / "state"
