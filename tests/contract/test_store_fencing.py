@@ -77,3 +77,43 @@ def test_postgres_ends_a_writer_transaction_left_idle(pg_url: str) -> None:
         writer.dispose()
         reader.dispose()
     assert shown == f"{WRITER_IDLE_TIMEOUT_S // 60}min"
+
+
+@pytest.mark.parametrize("stored_before", [False, True])
+def test_two_replicas_one_waits_for_the_other_then_is_fenced(sql_url: str,
+                                                             stored_before: bool) -> None:
+    """Two hubs on one database reading the same records: the second waits for the first's
+    transaction (the offset row locked, or its placeholder for a partition not seen yet),
+    then finds the offsets past its batch and applies nothing."""
+    import threading
+
+    from hub.store.factory import open_store
+
+    first_store, second_store = open_store(sql_url), open_store(sql_url)
+    start = 5 if stored_before else 0
+    outcome: dict[str, object] = {}
+
+    def second() -> None:
+        try:
+            apply_batch(second_store, "g", batch(range(start, start + 5)))
+        except Fenced as fenced:
+            outcome["fenced"] = fenced.behind
+        else:
+            outcome["applied"] = True
+
+    try:
+        if stored_before:
+            apply_batch(first_store, "g", batch(range(0, 5)))
+        with first_store.unit_of_work() as uow:
+            assert uow.ledger.claim_offsets("g", {(TOPIC, 0): start}) == {}
+            other = threading.Thread(target=second)
+            other.start()
+            other.join(1.5)
+            assert other.is_alive() and not outcome   # waiting, not applying beside it
+            uow.ledger.save_offset("g", TOPIC, 0, start + 5)
+            uow.commit()
+        other.join(30)
+        assert outcome == {"fenced": {(TOPIC, 0): start + 5}}
+    finally:
+        first_store.close()
+        second_store.close()
