@@ -30,11 +30,12 @@ without them would revoke every BC rule. (An ``institutions.csv`` without rows
 is read: vanished institutions are only noted, and the rules still read.)
 
 A course credential takes its title and credits from a row that names it
-alone; where several rows do and disagree, from the one of the lowest rule id
-(choice: whatever the rows' order, so that a re-sorted export publishes nothing
-new; before, the first row won and moving rows republished the course, a
-black-box tester). One named only with others (``CSCI 110 & CSCI 111``) is
-published without them. Courses go out after the rules.
+alone; where several rows do and disagree, from the one of the lowest rule id,
+compared as text (``BC:10`` before ``BC:9``). Choice: whatever the rows' order,
+so that a re-sorted export publishes nothing new; before, the first row won and
+moving rows republished the course (a black-box tester). One named only with
+others (``CSCI 110 & CSCI 111``) is published without them. Courses go out after
+the rules.
 """
 
 from __future__ import annotations

@@ -72,7 +72,8 @@ MAX_SECONDS = 10.0
 with the component: 30–60 µs over 24 courses, 300 µs over 100 (a tester's 125 rules on one
 pool of 100 courses took 46 s to reach :data:`MAX_SEARCH`, and two such queries held both
 query threads while a trivial one waited past its deadline). The one limit that is a
-clock: a slower machine may refuse a query a faster one settles, but no replica ever
+clock: a slower or busier machine may refuse a query a faster one settles (queries in
+other threads share the interpreter, and their time counts here), but no replica ever
 answers with a set not proved best."""
 
 _CLOCK_EVERY = 256  # steps between looks at the clock

@@ -126,14 +126,14 @@ async def replay_dead_letters(store: Store, producer: AIOKafkaProducer,
         raise NotFound(f"no dead letter has id {', '.join(map(str, unknown))}", field="ids")
     failures = [(x.id or 0, why) for x in letters if (why := _still_poison(x))]
     failed = {ident for ident, _ in failures}
-    sent = []
+    sent: list[tuple[DeadLetter, asyncio.Future[Any]]] = []
     for x in letters:
         if (x.id or 0) not in failed:
             try:
                 sent.append((x, await producer.send(x.topic, value=x.value, key=x.key)))
             except MessageSizeTooLargeError:
                 failures.append((x.id or 0, _too_large(x)))
-    good = []
+    good: list[DeadLetter] = []
     for x, future in sent:
         try:
             await future

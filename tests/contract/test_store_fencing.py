@@ -66,10 +66,13 @@ def test_postgres_ends_a_writer_transaction_left_idle(pg_url: str) -> None:
 
     from hub.store.sql.engine import WRITER_IDLE_TIMEOUT_S, engines
 
-    writer, reader = engines(pg_url)
+    # Options the URL gives are kept beside it (connect_args alone would replace them).
+    writer, reader = engines(pg_url + ("&" if "?" in pg_url else "?")
+                             + "options=-c%20statement_timeout%3D5000")
     try:
         with writer.connect() as conn:
             shown = conn.execute(text("SHOW idle_in_transaction_session_timeout")).scalar_one()
+            assert conn.execute(text("SHOW statement_timeout")).scalar_one() == "5s"
         with reader.connect() as conn:   # a reader never holds a lock
             assert conn.execute(text("SHOW idle_in_transaction_session_timeout")
                                 ).scalar_one() == "0"

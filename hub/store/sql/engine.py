@@ -13,7 +13,7 @@ import sqlite3
 import time
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 _PRAGMAS = (
@@ -87,9 +87,12 @@ A batch's own statements follow each other within seconds."""
 
 def _postgres_engine(url: str, isolation: str, *, writer: bool = False) -> Engine:
     connect_args: dict[str, Any] = {"connect_timeout": 5}
-    if writer:
+    if writer:   # beside any options the URL gives (connect_args would replace them)
+        given = make_url(url).query.get("options", "")
+        given = " ".join(given) if isinstance(given, tuple) else given
         connect_args["options"] = (
-            f"-c idle_in_transaction_session_timeout={WRITER_IDLE_TIMEOUT_S * 1000}")
+            f"{given} -c idle_in_transaction_session_timeout={WRITER_IDLE_TIMEOUT_S * 1000}"
+        ).strip()
     return create_engine(
         url,
         isolation_level=isolation,

@@ -181,7 +181,7 @@ def apply_versioned(conn: Connection, kind: EntityKind, items: Sequence[Any]) ->
         return flags
     chosen = [items[i] for i in winners.values()]
     full = [kind.row(item) for item in chosen if not isinstance(item, Removal)]
-    bare = []
+    bare: list[Row] = []
     for item in chosen:
         if isinstance(item, Removal):
             upserted = content.get(item.id)
