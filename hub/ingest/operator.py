@@ -36,6 +36,10 @@ LAG_REFRESH_SECONDS = 2.0
 GROUP_CHECK_SECONDS = 15.0  # how often the group's committed offsets are compared
 LAG_KNOWN_SECONDS = 4 * LAG_REFRESH_SECONDS  # a figure older than this is not known
 STATUS_LAG_SECONDS = 1.0  # how long a status request waits for the broker's end offsets
+STOP_SECONDS = 20.0
+"""How long a stop waits for the consume loop to finish its batch and leave. A batch takes
+a few seconds; a scale-out tester's hub, its group left stuck by the broker after a
+replica was frozen, printed 'shutting down' on SIGTERM and was still running 65 s later."""
 
 T = TypeVar("T")
 
@@ -67,15 +71,25 @@ class HubIngest:
         await asyncio.sleep(0)
 
     async def stop(self) -> None:
-        """Finish the batch in flight, commit it, and stop."""
+        """Finish the batch in flight, commit it, and stop; past :data:`STOP_SECONDS` the
+        consume loop is cancelled (what it committed stands; the rest is read again)."""
         self.ingest.stop()
         run, lag = self._tasks or (None, None)
         if lag is not None:
             lag.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await lag
-        if run is not None:
-            await run
+        if run is None:
+            return
+        done, _ = await asyncio.wait({run}, timeout=STOP_SECONDS)
+        if done:
+            await run   # its crash, if it crashed, goes on up
+            return
+        log.warning("ingest.stop_forced", seconds=STOP_SECONDS,
+                    hint="the consume loop did not end (a consumer group the broker keeps "
+                         "rebalancing, a store that does not answer): cancelled")
+        run.cancel()
+        await asyncio.wait({run}, timeout=STOP_SECONDS)
 
     async def wait(self) -> None:
         """Until the consume loop ends (it ends only on stop or a crash)."""

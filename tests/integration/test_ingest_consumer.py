@@ -190,18 +190,3 @@ class TestFencing:
         assert (stats["applied"], stats["duplicate"]) == (15, 0)
         assert sorted(_rules(store, *(f"BC:{n}" for n in range(20)))) == sorted(
             f"BC:{n}" for n in [*range(10), *range(15, 20)])
-
-    async def test_offsets_past_the_end_of_the_log_are_another_logs(
-            self, broker: EmbeddedBroker, store: Store) -> None:
-        """A topic deleted and made again on the same cluster: the store's offsets are past
-        its end. Read from the beginning, not taken for another replica's work for ever."""
-        topic, key = "transferhub.events.bc", b"BC:pinned"
-        await produce(broker.address, [(topic, key, upserted(rule(n), 1)[2]) for n in range(10)])
-        with store.unit_of_work() as uow:
-            for partition in range(3):   # whichever partition the key went to
-                uow.ledger.save_offset("transferhub-hub", topic, partition, 500)
-            uow.commit()
-        await ingest_until(store, broker.address, lambda s: handled(s) >= 10)
-        with store.unit_of_work() as uow:
-            assert uow.ledger.stats()["BC"]["applied"] == 10
-            assert max(uow.ledger.offsets("transferhub-hub").values()) == 10
