@@ -198,7 +198,7 @@ async def run_adapter_async(reader: ExportReader, path: Path, *, publisher: Even
     summary = RunSummary(province)
     busy = threading.Lock()  # held by the worker thread while it diffs and records a chunk
     try:
-        stamp = _newer_than_the_last(reader, path, conn)
+        stamp = _Stamp(conn, _newer_than_the_last(reader, path, conn))
         if history_unasked(conn):
             try:
                 summary.recovered = await _recover(conn, province, publisher)
@@ -217,7 +217,8 @@ async def run_adapter_async(reader: ExportReader, path: Path, *, publisher: Even
             # Diff and record the next chunk in a worker thread while the previous one
             # is on the wire: SQLite and the broker round trip overlap.
             prepared, sent = await asyncio.gather(
-                asyncio.to_thread(_prepare, prepared_chunks, differ, outbox, summary, busy),
+                asyncio.to_thread(_prepare, prepared_chunks, differ, outbox, summary, busy,
+                                  stamp),
                 publisher.publish(previous.messages) if previous and previous.messages
                 else asyncio.sleep(0),
                 return_exceptions=True)
@@ -231,11 +232,6 @@ async def run_adapter_async(reader: ExportReader, path: Path, *, publisher: Even
             if not count:
                 break
             read, good = read + count, good + usable
-            if stamp is not None and good:
-                # The state holds this feed's records from its first chunk on, whether or
-                # not the run ends well (the broker down): an older feed is refused from here.
-                record_generated(conn, stamp)
-                stamp = None
             if progress:
                 progress(read)
         if not good:
@@ -296,15 +292,31 @@ def _close(prepared: Iterator[Chunk]) -> None:
             close()  # stops a worker process still reading
 
 
+class _Stamp:
+    """The export's generation time, recorded in the state with its first chunk of records:
+    from then on the state holds them, whether or not the run ends well (the broker down,
+    Ctrl-C while the chunk is recorded), and an older export is refused."""
+
+    def __init__(self, conn: sqlite3.Connection, moment: datetime | None) -> None:
+        self.conn, self.moment = conn, moment
+
+    def record(self) -> None:
+        if self.moment is not None:
+            record_generated(self.conn, self.moment)
+            self.moment = None
+
+
 def _prepare(chunks: Iterator[Chunk], differ: SnapshotDiffer, outbox: Outbox,
-             summary: RunSummary, busy: threading.Lock) -> tuple[OutboxBatch | None, int, int]:
+             summary: RunSummary, busy: threading.Lock, stamp: _Stamp | None = None,
+             ) -> tuple[OutboxBatch | None, int, int]:
     """Diff the next chunk and record it: (its outbox batch, items read, usable)."""
     with busy:
-        return _prepare_next(chunks, differ, outbox, summary)
+        return _prepare_next(chunks, differ, outbox, summary, stamp)
 
 
 def _prepare_next(chunks: Iterator[Chunk], differ: SnapshotDiffer, outbox: Outbox,
-                  summary: RunSummary) -> tuple[OutboxBatch | None, int, int]:
+                  summary: RunSummary, stamp: _Stamp | None = None,
+                  ) -> tuple[OutboxBatch | None, int, int]:
     chunk = next(chunks, None)
     if chunk is None:
         return None, 0, 0
@@ -314,8 +326,10 @@ def _prepare_next(chunks: Iterator[Chunk], differ: SnapshotDiffer, outbox: Outbo
     summary.rejected.extend(diff.rejected)
     summary.unchanged += diff.unchanged
     summary.published += len(diff.messages)
-    return outbox.commit(diff.messages, writes=diff.writes, seen=diff.seen), chunk.count, \
-        len(chunk.entries)
+    batch = outbox.commit(diff.messages, writes=diff.writes, seen=diff.seen)
+    if stamp is not None and chunk.entries:
+        stamp.record()
+    return batch, chunk.count, len(chunk.entries)
 
 
 def run_adapter(reader: ExportReader, path: Path, *, kafka: str | EventPublisher,

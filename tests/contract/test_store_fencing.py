@@ -120,3 +120,36 @@ def test_two_replicas_one_waits_for_the_other_then_is_fenced(sql_url: str,
     finally:
         first_store.close()
         second_store.close()
+
+
+def test_a_lock_held_too_long_is_a_retryable_failure(pg_url: str,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Behind a frozen replica's lock, a batch fails retryably after CLAIM_LOCK_TIMEOUT_S
+    rather than holding its thread (and a stop) until PostgreSQL ends the frozen one."""
+    import threading
+
+    from hub.ingest.isolating import is_retryable
+    from hub.store.factory import open_store
+    from hub.store.sql import ledger
+
+    monkeypatch.setattr(ledger, "CLAIM_LOCK_TIMEOUT_S", 1)
+    frozen, waiting = open_store(pg_url), open_store(pg_url)
+    failed: list[BaseException] = []
+
+    def second() -> None:
+        try:
+            apply_batch(waiting, "g", batch(range(0, 5)))
+        except Exception as exc:
+            failed.append(exc)
+
+    try:
+        with frozen.unit_of_work() as uow:
+            uow.ledger.claim_offsets("g", {(TOPIC, 0): 0})
+            other = threading.Thread(target=second)
+            other.start()
+            other.join(20)
+            assert not other.is_alive()   # gave up while the lock was still held
+        assert len(failed) == 1 and is_retryable(failed[0])
+    finally:
+        frozen.close()
+        waiting.close()

@@ -40,6 +40,10 @@ def _insert(conn: Connection, table: Any) -> Any:
     return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
 
 
+CLAIM_LOCK_TIMEOUT_S = 10
+"""Seconds a batch's transaction waits for a row another transaction holds (PostgreSQL)."""
+
+
 class SqlIngestLedger:
     """The ingest's ledger over the unit of work's connection."""
 
@@ -91,6 +95,12 @@ class SqlIngestLedger:
         batch's commit sets it to where the batch ends, a rollback removes it."""
         if not firsts:
             return {}
+        if self._conn.dialect.name == "postgresql":
+            # Waiting on a frozen replica's lock fails after this (retryable: the batch is
+            # tried again with backoff) instead of holding the apply thread, and a stop,
+            # until PostgreSQL ends the frozen transaction (a reviewer). For the rest of
+            # this transaction: a row another replica holds is waited for as long.
+            self._conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{CLAIM_LOCK_TIMEOUT_S}s'")
         c = t.consumer_offset.c
         stmt = _insert(self._conn, t.consumer_offset).values([
             {"consumer_group": group, "topic": topic, "partition": partition,
