@@ -73,6 +73,8 @@ class _Rebalance(ConsumerRebalanceListener):
     async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
         async with self._ingest.in_flight:  # wait for the batch being applied
             self._ingest.generation += 1
+            # Two fences tell a made-again topic only within one assignment (a reviewer).
+            self._ingest._fenced_at.clear()
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
         async with self._ingest.in_flight:
@@ -128,6 +130,7 @@ class Ingest:
             with attempt:
                 replaced, stored = await asyncio.to_thread(offsets)
         if replaced is not None:
+            self._fenced_at.clear()   # the offsets they were fenced by are gone
             log.warning("ingest.log_replaced", group=group, was=replaced, now=cluster,
                         hint="the broker's log is not the one the store's offsets were read "
                              "from (the embedded broker restarted, or another cluster): every "

@@ -90,6 +90,8 @@ class HubIngest:
                          "rebalancing, a store that does not answer): cancelled")
         run.cancel()
         await asyncio.wait({run}, timeout=STOP_SECONDS)
+        if run.done() and not run.cancelled() and run.exception() is not None:
+            log.warning("ingest.stopped_with_error", error=repr(run.exception()))
 
     async def wait(self) -> None:
         """Until the consume loop ends (it ends only on stop or a crash)."""
