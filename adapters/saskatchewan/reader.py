@@ -44,9 +44,10 @@ Choices a registrar would make, where FORMATS.md is silent:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from xml.etree.ElementTree import Element, SubElement
 from xml.parsers import expat
 
@@ -132,6 +133,17 @@ class SaskatchewanReader:
             raise ExportUnreadable(f"{path}: cannot be read ({exc.strerror})") from None
 
 
+def _guarded(refuse: Callable[..., None]) -> Any:
+    """An expat parser that never parses parameter entities and calls ``refuse`` at a
+    DOCTYPE, an entity declaration or an external entity, before anything is built."""
+    parser = expat.ParserCreate()
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    parser.ExternalEntityRefHandler = refuse
+    return parser
+
+
 class _Root(Exception):
     """The root's attributes, found: the parse stops there."""
 
@@ -150,10 +162,7 @@ def generated(path: Path) -> datetime | None:
     Read apart from the records, from the first bytes, by a parser that refuses what the
     reader refuses (a DOCTYPE, entities) and stops at the root's start tag.
     """
-    parser = expat.ParserCreate()
-    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
-    for handler in ("StartDoctypeDeclHandler", "EntityDeclHandler", "ExternalEntityRefHandler"):
-        setattr(parser, handler, _refuse_quietly)
+    parser = _guarded(_refuse_quietly)
     parser.StartElementHandler = _stop_at_root
     try:
         with Path(path).open("rb") as stream:
@@ -204,11 +213,7 @@ class _Builder:
         self.last = ""  # the path of the last root child read
         self.too_long = ""  # why the open root child is rejected: an over-long attribute
         self.done: list[tuple[str | None, Record | Rejection]] = []
-        parser = expat.ParserCreate()
-        parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
-        parser.StartDoctypeDeclHandler = self._refuse
-        parser.EntityDeclHandler = self._refuse
-        parser.ExternalEntityRefHandler = self._refuse
+        parser = _guarded(self._refuse)
         parser.StartElementHandler = self.start
         parser.EndElementHandler = self._end
         parser.buffer_text = True

@@ -107,6 +107,12 @@ class _Search:
         self.steps = 0
         self.deadline = deadline
 
+    def refused(self, spent: str) -> TooComplex:
+        """The refusal of a search that has ``spent`` its bound."""
+        return TooComplex(f"the rules competing for these {len(self.rules_of)} credentials "
+                          f"are too many to settle exactly ({spent}); ask about fewer "
+                          "credentials at a time")
+
     def bound(self, free: int, startable: int, started: tuple[tuple[int, int], ...]) -> int:
         """An upper bound of what the component can still bring (module docstring)."""
         key = (free, startable, started)
@@ -216,13 +222,9 @@ class _Search:
             return known
         self.steps += 1
         if self.steps > MAX_SEARCH:
-            raise TooComplex(f"the rules competing for these {len(self.rules_of)} credentials "
-                             f"are too many to settle exactly ({MAX_SEARCH:,} search steps); "
-                             "ask about fewer credentials at a time")
+            raise self.refused(f"{MAX_SEARCH:,} search steps")
         if not self.steps % _CLOCK_EVERY and time.monotonic() > self.deadline:
-            raise TooComplex(f"the rules competing for these {len(self.rules_of)} credentials "
-                             f"are too many to settle exactly ({MAX_SECONDS:g} s of search); "
-                             "ask about fewer credentials at a time")
+            raise self.refused(f"{MAX_SECONDS:g} s of search")
         bound = self.bound(free, startable, started)
         if bound <= floor:
             self.memo[key] = (bound, None)

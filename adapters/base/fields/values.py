@@ -134,9 +134,7 @@ def strings(obj: Mapping[str, Any], key: str, label: str) -> tuple[str, ...]:
         return ()
     if not isinstance(value, list) or not all(isinstance(s, str) and s.strip() for s in value):
         raise Bad(f"{label}: {key} must be a list of non-empty texts, got {value!r}"[:200])
-    if len(value) > MAX_ITEMS:
-        raise Bad(f"{label}: {key} lists {len(value):,} texts, more than the {MAX_ITEMS} "
-                  "allowed")
+    _at_most_items(value, key, label, "texts")
     for i, item in enumerate(value):
         if len(item) > MAX_TEXT:
             raise Bad(f"{label}: {key}[{i}] is {len(item):,} characters long, more than the "
@@ -150,10 +148,14 @@ def list_of_objects(value: Any, key: str, label: str) -> list[dict[str, Any]]:
         return []
     if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
         raise Bad(f"{label}: {key} must be a list of objects, got {value!r}"[:300])
-    if len(value) > MAX_ITEMS:
-        raise Bad(f"{label}: {key} lists {len(value):,} objects, more than the {MAX_ITEMS} "
-                  "allowed")
+    _at_most_items(value, key, label, "objects")
     return value
+
+
+def _at_most_items(value: list[Any], key: str, label: str, what: str) -> None:
+    if len(value) > MAX_ITEMS:
+        raise Bad(f"{label}: {key} lists {len(value):,} {what}, more than the {MAX_ITEMS} "
+                  "allowed")
 
 
 def check_day(value: Any, label: str, key: str) -> date:
