@@ -84,7 +84,7 @@ def apply_batch(store: Store, group: str, batch: list[Handled]) -> BatchReport:
     with store.unit_of_work() as uow:
         behind = uow.ledger.claim_offsets(group, firsts)
         if behind:
-            raise Fenced(behind)   # rolled back: nothing of it is applied or counted
+            raise Fenced(behind, firsts)   # rolled back: nothing applied or counted
         outcomes = _apply_all(uow, batch, report.at)
         report.outcomes = list(zip(batch, outcomes, strict=True))
         for province, c in report.counts().items():

@@ -235,28 +235,25 @@ class Ingest:
             if generation != self.generation:
                 await self.seek_to_store(polled & self.consumer.assignment())
                 return False
-            firsts: dict[tuple[str, int], int] = {}
-            for part in records:
-                if part:
-                    firsts[(part[0].topic, part[0].partition)] = part[0].offset
             try:
                 await handle_batch(self, records)
             except Fenced as fenced:
                 log.warning("ingest.fenced", detail=str(fenced))
-                await self._another_log(fenced, firsts)
+                await self._another_log(fenced)
                 await self.seek_to_store(polled & self.consumer.assignment())
                 return False
-            for key in firsts:
-                self._fenced_at.pop(key, None)
+            for tp in polled:
+                self._fenced_at.pop((tp.topic, tp.partition), None)
             return True
 
-    async def _another_log(self, fenced: Fenced, firsts: dict[tuple[str, int], int]) -> None:
+    async def _another_log(self, fenced: Fenced) -> None:
         """Set back to 0 the stored offsets of partitions fenced twice at the same first
         offset: the seek to the store's offset did not hold, so it is past the end of the
         partition's log, another log's (the topic deleted and made again on the same
         cluster). A replica behind another is fenced once: it then reads on from the
         store's offset. (The broker's end offsets cannot tell: the embedded one answers
         short of the end.) Before, a made-again topic was fenced for ever (a reviewer)."""
+        firsts = fenced.firsts
         again = [key for key in fenced.behind if key in firsts
                  and self._fenced_at.get(key) == firsts[key]]
         for key in fenced.behind:

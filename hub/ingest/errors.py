@@ -60,7 +60,9 @@ class Fenced(IngestError):
 
     retryable = False
 
-    def __init__(self, behind: dict[tuple[str, int], int]) -> None:
+    def __init__(self, behind: dict[tuple[str, int], int],
+                 firsts: dict[tuple[str, int], int] | None = None) -> None:
         where = ", ".join(f"{t}[{p}] at {n}" for (t, p), n in sorted(behind.items()))
         super().__init__(f"another consumer applied past this batch: {where}")
-        self.behind = behind
+        self.behind = behind   # the stored next offset of each partition behind it
+        self.firsts = firsts or {}   # the batch's first offset of each partition

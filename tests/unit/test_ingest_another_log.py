@@ -34,14 +34,14 @@ def _ingest() -> tuple[Ingest, InMemoryStore]:
 
 async def test_fenced_twice_at_the_same_offset_reads_the_partition_from_zero() -> None:
     ingest, store = _ingest()
-    await ingest._another_log(Fenced({TP: 500}), {TP: 0})
+    await ingest._another_log(Fenced({TP: 500}, {TP: 0}))
     assert _stored(store) == {TP: 500}          # once: maybe only behind another replica
-    await ingest._another_log(Fenced({TP: 500}), {TP: 0})
+    await ingest._another_log(Fenced({TP: 500}, {TP: 0}))
     assert _stored(store) == {TP: 0}            # the seek to 500 did not hold
 
 
 async def test_a_replica_behind_another_is_fenced_at_new_offsets_and_keeps_them() -> None:
     ingest, store = _ingest()
-    await ingest._another_log(Fenced({TP: 500}), {TP: 120})
-    await ingest._another_log(Fenced({TP: 650}), {TP: 500})   # read on, behind again
+    await ingest._another_log(Fenced({TP: 500}, {TP: 120}))
+    await ingest._another_log(Fenced({TP: 650}, {TP: 500}))   # read on, behind again
     assert _stored(store) == {TP: 500}
