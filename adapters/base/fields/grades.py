@@ -43,11 +43,14 @@ def grading(value: Any, label: str) -> GradingScale | None:
                   "allowed")
     scale = {}
     for letter, given in value.items():
-        if not _LETTER_RE.match(str(letter).strip().upper()):
+        written = str(letter).strip().upper()
+        if not _LETTER_RE.match(written):
             raise Bad(f"{label}: grading letter {letter!r} is not a letter grade such as B+")
+        if written in scale:   # the hub reads letters so and refuses one given twice
+            raise Bad(f"{label}: grading letter {written} is given twice")
         percent = check_number(given, label, f"grading[{letter!r}]")
         if percent > 100:
             raise Bad(f"{label}: grading[{letter!r}] is {given!r}, over 100 percent")
-        scale[letter] = percent
+        scale[written] = percent
     return GradingScale.of(scale)
 
