@@ -47,10 +47,19 @@ def _signature(entry: Path) -> tuple:
 
 
 def _candidates(directory: Path) -> list[Path]:
-    entries = [p for p in directory.iterdir()
-               if p.name not in (PROCESSED, FAILED) and not p.name.startswith(".")
-               and not p.name.endswith((".tmp", ".part"))]
-    return sorted(entries, key=lambda p: (p.stat().st_mtime_ns, p.name))
+    """The exports waiting in ``directory``, oldest first. An entry gone before it could be
+    looked at (renamed or removed meanwhile, or a symbolic link to nothing) is left out:
+    its ``stat`` raised out of the sort and stopped the watcher."""
+    found: list[tuple[int, str, Path]] = []
+    for p in directory.iterdir():
+        if (p.name in (PROCESSED, FAILED) or p.name.startswith(".")
+                or p.name.endswith((".tmp", ".part"))):
+            continue
+        try:
+            found.append((p.stat().st_mtime_ns, p.name, p))
+        except OSError:
+            continue
+    return [p for _, _, p in sorted(found)]
 
 
 def _move(entry: Path, folder: Path, report: dict[str, Any]) -> Path:
@@ -104,7 +113,7 @@ def watch(reader: ExportReader, directory: Path, *, kafka: str, state_dir: Path,
         for entry in _candidates(directory):
             try:
                 signature = _signature(entry)
-            except FileNotFoundError:  # removed while we looked
+            except OSError:  # removed while we looked
                 continue
             previous = seen.get(entry)
             if previous is None or previous[0] != signature:
