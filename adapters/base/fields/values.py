@@ -56,7 +56,16 @@ def short(value: str, label: str, key: str) -> str:
     if len(value) > MAX_NAME:
         raise Bad(f"{label + ': ' if label else ''}{key} is {len(value):,} characters long, "
                   f"more than the {MAX_NAME:,} allowed")
+    _no_nul(value, label, key)
     return value
+
+
+def _no_nul(value: str, label: str, key: str) -> None:
+    """Refuse a NUL character (JSON's ``\\u0000``): the hub's stores cannot keep one, and
+    it dead-letters the event where the province never sees why."""
+    if "\x00" in value:
+        raise Bad(f"{label + ': ' if label else ''}{key} holds a NUL, a control character "
+                  "the hub cannot keep")
 
 
 def check_number(value: Any, label: str, key: str, *, positive: bool = False) -> float:
@@ -139,6 +148,7 @@ def strings(obj: Mapping[str, Any], key: str, label: str) -> tuple[str, ...]:
         if len(item) > MAX_TEXT:
             raise Bad(f"{label}: {key}[{i}] is {len(item):,} characters long, more than the "
                       f"{MAX_TEXT:,} allowed")
+        _no_nul(item, label, f"{key}[{i}]")
     return tuple(s.strip() for s in value)
 
 
