@@ -44,6 +44,7 @@ async def handle_batch(ingest: Ingest, records: list[list]) -> None:  # type: ig
             with attempt:
                 await publish_dead_letters(ingest.producer, poison)
     paused = False
+    committed: list[BatchReport] = []  # every transaction that committed, over all tries
     try:
         async for attempt in ingest.retrying("apply batch"):
             with attempt:
@@ -56,20 +57,31 @@ async def handle_batch(ingest: Ingest, records: list[list]) -> None:  # type: ig
                     batch = await asyncio.to_thread(unapplied, ingest.store,
                                                     ingest.settings.group, batch)
                 report = await asyncio.to_thread(apply_isolating, ingest.store,
-                                                 ingest.settings.group, batch)
+                                                 ingest.settings.group, batch, committed.append)
+    except Exception:
+        # Fenced, or the loop stopped while the store was down: halves committed
+        # before that stored dead letters the topic must still get.
+        await _publish_refused(ingest, committed)
+        raise
     finally:
         if paused:
             with contextlib.suppress(Exception):
                 ingest.consumer.resume(*(tp for tp in assigned
                                          if tp in ingest.consumer.assignment()))
-    # Events the store refused are known only now: published after the commit.
-    refused = [h for h, outcome in report.outcomes if outcome == DEAD_LETTERED
-               and h.poison is not None and h.poison.code == STORE_REJECTED]
+    await _publish_refused(ingest, committed)
+    await _commit(ingest, report.next_offsets)
+    _observe(ingest, report, time.perf_counter() - started)
+
+
+async def _publish_refused(ingest: Ingest, committed: list[BatchReport]) -> None:
+    """Publish the dead letters of events the store refused (known only once committed)."""
+    assert ingest.producer is not None
+    refused = [h for report in committed for h, outcome in report.outcomes
+               if outcome == DEAD_LETTERED and h.poison is not None
+               and h.poison.code == STORE_REJECTED]
     if refused:
         with contextlib.suppress(KafkaError):
             await publish_dead_letters(ingest.producer, refused)
-    await _commit(ingest, report.next_offsets)
-    _observe(ingest, report, time.perf_counter() - started)
 
 
 async def _commit(ingest: Ingest, next_offsets: dict[tuple[str, int], int]) -> None:

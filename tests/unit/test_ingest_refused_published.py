@@ -1,0 +1,92 @@
+"""A refused event's dead letter reaches the topic even when a later half of its batch fails.
+
+A batch the store refuses is applied in halves, each committed on its own
+(:func:`hub.ingest.isolating.apply_isolating`). The dead letter of a refused
+event is stored with its half, and published to ``transferhub.deadletter``
+once the hub knows of it. When a later half then fails (another replica took
+the partition: ``Fenced``; or the store went away and the loop stopped
+retrying), the halves committed before are no longer re-applied, so their
+dead letters were published by no one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from types import SimpleNamespace
+
+import pytest
+from aiokafka import TopicPartition
+
+from hub.ingest.batch import handle_batch
+from hub.ingest.consumer import Ingest, IngestSettings
+from hub.ingest.errors import Fenced
+from tests.integration.ingest_helpers import rule, upserted
+from tests.unit.test_ingest_apply import _Failing
+
+BC = "transferhub.events.bc"
+
+
+class _FencedAt(_Failing):
+    """As _Failing, and fenced (another consumer committed past the batch) at a unit of work."""
+
+    def __init__(self, fenced_at: int, poison_key: str) -> None:
+        super().__init__(ValueError("check constraint"), poison_key)
+        self.fenced_at = fenced_at
+
+    def unit_of_work(self):  # type: ignore[no-untyped-def]
+        if self.units + 1 == self.fenced_at:
+            self.units += 1
+            raise Fenced({(BC, 0): 10_000}, {(BC, 0): 0})
+        return super().unit_of_work()
+
+
+class _Consumer:
+    def __init__(self) -> None:
+        self.committed: list[dict] = []  # type: ignore[type-arg]
+
+    def assignment(self) -> set[TopicPartition]:
+        return {TopicPartition(BC, 0)}
+
+    def pause(self, *_: object) -> None: ...
+
+    def resume(self, *_: object) -> None: ...
+
+    async def commit(self, offsets: dict) -> None:  # type: ignore[type-arg]
+        self.committed.append(offsets)
+
+
+class _Producer:
+    def __init__(self) -> None:
+        self.sent: list[bytes] = []
+
+    async def send(self, topic: str, value: bytes, key: bytes | None,
+                   headers: list) -> asyncio.Future:  # type: ignore[type-arg]
+        self.sent.append(value)
+        done: asyncio.Future = asyncio.get_running_loop().create_future()  # type: ignore[type-arg]
+        done.set_result(None)
+        return done
+
+
+class TestRefusedEventsOfCommittedHalves:
+    """Dead letters stored by committed halves are published whatever happens after."""
+
+    def test_a_fenced_later_half_does_not_swallow_an_earlier_halfs_dead_letter(self) -> None:
+        # 64 events, the 5th refused: the whole fails (unit 1), then halves; the
+        # first half of 32 fails again (unit 2), its halves... the refused event is
+        # stored within the first dozen units; the batch's last half is fenced.
+        messages = [upserted(rule(n), 1) for n in range(1, 65)]
+        refused_value = messages[4][2]
+        records = [[SimpleNamespace(topic=BC, partition=0, offset=i, key=key, value=value)
+                    for i, (_, key, value) in enumerate(messages)]]
+        store = _FencedAt(fenced_at=14, poison_key="BC:5")
+        ingest = Ingest(store, IngestSettings("unused:9092", retry_max_wait=0.01))  # type: ignore[arg-type]
+        consumer, producer = _Consumer(), _Producer()
+        ingest.consumer, ingest.producer = consumer, producer  # type: ignore[assignment]
+        with pytest.raises(Fenced):
+            asyncio.run(handle_batch(ingest, records))
+        with store.inner.unit_of_work() as uow:
+            (letter,) = uow.ledger.dead_letters()
+            stored_offset = uow.ledger.offsets(ingest.settings.group)[(BC, 0)]
+        assert letter.offset == 4 and 4 < stored_offset < 64  # stored, then fenced midway
+        assert producer.sent == [refused_value]
+        assert consumer.committed == []  # Kafka's copy is not moved for a fenced batch
