@@ -45,7 +45,7 @@ Choices a registrar would make, where FORMATS.md is silent:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import Element, SubElement
@@ -155,9 +155,17 @@ def _stop_at_root(_tag: str, attrib: dict[str, str]) -> None:
     raise _Root(attrib)
 
 
+SASKATCHEWAN_TIME = timezone(timedelta(hours=-6), "CST")
+"""Saskatchewan's clock: UTC-6 all year (the province keeps no daylight saving time)."""
+
+
 def generated(path: Path) -> datetime | None:
-    """The root's ``generated`` time (UTC when it names no zone); None when the feed has
-    none, or it does not read (the read itself then says what is wrong with the file).
+    """The root's ``generated`` time; None when the feed has none, or it does not read
+    (the read itself then says what is wrong with the file).
+
+    A time without a zone is the province's own clock (:data:`SASKATCHEWAN_TIME`), as a
+    feed written by a Saskatchewan system means it, not UTC: read as UTC, a zoneless
+    feed after one with ``Z`` was compared six hours off.
 
     Read apart from the records, from the first bytes, by a parser that refuses what the
     reader refuses (a DOCTYPE, entities) and stops at the root's start tag.
@@ -177,7 +185,7 @@ def generated(path: Path) -> datetime | None:
             moment = datetime.fromisoformat(text)
         except ValueError:
             return None
-        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        return moment if moment.tzinfo else moment.replace(tzinfo=SASKATCHEWAN_TIME)
     except (expat.ExpatError, OSError, ValueError):
         return None
     return None

@@ -82,7 +82,7 @@ class TestOlderFeed:
 
     @pytest.mark.parametrize(("when", "expected"), [
         ("2026-11-01T06:00:00Z", "2026-11-01T06:00:00+00:00"),
-        ("2026-11-01T06:00:00", "2026-11-01T06:00:00+00:00"),   # no zone: UTC
+        ("2026-11-01T06:00:00", "2026-11-01T06:00:00-06:00"),   # no zone: Saskatchewan time
         ("2026-11-01T01:00:00-05:00", "2026-11-01T01:00:00-05:00"),
         ("", None), ("soon", None)])
     def test_generated(self, tmp_path: Path, when: str, expected: str | None) -> None:
@@ -107,3 +107,19 @@ def test_the_cli_exits_2_naming_both_times(tmp_path: Path) -> None:
     assert done.returncode == 2, done.stderr
     assert "2026-11-08T06:00:00+00:00" in json.loads(done.stdout)["error"]
     assert "Traceback" not in done.stderr
+
+
+class TestZonelessTime:
+    """A ``generated`` without a zone is Saskatchewan's clock (UTC-6, no daylight saving)."""
+
+    def test_a_zoneless_time_is_read_on_saskatchewan_time(self, tmp_path: Path) -> None:
+        when = generated(feed(tmp_path, "2026-11-08T06:00:00"))
+        assert when is not None and when.isoformat() == "2026-11-08T06:00:00-06:00"
+
+    def test_a_zoneless_feed_six_hours_before_a_utc_one_is_the_same_moment(
+            self, tmp_path: Path) -> None:
+        publisher, state = FakePublisher(), tmp_path / "state"
+        run(feed(tmp_path, "2026-11-08T12:00:00Z"), state, publisher)
+        assert run(feed(tmp_path, "2026-11-08T06:00:00"), state, publisher) == 0   # the same time
+        with pytest.raises(OlderExport):   # 05:59 in Regina is 11:59 UTC: older
+            run(feed(tmp_path, "2026-11-08T05:59:00", a=90), state, publisher)
