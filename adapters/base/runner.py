@@ -41,6 +41,7 @@ from adapters.base.snapshot import SnapshotDiffer
 from adapters.base.statedb import (
     history_asked,
     history_unasked,
+    hold_state,
     last_generated,
     next_run,
     open_state,
@@ -194,6 +195,12 @@ async def run_adapter_async(reader: ExportReader, path: Path, *, publisher: Even
     except BaseException:
         _close(prepared_chunks)
         raise
+    try:
+        held = hold_state(Path(state_dir))  # one run at a time on a state (hold_state)
+    except BaseException:
+        conn.close()
+        _close(prepared_chunks)
+        raise
     outbox = Outbox(conn)
     summary = RunSummary(province)
     busy = threading.Lock()  # held by the worker thread while it diffs and records a chunk
@@ -256,6 +263,7 @@ async def run_adapter_async(reader: ExportReader, path: Path, *, publisher: Even
         _close(prepared_chunks)
         await publisher.stop()
         conn.close()
+        held.close()
     summary.rejected = in_document_order(summary.rejected)
     return summary
 
