@@ -18,6 +18,7 @@ has ``error`` and ``"cut_short": true``).
 
 from __future__ import annotations
 
+import contextlib
 import math
 import shutil
 import threading
@@ -69,7 +70,10 @@ def _move(entry: Path, folder: Path, report: dict[str, Any]) -> Path:
     if target.exists():
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
         target = folder / f"{entry.stem}-{stamp}{entry.suffix}"
-    shutil.move(str(entry), target)
+    # Removed while it was read (its events are out all the same): its report is still
+    # filed. Raised out of the watcher, this stopped it.
+    with contextlib.suppress(FileNotFoundError):
+        shutil.move(str(entry), target)
     write_report(target.with_name(target.name + ".report.json"), report)
     return target
 

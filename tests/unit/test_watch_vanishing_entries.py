@@ -12,6 +12,7 @@ import threading
 from pathlib import Path
 
 from adapters.base import watch as watching
+from adapters.base.runner import RunSummary
 from adapters.ontario.reader import OntarioReader
 
 
@@ -41,3 +42,22 @@ def test_the_watcher_goes_on_past_a_link_to_nothing(tmp_path: Path, monkeypatch)
     stop.set()
     assert not worker.is_alive()
     assert taken == ["b-export.jsonl"]
+
+
+def test_an_export_removed_while_it_is_read_is_reported_and_the_watcher_goes_on(
+        tmp_path: Path, monkeypatch) -> None:
+    """A tester removed a large export from the drop folder while the watcher read it:
+    moving it to processed/ raised FileNotFoundError and the watcher stopped."""
+    export = tmp_path / "big.jsonl"
+    export.write_text("{}\n")
+
+    def run_adapter(reader, path, **_kw):
+        path.unlink()   # the operator takes it back out while it is read
+        return RunSummary("ON", published=3)
+
+    monkeypatch.setattr(watching, "run_adapter", run_adapter)
+    target, report = watching.process_export(OntarioReader(), export, kafka="127.0.0.1:1",
+                                             state_dir=tmp_path / ".state")
+    assert target == tmp_path / "processed" / "big.jsonl"
+    assert report["published"] == 3
+    assert (tmp_path / "processed" / "big.jsonl.report.json").exists()
