@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import fcntl
 import sqlite3
+import sys
 from contextlib import closing
 from datetime import datetime
 from pathlib import Path
@@ -113,7 +114,12 @@ def hold_state(state_dir: Path) -> IO[bytes]:
     """
     handle = open(state_dir / LOCK_FILE, "ab")  # noqa: SIM115 -- held until the run ends
     try:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:   # said once, so that a run that waits is not taken for hung
+            print(f"transferhub adapter: another run is using the state in {state_dir}; "
+                  "waiting for it to end", file=sys.stderr, flush=True)
+            fcntl.flock(handle, fcntl.LOCK_EX)
     except BaseException:
         handle.close()
         raise

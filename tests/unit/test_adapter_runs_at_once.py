@@ -14,6 +14,8 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import pytest
+
 from adapters.base.runner import RunSummary, run_adapter
 from tests.unit.adapter_fakes import FakePublisher, FakeReader, course, institution, rule
 
@@ -21,7 +23,8 @@ EXPORT = [institution("UBCV"), institution("CAPU"), course(),
           *(rule(str(88200 + n)) for n in range(9))]   # 12 records, chunks of 2
 
 
-def test_a_second_run_waits_and_removes_nothing_the_export_holds(tmp_path: Path) -> None:
+def test_a_second_run_waits_and_removes_nothing_the_export_holds(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     run_adapter(FakeReader(EXPORT), Path("x"), kafka=FakePublisher(), state_dir=tmp_path,
                 chunk=2)
     first_paused, first_go = threading.Event(), threading.Event()
@@ -57,3 +60,5 @@ def test_a_second_run_waits_and_removes_nothing_the_export_holds(tmp_path: Path)
     assert results["first"].retired == 0
     assert results["second"].retired == 0
     assert results["second"].unchanged == len(EXPORT)
+    # The waiting run says why it waits (else it looks hung), once.
+    assert capsys.readouterr().err.count("another run is using the state") == 1
