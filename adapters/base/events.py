@@ -102,23 +102,25 @@ def envelope_to_bytes(envelope: pb.EventEnvelope) -> bytes:
 
 
 def envelope(payload: Payload | pb.CredentialRetired | pb.RuleRevoked, *, province: str,
-             entity_key: str, version: int, occurred_at: str, source: str) -> pb.EventEnvelope:
+             entity_key: str, version: int, occurred_at: str, source: str,
+             export_generated_at: str = "") -> pb.EventEnvelope:
     """Wrap a payload in its envelope with the deterministic event id."""
     event_type = payload.DESCRIPTOR.name
     return pb.EventEnvelope(
         event_id=event_id(event_type, entity_key, version), province=province,
         entity_key=entity_key, version=version, occurred_at=occurred_at, source=source,
-        **{_PAYLOAD_FIELD[event_type]: payload},
+        export_generated_at=export_generated_at, **{_PAYLOAD_FIELD[event_type]: payload},
     )
 
 
 def encoded_envelope(payload: Payload | pb.CredentialRetired | pb.RuleRevoked, *,
                      province: str, entity_key: str, version: int, occurred_at: str,
-                     source: str, payload_bytes: bytes | None = None) -> bytes:
+                     source: str, payload_bytes: bytes | None = None,
+                     export_generated_at: str = "") -> bytes:
     """``envelope_to_bytes(envelope(payload, …))``, without copying the payload.
 
     Deterministic serialization writes fields in number order and the payload's
-    oneof fields (10 to 14) come after the header's (1 to 6), so the header's bytes
+    oneof fields (10 to 14) come after the header's (1 to 7), so the header's bytes
     followed by the payload field are exactly the envelope's bytes.
     ``payload_bytes``, when given, is the payload's deterministic serialization.
     """
@@ -126,6 +128,7 @@ def encoded_envelope(payload: Payload | pb.CredentialRetired | pb.RuleRevoked, *
     header = pb.EventEnvelope(
         event_id=event_id(event_type, entity_key, version), province=province,
         entity_key=entity_key, version=version, occurred_at=occurred_at, source=source,
+        export_generated_at=export_generated_at,
     ).SerializeToString(deterministic=True)
     body = payload_bytes if payload_bytes is not None else payload.SerializeToString(
         deterministic=True)
@@ -144,14 +147,17 @@ def _text_field(number: int, text: str) -> bytes:
 class EnvelopeEncoder:
     """:func:`encoded_envelope` for one run, with the fields every event shares encoded once.
 
-    Same bytes as ``envelope_to_bytes(envelope(…))``: header fields 1 to 6 in
+    Same bytes as ``envelope_to_bytes(envelope(…))``: header fields 1 to 7 in
     number order, then the payload field, defaults omitted.
     """
 
-    def __init__(self, *, province: str, occurred_at: str, source: str) -> None:
+    def __init__(self, *, province: str, occurred_at: str, source: str,
+                 export_generated_at: str = "") -> None:
         self.province = _text_field(2, province)
-        self.tail = _text_field(5, occurred_at) + _text_field(6, source)
-        self._fallback = {"province": province, "occurred_at": occurred_at, "source": source}
+        self.tail = (_text_field(5, occurred_at) + _text_field(6, source)
+                     + _text_field(7, export_generated_at))
+        self._fallback = {"province": province, "occurred_at": occurred_at, "source": source,
+                          "export_generated_at": export_generated_at}
 
     def encode(self, payload: Payload, body: bytes, *, entity_key: str, version: int) -> bytes:
         """The envelope of ``payload`` (serialized deterministically as ``body``)."""
@@ -180,22 +186,25 @@ class EnvelopeEncoder:
 
 
 def upserted(record: Institution | Credential | Rule, *, version: int, province: str,
-             occurred_at: str, source: str) -> pb.EventEnvelope:
+             occurred_at: str, source: str, export_generated_at: str = "") -> pb.EventEnvelope:
     """``InstitutionUpserted`` / ``CredentialUpserted`` / ``RuleUpserted`` at ``version``."""
     return envelope(payload_of(record), province=province, entity_key=record.id,
-                    version=version, occurred_at=occurred_at, source=source)
+                    version=version, occurred_at=occurred_at, source=source,
+                    export_generated_at=export_generated_at)
 
 
 def credential_retired(credential_id: str, *, version: int, province: str, occurred_at: str,
-                       source: str) -> pb.EventEnvelope:
+                       source: str, export_generated_at: str = "") -> pb.EventEnvelope:
     """``CredentialRetired`` at the credential's last version (a removal wins a tie)."""
     return envelope(pb.CredentialRetired(credential_id=credential_id), province=province,
                     entity_key=credential_id, version=version, occurred_at=occurred_at,
-                    source=source)
+                    source=source, export_generated_at=export_generated_at)
 
 
 def rule_revoked(rule_id: str, *, version: int, province: str, occurred_at: str, source: str,
-                 reason: str = REVOKED_VANISHED) -> pb.EventEnvelope:
+                 reason: str = REVOKED_VANISHED, export_generated_at: str = ""
+                 ) -> pb.EventEnvelope:
     """``RuleRevoked`` at the rule's last version (a removal wins a tie)."""
     return envelope(pb.RuleRevoked(rule_id=rule_id, reason=reason), province=province,
-                    entity_key=rule_id, version=version, occurred_at=occurred_at, source=source)
+                    entity_key=rule_id, version=version, occurred_at=occurred_at, source=source,
+                    export_generated_at=export_generated_at)

@@ -16,6 +16,10 @@ anything else on the topic (which the hub dead-letters) is skipped. The digest
 is the upsert payload serialized deterministically, the bytes the adapter
 hashed when it published it (:func:`adapters.base.payloads.upsert_body`).
 
+The newest ``export_generated_at`` among the events (Saskatchewan's feed time) is
+kept as the state's newest export, so that an older feed is still refused after
+the state was lost.
+
 On real Kafka, events past the topic's retention are gone: an entity whose
 every event was deleted is not recovered, and is treated as before (new if it
 is in the export, unknown if not). Provinces' topics are keyed by entity, so a
@@ -26,6 +30,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable
+from datetime import datetime
 from hashlib import blake2b
 
 from google.protobuf.message import DecodeError
@@ -59,6 +64,8 @@ class StateRecovery:
 
     def __init__(self, conn: sqlite3.Connection, province: str) -> None:
         self.conn, self.province = conn, province
+        self.generated: datetime | None = None  # the newest export the events came from
+        self._generated_texts: set[str] = set()
 
     def take(self, values: Iterable[bytes]) -> None:
         """Record a batch of the topic's message values, in partition order."""
@@ -72,6 +79,8 @@ class StateRecovery:
             if envelope.province != self.province or not envelope.entity_key or which not in _KINDS:
                 continue
             kind, removal = _KINDS[which]
+            if envelope.export_generated_at:
+                self._generated_texts.add(envelope.export_generated_at)
             digest = b"" if removal else blake2b(
                 getattr(envelope, which).SerializeToString(deterministic=True),
                 digest_size=16).digest()
@@ -80,6 +89,14 @@ class StateRecovery:
             self.conn.execute("BEGIN")
             self.conn.executemany(_UPSERT, rows)
             self.conn.execute("COMMIT")
+        for text in self._generated_texts:   # a run's events share one: read once each
+            try:
+                moment = datetime.fromisoformat(text)
+            except ValueError:
+                continue
+            if moment.tzinfo is not None and (self.generated is None or moment > self.generated):
+                self.generated = moment
+        self._generated_texts.clear()
 
     def entities(self) -> int:
         """How many entities the state now knows."""

@@ -100,6 +100,8 @@ async def _recover(conn: sqlite3.Connection, province: str, publisher: EventPubl
             "rebuild this --state folder, which remembers no earlier run; nothing was "
             "published: run again when the broker answers")
     history_asked(conn)
+    if recovery.generated is not None:
+        record_generated(conn, recovery.generated)
     return recovery.entities() if read else 0
 
 
@@ -170,6 +172,13 @@ def _newer_than_the_last(reader: ExportReader, path: Path, conn: sqlite3.Connect
     return stamp
 
 
+def _rfc3339(moment: datetime | None) -> str:
+    """``moment`` as the events' ``export_generated_at`` (empty when the export has no time)."""
+    if moment is None:
+        return ""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
 def _named(path: Path) -> str:
     """The export's file name as text for the events' ``source``: bytes that are not
     UTF-8 (the file system allows them) become backslash escapes (``on\\xff.jsonl``)."""
@@ -205,7 +214,7 @@ async def run_adapter_async(reader: ExportReader, path: Path, *, publisher: Even
     summary = RunSummary(province)
     busy = threading.Lock()  # held by the worker thread while it diffs and records a chunk
     try:
-        stamp = _Stamp(conn, _newer_than_the_last(reader, path, conn))
+        moment = _newer_than_the_last(reader, path, conn)
         if history_unasked(conn):
             try:
                 summary.recovered = await _recover(conn, province, publisher)
@@ -213,11 +222,15 @@ async def run_adapter_async(reader: ExportReader, path: Path, *, publisher: Even
                 # Bad input is said first (exit 2), whatever the broker's state.
                 await asyncio.to_thread(_check_readable, prepared_chunks, path, summary, busy)
                 raise
+            # The topic may tell of a newer export than this one: refused as above.
+            moment = _newer_than_the_last(reader, path, conn)
+        stamp = _Stamp(conn, moment)
         if outbox.pending_count():
             summary.redelivered = await outbox.flush(publisher)
         differ = SnapshotDiffer(conn, province=province, run=next_run(conn),
                                 places_file=getattr(reader, "places_file", None),
-                                source=f"transferhub adapter {province}: {_named(path)}")
+                                source=f"transferhub adapter {province}: {_named(path)}",
+                                export_generated_at=_rfc3339(moment))
         read = good = 0
         previous: OutboxBatch | None = None
         while True:

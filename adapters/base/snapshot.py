@@ -106,15 +106,19 @@ class SnapshotDiffer:
 
     def __init__(self, conn: sqlite3.Connection, *, province: str, run: int, source: str,
                  occurred_at: str | None = None, places_file: str | None = None,
-                 run_version: int | None = None) -> None:
+                 run_version: int | None = None, export_generated_at: str = "") -> None:
         self.conn, self.province, self.run, self.source = conn, province, run, source
         # The version of the institutions and credentials this run publishes (module doc).
         self.run_version = run_version if run_version is not None else now_ms()
         self.places_file = places_file  # the file of line-number places (BC's folder)
         self.occurred_at = occurred_at or events.rfc3339()
         self.topic = events.topic_for(province)
+        # When the export was generated, where its format says: carried on every event, so
+        # that a state rebuilt from the topic still refuses an older export (recovery).
+        self.export_generated_at = export_generated_at
         self.encoder = events.EnvelopeEncoder(province=province, occurred_at=self.occurred_at,
-                                              source=source)
+                                              source=source,
+                                              export_generated_at=export_generated_at)
         self._kept: set[str] = set()
         # One shared state for every record published in this run: a second copy of
         # the record in the chunk only needs to see seen_run == run (never changed).
@@ -241,5 +245,6 @@ class SnapshotDiffer:
                 make = events.credential_retired if kind == CREDENTIAL else events.rule_revoked
                 out.messages.append(message_of(make(
                     key, version=version, province=self.province,
-                    occurred_at=self.occurred_at, source=self.source)))
+                    occurred_at=self.occurred_at, source=self.source,
+                    export_generated_at=self.export_generated_at)))
             yield out

@@ -123,3 +123,34 @@ class TestZonelessTime:
         assert run(feed(tmp_path, "2026-11-08T06:00:00"), state, publisher) == 0   # the same time
         with pytest.raises(OlderExport):   # 05:59 in Regina is 11:59 UTC: older
             run(feed(tmp_path, "2026-11-08T05:59:00", a=90), state, publisher)
+
+
+class TestStateLost:
+    """The feed's time travels on its events: a state rebuilt from the topic still refuses
+    an older feed (a black-box tester deleted the state, ran last month's feed after this
+    month's, and got last month's grading scale and a retired course back)."""
+
+    def test_an_older_feed_is_refused_after_the_state_is_rebuilt(self, tmp_path: Path) -> None:
+        publisher = FakePublisher()   # keeps what was sent: the topic a lost state reads
+        run(feed(tmp_path, "2026-11-15T06:00:00Z"), tmp_path / "state", publisher)
+        assert {m.value for m in publisher.sent}   # published
+        sent = len(publisher.sent)
+        with pytest.raises(OlderExport, match="2026-11-15T06:00:00"):
+            run(feed(tmp_path, "2026-11-01T06:00:00Z", a=90), tmp_path / "lost", publisher)
+        assert len(publisher.sent) == sent
+
+    def test_the_same_feed_after_the_state_is_rebuilt_publishes_nothing(
+            self, tmp_path: Path) -> None:
+        publisher = FakePublisher()
+        run(feed(tmp_path, "2026-11-15T06:00:00Z"), tmp_path / "state", publisher)
+        assert run(feed(tmp_path, "2026-11-15T06:00:00Z"), tmp_path / "lost", publisher) == 0
+        assert run(feed(tmp_path, "2026-11-16T06:00:00Z", a=90), tmp_path / "lost",
+                   publisher) == 1
+
+    def test_every_event_of_a_feed_names_its_time(self, tmp_path: Path) -> None:
+        from transferhub.events.v1 import events_pb2 as pb
+        publisher = FakePublisher()
+        run(feed(tmp_path, "2026-11-15T00:00:00-06:00"), tmp_path / "state", publisher)
+        times = {pb.EventEnvelope.FromString(m.value).export_generated_at
+                 for m in publisher.sent}
+        assert times == {"2026-11-15T06:00:00Z"}

@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"transferhub/events/v1/events.proto\x12\x15transferhub.events.v1\"\xe0\x03\n\rEventEnvelope\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x10\n\x08province\x18\x02 \x01(\t\x12\x12\n\nentity_key\x18\x03 \x01(\t\x12\x0f\n\x07version\x18\x04 \x01(\x03\x12\x13\n\x0boccurred_at\x18\x05 \x01(\t\x12\x0e\n\x06source\x18\x06 \x01(\t\x12J\n\x14institution_upserted\x18\n \x01(\x0b\x32*.transferhub.events.v1.InstitutionUpsertedH\x00\x12H\n\x13\x63redential_upserted\x18\x0b \x01(\x0b\x32).transferhub.events.v1.CredentialUpsertedH\x00\x12\x46\n\x12\x63redential_retired\x18\x0c \x01(\x0b\x32(.transferhub.events.v1.CredentialRetiredH\x00\x12<\n\rrule_upserted\x18\r \x01(\x0b\x32#.transferhub.events.v1.RuleUpsertedH\x00\x12:\n\x0crule_revoked\x18\x0e \x01(\x0b\x32\".transferhub.events.v1.RuleRevokedH\x00\x42\t\n\x07payload\"5\n\x0eGradeThreshold\x12\x0e\n\x06letter\x18\x01 \x01(\t\x12\x13\n\x0bmin_percent\x18\x02 \x01(\x01\"\xb1\x01\n\x13InstitutionUpserted\x12\x16\n\x0einstitution_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x13\n\x0b\x63redit_unit\x18\x03 \x01(\t\x12\x17\n\x0fstandard_course\x18\x04 \x01(\x01\x12\x36\n\x07grading\x18\x05 \x03(\x0b\x32%.transferhub.events.v1.GradeThreshold\x12\x0e\n\x06sector\x18\x06 \x01(\t\"*\n\tStackLink\x12\x0e\n\x06target\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01\"\xf9\x01\n\x12\x43redentialUpserted\x12\x15\n\rcredential_id\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\r\n\x05title\x18\x03 \x01(\t\x12\x12\n\x05value\x18\x04 \x01(\x01H\x00\x88\x01\x01\x12\x0f\n\x07subject\x18\x05 \x01(\t\x12\r\n\x05level\x18\x06 \x01(\x05\x12\x35\n\x0bstacks_into\x18\x07 \x03(\x0b\x32 .transferhub.events.v1.StackLink\x12\x14\n\x0c\x63ompetencies\x18\x08 \x03(\t\x12\x12\n\nvalid_from\x18\t \x01(\t\x12\x10\n\x08valid_to\x18\n \x01(\tB\x08\n\x06_value\"*\n\x11\x43redentialRetired\x12\x15\n\rcredential_id\x18\x01 \x01(\t\"\x8b\x01\n\x05Grant\x12\x0c\n\x04kind\x18\x01 \x01(\t\x12\x0c\n\x04\x63ode\x18\x02 \x01(\t\x12\x0f\n\x07subject\x18\x03 \x01(\t\x12\r\n\x05level\x18\x04 \x01(\x05\x12\x14\n\x07\x63redits\x18\x05 \x01(\x01H\x00\x88\x01\x01\x12\x0f\n\x07program\x18\x06 \x01(\t\x12\x13\n\x0b\x64\x65signation\x18\x07 \x01(\tB\n\n\x08_credits\"8\n\x08GrantSet\x12,\n\x06grants\x18\x01 \x03(\x0b\x32\x1c.transferhub.events.v1.Grant\"\x8a\x02\n\x0cRuleUpserted\x12\x0f\n\x07rule_id\x18\x01 \x01(\t\x12\x0f\n\x07sending\x18\x02 \x03(\t\x12\r\n\x05\x61ny_n\x18\x03 \x01(\x05\x12\x1d\n\x15receiving_institution\x18\x04 \x01(\t\x12\x0f\n\x07outcome\x18\x05 \x01(\t\x12\x35\n\x0c\x61lternatives\x18\x06 \x03(\x0b\x32\x1f.transferhub.events.v1.GrantSet\x12\x11\n\tmin_grade\x18\x07 \x01(\t\x12\x17\n\x0f\x65\x66\x66\x65\x63tive_start\x18\x08 \x01(\t\x12\x15\n\reffective_end\x18\t \x01(\t\x12\r\n\x05notes\x18\n \x01(\t\x12\x10\n\x08notation\x18\x0b \x01(\t\".\n\x0bRuleRevoked\x12\x0f\n\x07rule_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\tb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"transferhub/events/v1/events.proto\x12\x15transferhub.events.v1\"\xfd\x03\n\rEventEnvelope\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x10\n\x08province\x18\x02 \x01(\t\x12\x12\n\nentity_key\x18\x03 \x01(\t\x12\x0f\n\x07version\x18\x04 \x01(\x03\x12\x13\n\x0boccurred_at\x18\x05 \x01(\t\x12\x0e\n\x06source\x18\x06 \x01(\t\x12\x1b\n\x13\x65xport_generated_at\x18\x07 \x01(\t\x12J\n\x14institution_upserted\x18\n \x01(\x0b\x32*.transferhub.events.v1.InstitutionUpsertedH\x00\x12H\n\x13\x63redential_upserted\x18\x0b \x01(\x0b\x32).transferhub.events.v1.CredentialUpsertedH\x00\x12\x46\n\x12\x63redential_retired\x18\x0c \x01(\x0b\x32(.transferhub.events.v1.CredentialRetiredH\x00\x12<\n\rrule_upserted\x18\r \x01(\x0b\x32#.transferhub.events.v1.RuleUpsertedH\x00\x12:\n\x0crule_revoked\x18\x0e \x01(\x0b\x32\".transferhub.events.v1.RuleRevokedH\x00\x42\t\n\x07payload\"5\n\x0eGradeThreshold\x12\x0e\n\x06letter\x18\x01 \x01(\t\x12\x13\n\x0bmin_percent\x18\x02 \x01(\x01\"\xb1\x01\n\x13InstitutionUpserted\x12\x16\n\x0einstitution_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x13\n\x0b\x63redit_unit\x18\x03 \x01(\t\x12\x17\n\x0fstandard_course\x18\x04 \x01(\x01\x12\x36\n\x07grading\x18\x05 \x03(\x0b\x32%.transferhub.events.v1.GradeThreshold\x12\x0e\n\x06sector\x18\x06 \x01(\t\"*\n\tStackLink\x12\x0e\n\x06target\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01\"\xf9\x01\n\x12\x43redentialUpserted\x12\x15\n\rcredential_id\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\r\n\x05title\x18\x03 \x01(\t\x12\x12\n\x05value\x18\x04 \x01(\x01H\x00\x88\x01\x01\x12\x0f\n\x07subject\x18\x05 \x01(\t\x12\r\n\x05level\x18\x06 \x01(\x05\x12\x35\n\x0bstacks_into\x18\x07 \x03(\x0b\x32 .transferhub.events.v1.StackLink\x12\x14\n\x0c\x63ompetencies\x18\x08 \x03(\t\x12\x12\n\nvalid_from\x18\t \x01(\t\x12\x10\n\x08valid_to\x18\n \x01(\tB\x08\n\x06_value\"*\n\x11\x43redentialRetired\x12\x15\n\rcredential_id\x18\x01 \x01(\t\"\x8b\x01\n\x05Grant\x12\x0c\n\x04kind\x18\x01 \x01(\t\x12\x0c\n\x04\x63ode\x18\x02 \x01(\t\x12\x0f\n\x07subject\x18\x03 \x01(\t\x12\r\n\x05level\x18\x04 \x01(\x05\x12\x14\n\x07\x63redits\x18\x05 \x01(\x01H\x00\x88\x01\x01\x12\x0f\n\x07program\x18\x06 \x01(\t\x12\x13\n\x0b\x64\x65signation\x18\x07 \x01(\tB\n\n\x08_credits\"8\n\x08GrantSet\x12,\n\x06grants\x18\x01 \x03(\x0b\x32\x1c.transferhub.events.v1.Grant\"\x8a\x02\n\x0cRuleUpserted\x12\x0f\n\x07rule_id\x18\x01 \x01(\t\x12\x0f\n\x07sending\x18\x02 \x03(\t\x12\r\n\x05\x61ny_n\x18\x03 \x01(\x05\x12\x1d\n\x15receiving_institution\x18\x04 \x01(\t\x12\x0f\n\x07outcome\x18\x05 \x01(\t\x12\x35\n\x0c\x61lternatives\x18\x06 \x03(\x0b\x32\x1f.transferhub.events.v1.GrantSet\x12\x11\n\tmin_grade\x18\x07 \x01(\t\x12\x17\n\x0f\x65\x66\x66\x65\x63tive_start\x18\x08 \x01(\t\x12\x15\n\reffective_end\x18\t \x01(\t\x12\r\n\x05notes\x18\n \x01(\t\x12\x10\n\x08notation\x18\x0b \x01(\t\".\n\x0bRuleRevoked\x12\x0f\n\x07rule_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\tb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -32,23 +32,23 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'transferhub.events.v1.event
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_EVENTENVELOPE']._serialized_start=62
-  _globals['_EVENTENVELOPE']._serialized_end=542
-  _globals['_GRADETHRESHOLD']._serialized_start=544
-  _globals['_GRADETHRESHOLD']._serialized_end=597
-  _globals['_INSTITUTIONUPSERTED']._serialized_start=600
-  _globals['_INSTITUTIONUPSERTED']._serialized_end=777
-  _globals['_STACKLINK']._serialized_start=779
-  _globals['_STACKLINK']._serialized_end=821
-  _globals['_CREDENTIALUPSERTED']._serialized_start=824
-  _globals['_CREDENTIALUPSERTED']._serialized_end=1073
-  _globals['_CREDENTIALRETIRED']._serialized_start=1075
-  _globals['_CREDENTIALRETIRED']._serialized_end=1117
-  _globals['_GRANT']._serialized_start=1120
-  _globals['_GRANT']._serialized_end=1259
-  _globals['_GRANTSET']._serialized_start=1261
-  _globals['_GRANTSET']._serialized_end=1317
-  _globals['_RULEUPSERTED']._serialized_start=1320
-  _globals['_RULEUPSERTED']._serialized_end=1586
-  _globals['_RULEREVOKED']._serialized_start=1588
-  _globals['_RULEREVOKED']._serialized_end=1634
+  _globals['_EVENTENVELOPE']._serialized_end=571
+  _globals['_GRADETHRESHOLD']._serialized_start=573
+  _globals['_GRADETHRESHOLD']._serialized_end=626
+  _globals['_INSTITUTIONUPSERTED']._serialized_start=629
+  _globals['_INSTITUTIONUPSERTED']._serialized_end=806
+  _globals['_STACKLINK']._serialized_start=808
+  _globals['_STACKLINK']._serialized_end=850
+  _globals['_CREDENTIALUPSERTED']._serialized_start=853
+  _globals['_CREDENTIALUPSERTED']._serialized_end=1102
+  _globals['_CREDENTIALRETIRED']._serialized_start=1104
+  _globals['_CREDENTIALRETIRED']._serialized_end=1146
+  _globals['_GRANT']._serialized_start=1149
+  _globals['_GRANT']._serialized_end=1288
+  _globals['_GRANTSET']._serialized_start=1290
+  _globals['_GRANTSET']._serialized_end=1346
+  _globals['_RULEUPSERTED']._serialized_start=1349
+  _globals['_RULEUPSERTED']._serialized_end=1615
+  _globals['_RULEREVOKED']._serialized_start=1617
+  _globals['_RULEREVOKED']._serialized_end=1663
 # @@protoc_insertion_point(module_scope)

@@ -7,13 +7,14 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class EventEnvelope(_message.Message):
-    __slots__ = ("event_id", "province", "entity_key", "version", "occurred_at", "source", "institution_upserted", "credential_upserted", "credential_retired", "rule_upserted", "rule_revoked")
+    __slots__ = ("event_id", "province", "entity_key", "version", "occurred_at", "source", "export_generated_at", "institution_upserted", "credential_upserted", "credential_retired", "rule_upserted", "rule_revoked")
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     PROVINCE_FIELD_NUMBER: _ClassVar[int]
     ENTITY_KEY_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
     OCCURRED_AT_FIELD_NUMBER: _ClassVar[int]
     SOURCE_FIELD_NUMBER: _ClassVar[int]
+    EXPORT_GENERATED_AT_FIELD_NUMBER: _ClassVar[int]
     INSTITUTION_UPSERTED_FIELD_NUMBER: _ClassVar[int]
     CREDENTIAL_UPSERTED_FIELD_NUMBER: _ClassVar[int]
     CREDENTIAL_RETIRED_FIELD_NUMBER: _ClassVar[int]
@@ -25,12 +26,13 @@ class EventEnvelope(_message.Message):
     version: int
     occurred_at: str
     source: str
+    export_generated_at: str
     institution_upserted: InstitutionUpserted
     credential_upserted: CredentialUpserted
     credential_retired: CredentialRetired
     rule_upserted: RuleUpserted
     rule_revoked: RuleRevoked
-    def __init__(self, event_id: _Optional[str] = ..., province: _Optional[str] = ..., entity_key: _Optional[str] = ..., version: _Optional[int] = ..., occurred_at: _Optional[str] = ..., source: _Optional[str] = ..., institution_upserted: _Optional[_Union[InstitutionUpserted, _Mapping]] = ..., credential_upserted: _Optional[_Union[CredentialUpserted, _Mapping]] = ..., credential_retired: _Optional[_Union[CredentialRetired, _Mapping]] = ..., rule_upserted: _Optional[_Union[RuleUpserted, _Mapping]] = ..., rule_revoked: _Optional[_Union[RuleRevoked, _Mapping]] = ...) -> None: ...
+    def __init__(self, event_id: _Optional[str] = ..., province: _Optional[str] = ..., entity_key: _Optional[str] = ..., version: _Optional[int] = ..., occurred_at: _Optional[str] = ..., source: _Optional[str] = ..., export_generated_at: _Optional[str] = ..., institution_upserted: _Optional[_Union[InstitutionUpserted, _Mapping]] = ..., credential_upserted: _Optional[_Union[CredentialUpserted, _Mapping]] = ..., credential_retired: _Optional[_Union[CredentialRetired, _Mapping]] = ..., rule_upserted: _Optional[_Union[RuleUpserted, _Mapping]] = ..., rule_revoked: _Optional[_Union[RuleRevoked, _Mapping]] = ...) -> None: ...
 
 class GradeThreshold(_message.Message):
     __slots__ = ("letter", "min_percent")
