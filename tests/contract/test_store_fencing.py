@@ -153,3 +153,29 @@ def test_a_lock_held_too_long_is_a_retryable_failure(pg_url: str,
     finally:
         frozen.close()
         waiting.close()
+
+
+def test_postgres_ends_a_writer_transaction_idle_after_a_many_rows_statement(
+        pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The idle timeout holds after an executemany too. psycopg runs one in pipeline mode,
+    whose last message leaves PostgreSQL's idle timer off: a hub frozen just after one (the
+    ledger's offsets or counters) held its locks for as long as it slept (a tester froze one
+    for 100 s with the timeout at 60 s)."""
+    import time
+
+    from sqlalchemy import text
+
+    from hub.store.sql import engine as engine_module
+
+    monkeypatch.setattr(engine_module, "WRITER_IDLE_TIMEOUT_S", 1)
+    writer, reader = engine_module.engines(pg_url)
+    try:
+        with writer.connect() as conn:
+            conn.execute(text("CREATE TEMPORARY TABLE idle_probe (n int)"))
+            conn.execute(text("INSERT INTO idle_probe VALUES (:n)"), [{"n": 1}, {"n": 2}])
+            time.sleep(2.5)
+            with pytest.raises(Exception, match="idle-in-transaction timeout"):
+                conn.execute(text("SELECT 1"))
+    finally:
+        writer.dispose()
+        reader.dispose()

@@ -93,12 +93,28 @@ def _postgres_engine(url: str, isolation: str, *, writer: bool = False) -> Engin
         connect_args["options"] = (
             f"{given} -c idle_in_transaction_session_timeout={WRITER_IDLE_TIMEOUT_S * 1000}"
         ).strip()
-    return create_engine(
+    engine = create_engine(
         url,
         isolation_level=isolation,
         pool_size=8, max_overflow=24, pool_pre_ping=True,
         connect_args=connect_args,
     )
+    if writer:
+        event.listen(engine, "after_cursor_execute", _rearm_idle_timeout)
+    return engine
+
+
+def _rearm_idle_timeout(_conn: Any, cursor: Any, _statement: str, _parameters: Any,
+                        _context: Any, executemany: bool) -> None:
+    """Follow a many-rows statement with a plain one, on a cursor of its own.
+
+    psycopg runs ``executemany`` in pipeline mode, whose last message leaves the
+    backend idle with the idle-in-transaction timer off: a hub frozen right after
+    one (the ledger's offsets and counters are written so) held its locks for as
+    long as it slept, however short ``WRITER_IDLE_TIMEOUT_S`` (a tester froze a
+    replica for 100 s). A simple query arms the timer again (one round trip)."""
+    if executemany:
+        cursor.connection.execute("SELECT 1")
 
 
 def engines(url: str) -> tuple[Engine, Engine]:
