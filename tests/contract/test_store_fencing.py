@@ -179,3 +179,33 @@ def test_postgres_ends_a_writer_transaction_idle_after_a_many_rows_statement(
     finally:
         writer.dispose()
         reader.dispose()
+
+
+def test_counters_are_upserted_in_one_order_whatever_the_batch(sql_url: str) -> None:
+    """Replicas upsert the per-province counter rows in the same (province) order, so two
+    batches holding some of the same rows cannot deadlock (a tester saw PostgreSQL break
+    such deadlocks between replicas every few batches)."""
+    from sqlalchemy import event
+
+    from hub.store.factory import open_store
+
+    store = open_store(sql_url)
+    seen: list[list[str]] = []
+
+    def capture(_conn, _cursor, statement, parameters, _context, executemany) -> None:  # type: ignore[no-untyped-def]
+        if "province_stats" in statement and statement.lstrip().upper().startswith("INSERT"):
+            rows = parameters if executemany else [parameters]
+            seen.append([row[0] if isinstance(row, (list, tuple)) else row["province"]
+                         for row in rows])
+
+    engine = store._writer  # type: ignore[attr-defined]
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        with store.unit_of_work() as uow:
+            for province in ("SK", "BC", "ON"):
+                uow.ledger.bump_stats(province, applied=1)
+            uow.commit()
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+        store.close()
+    assert seen == [["BC", "ON", "SK"]]

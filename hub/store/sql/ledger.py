@@ -203,7 +203,9 @@ class SqlIngestLedger:
         if self._letters:
             conn.execute(t.dead_letter.insert(), self._letters)
         if self._stats:
-            conn.execute(self._stats_upsert(), list(self._stats.values()))
+            # In one order on every replica: two batches upserting BC then ON and ON then BC
+            # deadlocked (PostgreSQL broke it after a second; the batch was retried).
+            conn.execute(self._stats_upsert(), [self._stats[p] for p in sorted(self._stats)])
         self.discard()
 
     def _stats_upsert(self) -> Any:
