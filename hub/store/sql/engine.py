@@ -85,14 +85,22 @@ waited behind it for as long as it stayed frozen (a scale-out tester: ``kill -ST
 A batch's own statements follow each other within seconds."""
 
 
+READER_LOCK_TIMEOUT_MS = SQLITE_BUSY_TIMEOUT_MS
+"""PostgreSQL fails a reader's statement that waited this long for a lock (``lock_timeout``:
+StoreUnavailable, UNAVAILABLE to the client, who retries), as SQLite's busy timeout does.
+Readers waited behind a table lock (a migration, a session left open) for as long as it
+was held, and two of them took both query threads: every other query queued behind them
+(a black-box tester: a 36 s ``equivalents`` behind a 40 s lock on ``stack_link``)."""
+
+
 def _postgres_engine(url: str, isolation: str, *, writer: bool = False) -> Engine:
     connect_args: dict[str, Any] = {"connect_timeout": 5}
-    if writer:   # beside any options the URL gives (connect_args would replace them)
-        given = make_url(url).query.get("options", "")
-        given = " ".join(given) if isinstance(given, tuple) else given
-        connect_args["options"] = (
-            f"{given} -c idle_in_transaction_session_timeout={WRITER_IDLE_TIMEOUT_S * 1000}"
-        ).strip()
+    # beside any options the URL gives (connect_args would replace them)
+    given = make_url(url).query.get("options", "")
+    given = " ".join(given) if isinstance(given, tuple) else given
+    setting = (f"idle_in_transaction_session_timeout={WRITER_IDLE_TIMEOUT_S * 1000}" if writer
+               else f"lock_timeout={READER_LOCK_TIMEOUT_MS}")
+    connect_args["options"] = f"{given} -c {setting}".strip()
     engine = create_engine(
         url,
         isolation_level=isolation,
