@@ -7,6 +7,8 @@ are passed in, so adding one never touches a servicer.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import weakref
 from collections.abc import Sequence
@@ -21,6 +23,7 @@ from hub.api.decoding import UndecodableRequests
 from hub.api.errors import log_client_gone_quietly
 from hub.api.operator import IngestControl, OperatorServicer
 from hub.api.query import QueryServicer, StackEngine, TransferEngine
+from hub.api.store_health import STORE_PROBE_SECONDS, watch_store
 from hub.store.ports import Store
 from transferhub.hub.v1 import operator_service_pb2, query_service_pb2
 from transferhub.hub.v1 import operator_service_pb2_grpc as operator_grpc
@@ -49,8 +52,8 @@ class _Health(health_aio.HealthServicer):
             name: health_pb2.HealthCheckResponse(status=status)
             for name, status in self._server_status.items()})
 
-_resources: weakref.WeakKeyDictionary[grpc.aio.Server, tuple[_Health,
-                                                              Executor, bool]] = (
+_resources: weakref.WeakKeyDictionary[
+    grpc.aio.Server, tuple[_Health, Executor, bool, asyncio.Task[None]]] = (
     weakref.WeakKeyDictionary())
 
 
@@ -69,11 +72,13 @@ async def create_server(
     executor: Executor | None = None,
     transfer: TransferEngine | None = None,
     stack: StackEngine | None = None,
+    store_probe_seconds: float = STORE_PROBE_SECONDS,
 ) -> tuple[grpc.aio.Server, int]:
     """Build, bind and start the hub's server over ``store``; returns it and its port.
 
     ``operator`` is the in-process ingest, when this process consumes events.
-    ``transfer``/``stack`` default to the domain's query engine.
+    ``transfer``/``stack`` default to the domain's query engine. Health follows the
+    store, read every ``store_probe_seconds`` (:mod:`hub.api.store_health`).
     """
     log_client_gone_quietly()
     owns_executor = executor is None
@@ -102,13 +107,21 @@ async def create_server(
     await server.start()
     for name in ("", *SERVICES):
         await health.set(name, health_pb2.HealthCheckResponse.SERVING)
-    _resources[server] = (health, executor, owns_executor)
+    watching = asyncio.create_task(
+        watch_store(store, health, ("", *SERVICES), store_probe_seconds),
+        name="hub store health")
+    _resources[server] = (health, executor, owns_executor, watching)
     return server, port
 
 
 async def stop_server(server: grpc.aio.Server, grace: float = 5.0) -> None:
     """Say NOT_SERVING, let in-flight RPCs finish for up to ``grace`` seconds, release threads."""
-    health, executor, owns_executor = _resources.pop(server, (None, None, False))
+    health, executor, owns_executor, watching = _resources.pop(
+        server, (None, None, False, None))
+    if watching is not None:
+        watching.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watching
     if health is not None:
         await health.enter_graceful_shutdown()
     await server.stop(grace)
