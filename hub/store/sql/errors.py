@@ -18,7 +18,11 @@ def translate(error: BaseException, where: str) -> StoreError | None:
         return error
     if not isinstance(error, exc.DBAPIError | exc.SQLAlchemyError):
         return None
-    text = str(getattr(error, "orig", None) or error)
+    # The driver's first line only, cut short: what follows is the statement and where in
+    # it ("LINE 2: FROM credential JOIN …"), which callers (a gRPC client's message) need
+    # not see; the whole error stays chained for the hub's log.
+    lines = str(getattr(error, "orig", None) or error).strip().splitlines()
+    text = lines[0][:300] if lines else type(error).__name__
     if any(hint in text for hint in _CORRUPT_HINTS):
         return StoreCorrupt(f"{where}: the database is damaged ({text})")
     lost = isinstance(error, exc.DBAPIError) and error.connection_invalidated
