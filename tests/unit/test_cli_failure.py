@@ -44,3 +44,23 @@ class TestFail:
         out.encode("utf-8")  # valid UTF-8, one line
         assert json.loads(out)["error"] == "/x/\\xff.csv: cannot be read"
         assert error_json("m", 3)["code"] == "UNAVAILABLE"
+
+
+class TestDeadlineSaysWhat:
+    """A call the hub did not answer in time says so (it read "Deadline Exceeded" alone)."""
+
+    def test_a_deadline_names_the_wait_and_is_unreachable(self) -> None:
+        import grpc
+
+        from transferhub.cli.hubclient import CALL_SECONDS, HubUnreachable, _failure
+
+        class Late(grpc.RpcError):
+            def code(self) -> grpc.StatusCode:
+                return grpc.StatusCode.DEADLINE_EXCEEDED
+
+            def details(self) -> str:
+                return "Deadline Exceeded"
+
+        failure = _failure(Late(), "127.0.0.1:50051")
+        assert isinstance(failure, HubUnreachable)
+        assert f"did not answer within {CALL_SECONDS:.0f} s" in str(failure)

@@ -58,7 +58,11 @@ def _wait_ready(channel: grpc.Channel, address: str) -> None:
 def _failure(exc: grpc.RpcError, address: str) -> HubUnreachable | HubRefused:
     """What an error status means for the CLI: the hub is gone (exit 3) or it refused (1)."""
     code, details = exc.code(), exc.details() or ""
-    if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
+    if code is grpc.StatusCode.DEADLINE_EXCEEDED:
+        return HubUnreachable(f"the hub at {address} did not answer within "
+                              f"{CALL_SECONDS:.0f} s (it may be overloaded, or its store "
+                              f"held up): {details}")
+    if code is grpc.StatusCode.UNAVAILABLE:
         return HubUnreachable(f"the hub at {address}: {details}")
     return HubRefused(code, details)
 
