@@ -93,10 +93,23 @@ was held, and two of them took both query threads: every other query queued behi
 (a black-box tester: a 36 s ``equivalents`` behind a 40 s lock on ``stack_link``)."""
 
 
+TCP_SETTINGS = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10,
+                "keepalives_count": 3, "tcp_user_timeout": 30_000}
+"""libpq's TCP settings for the hub's connections, where the URL gives none: a connection
+whose peer vanished without a word (a firewall or load balancer dropping it, a host gone)
+fails within about a minute instead of the system's ~15, so a query thread or the ingest
+waiting on it gets its StoreUnavailable and retries on a new one. (A tester froze two
+backends, ``kill -STOP``, and two stuck connections held both query threads: every query
+timed out. A frozen backend's kernel still answers, so this does not end that case; it
+ends the same stall when the peer is gone.) Unix sockets ignore them."""
+
+
 def _postgres_engine(url: str, isolation: str, *, writer: bool = False) -> Engine:
-    connect_args: dict[str, Any] = {"connect_timeout": 5}
+    given_query = make_url(url).query
+    connect_args: dict[str, Any] = {"connect_timeout": 5, **{
+        name: value for name, value in TCP_SETTINGS.items() if name not in given_query}}
     # beside any options the URL gives (connect_args would replace them)
-    given = make_url(url).query.get("options", "")
+    given = given_query.get("options", "")
     given = " ".join(given) if isinstance(given, tuple) else given
     setting = (f"idle_in_transaction_session_timeout={WRITER_IDLE_TIMEOUT_S * 1000}" if writer
                else f"lock_timeout={READER_LOCK_TIMEOUT_MS}")
