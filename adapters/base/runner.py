@@ -205,7 +205,7 @@ async def run_adapter_async(reader: ExportReader, path: Path, *, publisher: Even
         _close(prepared_chunks)
         raise
     try:
-        held = hold_state(Path(state_dir))  # one run at a time on a state (hold_state)
+        held = await hold_state(Path(state_dir))  # one run at a time on a state (hold_state)
     except BaseException:
         conn.close()
         _close(prepared_chunks)

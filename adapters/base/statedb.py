@@ -21,6 +21,7 @@ state files lose that index when opened.
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
 import sqlite3
 import sys
@@ -31,6 +32,7 @@ from typing import IO
 
 STATE_FILE = "state.db"
 LOCK_FILE = "state.lock"
+HOLD_POLL_S = 0.1  # how often a run waiting for another's state tries again
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS entity (
@@ -101,10 +103,14 @@ def open_state(state_dir: Path, province: str) -> sqlite3.Connection:
     return conn
 
 
-def hold_state(state_dir: Path) -> IO[bytes]:
+async def hold_state(state_dir: Path) -> IO[bytes]:
     """Wait until no other run uses the state in ``state_dir``, then hold it until the
     returned file is closed (an exclusive ``flock`` on ``state.lock`` beside ``state.db``;
     the system drops it when the process ends, even killed).
+
+    Waited for in the event loop (a non-blocking ``flock`` tried every
+    :data:`HOLD_POLL_S`): a blocking one held the loop, so Ctrl-C (asyncio.run cancels
+    the run) went unseen until the other run ended, and the run then went on.
 
     Two runs at once on one state (a watcher and a run by hand, cron runs that overlap)
     each mark the records they read as seen by their own run: the earlier run, marking
@@ -119,7 +125,13 @@ def hold_state(state_dir: Path) -> IO[bytes]:
         except BlockingIOError:   # said once, so that a run that waits is not taken for hung
             print(f"transferhub adapter: another run is using the state in {state_dir}; "
                   "waiting for it to end", file=sys.stderr, flush=True)
-            fcntl.flock(handle, fcntl.LOCK_EX)
+            while True:
+                await asyncio.sleep(HOLD_POLL_S)
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    continue
     except BaseException:
         handle.close()
         raise
