@@ -72,8 +72,11 @@ def _grading(text: str, label: str) -> GradingScale | None:
         letter, equals, percent = item.partition("=")
         if not equals:
             raise f.Bad(f"{label}: grading entry {item!r} is not LETTER=PERCENT (e.g. B+=76)")
+        letter = letter.strip()
+        if letter in scale:   # a dict would keep the last silently (other case: f.grading)
+            raise f.Bad(f"{label}: grading letter {letter} is given twice")
         try:
-            scale[letter.strip()] = float(percent)
+            scale[letter] = float(percent)
         except ValueError:
             raise f.Bad(f"{label}: grading entry {item!r} has no percent number") from None
     return f.grading(scale, label)

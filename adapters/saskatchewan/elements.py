@@ -72,6 +72,8 @@ def institution(element: Element) -> Institution:
     letters: dict[str, float] = {}
     for i, grade in enumerate(element.findall("Grade"), 1):
         letter = f.text(grade.attrib, "letter", f"{label} Grade[{i}]")
+        if letter in letters:   # a dict would keep the last silently (other case: f.grading)
+            raise f.Bad(f"{label}: grading letter {letter} is given twice")
         letters[letter] = _number(grade, "minPercent", f"{label} Grade[{i}]")
     return Institution(
         id=ident,
