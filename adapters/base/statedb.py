@@ -118,7 +118,12 @@ async def hold_state(state_dir: Path) -> IO[bytes]:
     and retired them although the export holds them (a black-box tester; a revoked rule
     only comes back at a higher version). One run after the other reads as usual.
     """
-    handle = open(state_dir / LOCK_FILE, "ab")  # noqa: SIM115 -- held until the run ends
+    try:
+        handle = open(state_dir / LOCK_FILE, "ab")  # noqa: SIM115 -- held until the run ends
+    except OSError as exc:   # another user's lock file, say: bad usage, not a traceback
+        raise StateUnusable(f"{state_dir / LOCK_FILE}: cannot be opened to hold the state "
+                            f"({exc.strerror or exc}); every run on a state must be able "
+                            "to write it") from None
     try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -44,3 +44,12 @@ def test_a_run_waiting_for_the_state_stops_when_cancelled(tmp_path: Path) -> Non
     finally:
         release.cancel()
         other.close()
+
+
+def test_a_lock_file_that_cannot_be_opened_is_bad_usage(tmp_path: Path) -> None:
+    from adapters.base.runner import run_adapter
+    from adapters.base.statedb import StateUnusable
+
+    (tmp_path / LOCK_FILE).mkdir()   # cannot be opened as a file, whoever runs the test
+    with pytest.raises(StateUnusable, match=r"state\.lock: cannot be opened"):
+        run_adapter(FakeReader(EXPORT), Path("x"), kafka=FakePublisher(), state_dir=tmp_path)
