@@ -58,10 +58,15 @@ async def handle_batch(ingest: Ingest, records: list[list]) -> None:  # type: ig
                                                     ingest.settings.group, batch)
                 report = await asyncio.to_thread(apply_isolating, ingest.store,
                                                  ingest.settings.group, batch, committed.append)
-    except Exception:
+    except Exception as failure:
         # Fenced, or the loop stopped while the store was down: halves committed
-        # before that stored dead letters the topic must still get.
-        await _publish_refused(ingest, committed)
+        # before that stored dead letters the topic must still get. What publishing
+        # them meets must not hide why the batch failed.
+        try:
+            await _publish_refused(ingest, committed)
+        except Exception as exc:
+            log.warning("ingest.dead_letters_unpublished", error=repr(exc),
+                        batch_error=repr(failure))
         raise
     finally:
         if paused:
