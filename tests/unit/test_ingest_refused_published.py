@@ -90,3 +90,17 @@ class TestRefusedEventsOfCommittedHalves:
         assert letter.offset == 4 and 4 < stored_offset < 64  # stored, then fenced midway
         assert producer.sent == [refused_value]
         assert consumer.committed == []  # Kafka's copy is not moved for a fenced batch
+
+    def test_a_failing_publish_does_not_hide_the_fencing(self) -> None:
+        class Broken(_Producer):
+            async def send(self, *_: object, **__: object) -> asyncio.Future:  # type: ignore[type-arg]
+                raise RuntimeError("the producer was closed")
+
+        messages = [upserted(rule(n), 1) for n in range(1, 65)]
+        records = [[SimpleNamespace(topic=BC, partition=0, offset=i, key=key, value=value)
+                    for i, (_, key, value) in enumerate(messages)]]
+        store = _FencedAt(fenced_at=14, poison_key="BC:5")
+        ingest = Ingest(store, IngestSettings("unused:9092", retry_max_wait=0.01))  # type: ignore[arg-type]
+        ingest.consumer, ingest.producer = _Consumer(), Broken()  # type: ignore[assignment]
+        with pytest.raises(Fenced):
+            asyncio.run(handle_batch(ingest, records))
