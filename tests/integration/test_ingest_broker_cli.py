@@ -27,6 +27,19 @@ async def _topics(address: str) -> set[str]:
         await admin.close()
 
 
+def _broker_command() -> tuple[str, subprocess.Popen[str]]:
+    """``transferhub broker`` on a free port, once it says it listens: (address, process)."""
+    address = f"127.0.0.1:{free_port()}"
+    proc = subprocess.Popen([sys.executable, "-m", "transferhub.cli.main", "broker",
+                             "--listen", address], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    if address not in line:
+        proc.kill()
+        raise AssertionError(f"the broker did not say it listens on {address}: {line!r}")
+    return address, proc
+
+
 def test_broker_creates_the_topics_and_stops_on_sigterm() -> None:
     """It listens where asked, holds the provinces' and dead-letter topics, exits 0 on SIGTERM."""
     try:
@@ -35,12 +48,8 @@ def test_broker_creates_the_topics_and_stops_on_sigterm() -> None:
         if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
             pytest.fail(f"the embedded broker is required in CI: {exc}", pytrace=False)
         pytest.skip(f"the embedded broker is not available: {exc}")
-    address = f"127.0.0.1:{free_port()}"
-    proc = subprocess.Popen([sys.executable, "-m", "transferhub.cli.main", "broker",
-                             "--listen", address], stdout=subprocess.PIPE, text=True)
+    address, proc = _broker_command()
     try:
-        assert proc.stdout is not None
-        assert address in proc.stdout.readline()
         assert {"transferhub.events.bc", "transferhub.events.on", "transferhub.events.sk",
                 "transferhub.deadletter"} <= asyncio.run(_topics(address))
         proc.send_signal(signal.SIGTERM)
@@ -79,12 +88,8 @@ def _gone(pid: int) -> bool:
 def test_the_broker_process_ends_when_the_command_is_killed() -> None:
     """SIGKILL on ``transferhub broker`` ends its Tansu child too: left listening, it made
     the next broker on that port fail with "Address already in use" (a tester)."""
-    address = f"127.0.0.1:{free_port()}"
-    proc = subprocess.Popen([sys.executable, "-m", "transferhub.cli.main", "broker",
-                             "--listen", address], stdout=subprocess.PIPE, text=True)
+    address, proc = _broker_command()
     try:
-        assert proc.stdout is not None
-        assert address in proc.stdout.readline()
         (tansu,) = _children(proc.pid)
         proc.kill()
         proc.wait(10)
