@@ -75,7 +75,8 @@ async def handle_batch(ingest: Ingest, records: list[list]) -> None:  # type: ig
                                          if tp in ingest.consumer.assignment()))
     await _publish_refused(ingest, committed)
     await _commit(ingest, report.next_offsets)
-    _observe(ingest, report, time.perf_counter() - started)
+    # Every committed transaction counts, a failed try's committed halves too.
+    _observe(ingest, committed, time.perf_counter() - started)
 
 
 async def _publish_refused(ingest: Ingest, committed: list[BatchReport]) -> None:
@@ -102,13 +103,14 @@ async def _commit(ingest: Ingest, next_offsets: dict[tuple[str, int], int]) -> N
         log.info("ingest.kafka_commit_skipped", error=repr(exc))
 
 
-def _observe(ingest: Ingest, report: BatchReport, seconds: float) -> None:
+def _observe(ingest: Ingest, committed: list[BatchReport], seconds: float) -> None:
     ingest.metrics.batch_seconds.observe(seconds)
-    for province, counts in report.counts().items():
-        for outcome, n in counts.items():
-            ingest.metrics.count(province, outcome, n)
-    if ingest.feed.watchers:
-        ingest.feed.publish(_notices(report))
+    for report in committed:
+        for province, counts in report.counts().items():
+            for outcome, n in counts.items():
+                ingest.metrics.count(province, outcome, n)
+        if ingest.feed.watchers:
+            ingest.feed.publish(_notices(report))
 
 
 def _translated(records: list[list]) -> list[Handled]:  # type: ignore[type-arg]

@@ -104,3 +104,24 @@ class TestRefusedEventsOfCommittedHalves:
         ingest.consumer, ingest.producer = _Consumer(), Broken()  # type: ignore[assignment]
         with pytest.raises(Fenced):
             asyncio.run(handle_batch(ingest, records))
+
+
+class TestCountsOfEveryTry:
+    """The metrics count what every try committed, not only the last try."""
+
+    def test_halves_committed_before_the_store_went_away_are_counted(self) -> None:
+        from tests.unit.test_ingest_apply import _DownAt
+
+        messages = [upserted(rule(n), 1) for n in range(1, 65)]
+        records = [[SimpleNamespace(topic=BC, partition=0, offset=i, key=key, value=value)
+                    for i, (_, key, value) in enumerate(messages)]]
+        store = _DownAt(14, poison_key="BC:5")   # halves commit, then the store is gone once
+        ingest = Ingest(store, IngestSettings("unused:9092", retry_max_wait=0.01))  # type: ignore[arg-type]
+        ingest.consumer, ingest.producer = _Consumer(), _Producer()  # type: ignore[assignment]
+        asyncio.run(handle_batch(ingest, records))
+        registry = ingest.metrics.registry
+        applied = registry.get_sample_value(
+            "transferhub_events_total", {"province": "BC", "outcome": "applied"})
+        dead = registry.get_sample_value(
+            "transferhub_events_total", {"province": "BC", "outcome": "dead_lettered"})
+        assert (applied, dead) == (63, 1)
