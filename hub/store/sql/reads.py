@@ -33,7 +33,7 @@ from hub.store.sql.statements import (
     INSTITUTIONS,
     NAMED,
     RULES_FROM,
-    RULES_FROM_RANGE,
+    RULES_FROM_PROVINCE,
     RULES_FROM_TO,
     STACKING,
     chains_query,
@@ -115,8 +115,9 @@ class SqlEquivalencyReader:
             return self.rules_from([credential_id])
         if INSTITUTION_RE.match(to):
             return self.rules_from([credential_id], to)
-        # ';' sorts right after ':' so the range is every "PROV:…" institution.
-        return self._rules(RULES_FROM_RANGE, [credential_id], {"lo": f"{to}:", "hi": f"{to};"})
+        prefix = f"{to}:"
+        return self._rules(RULES_FROM_PROVINCE, [credential_id],
+                           {"prefix": prefix, "prefix_length": len(prefix)})
 
     def named_by_rules(self, credential_ids: Iterable[str]) -> set[str]:
         """Those of ``credential_ids`` that any unrevoked rule names as sending."""
@@ -190,7 +191,7 @@ class SqlEquivalencyReader:
         }
 
     def _rules(self, queries: tuple[Any, Any], ids: list[str],
-               params: dict[str, str]) -> list[Rule]:
+               params: dict[str, object]) -> list[Rule]:
         """Rules by id, each decoded once per (id, version) when the reader has the cache.
 
         While most rules come from the cache, only their (id, version) keys are

@@ -12,7 +12,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, false, or_, select
+from sqlalchemy import Connection, and_, bindparam, false, func, or_, select
 
 from hub.store.sql import tables as t
 from hub.store.sql.codec import RULE_READ_COLUMNS
@@ -39,9 +39,14 @@ def _rules_where(*conditions: object) -> tuple[Any, Any]:
 RULES_FROM = _rules_where(_sending.credential_id.in_(_IDS))
 RULES_FROM_TO = _rules_where(_sending.credential_id.in_(_IDS),
                              _sending.receiving_institution == bindparam("to"))
-RULES_FROM_RANGE = _rules_where(_sending.credential_id.in_(_IDS),
-                                _sending.receiving_institution >= bindparam("lo"),
-                                _sending.receiving_institution < bindparam("hi"))
+# A province's institutions by their "PROV:" prefix, compared as equal text: a range
+# (>= 'BC:' and < 'BC;') follows the database's collation, and under a language's
+# (en_US, ICU's en-US: punctuation sorts ';' before ':') it held nothing, so
+# `equivalents --to BC` answered no rule on such a PostgreSQL database.
+RULES_FROM_PROVINCE = _rules_where(
+    _sending.credential_id.in_(_IDS),
+    func.substr(_sending.receiving_institution, 1, bindparam("prefix_length"))
+    == bindparam("prefix"))
 _RULES_BY_ID = _RULE.where(t.rule.c.id.in_(_IDS))
 _UNREVOKED_BY_ID = _RULE.where(t.rule.c.id.in_(_IDS), t.rule.c.revoked == false())
 NAMED = select(_sending.credential_id).where(_sending.credential_id.in_(_IDS)).distinct()
