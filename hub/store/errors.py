@@ -5,7 +5,9 @@
     │                           connection was lost, or it is busy (locked)
     ├── StoreCorrupt            poison: the file is not a database, or its schema
     │                           is at a revision this code does not know
-    └── StoreUrlInvalid         poison: the store URL names no store this hub can open
+    ├── StoreUrlInvalid         poison: the store URL names no store this hub can open
+    └── StoreRefused            poison: the database refuses what the hub needs (its
+                                role may not create its tables, it is read-only)
 
 Each error says whether retrying can help (``retryable``). SQLAlchemy and
 driver errors are translated once, at the store's boundary
@@ -33,3 +35,8 @@ class StoreCorrupt(StoreError):
 
 class StoreUrlInvalid(StoreError):
     """The store URL is malformed or names an unsupported database."""
+
+
+class StoreRefused(StoreError):
+    """The database refuses the hub what it needs: its role may not create or change the
+    hub's tables where they go, or the database is read-only. An operator has to grant it."""

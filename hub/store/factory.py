@@ -37,10 +37,11 @@ def normalise_url(url: str | None) -> str:
     if url.startswith("sqlite:///") and url not in ("sqlite:///", "sqlite:///:memory:"):
         return url
     raise StoreUrlInvalid(
-        f"store URL {_shown(url)!r} is not one of sqlite:///PATH, postgresql://…, memory://")
+        f"store URL {shown_url(url)!r} is not one of sqlite:///PATH, postgresql://…, memory://")
 
 
-def _shown(url: str) -> str:
+def shown_url(url: str) -> str:
+    """``url`` as it may be shown (logged, printed): its password, if any, masked."""
     try:
         return make_url(url).render_as_string(hide_password=True)
     except ArgumentError:
@@ -52,7 +53,8 @@ def open_store(url: str | None = None) -> Store:
 
     Raises ``StoreUrlInvalid`` for a URL that names no supported store,
     ``StoreUnavailable`` (retryable) when the database cannot be reached and
-    ``StoreCorrupt`` when it is damaged or from a newer version of the hub.
+    ``StoreCorrupt`` when it is damaged or from a newer version of the hub, and
+    ``StoreRefused`` when its role may not create the hub's tables or it is read-only.
     """
     if (url or "").strip() == MEMORY_URL:
         from hub.store.memory_ledger import InMemoryStore
@@ -67,7 +69,7 @@ def open_store(url: str | None = None) -> Store:
             raise StoreUnavailable(f"cannot create the folder of {path}: {error}") from error
     writer, reader = engines(sa_url)
     try:
-        with translated(f"opening the store at {_shown(sa_url)}"):
+        with translated(f"opening the store at {shown_url(sa_url)}"):
             upgrade(writer)
     except BaseException:
         writer.dispose()

@@ -65,8 +65,9 @@ async def _serve(settings: object) -> None:
     for signum in STOP_SIGNALS:
         loop.add_signal_handler(signum, stop, signum)
     hub = await start_hub(settings, ingest=ingest_factory)  # type: ignore[arg-type]
+    from hub.store.factory import shown_url
     host = hub.settings.grpc.rpartition(":")[0]
-    print(f"transferhub: serving gRPC on {host}:{hub.port} over {hub.settings.db_url}",
+    print(f"transferhub: serving gRPC on {host}:{hub.port} over {shown_url(hub.settings.db_url)}",
           file=sys.stderr, flush=True)
     signalled = asyncio.ensure_future(stopping.wait())
     # A component that can end by itself (the ingest) is watched beside the signals.
@@ -100,6 +101,7 @@ def run(args: argparse.Namespace) -> int:
     """Serve until a signal; the exit code per CLI.md."""
     from hub.settings import HubSettings
     from hub.store.errors import StoreError
+    from hub.store.factory import shown_url
 
     settings = HubSettings.load(db_url=args.db, kafka=args.kafka, grpc=args.grpc,
                                 metrics=args.metrics, consumer_group=args.group)
@@ -118,7 +120,8 @@ def run(args: argparse.Namespace) -> int:
               "that it is restarted (what was applied is in the store)", file=sys.stderr)
         return EXIT_FAILED
     except StoreError as exc:
-        print(f"transferhub serve: the store at {settings.db_url}: {exc}", file=sys.stderr)
+        print(f"transferhub serve: the store at {shown_url(settings.db_url)}: {exc}",
+              file=sys.stderr)
         return EXIT_UNREACHABLE if exc.retryable else EXIT_USAGE
     except (OSError, RuntimeError) as exc:  # the gRPC address cannot be bound
         print(f"transferhub serve: cannot serve on {settings.grpc}: {exc}", file=sys.stderr)

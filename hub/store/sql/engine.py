@@ -104,6 +104,12 @@ timed out. A frozen backend's kernel still answers, so this does not end that ca
 ends the same stall when the peer is gone.) Unix sockets ignore them."""
 
 
+SESSION_DATESTYLE = "DateStyle=ISO"
+"""Every connection reads dates and times in ISO form, whatever the database's or the role's
+``DateStyle`` (an operator's ``ALTER DATABASE … SET DateStyle = 'SQL, DMY'``): psycopg parses
+a ``timestamptz`` in ISO only, and every read of one (``status``, the dead letters) failed."""
+
+
 def _postgres_engine(url: str, isolation: str, *, writer: bool = False) -> Engine:
     given_query = make_url(url).query
     connect_args: dict[str, Any] = {"connect_timeout": 5, **{
@@ -113,7 +119,7 @@ def _postgres_engine(url: str, isolation: str, *, writer: bool = False) -> Engin
     given = " ".join(given) if isinstance(given, tuple) else given
     setting = (f"idle_in_transaction_session_timeout={WRITER_IDLE_TIMEOUT_S * 1000}" if writer
                else f"lock_timeout={READER_LOCK_TIMEOUT_MS}")
-    connect_args["options"] = f"{given} -c {setting}".strip()
+    connect_args["options"] = f"{given} -c {setting} -c {SESSION_DATESTYLE}".strip()
     engine = create_engine(
         url,
         isolation_level=isolation,

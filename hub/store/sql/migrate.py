@@ -14,8 +14,9 @@ from alembic import command
 from alembic.config import Config
 from alembic.util.exc import CommandError
 from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import DBAPIError
 
-from hub.store.errors import StoreCorrupt
+from hub.store.errors import StoreCorrupt, StoreRefused
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 # Any fixed number works; this one spells "thub" so it is recognisable in pg_locks.
@@ -36,12 +37,28 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
+            if conn.execute(text("SHOW transaction_read_only")).scalar() == "on":
+                raise StoreRefused("the database is read-only (default_transaction_read_only, "
+                                   "or a standby): the hub writes to its store")
         try:
             _log_pending(conn, revision)
             command.upgrade(alembic_config(conn), revision)
         except CommandError as error:
             # e.g. "Can't locate revision": the database was written by a newer hub.
             raise StoreCorrupt(f"cannot bring the schema to {revision}: {error}") from error
+        except DBAPIError as error:
+            if getattr(error.orig, "sqlstate", None) not in _REFUSED:
+                raise
+            lines = str(error.orig).strip().splitlines()
+            raise StoreRefused(
+                f"cannot create or upgrade the hub's tables ({lines[0] if lines else error}): "
+                "the role needs to own the database or the schema its search_path names "
+                "(or have CREATE on it)") from error
+
+
+# insufficient_privilege (PostgreSQL 15 grants no CREATE on schema public to all) and
+# read_only_sql_transaction: an operator's grant is needed, retrying cannot help.
+_REFUSED = ("42501", "25006")
 
 
 def _log_pending(conn: Connection, revision: str) -> None:
