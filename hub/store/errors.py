@@ -40,3 +40,18 @@ class StoreUrlInvalid(StoreError):
 class StoreRefused(StoreError):
     """The database refuses the hub what it needs: its role may not create or change the
     hub's tables where they go, or the database is read-only. An operator has to grant it."""
+
+
+REFUSED_SQLSTATES = frozenset({"42501", "25006"})
+"""PostgreSQL's insufficient_privilege and read_only_sql_transaction: the database refuses the
+hub's role, whatever the data (no CREATE on the schema, no TEMP on the database, a read-only
+database). Only an operator's grant helps; no event is to blame for them."""
+
+
+def refused_by_database(error: BaseException) -> bool:
+    """True when ``error`` (a driver error, or SQLAlchemy's wrapping one) is a refusal of the
+    role by the database (:data:`REFUSED_SQLSTATES`), not of the data it was given."""
+    for candidate in (error, getattr(error, "orig", None), error.__cause__):
+        if getattr(candidate, "sqlstate", None) in REFUSED_SQLSTATES:
+            return True
+    return False

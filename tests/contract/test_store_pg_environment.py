@@ -17,9 +17,12 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import make_url
 
+from hub.ingest.deliveries import Delivery, read
+from hub.ingest.isolating import apply_isolating
 from hub.store.errors import StoreRefused
 from hub.store.factory import open_store
 from tests.conftest import PG_ADMIN_URL
+from tests.integration.ingest_helpers import rule, upserted
 
 
 @pytest.fixture
@@ -81,6 +84,39 @@ class TestOperatorsDatabases:
                 assert uow.ledger.stats()["BC"]["last_event_at"] == at
         finally:
             store.close()
+
+    def test_a_role_the_database_refuses_dead_letters_no_event(
+            self, pg_url: str, role: str, admin: object) -> None:
+        """Tables made by another role, this one granted rows but not TEMP on the database
+        (revoked from PUBLIC): every event was dead-lettered as ``store_rejected``."""
+        open_store(pg_url).close()   # the schema, made by its owner
+        database = _database(pg_url)
+        admin.execute(f'REVOKE TEMP ON DATABASE "{database}" FROM PUBLIC')   # type: ignore[attr-defined]
+        import psycopg
+
+        owner = psycopg.connect(pg_url.replace("+psycopg", ""), autocommit=True)
+        try:
+            owner.execute(f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public '
+                          f'TO "{role}"')
+            owner.execute(f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO "{role}"')
+        finally:
+            owner.close()
+        url = make_url(pg_url).set(username=role).render_as_string(hide_password=False)
+        store = open_store(url)
+        try:
+            batch = read([Delivery("transferhub.events.bc", 0, i, key, value) for i, (_, key, value)
+                          in enumerate(upserted(rule(n), 1) for n in range(1, 9))])
+            with pytest.raises(Exception, match="permission denied"):
+                apply_isolating(store, "g", batch)
+            with store.unit_of_work() as uow:
+                assert uow.ledger.dead_letters() == []
+                assert uow.ledger.offsets("g") == {}
+        finally:
+            store.close()
+            # the role's privileges go before the role (dropped by its fixture)
+            owner = psycopg.connect(pg_url.replace("+psycopg", ""), autocommit=True)
+            owner.execute(f'DROP OWNED BY "{role}"')
+            owner.close()
 
 
 def test_serve_never_prints_the_stores_password() -> None:

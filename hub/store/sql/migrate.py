@@ -16,7 +16,7 @@ from alembic.util.exc import CommandError
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 
-from hub.store.errors import StoreCorrupt, StoreRefused
+from hub.store.errors import StoreCorrupt, StoreRefused, refused_by_database
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 # Any fixed number works; this one spells "thub" so it is recognisable in pg_locks.
@@ -47,7 +47,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
             # e.g. "Can't locate revision": the database was written by a newer hub.
             raise StoreCorrupt(f"cannot bring the schema to {revision}: {error}") from error
         except DBAPIError as error:
-            if getattr(error.orig, "sqlstate", None) not in _REFUSED:
+            if not refused_by_database(error):
                 raise
             lines = str(error.orig).strip().splitlines()
             raise StoreRefused(
@@ -55,10 +55,6 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
                 "the role needs to own the database or the schema its search_path names "
                 "(or have CREATE on it)") from error
 
-
-# insufficient_privilege (PostgreSQL 15 grants no CREATE on schema public to all) and
-# read_only_sql_transaction: an operator's grant is needed, retrying cannot help.
-_REFUSED = ("42501", "25006")
 
 
 def _log_pending(conn: Connection, revision: str) -> None:
