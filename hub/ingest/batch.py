@@ -57,7 +57,8 @@ async def handle_batch(ingest: Ingest, records: list[list]) -> None:  # type: ig
                     batch = await asyncio.to_thread(unapplied, ingest.store,
                                                     ingest.settings.group, batch)
                 report = await asyncio.to_thread(apply_isolating, ingest.store,
-                                                 ingest.settings.group, batch, committed.append)
+                                                 ingest.settings.group, batch, committed.append,
+                                                 ingest.stopping)
     except Exception as failure:
         # Fenced, or the loop stopped while the store was down: halves committed
         # before that stored dead letters the topic must still get. What publishing

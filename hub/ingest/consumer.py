@@ -51,7 +51,7 @@ from tenacity import AttemptManager
 from hub.ingest.batch import handle_batch
 from hub.ingest.brokerlog import cluster_id
 from hub.ingest.deadletters import MAX_PRODUCED
-from hub.ingest.errors import Fenced
+from hub.ingest.errors import Fenced, StopAsked
 from hub.ingest.feed import AppliedFeed
 from hub.ingest.isolating import is_retryable
 from hub.ingest.metrics import IngestMetrics
@@ -182,6 +182,10 @@ class Ingest:
         """Ask the loop to finish its batch, commit and return."""
         self._stop.set()
 
+    def stopping(self) -> bool:
+        """Whether :meth:`stop` was asked (read from the apply's thread too)."""
+        return self._stop.is_set()
+
     async def run(self) -> None:
         """Consume until :meth:`stop`; every batch returned from here is committed."""
         await self._start()
@@ -241,6 +245,9 @@ class Ingest:
                 log.warning("ingest.fenced", detail=str(fenced))
                 await self._another_log(fenced)
                 await self.seek_to_store(polled & self.consumer.assignment())
+                return False
+            except StopAsked as stopped:   # what was committed stands; the loop ends
+                log.info("ingest.batch_left", detail=str(stopped))
                 return False
             for tp in polled:
                 self._fenced_at.pop((tp.topic, tp.partition), None)

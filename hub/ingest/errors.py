@@ -5,7 +5,8 @@
     │   ├── UnreadableEvent        the bytes are not an EventEnvelope, or a field cannot be read
     │   └── ForeignEvent           the event speaks for another province than its topic's
     ├── StoreUnavailable           the database cannot be reached: retryable, nothing committed
-    └── Fenced                     another consumer of the group applied past this batch
+    ├── Fenced                     another consumer of the group applied past this batch
+    └── StopAsked                  the hub is stopping while a refused batch is taken apart
 
 A poison event carries ``reason``: a short word operators can group by
 (``unreadable``, ``province_mismatch``, ``foreign_institution``, …) followed by
@@ -66,3 +67,12 @@ class Fenced(IngestError):
         super().__init__(f"another consumer applied past this batch: {where}")
         self.behind = behind   # the stored next offset of each partition behind it
         self.firsts = firsts or {}   # the batch's first offset of each partition
+
+
+class StopAsked(IngestError):
+    """The hub was asked to stop while a refused batch was being taken apart in halves: the
+    halves committed stand (their offsets with them), the rest is read again at the next
+    start. Taking apart a large batch of refused events can take minutes (a transaction
+    for each half), during which a stop was not seen (a tester: still writing dead letters
+    four minutes after SIGTERM)."""
+

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 from hub.ingest.apply import BatchReport, apply_batch
 from hub.ingest.deliveries import Handled
-from hub.ingest.errors import Fenced, PoisonEvent
+from hub.ingest.errors import Fenced, PoisonEvent, StopAsked
 from hub.store.errors import refused_by_database
 from hub.store.ports import Store
 
@@ -63,7 +63,8 @@ def unapplied(store: Store, group: str, batch: list[Handled]) -> list[Handled]:
 
 
 def apply_isolating(store: Store, group: str, batch: list[Handled],
-                    committed: Callable[[BatchReport], None] | None = None) -> BatchReport:
+                    committed: Callable[[BatchReport], None] | None = None,
+                    stopping: Callable[[], bool] | None = None) -> BatchReport:
     """Apply ``batch``; if the store rejects it, find the events it rejects and dead-letter them.
 
     A retryable error (store down) propagates: nothing was committed, and so does
@@ -78,6 +79,8 @@ def apply_isolating(store: Store, group: str, batch: list[Handled],
     ``committed`` is told of each transaction's report as it commits: when a
     later half fails (the store gone, or :class:`Fenced`), the halves already
     committed, and the dead letters they stored, are known all the same.
+    ``stopping`` is asked before each half: when it answers True, :class:`StopAsked`
+    ends the work there (what was committed stands).
     """
     try:
         report = apply_batch(store, group, batch)
@@ -97,11 +100,12 @@ def apply_isolating(store: Store, group: str, batch: list[Handled],
                 plain = _plain(h.poison)
                 if plain is None:
                     raise
-                return apply_isolating(store, group, [replace(h, poison=plain)], committed)
+                return apply_isolating(store, group, [replace(h, poison=plain)], committed,
+                                       stopping)
             poison = PoisonEvent(STORE_REJECTED, f"{type(exc).__name__}: {exc}"[:500],
                                  event_id=h.event.event_id)
             return apply_isolating(store, group, [replace(h, event=None, poison=poison)],
-                                   committed)
+                                   committed, stopping)
     else:
         if committed is not None:
             committed(report)
@@ -109,7 +113,10 @@ def apply_isolating(store: Store, group: str, batch: list[Handled],
     middle = len(batch) // 2
     merged = BatchReport(at=datetime.now(UTC))
     for half in (batch[:middle], batch[middle:]):
-        one = apply_isolating(store, group, half, committed)
+        if stopping is not None and stopping():
+            raise StopAsked("the hub is stopping: the rest of the batch is read again "
+                            "at the next start")
+        one = apply_isolating(store, group, half, committed, stopping)
         merged.outcomes.extend(one.outcomes)
         merged.next_offsets.update(one.next_offsets)
     return merged

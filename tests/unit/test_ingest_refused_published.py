@@ -125,3 +125,40 @@ class TestCountsOfEveryTry:
         dead = registry.get_sample_value(
             "transferhub_events_total", {"province": "BC", "outcome": "dead_lettered"})
         assert (applied, dead) == (63, 1)
+
+
+class TestStopWhileTakingApart:
+    """A stop asked while a refused batch is taken apart ends it between two halves."""
+
+    def test_the_halves_stop_and_what_was_committed_stands(self) -> None:
+        from hub.ingest.deliveries import Delivery, read
+        from hub.ingest.errors import StopAsked
+        from hub.ingest.isolating import apply_isolating
+
+        # Every event refused: taken apart, one transaction a half, down to each event.
+        store = _Failing(ValueError("check constraint"),
+                         poison_key={f"BC:{n}" for n in range(1, 257)})
+        batch = read([Delivery(BC, 0, i, key, value) for i, (_, key, value)
+                      in enumerate(upserted(rule(n), 1) for n in range(1, 257))])
+        asked = iter(range(1_000_000))
+        with pytest.raises(StopAsked):
+            apply_isolating(store, "g", batch, stopping=lambda: next(asked) >= 40)  # type: ignore[arg-type]
+        assert store.units < 60   # not the ~500 units of the whole batch
+        with store.inner.unit_of_work() as uow:
+            letters = uow.ledger.dead_letters(limit=1000)
+            stored = uow.ledger.offsets("g").get((BC, 0), 0)
+        assert 0 < len(letters) == stored < 256   # committed halves stand, in order
+        assert [x.offset for x in letters] == list(range(stored))
+
+    def test_handle_batch_passes_the_stop_on(self) -> None:
+        from hub.ingest.errors import StopAsked
+
+        messages = [upserted(rule(n), 1) for n in range(1, 65)]
+        records = [[SimpleNamespace(topic=BC, partition=0, offset=i, key=key, value=value)
+                    for i, (_, key, value) in enumerate(messages)]]
+        store = _Failing(ValueError("check constraint"), poison_key="BC:5")
+        ingest = Ingest(store, IngestSettings("unused:9092", retry_max_wait=0.01))  # type: ignore[arg-type]
+        ingest.consumer, ingest.producer = _Consumer(), _Producer()  # type: ignore[assignment]
+        ingest.stop()
+        with pytest.raises(StopAsked):
+            asyncio.run(handle_batch(ingest, records))
