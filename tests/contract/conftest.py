@@ -13,6 +13,7 @@ import pytest
 
 from hub.store.factory import open_store
 from hub.store.ports import Store
+from tests.conftest import PG_ADMIN_URL
 
 ALL_STORES = ["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 SQL_STORES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
@@ -47,3 +48,20 @@ def store(store_url: str) -> Iterator[Store]:
         yield opened
     finally:
         opened.close()
+
+
+@pytest.fixture
+def admin() -> Iterator[object]:
+    """An autocommit connection to the PostgreSQL server as its administrator."""
+    import psycopg
+
+    try:
+        conn = psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3)
+    except Exception as exc:
+        pytest.fail(f"PostgreSQL at {PG_ADMIN_URL} is required ({exc.__class__.__name__})",
+                    pytrace=False)
+    try:
+        yield conn
+    finally:
+        conn.close()
+

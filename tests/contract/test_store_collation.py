@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -21,23 +22,17 @@ from tests.contract.test_store_reads import write
 
 
 @pytest.fixture
-def icu_store() -> Iterator[Store]:
+def icu_store(admin: Any) -> Iterator[Store]:
     """A store on a fresh PostgreSQL database collated by ICU's en-US."""
     import psycopg
 
     from hub.store.factory import open_store
 
-    try:
-        admin = psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3)
-    except Exception as exc:
-        pytest.fail(f"PostgreSQL at {PG_ADMIN_URL} is required ({exc.__class__.__name__})",
-                    pytrace=False)
     name = f"th_icu_{uuid.uuid4().hex[:10]}"
     try:
         admin.execute(f'CREATE DATABASE "{name}" TEMPLATE template0 LOCALE_PROVIDER icu '
                       "ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'")
     except psycopg.Error as exc:   # a server built without ICU
-        admin.close()
         pytest.skip(f"this PostgreSQL cannot make an ICU database: {exc}")
     base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
     store = open_store(f"{base}/{name}")
@@ -48,7 +43,6 @@ def icu_store() -> Iterator[Store]:
         admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                       "WHERE datname = %s", (name,))
         admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        admin.close()
 
 
 @pytest.mark.postgres

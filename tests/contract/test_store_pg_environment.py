@@ -21,23 +21,7 @@ from hub.ingest.deliveries import Delivery, read
 from hub.ingest.isolating import apply_isolating
 from hub.store.errors import StoreRefused
 from hub.store.factory import open_store
-from tests.conftest import PG_ADMIN_URL
 from tests.integration.ingest_helpers import rule, upserted
-
-
-@pytest.fixture
-def admin() -> Iterator[object]:
-    import psycopg
-
-    try:
-        conn = psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3)
-    except Exception as exc:
-        pytest.fail(f"PostgreSQL at {PG_ADMIN_URL} is required ({exc.__class__.__name__})",
-                    pytrace=False)
-    try:
-        yield conn
-    finally:
-        conn.close()
 
 
 @pytest.fixture
