@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from adapters.base import events
 from adapters.base.outbox import Outbox, OutboxBatch
 from adapters.base.publisher import BrokerUnreachable, EventPublisher, KafkaEventPublisher
 from adapters.base.reading import CHUNK, Chunk, chunks
@@ -143,10 +144,23 @@ class OlderExport(ExportUnreadable):
 FUTURE_SLACK = timedelta(days=1)   # clocks and time zones a province may be off by
 
 
-def _newer_than_the_last(reader: ExportReader, path: Path, conn: sqlite3.Connection
-                         ) -> datetime | None:
+def _generated(reader: ExportReader, path: Path) -> datetime | None:
     """When the export was generated, where its format says (Saskatchewan's ``generated``);
-    :class:`OlderExport` when that is before the newest export published from this state.
+    :class:`OlderExport` when that is more than :data:`FUTURE_SLACK` ahead (a typo that
+    would refuse every later feed)."""
+    generated = getattr(reader, "generated", None)
+    stamp = generated(path) if generated is not None else None
+    if stamp is not None and stamp > datetime.now(UTC) + FUTURE_SLACK:
+        raise OlderExport(
+            f"{path}: refused: the feed says it was generated at {stamp.isoformat()}, in the "
+            "future; taken as it is, it would refuse every feed after it until then. "
+            "Nothing was published. Correct its generated time.")
+    return stamp
+
+
+def _refuse_older(stamp: datetime | None, path: Path, conn: sqlite3.Connection) -> None:
+    """:class:`OlderExport` when the export (generated at ``stamp``) is older than the newest
+    export published from this state.
 
     Choice (FORMATS.md is silent): a snapshot older than the last one would take back what
     the newer one said. Its rules carry the province's versions, but institutions and
@@ -155,13 +169,6 @@ def _newer_than_the_last(reader: ExportReader, path: Path, conn: sqlite3.Connect
     this week's rules (a black-box tester). The same time again is the same snapshot, read
     as usual.
     """
-    generated = getattr(reader, "generated", None)
-    stamp = generated(path) if generated is not None else None
-    if stamp is not None and stamp > datetime.now(UTC) + FUTURE_SLACK:
-        raise OlderExport(
-            f"{path}: refused: the feed says it was generated at {stamp.isoformat()}, in the "
-            "future; taken as it is, it would refuse every feed after it until then. "
-            "Nothing was published. Correct its generated time.")
     last = last_generated(conn)
     if stamp is not None and last is not None and stamp < last:
         raise OlderExport(
@@ -169,14 +176,6 @@ def _newer_than_the_last(reader: ExportReader, path: Path, conn: sqlite3.Connect
             f"last feed published from this state ({last.isoformat()}); publishing it would "
             "take back what the newer feed said. Nothing was published. A feed meant to "
             "replace the newer one must carry a later generated time.")
-    return stamp
-
-
-def _rfc3339(moment: datetime | None) -> str:
-    """``moment`` as the events' ``export_generated_at`` (empty when the export has no time)."""
-    if moment is None:
-        return ""
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _named(path: Path) -> str:
@@ -214,7 +213,8 @@ async def run_adapter_async(reader: ExportReader, path: Path, *, publisher: Even
     summary = RunSummary(province)
     busy = threading.Lock()  # held by the worker thread while it diffs and records a chunk
     try:
-        moment = _newer_than_the_last(reader, path, conn)
+        moment = _generated(reader, path)
+        _refuse_older(moment, path, conn)
         if history_unasked(conn):
             try:
                 summary.recovered = await _recover(conn, province, publisher)
@@ -223,14 +223,14 @@ async def run_adapter_async(reader: ExportReader, path: Path, *, publisher: Even
                 await asyncio.to_thread(_check_readable, prepared_chunks, path, summary, busy)
                 raise
             # The topic may tell of a newer export than this one: refused as above.
-            moment = _newer_than_the_last(reader, path, conn)
+            _refuse_older(moment, path, conn)
         stamp = _Stamp(conn, moment)
         if outbox.pending_count():
             summary.redelivered = await outbox.flush(publisher)
         differ = SnapshotDiffer(conn, province=province, run=next_run(conn),
                                 places_file=getattr(reader, "places_file", None),
                                 source=f"transferhub adapter {province}: {_named(path)}",
-                                export_generated_at=_rfc3339(moment))
+                                export_generated_at=events.rfc3339(moment) if moment else "")
         read = good = 0
         previous: OutboxBatch | None = None
         while True:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import itertools
 import sqlite3
 import sys
 from contextlib import closing
@@ -125,18 +126,15 @@ async def hold_state(state_dir: Path) -> IO[bytes]:
                             f"({exc.strerror or exc}); every run on a state must be able "
                             "to write it") from None
     try:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:   # said once, so that a run that waits is not taken for hung
-            print(f"transferhub adapter: another run is using the state in {state_dir}; "
-                  "waiting for it to end", file=sys.stderr, flush=True)
-            while True:
+        for attempt in itertools.count():
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if attempt == 0:   # said once, so that a run that waits is not taken for hung
+                    print(f"transferhub adapter: another run is using the state in "
+                          f"{state_dir}; waiting for it to end", file=sys.stderr, flush=True)
                 await asyncio.sleep(HOLD_POLL_S)
-                try:
-                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    continue
     except BaseException:
         handle.close()
         raise

@@ -21,6 +21,7 @@ from hub.ingest.batch import handle_batch
 from hub.ingest.consumer import Ingest, IngestSettings
 from hub.ingest.errors import Fenced
 from tests.integration.ingest_helpers import rule, upserted
+from tests.unit.ingest_fakes import FakeConsumer, FakeProducer
 from tests.unit.test_ingest_apply import _Failing
 
 BC = "transferhub.events.bc"
@@ -40,33 +41,6 @@ class _FencedAt(_Failing):
         return super().unit_of_work()
 
 
-class _Consumer:
-    def __init__(self) -> None:
-        self.committed: list[dict] = []  # type: ignore[type-arg]
-
-    def assignment(self) -> set[TopicPartition]:
-        return {TopicPartition(BC, 0)}
-
-    def pause(self, *_: object) -> None: ...
-
-    def resume(self, *_: object) -> None: ...
-
-    async def commit(self, offsets: dict) -> None:  # type: ignore[type-arg]
-        self.committed.append(offsets)
-
-
-class _Producer:
-    def __init__(self) -> None:
-        self.sent: list[bytes] = []
-
-    async def send(self, topic: str, value: bytes, key: bytes | None,
-                   headers: list) -> asyncio.Future:  # type: ignore[type-arg]
-        self.sent.append(value)
-        done: asyncio.Future = asyncio.get_running_loop().create_future()  # type: ignore[type-arg]
-        done.set_result(None)
-        return done
-
-
 class TestRefusedEventsOfCommittedHalves:
     """Dead letters stored by committed halves are published whatever happens after."""
 
@@ -80,7 +54,7 @@ class TestRefusedEventsOfCommittedHalves:
                     for i, (_, key, value) in enumerate(messages)]]
         store = _FencedAt(fenced_at=14, poison_key="BC:5")
         ingest = Ingest(store, IngestSettings("unused:9092", retry_max_wait=0.01))  # type: ignore[arg-type]
-        consumer, producer = _Consumer(), _Producer()
+        consumer, producer = FakeConsumer(TopicPartition(BC, 0)), FakeProducer()
         ingest.consumer, ingest.producer = consumer, producer  # type: ignore[assignment]
         with pytest.raises(Fenced):
             asyncio.run(handle_batch(ingest, records))
@@ -92,16 +66,13 @@ class TestRefusedEventsOfCommittedHalves:
         assert consumer.committed == []  # Kafka's copy is not moved for a fenced batch
 
     def test_a_failing_publish_does_not_hide_the_fencing(self) -> None:
-        class Broken(_Producer):
-            async def send(self, *_: object, **__: object) -> asyncio.Future:  # type: ignore[type-arg]
-                raise RuntimeError("the producer was closed")
-
         messages = [upserted(rule(n), 1) for n in range(1, 65)]
         records = [[SimpleNamespace(topic=BC, partition=0, offset=i, key=key, value=value)
                     for i, (_, key, value) in enumerate(messages)]]
         store = _FencedAt(fenced_at=14, poison_key="BC:5")
         ingest = Ingest(store, IngestSettings("unused:9092", retry_max_wait=0.01))  # type: ignore[arg-type]
-        ingest.consumer, ingest.producer = _Consumer(), Broken()  # type: ignore[assignment]
+        broken = FakeProducer([RuntimeError("the producer was closed")])
+        ingest.consumer, ingest.producer = FakeConsumer(TopicPartition(BC, 0)), broken  # type: ignore[assignment]
         with pytest.raises(Fenced):
             asyncio.run(handle_batch(ingest, records))
 
@@ -117,7 +88,7 @@ class TestCountsOfEveryTry:
                     for i, (_, key, value) in enumerate(messages)]]
         store = _DownAt(14, poison_key="BC:5")   # halves commit, then the store is gone once
         ingest = Ingest(store, IngestSettings("unused:9092", retry_max_wait=0.01))  # type: ignore[arg-type]
-        ingest.consumer, ingest.producer = _Consumer(), _Producer()  # type: ignore[assignment]
+        ingest.consumer, ingest.producer = FakeConsumer(TopicPartition(BC, 0)), FakeProducer()  # type: ignore[assignment]
         asyncio.run(handle_batch(ingest, records))
         registry = ingest.metrics.registry
         applied = registry.get_sample_value(
@@ -158,7 +129,7 @@ class TestStopWhileTakingApart:
                     for i, (_, key, value) in enumerate(messages)]]
         store = _Failing(ValueError("check constraint"), poison_key="BC:5")
         ingest = Ingest(store, IngestSettings("unused:9092", retry_max_wait=0.01))  # type: ignore[arg-type]
-        ingest.consumer, ingest.producer = _Consumer(), _Producer()  # type: ignore[assignment]
+        ingest.consumer, ingest.producer = FakeConsumer(TopicPartition(BC, 0)), FakeProducer()  # type: ignore[assignment]
         ingest.stop()
         with pytest.raises(StopAsked):
             asyncio.run(handle_batch(ingest, records))

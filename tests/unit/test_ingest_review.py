@@ -116,35 +116,9 @@ class TestBrokerBlipWhilePublishingDeadLetters:
 
         from hub.ingest.batch import handle_batch
         from hub.ingest.consumer import Ingest, IngestSettings
+        from tests.unit.ingest_fakes import FakeConsumer, FakeProducer
 
         tp = TopicPartition(BC, 0)
-
-        class Consumer:
-            committed: list[dict] = []  # type: ignore[type-arg]
-
-            def assignment(self) -> set[TopicPartition]:
-                return {tp}
-
-            def pause(self, *_: object) -> None: ...
-
-            def resume(self, *_: object) -> None: ...
-
-            async def commit(self, offsets: dict) -> None:  # type: ignore[type-arg]
-                self.committed.append(offsets)
-
-        class Producer:
-            def __init__(self) -> None:
-                self.failures = [KafkaTimeoutError(), KafkaConnectionError()]
-                self.sent: list[bytes] = []
-
-            async def send(self, topic: str, value: bytes, key: bytes | None,
-                           headers: list) -> asyncio.Future:  # type: ignore[type-arg]
-                if self.failures:
-                    raise self.failures.pop(0)
-                self.sent.append(value)
-                done: asyncio.Future = asyncio.get_running_loop().create_future()  # type: ignore[type-arg]
-                done.set_result(None)
-                return done
 
         foreign = _envelope(1, "ON").SerializeToString()
         records = [[SimpleNamespace(topic=BC, partition=0, offset=0, key=b"k", value=foreign),
@@ -152,7 +126,8 @@ class TestBrokerBlipWhilePublishingDeadLetters:
                                     value=_envelope(2).SerializeToString())]]
         store = InMemoryStore()
         ingest = Ingest(store, IngestSettings("unused:9092", retry_max_wait=0.01))
-        consumer, producer = Consumer(), Producer()
+        consumer = FakeConsumer(tp)
+        producer = FakeProducer([KafkaTimeoutError(), KafkaConnectionError()])
         ingest.consumer, ingest.producer = consumer, producer  # type: ignore[assignment]
         asyncio.run(handle_batch(ingest, records))
         assert producer.sent == [foreign]

@@ -12,17 +12,21 @@ from hub.store.errors import StoreCorrupt, StoreError, StoreUnavailable
 _CORRUPT_HINTS = ("file is not a database", "database disk image is malformed")
 
 
+def driver_words(error: BaseException) -> str:
+    """The driver's first line of ``error``, cut short: what follows is the statement and
+    where in it ("LINE 2: FROM credential JOIN …"), which callers (a gRPC client's message)
+    need not see; the whole error stays chained for the hub's log."""
+    lines = str(getattr(error, "orig", None) or error).strip().splitlines()
+    return lines[0][:300] if lines else type(error).__name__
+
+
 def translate(error: BaseException, where: str) -> StoreError | None:
     """The store error for a database error, or ``None`` when it is not one."""
     if isinstance(error, StoreError):
         return error
     if not isinstance(error, exc.DBAPIError | exc.SQLAlchemyError):
         return None
-    # The driver's first line only, cut short: what follows is the statement and where in
-    # it ("LINE 2: FROM credential JOIN …"), which callers (a gRPC client's message) need
-    # not see; the whole error stays chained for the hub's log.
-    lines = str(getattr(error, "orig", None) or error).strip().splitlines()
-    text = lines[0][:300] if lines else type(error).__name__
+    text = driver_words(error)
     if any(hint in text for hint in _CORRUPT_HINTS):
         return StoreCorrupt(f"{where}: the database is damaged ({text})")
     lost = isinstance(error, exc.DBAPIError) and error.connection_invalidated

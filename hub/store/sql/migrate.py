@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 
 from hub.store.errors import StoreCorrupt, StoreRefused, refused_by_database
+from hub.store.sql.errors import driver_words
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 # Any fixed number works; this one spells "thub" so it is recognisable in pg_locks.
@@ -49,9 +50,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         except DBAPIError as error:
             if not refused_by_database(error):
                 raise
-            lines = str(error.orig).strip().splitlines()
             raise StoreRefused(
-                f"cannot create or upgrade the hub's tables ({lines[0] if lines else error}): "
+                f"cannot create or upgrade the hub's tables ({driver_words(error)}): "
                 "the role needs to own the database or the schema its search_path names "
                 "(or have CREATE on it)") from error
 
