@@ -42,7 +42,7 @@ _CREDITS = r"\(\s*(?P<cr>\d{1,3}(?:\.\d{1,2})?|\.\d{1,2}|-)\s*\)"
 _ORDINAL_END = r"(?:[sS][tT]|[nN][dD]|[rR][dD]|[tT][hH])(?![A-Za-z0-9])"
 _NUMBER = (rf"(?:(?P<ord>[1-4]){_ORDINAL_END}"
            r"|(?P<lev>\d{1,4})\s+lev\b\.?"
-           r"|(?P<unas>[1-9]?X{2,3}|XX\d)"
+           r"|(?P<unas>\d?X{2,3}|XX\d)"  # "0XX": below the first year, so no year
            rf"|(?!\d+{_ORDINAL_END})(?P<course>\d[0-9A-Z]{{0,7}}))(?![A-Za-z0-9])")
 
 GRANT = re.compile(rf"{_INST_PREFIX}(?P<subj>{_SUBJ})\s+{_NUMBER}\s*{_CREDITS}")

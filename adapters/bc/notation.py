@@ -19,7 +19,8 @@ How the whole text is read, as a registrar reads it:
 - A designation (SFU's W/Q/B tags) after ``, `` or `` - `` belongs to the grant
   just before it, spaces removed (``B - Soc/Sci`` is ``B-Soc/Sci``); one that
   ends the text with "for both" (each, all) belongs to every grant joined by
-  ``&`` before it, one followed by "for PHIL 100 only" to that grant alone, and
+  ``&`` before it (after a lone grant, to every alternative: "SFU STAT 201 (3) or
+  SFU STAT 203 (3), Q for both"), one followed by "for PHIL 100 only" to that grant alone, and
   the words stay in the notes. A tag the Guide's export ran into the next
   ``or`` ("B-Scior SFU GEOG 2XX (3)") still ends where the ``or`` begins.
   A tag after one word that ends its part ("SFU SA 1XX (3), SOCI B-Soc", the
@@ -27,7 +28,8 @@ How the whole text is read, as a registrar reads it:
   word a note; a tag inside a longer sentence stays in the notes.
 - Anything else after the grants is the rule's notes, kept whole: a course
   named there ("Exempt UBCO HES 340 (3)") is never a grant. A grant after a
-  bare ``, `` (no ``&`` or ``or``) is refused: the Guide never writes that on
+  bare ``, ``, ``; ``, ``. `` or ``and`` (no ``&`` or ``or``) is refused, not kept
+  as a note (a grant lost without a word): the Guide never writes that on
   purpose, it is a row run together.
 - Unassigned credit in a generic subject (``ARTS``, ``SCIE``, ``GE``,
   ``ELEV``, …) is credit in no single subject: subject ``GEN``, as CLI.md
@@ -57,6 +59,7 @@ _AND = re.compile(r"\s*(?P<comma>,)?\s*&\s*")
 _OR = re.compile(r"\s*,?\s*(?:\b|(?<=Hum|Soc|Sci))[oO][rR]\s+")
 _SEND_SEP = re.compile(r"\s*(?:(?P<and>&)|\b(?P<or>or)\b)\s*", re.I)
 _COMMA = re.compile(r"\s*[,;.]\s*")
+_RUN_ON = re.compile(r"\s*(?:[,;.]|\band\b)\s*", re.I)  # what may stand before a run-on grant
 _LABEL_AND = re.compile(r"\s*,\s*(?P<label>[A-Za-z*][A-Za-z*-]{0,20})\s*&\s*")
 _LABEL_TAG = re.compile(r"\s*,\s*(?P<label>[A-Za-z][A-Za-z]{1,19})\s+")
 _TAG_END = re.compile(r"\s*(?:[,;.]|$)")
@@ -240,9 +243,11 @@ def _read_grants(text: str, pos: int, receiving: str
         desig = grammar.DESIGNATION.match(text, pos)
         if desig:
             pos = desig.end()
-            group = groups[-1]
-            for i in _tagged(group, text, pos):
-                group[i] = _with_designation(group[i], desig["d"])
+            # "X (3) or Y (3), Q for both": one grant cannot be "both", so the alternatives are
+            every = len(groups[-1]) == 1 and _FOR_EVERY.match(text, pos)
+            for group in groups if every else groups[-1:]:
+                for i in _tagged(group, text, pos):
+                    group[i] = _with_designation(group[i], desig["d"])
             continue
         sep = _AND.match(text, pos)
         if sep:
@@ -284,10 +289,13 @@ def _read_grants(text: str, pos: int, receiving: str
             for i in _tagged(group, text, pos):
                 group[i] = _with_designation(group[i], desig["d"])
             continue
-        sep = _COMMA.match(text, pos)
-        if sep and "," in sep.group() and _is_whole_grant(text, sep.end()):
-            raise GrammarError(f"{grammar.part_at(text, sep.end())!r} follows ', ' "
+        run_on = _RUN_ON.match(text, pos)
+        if run_on and _is_whole_grant(text, run_on.end()):
+            joint = run_on.group().strip()
+            raise GrammarError(f"{grammar.part_at(text, run_on.end())!r} follows "
+                               f"{joint if joint.isalpha() else joint + ' '!r} "
                                "without '&' or 'or'")
+        sep = _COMMA.match(text, pos)
         notes = text[sep.end():] if sep else text[pos:]
         break
     alternatives = tuple(tuple(alt) for alt in closed) + tuple(

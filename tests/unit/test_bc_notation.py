@@ -67,6 +67,8 @@ class TestUnassignedCredit:
         ("UBCV ENGL 4th (3)", 4), ("SFU CMPT 1XX (3)", 1), ("KPU PSYC 2XXX (3)", 2),
         ("EC ENGL 100 lev (3)", 1), ("EC ENGL 1 lev (3)", 1), ("SFU CHIN XXX (3)", None),
         ("SFU PHIL XX1 (3)", None),
+        # below the first year: unassigned, at no year (not a course called "ENGL 0XX")
+        ("UBCV ENGL 0XX (3)", None), ("KPU MATH 0XXX (3)", None),
     ])
     def test_reads_subject_and_level(self, text: str, level: int | None) -> None:
         inst, subject = text.split()[:2]
@@ -288,6 +290,12 @@ class TestRefusals:
          "'SFUSTAT 205 (3)' runs the institution code"),
         ("SFU SA 2XX (0), SFU SA 218 (3)", "SFU",
          "'SFU SA 218 (3)' follows ', ' without '&' or 'or'"),
+        # not a note: the grant would be lost without a word
+        ("UBCV ENGL 1st (3); UBCV ENGL 110 (3)", "UBCV",
+         "'UBCV ENGL 110 (3)' follows '; ' without '&' or 'or'"),
+        ("UBCV ENGL 1st (3). ENGL 110 (3)", "UBCV", "'ENGL 110 (3)' follows '. ' without"),
+        ("UBCV ENGL 1st (3) and UBCV ENGL 110 (3)", "UBCV",
+         "'UBCV ENGL 110 (3)' follows 'and' without '&' or 'or'"),
         ("A B 1 (3) = C D 2 (3) = E F 3 (3)", "UBCV", "has more than one '='"),
         ("LANG A 1 & one of LANG B 2, LANG C 3 = UBCV X 100 (3)", "UBCV",
          "mix 'all of' and 'one of'"),

@@ -126,3 +126,10 @@ class TestBcDesignationForEveryGrant:
             "SFU EASC 104 (3) or SFU BISC 101 (3) & SFU BISC 102 (3), B-Sci for both", "SFU")
         assert credit.alternatives[0][0].designation is None
         assert [g.designation for g in credit.alternatives[1]] == ["B-Sci", "B-Sci"]
+
+    def test_for_both_after_lone_alternatives_tags_each_of_them(self) -> None:
+        # one grant cannot be "both": the two alternatives are
+        credit = parse_transfer_credit("SFU STAT 201 (3) or SFU STAT 203 (3), Q for both", "SFU")
+        assert [[(g.code, g.designation) for g in alt] for alt in credit.alternatives] == [
+            [("STAT 201", "Q")], [("STAT 203", "Q")]]
+        assert credit.notes == "for both"
