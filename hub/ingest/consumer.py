@@ -156,7 +156,10 @@ class Ingest:
                 auto_offset_reset="earliest", metadata_max_age_ms=s.metadata_max_age_ms,
                 session_timeout_ms=s.session_timeout_ms,
                 heartbeat_interval_ms=s.heartbeat_interval_ms, max_poll_records=s.max_batch,
-                fetch_max_bytes=16 * 1024 * 1024)
+                fetch_max_bytes=16 * 1024 * 1024,
+                # A province's own producer may write in transactions: what it aborted
+                # was never published, and is never applied.
+                isolation_level="read_committed")
             self.producer = AIOKafkaProducer(bootstrap_servers=s.bootstrap, acks="all",
                                              max_request_size=MAX_PRODUCED)
             try:

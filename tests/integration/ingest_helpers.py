@@ -52,10 +52,13 @@ def revoked(rule_id: str, version: int, province: str = "BC") -> Message:
                                    occurred_at=WHEN, source="test"))
 
 
-async def produce(bootstrap: str, messages: Iterable[Message]) -> int:
-    """Publish ``messages`` in order and wait for every acknowledgement."""
+async def produce(bootstrap: str, messages: Iterable[Message],
+                  compression: str | None = None) -> int:
+    """Publish ``messages`` in order (record batches compressed with ``compression``:
+    ``gzip``, ``snappy``, ``lz4``, ``zstd``) and wait for every acknowledgement."""
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5,
-                                max_batch_size=256 * 1024, max_request_size=4 * 1024 * 1024)
+                                max_batch_size=256 * 1024, max_request_size=4 * 1024 * 1024,
+                                compression_type=compression)
     await producer.start()
     n = 0
     try:

@@ -70,6 +70,22 @@ class TestIdempotence:
             assert uow.equivalencies.counts()["rules"] == 15
 
 
+class TestProducersOwnSettings:
+    """A province's own producer, not only our adapters, writes the event topics."""
+
+    async def test_compressed_batches_of_every_codec_are_applied(self, broker: EmbeddedBroker,
+                                                                 store: Store) -> None:
+        # Kafka's four codecs: a codec the hub cannot read stopped all ingest, at every restart
+        codecs = ("gzip", "snappy", "lz4", "zstd")
+        for n, codec in enumerate(codecs):
+            await produce(broker.address, [upserted(rule(10 * n + i), 1) for i in range(10)],
+                          compression=codec)
+        await ingest_until(store, broker.address, lambda s: handled(s) >= 40)
+        with store.unit_of_work() as uow:
+            assert uow.equivalencies.counts()["rules"] == 40
+            assert uow.ledger.stats()["BC"].get("dead_lettered", 0) == 0
+
+
 class TestDeadLetters:
     """What the hub cannot apply is set aside with its reason; the partition goes on."""
 
