@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from transferhub.cli.failure import error_json, print_json
@@ -95,11 +94,10 @@ def run_list(args: argparse.Namespace) -> int:
         return failed(args, exc)
     doc = {"dead_letters": [dead_letter(x) for x in response.dead_letters]}
     if args.json:
-        print(json.dumps(doc, ensure_ascii=False))
+        print_json(doc)
         return EXIT_OK
-    from rich.table import Table
-
     from transferhub.cli import tables
+    from transferhub.cli.tables import Table
 
     console = tables.console()
     if not doc["dead_letters"]:

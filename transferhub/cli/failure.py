@@ -22,6 +22,7 @@ so a script reads one shape whatever happened to the run.
 
 from __future__ import annotations
 
+import codecs
 import json
 import sys
 from typing import Any
@@ -60,9 +61,23 @@ def visible(text: str) -> str:
                    for c in text)
 
 
-def print_json(doc: dict[str, Any]) -> None:
-    """One JSON document on standard output, as a line, in UTF-8 whatever it quotes."""
-    sys.stdout.write(json.dumps(_text(doc), ensure_ascii=False) + "\n")
+def json_line(doc: Any) -> str:
+    """``doc`` as one line of JSON: text as it is where standard output is Unicode (UTF-8,
+    whatever it quotes), ``\\u`` escapes where it is not (``PYTHONIOENCODING=ascii``, a C
+    locale without UTF-8 mode), so that the document stays whole and valid there too."""
+    return json.dumps(_text(doc), ensure_ascii=not _unicode(sys.stdout)) + "\n"
+
+
+def _unicode(stream: Any) -> bool:
+    try:
+        return codecs.lookup(getattr(stream, "encoding", None) or "ascii").name.startswith("utf")
+    except LookupError:
+        return False
+
+
+def print_json(doc: Any) -> None:
+    """One JSON document on standard output, as a line (:func:`json_line`)."""
+    sys.stdout.write(json_line(doc))
     sys.stdout.flush()
 
 

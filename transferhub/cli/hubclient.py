@@ -43,8 +43,9 @@ class HubRefused(Exception):
 
 
 def hub_address(explicit: str | None) -> str:
-    """``--hub``, else ``TRANSFERHUB_HUB``, else the default address."""
-    return explicit or os.environ.get("TRANSFERHUB_HUB") or DEFAULT_GRPC
+    """``--hub``, else ``TRANSFERHUB_HUB``, else the default address; white space around it
+    (``TRANSFERHUB_HUB=" host:port"``, as a shell script may set it) is not part of it."""
+    return (explicit or os.environ.get("TRANSFERHUB_HUB") or DEFAULT_GRPC).strip()
 
 
 def _wait_ready(channel: grpc.Channel, address: str) -> None:

@@ -8,7 +8,10 @@ in a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import importlib
+import io
 import logging
 import os
 import sys
@@ -78,6 +81,16 @@ def _not_text(value: str) -> bool:
     except UnicodeEncodeError:
         return True
     return False
+
+
+def _as_utf8(arg: str) -> str:
+    """A command-line word read as UTF-8, whatever the locale: in a C locale without UTF-8
+    mode (``LC_ALL=C PYTHONUTF8=0``) Python reads "É" as two bytes it could not decode.
+    Bytes that are not UTF-8 stay undecodable, for :func:`undecodable` to name."""
+    try:
+        return os.fsencode(arg).decode("utf-8", "surrogateescape")
+    except UnicodeError:
+        return arg
 
 
 def undecodable(args: argparse.Namespace) -> str | None:
@@ -167,6 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     table, its ``--json`` document, ``up``'s addresses.
     """
     global _argv_read
+    _usable_streams()
     # gRPC's C core writes its own log lines to standard error ("E1130 … add_port.cc:83]
     # Failed to add port" before the hub's clear message that the port is taken): off
     # unless asked for (GRPC_VERBOSITY=ERROR shows them), set before grpc is imported.
@@ -174,7 +188,9 @@ def main(argv: list[str] | None = None) -> int:
     structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stderr))
     _foreign_logs_like_ours()
     parser = build_parser()
-    _argv_read = list(sys.argv[1:] if argv is None else argv)
+    if argv is None:
+        argv = [_as_utf8(arg) for arg in sys.argv[1:]]
+    _argv_read = list(argv)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
@@ -198,8 +214,43 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         # The reader left (``transferhub … --json | head``): nothing more to say,
         # and no traceback; 141 is what a process stopped by SIGPIPE reports.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _output_to_devnull()
         return EXIT_BROKEN_PIPE
+    except OSError as error:
+        if error.errno not in _WRITE_FAILURES:
+            raise
+        # ``… --json > /dev/full``: what was written is cut short, and the command says so.
+        _output_to_devnull()
+        print(f"transferhub {args.command}: its output could not be written: "
+              f"{error.strerror or error}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+_WRITE_FAILURES = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
+
+
+def _usable_streams() -> None:
+    """Standard output and error that any text can be written to.
+
+    Closed (``transferhub status >&-``), a stream is the null device, as if its
+    reader ignored it; in an encoding that cannot say every character (a C locale
+    without UTF-8 mode, ``PYTHONIOENCODING=ascii``), a character it cannot say is
+    written as its escape (``\\xe9``) instead of stopping the command with a
+    traceback (``--json`` writes ``\\u`` escapes there: :func:`transferhub.cli.failure.json_line`).
+    """
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        if stream is None:
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115
+        elif isinstance(stream, io.TextIOWrapper) and stream.errors == "strict":
+            stream.reconfigure(errors="backslashreplace")
+
+
+def _output_to_devnull() -> None:
+    """Standard output from here on is the null device: Python's own flush at exit
+    finds nothing left to fail on."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 if __name__ == "__main__":

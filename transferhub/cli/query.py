@@ -10,8 +10,6 @@ With ``--json`` a failure also prints its error document on standard output
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -21,7 +19,7 @@ from rich.console import Console
 
 from hub.api.limits import MAX_COMPLETED
 from transferhub.cli import addresses, render, tables
-from transferhub.cli.failure import fail
+from transferhub.cli.failure import fail, print_json
 from transferhub.cli.hubclient import HubRefused, HubUnreachable, call, hub_address
 from transferhub.cli.main import EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE, EXIT_USAGE
 from transferhub.cli.transcript import (
@@ -46,7 +44,8 @@ def _transcript_options(parser: argparse.ArgumentParser) -> None:
                         help="a completed credential, e.g. 'BC:CAPU:ENGL 100=B+@2016-04' "
                              "(repeat for each)")
     parser.add_argument("--transcript", type=Path, metavar="FILE",
-                        help="a CSV with the header credential,grade,completed")
+                        help="a CSV with the header credential,grade,completed "
+                             "(- reads it from standard input)")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -120,8 +119,7 @@ def _ask(args: argparse.Namespace, method: str, build: Callable[[list[str]], Any
                     as_json=args.json, code=exc.code.name)
     doc = to_json(response)
     if args.json:
-        json.dump(doc, sys.stdout, ensure_ascii=False)
-        sys.stdout.write("\n")
+        print_json(doc)
     else:
         to_table(tables.console(), doc)
     return EXIT_OK

@@ -14,11 +14,10 @@ Exit 3 when the hub cannot be reached (with ``--json``, an error document:
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
 from transferhub.cli import addresses
-from transferhub.cli.failure import fail
+from transferhub.cli.failure import fail, print_json
 from transferhub.cli.main import EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE, EXIT_USAGE
 
 
@@ -60,9 +59,8 @@ def as_json(status: Any) -> dict[str, Any]:
 
 
 def _print_table(doc: dict[str, Any]) -> None:
-    from rich.table import Table
-
     from transferhub.cli import tables
+    from transferhub.cli.tables import Table
 
     console = tables.console()
     table = Table(title="events by province")
@@ -102,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
                     EXIT_FAILED, as_json=args.json, code=exc.code.name)
     doc = as_json(status)
     if args.json:
-        print(json.dumps(doc))
+        print_json(doc)
     else:
         _print_table(doc)
     return EXIT_OK

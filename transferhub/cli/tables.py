@@ -11,7 +11,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
+from rich.table import Table as RichTable
 
 from transferhub.cli.failure import visible
 
@@ -22,11 +22,30 @@ PIPED_WIDTH = 200
 ids and times short); ``COLUMNS`` in the environment still decides when it is set."""
 
 
+class _Console(Console):
+    """rich's console, but a reader that left (``transferhub status | head -1``) ends the
+    command as it does with ``--json`` (exit 141), not with rich's own exit 1, which
+    CLI.md keeps for "the hub answered with an error"."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        raise BrokenPipeError
+
+
+class Table(RichTable):
+    """rich's table, whose cells wrap (folding a word too long for its column) instead of
+    ending in "…": on a narrow terminal a rule id or a reason is cut nowhere."""
+
+    def add_column(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("overflow", "fold")
+        super().add_column(*args, **kwargs)
+
+
 def console(*, stderr: bool = False) -> Console:
     """A console for people: the terminal's width, or :data:`PIPED_WIDTH` when piped."""
-    out = Console(stderr=stderr)
+    out = _Console(stderr=stderr)
     if not out.is_terminal and "COLUMNS" not in os.environ:
-        out = Console(stderr=stderr, width=PIPED_WIDTH)
+        out = _Console(stderr=stderr, width=PIPED_WIDTH)
     return out
 
 

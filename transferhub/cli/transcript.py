@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import csv
 import re
+import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import IO
 
 from hub.api.limits import MAX_COMPLETED
 from hub.domain.dates import parse_completion_date
@@ -66,21 +68,25 @@ def read_transcript(path: Path, limit: int = MAX_COMPLETED
     More than ``limit`` rows is refused at the first row past it: the hub answers
     at most that many in one query, and a file of millions is not read whole.
     """
+    stdin = str(path) == "-"
+    name = "standard input" if stdin else str(path)
     try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
+        with _opened(path) as handle:
             reader = csv.DictReader(handle)
             # "Credential, Grade, Completed" (a spreadsheet's export) is the same header:
             # the rows are read by the names as checked, not as written. The columns are
             # found by name, in any order, beside any others a student system exports.
             header = [name.strip().lower() for name in reader.fieldnames or ()]
             if any(header.count(name) != 1 for name in TRANSCRIPT_HEADER):
-                raise BadTranscript(f"{path}: the header must name "
+                raise BadTranscript(f"{name}: the header must name "
                                     f"{','.join(TRANSCRIPT_HEADER)} once each, not "
                                     f"{','.join(header)!r}")
             reader.fieldnames = header
             items = []
             for row in reader:
-                where = f"{path} line {reader.line_num}"
+                if _blank(row):  # "   " or ",,": a spreadsheet's empty row, not an item
+                    continue
+                where = f"{name} line {reader.line_num}"
                 if len(items) == limit:
                     raise BadTranscript(f"{where}: one row too many; one query answers at most "
                                         f"{MAX_COMPLETED} completed items (--completed and "
@@ -88,11 +94,27 @@ def read_transcript(path: Path, limit: int = MAX_COMPLETED
                 items.append((where, _item(row.get("credential") or "", row.get("grade") or "",
                                            row.get("completed") or "", where)))
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise BadTranscript(f"{path}: cannot be read ({exc})") from None
+        raise BadTranscript(f"{name}: cannot be read ({exc})") from None
     if not items:
-        raise BadTranscript(f"{path}: has a header but no rows; "
+        raise BadTranscript(f"{name}: has a header but no rows; "
                             "a transcript lists at least one completed credential")
     return items
+
+
+def _opened(path: Path) -> IO[str]:
+    """The transcript's text: the file, or standard input for ``-`` (as UTF-8 whatever the
+    locale, like a file)."""
+    if str(path) != "-":
+        return path.open(newline="", encoding="utf-8-sig")
+    if sys.stdin is None:
+        raise OSError("standard input is closed")
+    return open(sys.stdin.fileno(), encoding="utf-8-sig", newline="", closefd=False)
+
+
+def _blank(row: dict[str, object]) -> bool:
+    values = [v for value in row.values()
+              for v in (value if isinstance(value, list) else [value])]
+    return not any(isinstance(v, str) and v.strip() for v in values)
 
 
 def in_cli_terms(message: str, sources: Sequence[str]) -> str:

@@ -29,7 +29,7 @@ import threading
 import time
 from pathlib import Path
 
-from transferhub.cli.main import EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE
+from transferhub.cli.main import EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE, EXIT_USAGE
 from transferhub.lifetime import ended_with_parent
 
 HOME = Path(".transferhub") / "up"
@@ -151,7 +151,12 @@ def run(args: argparse.Namespace) -> int:
     stopping = threading.Event()
     stop_on_signals(stopping)
     shutil.rmtree(HOME, ignore_errors=True)
-    HOME.mkdir(parents=True, exist_ok=True)
+    try:
+        HOME.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a read-only folder: nothing to start there
+        _say(f"cannot make its working folder {HOME.absolute()}: {exc.strerror or exc}; "
+             "run it from a folder you can write to")
+        return EXIT_USAGE
     kafka, moved = _port_or_free(9092)
     if moved:
         _say(f"127.0.0.1:9092 is taken: the broker listens on {kafka}")
