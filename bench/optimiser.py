@@ -52,6 +52,18 @@ def any_n(rules: int, need: int, pool: int, span: int) -> list[Contender]:
                       need, Fraction(9), Fraction(0)) for r in range(rules)]
 
 
+def windows(courses: int, need: int, width: int, step: int) -> list[Contender]:
+    """Each of ``courses`` courses with its own rule, and "any ``need`` of ``width``"
+    consecutive courses every ``step`` around them, all worth 3 credits a course: equal
+    credits everywhere, so fewer rules and the ids decide."""
+    own = [Contender(f"BC:S{i:03d}", (CODES[i],), 1, Fraction(3), Fraction(3))
+           for i in range(courses)]
+    return own + [Contender(f"BC:T{i:03d}", tuple(sorted(CODES[(i + j) % courses]
+                                                          for j in range(width))),
+                            need, Fraction(3 * need), Fraction(3 * need))
+                  for i in range(0, courses, step)]
+
+
 SHAPES: dict[str, tuple[Callable[[], list[Contender]], bool]] = {
     # name: (build, quick)
     "every pair of 19 courses (171 rules)": (lambda: every_pair(19), True),
@@ -59,6 +71,10 @@ SHAPES: dict[str, tuple[Callable[[], list[Contender]], bool]] = {
     "400 random pairs over 60 courses": (lambda: random_pairs(400), True),
     "12 x any 2 of 6 over 24 courses": (lambda: any_n(12, 2, 6, 24), False),
     "20 x any 3 of 8 over 40 courses": (lambda: any_n(20, 3, 8, 40), False),
+    # a tester's, refused before the levels (hub.domain.levels)
+    "24 courses, 8 x any 2 of 9 around them": (lambda: windows(24, 2, 9, 3), False),
+    "60 courses, 20 x any 3 of 12 around them": (lambda: windows(60, 3, 12, 3), False),
+    "60 courses, 60 x any 2 of 6 around them": (lambda: windows(60, 2, 6, 1), False),
 }
 
 

@@ -6,7 +6,7 @@
     ├── InvalidDate        │
     ├── InvalidQuery ──────┘            (also the API's request caps, see limits)
     ├── NotFound ─────────────────────→ NOT_FOUND
-    └── TooComplex ───────────────────→ RESOURCE_EXHAUSTED (past the exact search's bound)
+    └── TooComplex ───────────────────→ RESOURCE_EXHAUSTED (settled by no exact method in time)
     any error with ``retryable = True`` → UNAVAILABLE (the store's transient
                                           unavailability: the client retries)
     Unimplemented (this module) ──────→ UNIMPLEMENTED

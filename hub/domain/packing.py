@@ -46,6 +46,10 @@ Larger components whose rules each take one or two credentials (``A``, ``A &
 B``, "any 1 of", "any 2 of" three) are a maximum-weight matching, solved in
 polynomial time by :mod:`hub.domain.matching` instead of the search, which is
 exponential where many such rules overlap.
+
+A component the search cannot settle within the steps or the seconds it is
+given is refused here (:class:`TooComplex`); :mod:`hub.domain.optimiser` then
+settles it criterion by criterion (:mod:`hub.domain.levels`).
 """
 
 from __future__ import annotations
@@ -76,7 +80,7 @@ clock: a slower or busier machine may refuse a query a faster one settles (queri
 other threads share the interpreter, and their time counts here), but no replica ever
 answers with a set not proved best."""
 
-_CLOCK_EVERY = 256  # steps between looks at the clock
+_CLOCK_EVERY = 16  # steps between looks at the clock (a step over 60 courses: up to ~4 ms)
 
 
 def _bits(mask: int) -> Iterator[int]:
@@ -91,7 +95,9 @@ Picks = tuple[tuple[int, int], ...]  # (rule, credentials given to it)
 
 class _Search:
     def __init__(self, pools: Sequence[int], needs: Sequence[int], weights: Sequence[int],
-                 own: Sequence[dict[int, int]], credentials: int, deadline: float) -> None:
+                 own: Sequence[dict[int, int]], credentials: int, deadline: float,
+                 max_steps: int = MAX_SEARCH) -> None:
+        self.max_steps = max_steps
         self.pools, self.needs, self.weights, self.own = pools, needs, weights, own
         self.share = [-(-w // n) for w, n in zip(weights, needs, strict=True)]
         self.rules_of: list[list[int]] = [[] for _ in range(credentials)]
@@ -221,8 +227,8 @@ class _Search:
         if known is not None and (known[1] is not None or known[0] <= floor):
             return known
         self.steps += 1
-        if self.steps > MAX_SEARCH:
-            raise self.refused(f"{MAX_SEARCH:,} search steps")
+        if self.steps > self.max_steps:
+            raise self.refused(f"{self.max_steps:,} search steps")
         if not self.steps % _CLOCK_EVERY and time.monotonic() > self.deadline:
             raise self.refused(f"{MAX_SECONDS:g} s of search")
         bound = self.bound(free, startable, started)
@@ -279,11 +285,12 @@ class _Search:
 
 def best_packing(pools: Sequence[int], needs: Sequence[int], weights: Sequence[int],
                  own: Sequence[dict[int, int]], credentials: int, *,
-                 deadline: float | None = None) -> dict[int, int]:
+                 deadline: float | None = None, max_steps: int = MAX_SEARCH) -> dict[int, int]:
     """The largest-total packing as {rule: credentials mask}.
 
     ``deadline`` (``time.monotonic()``) ends the search with :class:`TooComplex`; by
     default :data:`MAX_SECONDS` from now (a query with several components gives one).
+    So do ``max_steps`` search steps.
 
     ``pools[r]`` is rule r's credential mask (bits below ``credentials``),
     ``needs[r]`` how many it uses (1 to the pool's size), ``weights[r]`` its
@@ -292,7 +299,8 @@ def best_packing(pools: Sequence[int], needs: Sequence[int], weights: Sequence[i
     if credentials <= SMALL:
         return _by_used_sets(pools, needs, weights, own)
     search = _Search(pools, needs, weights, own, credentials,
-                     time.monotonic() + MAX_SECONDS if deadline is None else deadline)
+                     time.monotonic() + MAX_SECONDS if deadline is None else deadline,
+                     max_steps)
     nothing = -sum(abs(w) + sum(bits.values()) for w, bits in zip(weights, own, strict=True)) - 1
     free = 0
     for pool in pools:

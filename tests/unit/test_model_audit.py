@@ -31,6 +31,7 @@ from transfer_world import (
     credential,
     done,
     institution,
+    levels_for_every_search,
     reasons,
     rule,
     transfer,
@@ -599,3 +600,10 @@ class TestAgainstABruteForceReading:
     @given(case_st(conditions=False, wide=True))
     def test_components_wider_than_enumeration(self, case):
         self.check(case)
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(case_st(conditions=False, wide=True))
+    def test_components_settled_level_by_level(self, case):
+        # what the search cannot settle goes to hub.domain.levels: here, everything it would
+        with levels_for_every_search():
+            self.check(case)

@@ -19,6 +19,7 @@ import pytest
 from hub.api.errors import status_for
 from hub.domain import optimiser, packing
 from hub.domain.errors import TooComplex
+from hub.domain.levels import best_plan
 from hub.domain.optimiser import Contender, choose
 from tests.unit.test_optimiser_speed import CODES, any_n, reference, timed
 
@@ -100,15 +101,27 @@ class TestWhatTheSearchCouldNotSettle:
 
 
 class TestPastTheSearchBound:
-    """Competition the exact search cannot settle within its bound is refused, not
-    guessed: MODEL.md asks for the best set, and a runaway search held a core and a
-    gigabyte for minutes."""
+    """Competition the search cannot settle within its steps is settled criterion by
+    criterion (:mod:`hub.domain.levels`), to the same answer; only what neither settles in
+    the query's time is refused, never guessed: MODEL.md asks for the best set, and a
+    runaway search held a core and a gigabyte for minutes."""
+
+    def test_past_its_steps_the_levels_answer_as_the_search(
+            self, monkeypatch: pytest.MonkeyPatch) -> None:
+        competition = any_n(5, 3, 12, 24, credits=12)  # about 50,000 steps
+        monkeypatch.setattr(optimiser, "_SHAPES", {})
+        searched = choose(competition)
+        settled = []
+        monkeypatch.setattr(optimiser, "best_plan", lambda *a: settled.append(1) or best_plan(*a))
+        monkeypatch.setattr(optimiser, "SEARCH_BEFORE_LEVELS", 1_000)
+        monkeypatch.setattr(optimiser, "_SHAPES", {})   # not answered from the run above
+        assert choose(competition) == searched
+        assert settled
 
     def test_refused_with_the_reason(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        monkeypatch.setattr(packing, "MAX_SEARCH", 1_000)
-        monkeypatch.setattr(optimiser, "_SHAPES", {})   # not answered from an earlier run
+        _no_time(monkeypatch)
         with pytest.raises(TooComplex, match="too many to settle exactly"):
-            choose(any_n(5, 3, 12, 24, credits=12))    # about 50,000 steps
+            choose(any_n(5, 3, 12, 24, credits=12))
 
     def test_the_api_says_resource_exhausted(self) -> None:
         code, message = status_for(TooComplex("the rules competing … are too many"))
@@ -118,17 +131,28 @@ class TestPastTheSearchBound:
     def test_a_refusal_keeps_no_search_state(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """A live hub grew about 75 MB with every refused query: the error's traceback
         held the search and its memo, and the hub's collector runs rarely."""
-        monkeypatch.setattr(packing, "MAX_SEARCH", 1_000)
-        monkeypatch.setattr(optimiser, "_SHAPES", {})
+        _no_time(monkeypatch)
         with pytest.raises(TooComplex) as caught:
             choose(any_n(5, 3, 12, 24, credits=12))
-        held = []
-        tb = caught.value.__traceback__
-        while tb is not None:
-            held += [v for v in tb.tb_frame.f_locals.values() if isinstance(v, packing._Search)]
-            tb = tb.tb_next
+        held, error = [], caught.value
+        frames: list[str] = []
+        while error is not None:  # the levels' refusal, and the search's before it
+            tb = error.__traceback__
+            while tb is not None:
+                held += [v for v in tb.tb_frame.f_locals.values()
+                         if isinstance(v, packing._Search)]
+                tb = tb.tb_next
+            frames += _frames(error)
+            error = error.__context__
         assert held and all(not s.memo and not s.bounds for s in held)
-        assert all(tb_frame_name != "solve" for tb_frame_name in _frames(caught.value))
+        assert "solve" not in frames
+
+
+def _no_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A query's time spent before it starts: the search and the levels both refuse."""
+    monkeypatch.setattr(optimiser, "MAX_SECONDS", 0.0)
+    monkeypatch.setattr(optimiser, "SEARCH_BEFORE_LEVELS", 1_000)
+    monkeypatch.setattr(optimiser, "_SHAPES", {})
 
 
 def _frames(error: BaseException) -> list[str]:
@@ -159,15 +183,18 @@ class TestSearchClock:
         monkeypatch.setattr(optimiser, "_SHAPES", {})
 
     def test_refused_after_the_seconds(self) -> None:
-        with pytest.raises(TooComplex, match=r"0\.5 s of search"):
+        with pytest.raises(TooComplex, match=r"too many to settle exactly \(its time\)"):
             choose(_one_pool("P"))
 
     def test_the_seconds_are_the_whole_querys(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        # (each component's search also stops at its own SECONDS_BEFORE_LEVELS: not here)
+        monkeypatch.setattr(optimiser, "SECONDS_BEFORE_LEVELS", 1e9)
         deadlines = []
 
-        def spied(*args: object, deadline: float) -> dict[int, int]:
+        def spied(*args: object, deadline: float, max_steps: int) -> dict[int, int]:
             deadlines.append(deadline)
-            return packing.best_packing(*args, deadline=deadline)  # type: ignore[arg-type]
+            return packing.best_packing(*args, deadline=deadline,  # type: ignore[arg-type]
+                                        max_steps=max_steps)
 
         monkeypatch.setattr(optimiser, "best_packing", spied)
         # Two components of any 2 of 5 (the search's, not the matching's): one deadline.

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 
+from hub.domain import optimiser
 from hub.domain.answers import Completed, TransferAnswer, TransferQuery
 from hub.domain.dates import parse_completion_date
 from hub.domain.grades import GradingScale
@@ -114,3 +116,22 @@ def awarded(answer: TransferAnswer) -> dict[str, tuple[str, ...]]:
 def reasons(answer: TransferAnswer) -> dict[str, str]:
     """``{credential: reason}`` of an answer's not_transferred."""
     return {n.credential: str(n.reason) for n in answer.not_transferred}
+
+
+@contextmanager
+def levels_for_every_search() -> Iterator[list[int]]:
+    """Every competition the search would settle is settled criterion by criterion
+    (:mod:`hub.domain.levels`) instead; yields a list that grows by one each time."""
+    calls: list[int] = []
+    saved = optimiser.SEARCH_BEFORE_LEVELS, optimiser.best_plan, optimiser._SHAPES
+    solve = optimiser.best_plan
+
+    def counted(*args):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return solve(*args)
+
+    optimiser.SEARCH_BEFORE_LEVELS, optimiser.best_plan, optimiser._SHAPES = 0, counted, {}
+    try:
+        yield calls
+    finally:
+        optimiser.SEARCH_BEFORE_LEVELS, optimiser.best_plan, optimiser._SHAPES = saved
