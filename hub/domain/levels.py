@@ -30,7 +30,8 @@ the levels after it:
    rule-id order: the pairs (rule, credential) in that order, twelve at a time, the same way.
 
 Every objective's coefficients are small integers (credits in units of 1/K as
-the optimiser gives them, at most ``2**11`` in a block), so a difference of one
+the optimiser gives them, divided by their common divisor and refused past
+:data:`LARGEST` in all; at most ``2**11`` in a block), so a difference of one
 between two plans is far above HiGHS's tolerances (1e-6 and below). The
 solution is rounded and checked exactly before it is answered: a solver that
 stops early, or answers something that is not a plan, is a refusal
@@ -41,9 +42,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from math import gcd
 from typing import Any
 
 from hub.domain.errors import TooComplex
+
+LARGEST = 1 << 24
+"""The most a level's coefficients may add up to (after their common divisor): a plan's
+worth then stays many orders of magnitude above the solver's tolerances (about 1e-9 of
+it), so no difference of one is lost. Credits written in thousandths over 60 courses add
+up to a few hundred; only values with many more decimals come near."""
 
 BLOCK = 12
 """Variables decided together at levels 5 and 6 (their objective's largest coefficient is
@@ -125,6 +133,18 @@ class _Program:
                 self.lower[i] = self.upper[i] = self.solution[i]
 
 
+def _reduced(level: dict[int, int], credentials: int) -> dict[int, int]:
+    """``level`` divided by its coefficients' greatest common divisor (credits come in
+    thousandths: 3 credits is 3,000), refused where it is still past :data:`LARGEST`."""
+    if not level:
+        return level
+    divisor = gcd(*level.values())
+    level = {r: v // divisor for r, v in level.items()}
+    if sum(abs(v) for v in level.values()) > LARGEST:
+        raise _refused(credentials, "credits too finely divided to compare exactly here")
+    return level
+
+
 def _refused(credentials: int, why: object) -> TooComplex:
     return TooComplex(f"the rules competing for these {credentials} credentials are too "
                       f"many to settle exactly ({why}); ask about fewer credentials at a time")
@@ -144,7 +164,7 @@ def best_plan(pools: Sequence[Sequence[int]], needs: Sequence[int],
     for level in ({r: values[r][0] for r in range(rules)},
                   {r: values[r][1] for r in range(rules)},
                   {r: needs[r] * (rules + 1) - 1 for r in range(rules)}):
-        level = {r: v for r, v in level.items() if v}
+        level = _reduced({r: v for r, v in level.items() if v}, credentials)
         if level:
             program.hold(level, program.best(level))
     if program.solution is None:  # every level empty: every rule worth nothing

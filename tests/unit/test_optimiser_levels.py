@@ -121,3 +121,16 @@ def test_every_rule_worth_nothing_still_uses_the_first_credentials() -> None:
     # No level has a coefficient: the plan is decided by the ids and credential order alone.
     plan = best_plan([[0, 1, 2], [1, 2]], [1, 1], [(0, 0), (0, 0)], 3, float("inf"))
     assert plan == {0: (0,), 1: (1,)}
+
+
+def test_credits_are_compared_in_their_common_unit() -> None:
+    # 3,000 and 1,500 thousandths: the same plan as 2 and 1 (the larger rule wins)
+    plan = best_plan([[0, 1], [0]], [2, 1], [(3000, 0), (1500, 0)], 2, float("inf"))
+    assert plan == {0: (0, 1)}
+
+
+def test_credits_too_finely_divided_are_refused_not_rounded() -> None:
+    from hub.domain.errors import TooComplex
+
+    with pytest.raises(TooComplex, match="too finely divided"):
+        best_plan([[0], [0]], [1, 1], [(1 << 24, 0), (1 << 24 | 1, 0)], 1, float("inf"))
