@@ -69,6 +69,24 @@ class TestOperatorsDatabases:
         finally:
             store.close()
 
+    def test_a_short_statement_timeout_does_not_cancel_the_ingest_for_ever(
+            self, pg_url: str, admin: object) -> None:
+        """An operator's ``statement_timeout`` shorter than a batch's statements cancelled
+        every try of the same batch: the ingest retried it for ever."""
+        admin.execute(f'ALTER DATABASE "{_database(pg_url)}" '   # type: ignore[attr-defined]
+                      "SET statement_timeout = '1ms'")
+        store = open_store(pg_url)   # the migrations are the writer's too
+        try:
+            batch = read([Delivery("transferhub.events.bc", 0, i, key, value)
+                          for i, (_, key, value)
+                          in enumerate(upserted(rule(n), 1) for n in range(1, 3001))])
+            report = apply_isolating(store, "g", batch)
+            assert report.counts()["BC"]["applied"] == 3000
+            with store.unit_of_work() as uow:
+                assert uow.equivalencies.counts()["rules"] == 3000
+        finally:
+            store.close()
+
     def test_a_role_the_database_refuses_dead_letters_no_event(
             self, pg_url: str, role: str, admin: object) -> None:
         """Tables made by another role, this one granted rows but not TEMP on the database

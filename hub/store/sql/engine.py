@@ -85,6 +85,15 @@ waited behind it for as long as it stayed frozen (a scale-out tester: ``kill -ST
 A batch's own statements follow each other within seconds."""
 
 
+WRITER_STATEMENT_TIMEOUT = "statement_timeout=0"
+"""The writer's statements run to their end, whatever ``statement_timeout`` the operator
+gave the role or the database: a batch of 20,000 events is a few statements of seconds
+each, and one cancelled by a shorter default (``SET statement_timeout = '1s'``, common on
+managed databases) was retried whole, cancelled again, for ever. A writer that waits is
+still bounded: behind a lock, by the holder's own idle timeout (:data:`WRITER_IDLE_TIMEOUT_S`);
+on a vanished peer, by :data:`TCP_SETTINGS`. Readers keep the operator's setting."""
+
+
 READER_LOCK_TIMEOUT_MS = SQLITE_BUSY_TIMEOUT_MS
 """PostgreSQL fails a reader's statement that waited this long for a lock (``lock_timeout``:
 StoreUnavailable, UNAVAILABLE to the client, who retries), as SQLite's busy timeout does.
@@ -117,7 +126,8 @@ def _postgres_engine(url: str, isolation: str, *, writer: bool = False) -> Engin
     # beside any options the URL gives (connect_args would replace them)
     given = given_query.get("options", "")
     given = " ".join(given) if isinstance(given, tuple) else given
-    setting = (f"idle_in_transaction_session_timeout={WRITER_IDLE_TIMEOUT_S * 1000}" if writer
+    setting = (f"idle_in_transaction_session_timeout={WRITER_IDLE_TIMEOUT_S * 1000} "
+               f"-c {WRITER_STATEMENT_TIMEOUT}" if writer
                else f"lock_timeout={READER_LOCK_TIMEOUT_MS}")
     connect_args["options"] = f"{given} -c {setting} -c {SESSION_DATESTYLE}".strip()
     engine = create_engine(
