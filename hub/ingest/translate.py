@@ -51,6 +51,9 @@ def translate(topic: str, value: bytes | None) -> IncomingEvent:
 
     The poison error carries the envelope's ``event_id`` when the bytes parse.
     """
+    if value is None:  # what a producer sends to delete a key in a compacted topic
+        raise UnreadableEvent("unreadable", "the message has no value (a Kafka tombstone), "
+                                            "not an EventEnvelope; events are never deleted")
     if not value:
         raise UnreadableEvent("unreadable", "the message is empty (no bytes), not an "
                                             "EventEnvelope")
