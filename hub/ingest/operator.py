@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import time
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -30,6 +31,9 @@ from hub.ingest.metrics import IngestMetrics
 from hub.ingest.translate import topic_province
 from hub.settings import HubSettings
 from hub.store.ports import Store, UnitOfWork
+from transferhub.broker import EVENT_TOPIC_PATTERN
+
+EVENT_TOPIC_STEM = "transferhub.events"
 
 log = structlog.get_logger("hub.ingest")
 LAG_REFRESH_SECONDS = 2.0
@@ -62,6 +66,7 @@ class HubIngest:
         self._ends: dict[TopicPartition, int] = {}  # the end offsets last asked of the broker
         self._lag_at: float | None = None  # monotonic time of the last measurement
         self._behind: set[tuple[str, int]] = set()  # see check_group
+        self._odd_topics: set[str] = set()  # see check_topics
         self.ingest.metrics.lag_known.set_function(lambda: float(self.lag_known()))
 
     async def start(self) -> None:
@@ -232,6 +237,28 @@ class HubIngest:
                     await asyncio.wait_for(self.check_group(), GROUP_CHECK_SECONDS)
                 except Exception as exc:  # advisory: the positions come from the store
                     log.debug("ingest.group_check_skipped", error=repr(exc))
+                try:
+                    await asyncio.wait_for(self.check_topics(), GROUP_CHECK_SECONDS)
+                except Exception as exc:  # advisory too
+                    log.debug("ingest.topic_check_skipped", error=repr(exc))
+
+    async def check_topics(self) -> list[str]:
+        """Topics named like a province's event topic that are not one, so never read
+        (``transferhub.events.ON``, ``transferhub.events.on.extra``): a provincial
+        integrator's producer writing there was heard by nobody, without a word. Each is
+        logged once (``ingest.topic_not_read``); answers the ones newly found."""
+        consumer = self.ingest.consumer
+        if consumer is None:
+            return []
+        found = sorted(topic for topic in await consumer.topics()
+                       if topic.startswith(EVENT_TOPIC_STEM) and topic not in self._odd_topics
+                       and not re.fullmatch(EVENT_TOPIC_PATTERN, topic))
+        for topic in found:
+            log.warning("ingest.topic_not_read", topic=topic,
+                        hint="a province's events go to transferhub.events.<province> in "
+                             "lower case (transferhub.events.on); this topic is not read")
+        self._odd_topics.update(found)
+        return found
 
 
 def ingest_factory(store: Store, settings: HubSettings) -> HubIngest:

@@ -10,10 +10,12 @@ from pathlib import Path
 
 import grpc
 import pytest
+from structlog.testing import capture_logs
 
 from hub.bootstrap import start_hub
 from hub.ingest.operator import ingest_factory
 from hub.settings import HubSettings
+from hub.store.factory import open_store
 from tests.integration.ingest_helpers import produce, rule, upserted
 from transferhub.broker import EmbeddedBroker
 from transferhub.hub.v1 import operator_service_pb2 as pb
@@ -153,3 +155,32 @@ async def test_applied_and_lag_add_up_while_events_are_applied(
             assert max(applied + lag for applied, lag in seen) <= total, seen
     finally:
         await hub.stop(2)
+
+
+async def test_topics_named_like_a_provinces_but_not_read_are_told(
+        broker: EmbeddedBroker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A producer writing to ``transferhub.events.ON`` (upper case) was heard by nobody:
+    no dead letter, no lag, no word. The hub names such topics, once each."""
+    monkeypatch.setenv("TRANSFERHUB_SESSION_TIMEOUT_MS", "6000")
+    odd = ["transferhub.events.ON", "transferhub.events.on.extra"]
+    await produce(broker.address, [(topic, b"k", b"v") for topic in odd]
+                  + [upserted(rule(1), 1)])
+    settings = HubSettings.load(db_url=f"sqlite:///{tmp_path / 'hub.db'}", kafka=broker.address,
+                                grpc="127.0.0.1:0", metrics="")
+    store = open_store(settings.db_url)
+    ingest = ingest_factory(store, settings)
+    await ingest.start()
+    try:
+        await _until(lambda: _true(ingest.ingest.consumer is not None
+                                   and ingest.ingest.ready.is_set()))
+        with capture_logs() as logs:
+            assert await ingest.check_topics() == odd
+            assert await ingest.check_topics() == []   # told once
+        assert [e["topic"] for e in logs if e["event"] == "ingest.topic_not_read"] == odd
+    finally:
+        await ingest.stop()
+        store.close()
+
+
+async def _true(value: bool) -> bool:
+    return value
