@@ -46,7 +46,10 @@ class HubSettings:
     def load(cls, **overrides: object) -> HubSettings:
         """Defaults, then environment, then the non-``None`` ``overrides``."""
         settings = cls()
-        from_env = {name: os.environ[var] for name, var in _ENV.items() if os.environ.get(var)}
+        # white space around a value (``TRANSFERHUB_KAFKA=" host:9092"``, as a script may set
+        # it) is not part of it
+        from_env = {name: os.environ[var].strip() for name, var in _ENV.items()
+                    if os.environ.get(var, "").strip()}
         settings = replace(settings, **from_env)
         known = {f.name for f in fields(cls)}
         explicit = {k: v for k, v in overrides.items() if v is not None and k in known}

@@ -67,7 +67,7 @@ _FOR_EVERY = re.compile(r"\s+for\s+(?:both|each|all)\b\.?\s*$", re.I)
 _FOR_ONLY = re.compile(r"\s+for\s+(?:[A-Z][A-Z0-9]{1,9}\s+)?(?P<code>[A-Z]{2,10}\s+\d[0-9A-Z]{0,7})"
                        r"\s+only\b", re.I)
 _LONGEST_SUBJECT = 4   # letters in the longest subject of the Guide's real text
-_PART_BREAK = re.compile(r"\s*(?:$|[,&]|\bor\b)", re.I)
+_PART_BREAK = re.compile(r"\s*(?:$|[,&.;]|\bor\b|\band\b)", re.I)
 
 
 class NotationError(ValueError):

@@ -31,9 +31,7 @@ from hub.ingest.metrics import IngestMetrics
 from hub.ingest.translate import topic_province
 from hub.settings import HubSettings
 from hub.store.ports import Store, UnitOfWork
-from transferhub.broker import EVENT_TOPIC_PATTERN
-
-EVENT_TOPIC_STEM = "transferhub.events"
+from transferhub.broker import EVENT_TOPIC_PATTERN, EVENT_TOPIC_PREFIX
 
 log = structlog.get_logger("hub.ingest")
 LAG_REFRESH_SECONDS = 2.0
@@ -251,7 +249,7 @@ class HubIngest:
         if consumer is None:
             return []
         found = sorted(topic for topic in await consumer.topics()
-                       if topic.startswith(EVENT_TOPIC_STEM) and topic not in self._odd_topics
+                       if topic.startswith(EVENT_TOPIC_PREFIX) and topic not in self._odd_topics
                        and not re.fullmatch(EVENT_TOPIC_PATTERN, topic))
         for topic in found:
             log.warning("ingest.topic_not_read", topic=topic,

@@ -55,6 +55,18 @@ class TestAsciiOutput:
         doc = json.loads(result.stdout)
         assert FRENCH in [item["credential"] for item in doc["not_transferred"]]
 
+    def test_a_file_named_in_utf8_opens_in_a_c_locale(self, hub: str, tmp_path: Path) -> None:
+        # a path is the file system's bytes: re-read as UTF-8 it named no file (a traceback)
+        transcript = tmp_path / "relevé.csv"
+        transcript.write_bytes(b"credential,grade,completed\nBC:CAPU:ENGL 100,B,2016-04\n")
+        result = _run(hub, ["transfer", "--to", "BC:UBCV", "--completed", f"{FRENCH}=A@2016-04",
+                            "--transcript", str(transcript), "--json"],
+                      LC_ALL="C", LANG="C", PYTHONUTF8="0")
+        _no_traceback(result)
+        assert result.returncode == 0, result.stderr
+        credentials = [i["credential"] for i in json.loads(result.stdout)["not_transferred"]]
+        assert FRENCH in credentials
+
     def test_a_table_says_what_it_cannot_print_as_an_escape(self, hub: str) -> None:
         result = _run(hub, QUERY, PYTHONIOENCODING="ascii")
         _no_traceback(result)

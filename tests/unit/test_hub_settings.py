@@ -81,3 +81,12 @@ async def test_an_unreachable_broker_is_warned_of_now_and_then(
         ingest.stop()
         await asyncio.wait_for(task, 10)
     assert warned() == [1, 4]
+
+
+def test_white_space_around_an_environment_value_is_not_part_of_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRANSFERHUB_KAFKA", " 127.0.0.1:19092 ")
+    monkeypatch.setenv("TRANSFERHUB_HUB", "  ")   # blank: the default
+    settings = HubSettings.load()
+    assert settings.kafka == "127.0.0.1:19092"
+    assert settings.grpc == HubSettings().grpc

@@ -49,7 +49,8 @@ def configure(parser: argparse.ArgumentParser, *, with_province: bool) -> None:
         parser.add_argument("province", choices=sorted(READERS), help="whose export it is")
     parser.add_argument("path", nargs="?", type=Path, metavar="PATH",
                         help="the export: a file (ontario, saskatchewan) or a folder (bc)")
-    parser.add_argument("--kafka", default=os.environ.get("TRANSFERHUB_KAFKA", "127.0.0.1:9092"),
+    parser.add_argument("--kafka", default=os.environ.get("TRANSFERHUB_KAFKA", "").strip()
+                        or "127.0.0.1:9092",
                         metavar="B", help="broker bootstrap HOST:PORT (env TRANSFERHUB_KAFKA)")
     parser.add_argument("--state", type=Path, metavar="DIR",
                         help="state folder (default ./.transferhub/adapters/<province>/)")

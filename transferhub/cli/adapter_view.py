@@ -66,9 +66,8 @@ def expected_records(state_dir: Path) -> int | None:
 
 def show_summary(summary: RunSummary) -> None:
     """A table of what was published, and the rejections with where and why."""
-    from rich.table import Table
-
     from transferhub.cli import tables
+    from transferhub.cli.tables import Table
 
     console = tables.console()
     table = Table(title=f"{summary.province} adapter run")

@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     from transferhub.broker import BrokerUnavailable, EmbeddedBroker
     from transferhub.cli.hangup import stop_on_signals
 
-    address = args.listen or os.environ.get("TRANSFERHUB_KAFKA") or "127.0.0.1:9092"
+    address = args.listen or os.environ.get("TRANSFERHUB_KAFKA", "").strip() or "127.0.0.1:9092"
     problem = _check(address)
     if problem:
         print(f"transferhub broker: {problem}", file=sys.stderr)

@@ -8,6 +8,7 @@ in a traceback.
 from __future__ import annotations
 
 import argparse
+import codecs
 import contextlib
 import errno
 import importlib
@@ -83,14 +84,25 @@ def _not_text(value: str) -> bool:
     return False
 
 
-def _as_utf8(arg: str) -> str:
-    """A command-line word read as UTF-8, whatever the locale: in a C locale without UTF-8
-    mode (``LC_ALL=C PYTHONUTF8=0``) Python reads "É" as two bytes it could not decode.
-    Bytes that are not UTF-8 stay undecodable, for :func:`undecodable` to name."""
-    try:
-        return os.fsencode(arg).decode("utf-8", "surrogateescape")
-    except UnicodeError:
-        return arg
+def _as_utf8(args: argparse.Namespace) -> None:
+    """Text options read as UTF-8 where the locale is plain ASCII: in a C locale without
+    UTF-8 mode (``LC_ALL=C PYTHONUTF8=0``) Python reads "É" as two bytes it could not
+    decode, and the hub refused a valid ``--completed``. Bytes that are not UTF-8 stay
+    undecodable, for :func:`undecodable` to name. Another locale's encoding (Latin-1)
+    read them as they were meant; file paths (``Path`` options) stay the file system's."""
+    if codecs.lookup(sys.getfilesystemencoding()).name != "ascii":
+        return
+
+    def utf8(value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        try:
+            return os.fsencode(value).decode("utf-8", "surrogateescape")
+        except UnicodeError:
+            return value
+
+    for name, value in vars(args).items():
+        setattr(args, name, [utf8(v) for v in value] if isinstance(value, list) else utf8(value))
 
 
 def undecodable(args: argparse.Namespace) -> str | None:
@@ -188,10 +200,9 @@ def main(argv: list[str] | None = None) -> int:
     structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stderr))
     _foreign_logs_like_ours()
     parser = build_parser()
-    if argv is None:
-        argv = [_as_utf8(arg) for arg in sys.argv[1:]]
-    _argv_read = list(argv)
+    _argv_read = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
+    _as_utf8(args)
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE
@@ -221,8 +232,9 @@ def main(argv: list[str] | None = None) -> int:
             raise
         # ``… --json > /dev/full``: what was written is cut short, and the command says so.
         _output_to_devnull()
-        print(f"transferhub {args.command}: its output could not be written: "
-              f"{error.strerror or error}", file=sys.stderr)
+        what = f"{error.filename} could not be written" if error.filename else \
+            "its output could not be written"
+        print(f"transferhub {args.command}: {what}: {error.strerror or error}", file=sys.stderr)
         return EXIT_FAILED
 
 

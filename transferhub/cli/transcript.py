@@ -68,8 +68,7 @@ def read_transcript(path: Path, limit: int = MAX_COMPLETED
     More than ``limit`` rows is refused at the first row past it: the hub answers
     at most that many in one query, and a file of millions is not read whole.
     """
-    stdin = str(path) == "-"
-    name = "standard input" if stdin else str(path)
+    source = "standard input" if str(path) == "-" else str(path)
     try:
         with _opened(path) as handle:
             reader = csv.DictReader(handle)
@@ -78,7 +77,7 @@ def read_transcript(path: Path, limit: int = MAX_COMPLETED
             # found by name, in any order, beside any others a student system exports.
             header = [name.strip().lower() for name in reader.fieldnames or ()]
             if any(header.count(name) != 1 for name in TRANSCRIPT_HEADER):
-                raise BadTranscript(f"{name}: the header must name "
+                raise BadTranscript(f"{source}: the header must name "
                                     f"{','.join(TRANSCRIPT_HEADER)} once each, not "
                                     f"{','.join(header)!r}")
             reader.fieldnames = header
@@ -86,7 +85,7 @@ def read_transcript(path: Path, limit: int = MAX_COMPLETED
             for row in reader:
                 if _blank(row):  # "   " or ",,": a spreadsheet's empty row, not an item
                     continue
-                where = f"{name} line {reader.line_num}"
+                where = f"{source} line {reader.line_num}"
                 if len(items) == limit:
                     raise BadTranscript(f"{where}: one row too many; one query answers at most "
                                         f"{MAX_COMPLETED} completed items (--completed and "
@@ -94,9 +93,9 @@ def read_transcript(path: Path, limit: int = MAX_COMPLETED
                 items.append((where, _item(row.get("credential") or "", row.get("grade") or "",
                                            row.get("completed") or "", where)))
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise BadTranscript(f"{name}: cannot be read ({exc})") from None
+        raise BadTranscript(f"{source}: cannot be read ({exc})") from None
     if not items:
-        raise BadTranscript(f"{name}: has a header but no rows; "
+        raise BadTranscript(f"{source}: has a header but no rows; "
                             "a transcript lists at least one completed credential")
     return items
 
