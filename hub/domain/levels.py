@@ -31,11 +31,11 @@ the levels after it:
 
 Every objective's coefficients are small integers (credits in units of 1/K as
 the optimiser gives them, divided by their common divisor and refused past
-:data:`LARGEST` in all; at most ``2**11`` in a block), so a difference of one
-between two plans is far above HiGHS's tolerances (1e-6 and below). The
-solution is rounded and checked exactly before it is answered: a solver that
-stops early, or answers something that is not a plan, is a refusal
-(:class:`TooComplex`), never an answer not proved best.
+:data:`LARGEST` in all; at most ``2**11`` in a block). The solution is rounded
+and checked exactly before it is answered: a plan (each rule its N of its own
+pool, no credential twice) worth, counted in integers, what each level found. A
+solver that stops early (a time limit is scipy's status 1), or answers anything
+else, is a refusal (:class:`TooComplex`), never an answer not proved best.
 """
 
 from __future__ import annotations
@@ -48,10 +48,13 @@ from typing import Any
 from hub.domain.errors import TooComplex
 
 LARGEST = 1 << 24
-"""The most a level's coefficients may add up to (after their common divisor): a plan's
-worth then stays many orders of magnitude above the solver's tolerances (about 1e-9 of
-it), so no difference of one is lost. Credits written in thousandths over 60 courses add
-up to a few hundred; only values with many more decimals come near."""
+"""The most a level's coefficients may add up to (after their common divisor). Solutions
+come back whole to within about 1e-10 here (a tester's 260 worlds near this limit, ties
+differing by one unit, all settled as the search and a brute force settle them), and the
+answer is counted again exactly, level by level, before it is given. Credits written in
+thousandths over 60 courses add up to a few hundred thousand at most, a few hundred after
+the divisor; only values with many more decimals, or hundreds of credits a rule with
+odd thousandths, come near, and are refused rather than risked."""
 
 BLOCK = 12
 """Variables decided together at levels 5 and 6 (their objective's largest coefficient is
@@ -161,12 +164,14 @@ def best_plan(pools: Sequence[Sequence[int]], needs: Sequence[int],
     """
     rules = len(pools)
     program = _Program(pools, needs, credentials, deadline)
+    held: list[tuple[dict[int, int], int]] = []
     for level in ({r: values[r][0] for r in range(rules)},
                   {r: values[r][1] for r in range(rules)},
                   {r: needs[r] * (rules + 1) - 1 for r in range(rules)}):
         level = _reduced({r: v for r, v in level.items() if v}, credentials)
         if level:
-            program.hold(level, program.best(level))
+            held.append((level, program.best(level)))
+            program.hold(*held[-1])
     if program.solution is None:  # every level empty: every rule worth nothing
         program.best({})
     program.decide(list(range(rules)))
@@ -179,16 +184,20 @@ def best_plan(pools: Sequence[Sequence[int]], needs: Sequence[int],
     for k, (r, c) in enumerate(program.pairs):
         if program.solution[rules + k] == 1:
             plan[r] = (*plan.get(r, ()), c)
-    _check(plan, pools, needs, credentials)
+    _check(plan, pools, needs, credentials, held)
     return plan
 
 
 def _check(plan: dict[int, tuple[int, ...]], pools: Sequence[Sequence[int]],
-           needs: Sequence[int], credentials: int) -> None:
-    """Refuse rather than answer anything but a plan: each rule exactly its N of its own
-    pool, no credential twice."""
+           needs: Sequence[int], credentials: int,
+           held: Sequence[tuple[dict[int, int], int]] = ()) -> None:
+    """Refuse rather than answer anything but a plan (each rule exactly its N of its own
+    pool, no credential twice) that is worth, counted exactly, what each level found."""
     seen: set[int] = set()
     for r, used in plan.items():
         if len(used) != needs[r] or not set(used) <= set(pools[r]) or seen & set(used):
             raise _refused(credentials, "the solver's answer is not a plan")
         seen.update(used)
+    for level, value in held:
+        if sum(level.get(r, 0) for r in plan) < value:
+            raise _refused(credentials, "the solver's answer lost a level it had found")
