@@ -18,6 +18,7 @@ from fractions import Fraction
 import pytest
 from transfer_world import levels_for_every_search
 
+from bench.optimiser import windows
 from hub.domain import optimiser
 from hub.domain.levels import best_plan
 from hub.domain.optimiser import Contender, choose
@@ -65,17 +66,6 @@ def test_the_levels_were_what_answered() -> None:
             choose(tangled(seed))
         reached += bool(calls)
     assert reached >= 30
-
-
-def windows(courses: int, need: int, width: int, step: int) -> list[Contender]:
-    """Each course its own 3-credit rule, and "any ``need`` of ``width``" consecutive
-    courses every ``step`` around them, worth the same per course (bench.optimiser's)."""
-    own = [Contender(f"BC:S{i:03d}", (CODES[i],), 1, Fraction(3), Fraction(3))
-           for i in range(courses)]
-    return own + [Contender(f"BC:T{i:03d}", tuple(sorted(CODES[(i + j) % courses]
-                                                          for j in range(width))),
-                            need, Fraction(3 * need), Fraction(3 * need))
-                  for i in range(0, courses, step)]
 
 
 @pytest.mark.parametrize(("courses", "need", "width", "step"),
