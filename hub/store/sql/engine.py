@@ -89,7 +89,8 @@ WRITER_STATEMENT_TIMEOUT = "statement_timeout=0"
 """The writer's statements run to their end, whatever ``statement_timeout`` the operator
 gave the role or the database: a batch of 20,000 events is a few statements of seconds
 each, and one cancelled by a shorter default (``SET statement_timeout = '1s'``, common on
-managed databases) was retried whole, cancelled again, for ever. A writer that waits is
+managed databases) was retried whole, cancelled again, for ever (a ``statement_timeout``
+in the store URL's ``options`` still wins: an explicit choice). A writer that waits is
 still bounded: behind a lock, by the holder's own idle timeout (:data:`WRITER_IDLE_TIMEOUT_S`);
 on a vanished peer, by :data:`TCP_SETTINGS`. Readers keep the operator's setting."""
 
@@ -129,7 +130,9 @@ def _postgres_engine(url: str, isolation: str, *, writer: bool = False) -> Engin
     setting = (f"idle_in_transaction_session_timeout={WRITER_IDLE_TIMEOUT_S * 1000} "
                f"-c {WRITER_STATEMENT_TIMEOUT}" if writer
                else f"lock_timeout={READER_LOCK_TIMEOUT_MS}")
-    connect_args["options"] = f"{given} -c {setting} -c {SESSION_DATESTYLE}".strip()
+    # The URL's own options after the hub's defaults (the last ``-c`` of a name wins: an
+    # operator's explicit choice stands), then what every read relies on.
+    connect_args["options"] = f"-c {setting} {given} -c {SESSION_DATESTYLE}"
     engine = create_engine(
         url,
         isolation_level=isolation,
