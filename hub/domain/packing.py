@@ -230,7 +230,7 @@ class _Search:
         if self.steps > self.max_steps:
             raise self.refused(f"{self.max_steps:,} search steps")
         if not self.steps % _CLOCK_EVERY and time.monotonic() > self.deadline:
-            raise self.refused(f"{MAX_SECONDS:g} s of search")
+            raise self.refused("its time")  # the query's, or the part the optimiser gave it
         bound = self.bound(free, startable, started)
         if bound <= floor:
             self.memo[key] = (bound, None)
