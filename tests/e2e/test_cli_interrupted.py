@@ -40,3 +40,35 @@ def test_ctrl_c_while_starting_exits_130_without_a_traceback(command: list[str])
         assert "Traceback" not in err, f"Ctrl-C after {delay} s:\n{err}"
         assert code in (130, -signal.SIGINT), f"Ctrl-C after {delay} s: exit {code}\n{err}"
     assert any(code == 130 for _, code, _ in answers)
+
+
+# A command whose Ctrl-C lands inside one of Python's own clean-up callbacks: the
+# weak reference's callback here stands for importlib's module-lock callback, where
+# a real Ctrl-C landed once in CI ("Exception ignored in … _get_module_lock … cb").
+_IGNORED_INTERRUPT = """
+import sys, weakref
+import transferhub.cli.main as cli
+
+def command(argv=None):
+    class Lock:
+        pass
+    lock = Lock()
+    def cb(_):
+        raise KeyboardInterrupt
+    ref = weakref.ref(lock, cb)
+    del lock
+    print("the command went on after the Ctrl-C")
+    return 0
+
+cli.main = command
+from transferhub.cli.entry import main
+sys.exit(main())
+"""
+
+
+def test_ctrl_c_python_would_ignore_still_stops_the_command() -> None:
+    run = subprocess.run([sys.executable, "-c", _IGNORED_INTERRUPT],
+                         capture_output=True, text=True, timeout=60)
+    assert "Traceback" not in run.stderr, run.stderr
+    assert "went on" not in run.stdout, run.stdout
+    assert run.returncode == 130, (run.returncode, run.stderr)
