@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
@@ -103,6 +104,19 @@ def _still_poison(letter: DeadLetter) -> str | None:
     return None
 
 
+CLAIM_SECONDS = 900
+"""How long a replay holds the letters it claimed. A replay gives them back when
+it ends, however it ends; one whose process died holds them this long, then
+another replay may take them. Producing even a million letters back takes far
+less; were a replay to outlast its claim, a second replay could send a letter
+again, which the ingest counts a duplicate and applies once."""
+
+
+def _claimed_elsewhere(ident: int) -> tuple[int, str]:
+    return ident, ("being_replayed: another replay (another request, or another hub) is "
+                   "re-driving this dead letter now; list the dead letters when it ends")
+
+
 async def replay_dead_letters(store: Store, producer: AIOKafkaProducer,
                               ids: Sequence[int]) -> tuple[int, list[tuple[int, str]]]:
     """Re-drive dead letters (every unreplayed one when ``ids`` is empty);
@@ -113,41 +127,61 @@ async def replay_dead_letters(store: Store, producer: AIOKafkaProducer,
     ``(id, reason)``, in id order.
     An id the hub has no dead letter for raises ``NotFound`` naming it, and
     nothing is replayed: an operator's typo must not read as "nothing to do".
+
+    The letters are claimed in the store before any is sent (see
+    :meth:`~hub.store.ports.IngestLedger.claim_replay`), so replays at once, on
+    one hub or several sharing a store, share the letters out and never send
+    one twice. A letter another replay holds is left to it; when ``ids`` names
+    it, it is a failure saying so.
     """
-    def load() -> list[DeadLetter]:
+    def load_and_claim() -> tuple[list[DeadLetter], set[int]]:
+        now = datetime.now(UTC)
         with store.unit_of_work() as uow:
             letters = uow.ledger.dead_letters(limit=1_000_000, include_replayed=bool(ids))
-        wanted = set(ids)
-        return [x for x in letters if not wanted or x.id in wanted]
+            wanted = set(ids)
+            letters = [x for x in letters if not wanted or x.id in wanted]
+            unknown = sorted(wanted.difference(x.id for x in letters))
+            if unknown:
+                raise NotFound(f"no dead letter has id {', '.join(map(str, unknown))}",
+                               field="ids")
+            claimed = uow.ledger.claim_replay(
+                [x.id for x in letters if x.id is not None], now=now,
+                until=now + timedelta(seconds=CLAIM_SECONDS), again=bool(ids))
+            uow.commit()
+        return letters, set(claimed)
 
-    letters = await asyncio.to_thread(load)
-    unknown = sorted(set(ids).difference(x.id for x in letters))
-    if unknown:
-        raise NotFound(f"no dead letter has id {', '.join(map(str, unknown))}", field="ids")
-    failures = [(x.id or 0, why) for x in letters if (why := _still_poison(x))]
-    failed = {ident for ident, _ in failures}
-    sent: list[tuple[DeadLetter, asyncio.Future[Any]]] = []
-    for x in letters:
-        if (x.id or 0) not in failed:
+    letters, claimed = await asyncio.to_thread(load_and_claim)
+    failures = [_claimed_elsewhere(x.id or 0) for x in letters
+                if ids and x.id not in claimed]
+    letters = [x for x in letters if x.id in claimed]
+    good: list[DeadLetter] = []
+    try:
+        failures += [(x.id or 0, why) for x in letters if (why := _still_poison(x))]
+        failed = {ident for ident, _ in failures}
+        sent: list[tuple[DeadLetter, asyncio.Future[Any]]] = []
+        for x in letters:
+            if (x.id or 0) not in failed:
+                try:
+                    sent.append((x, await producer.send(x.topic, value=x.value, key=x.key)))
+                except MessageSizeTooLargeError:
+                    failures.append((x.id or 0, _too_large(x)))
+        for x, future in sent:
             try:
-                sent.append((x, await producer.send(x.topic, value=x.value, key=x.key)))
+                await future
             except MessageSizeTooLargeError:
                 failures.append((x.id or 0, _too_large(x)))
-    good: list[DeadLetter] = []
-    for x, future in sent:
-        try:
-            await future
-        except MessageSizeTooLargeError:
-            failures.append((x.id or 0, _too_large(x)))
-        else:
-            good.append(x)
+            else:
+                good.append(x)
+    finally:
+        done = {x.id for x in good}
+
+        def settle() -> None:
+            with store.unit_of_work() as uow:
+                uow.ledger.mark_replayed([x.id for x in good if x.id is not None])
+                uow.ledger.release_replay(sorted(i for i in claimed if i not in done))
+                uow.commit()
+
+        if claimed:
+            await asyncio.shield(asyncio.to_thread(settle))
     failures.sort()
-
-    def mark() -> None:
-        with store.unit_of_work() as uow:
-            uow.ledger.mark_replayed([x.id for x in good if x.id is not None])
-            uow.commit()
-
-    if good:
-        await asyncio.to_thread(mark)
     return len(good), failures

@@ -29,6 +29,7 @@ class InMemoryIngestLedger:
         self._offsets: dict[tuple[str, str, int], int] = {}
         self._logs: dict[str, str] = {}  # group: cluster id
         self._letters: list[DeadLetter] = []
+        self._claims: dict[int | None, datetime] = {}  # dead letter id: claimed until
         self._stats: dict[str, dict[str, object]] = {}
 
     def copy(self) -> InMemoryIngestLedger:
@@ -38,6 +39,7 @@ class InMemoryIngestLedger:
         clone._offsets = dict(self._offsets)
         clone._logs = dict(self._logs)
         clone._letters = list(self._letters)
+        clone._claims = dict(self._claims)
         clone._stats = {p: dict(row) for p, row in self._stats.items()}
         return clone
 
@@ -84,11 +86,27 @@ class InMemoryIngestLedger:
         found = [d for d in self._letters if include_replayed or not d.replayed]
         return found[:limit]
 
+    def claim_replay(self, ids: Iterable[int], now: datetime, until: datetime,
+                     again: bool = False) -> list[int]:
+        """Claim dead letters for one replay (see the port); the unit's lock serialises it."""
+        wanted = set(ids)
+        claimed = [d.id for d in self._letters
+                   if d.id is not None and d.id in wanted and (again or not d.replayed)
+                   and self._claims.get(d.id, now) <= now]
+        self._claims.update(dict.fromkeys(claimed, until))
+        return [i for i in claimed if i is not None]
+
+    def release_replay(self, ids: Iterable[int]) -> None:
+        """Give back claims on dead letters not re-driven."""
+        for ident in ids:
+            self._claims.pop(ident, None)
+
     def mark_replayed(self, ids: Iterable[int]) -> None:
-        """Flag dead letters as re-driven."""
+        """Flag dead letters as re-driven (and give back their claims)."""
         wanted = set(ids)
         self._letters = [replace(d, replayed=True) if d.id in wanted else d
                          for d in self._letters]
+        self.release_replay(wanted)
 
     def bump_stats(self, province: str, applied: int = 0, duplicate: int = 0,
                    stale: int = 0, dead_lettered: int = 0,

@@ -136,8 +136,21 @@ class IngestLedger(Protocol):
     def dead_letters(self, limit: int = 100, include_replayed: bool = False) -> list[DeadLetter]:
         """Dead letters, oldest first."""
 
+    def claim_replay(self, ids: Iterable[int], now: datetime, until: datetime,
+                     again: bool = False) -> list[int]:
+        """Claim dead letters for one replay until ``until``; the ids claimed, in order.
+
+        A letter is claimed when no other replay holds it (no claim, or one that
+        ran out by ``now``) and it is not replayed yet, or ``again`` is asked
+        (an operator naming it). The check and the claim are one statement, so
+        two replays at once never claim the same letter.
+        """
+
+    def release_replay(self, ids: Iterable[int]) -> None:
+        """Give back claims on dead letters not re-driven (they stay to replay)."""
+
     def mark_replayed(self, ids: Iterable[int]) -> None:
-        """Flag dead letters as re-driven."""
+        """Flag dead letters as re-driven (and give back their claims)."""
 
     def bump_stats(self, province: str, applied: int = 0, duplicate: int = 0,
                    stale: int = 0, dead_lettered: int = 0,

@@ -59,7 +59,7 @@ class TestMigrations:
     def test_fresh_database_is_upgraded_to_head(self, sql_url: str, engine: Engine) -> None:
         assert current_revision(engine) is None
         open_store(sql_url).close()
-        assert current_revision(engine) == head() == "0007"
+        assert current_revision(engine) == head() == "0008"
 
     def test_migrations_build_exactly_the_tables_the_code_uses(
             self, sql_url: str, engine: Engine) -> None:

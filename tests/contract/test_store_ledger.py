@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta, timezone
 
+import pytest
+
+from hub.store.factory import open_store
 from hub.store.ports import DeadLetter, InboxKey, Store
 
 T0 = datetime(2026, 11, 29, 18, 0, tzinfo=UTC)
@@ -164,6 +168,50 @@ class TestDeadLetters:
             assert [(d.offset, d.replayed) for d in every] == [(1, True), (2, True), (3, False)]
 
 
+class TestReplayClaims:
+    """A replay claims the dead letters it re-drives; another replay gets none of them."""
+
+    def _three(self, store: Store) -> list[int]:
+        with store.unit_of_work() as uow:
+            for offset in (1, 2, 3):
+                uow.ledger.add_dead_letter(letter(offset))
+            uow.commit()
+        with store.unit_of_work() as uow:
+            return [d.id for d in uow.ledger.dead_letters() if d.id is not None]
+
+    def _claim(self, store: Store, ids: list[int], now: datetime,
+               again: bool = False) -> list[int]:
+        with store.unit_of_work() as uow:
+            claimed = uow.ledger.claim_replay(ids, now=now, until=now + timedelta(minutes=15),
+                                              again=again)
+            uow.commit()
+        return claimed
+
+    def test_a_claimed_letter_is_not_claimed_again_until_given_back(self, store: Store) -> None:
+        a, b, c = self._three(store)
+        assert self._claim(store, [a, b], T0) == [a, b]
+        assert self._claim(store, [a, b, c], T0) == [c]          # a and b are held
+        assert self._claim(store, [a, b, c], T0, again=True) == []
+        with store.unit_of_work() as uow:
+            uow.ledger.release_replay([a])
+            uow.ledger.mark_replayed([b])
+            uow.commit()
+        assert self._claim(store, [a, b, c], T0) == [a]           # b is replayed now
+        assert self._claim(store, [b], T0, again=True) == [b]     # unless named again
+
+    def test_a_claim_runs_out(self, store: Store) -> None:
+        a, b, _ = self._three(store)
+        assert self._claim(store, [a], T0) == [a]
+        assert self._claim(store, [a, b], T0 + timedelta(minutes=14)) == [b]
+        assert self._claim(store, [a], T0 + timedelta(minutes=15)) == [a]
+
+    def test_a_claim_left_uncommitted_is_no_claim(self, store: Store) -> None:
+        a, _, _ = self._three(store)
+        with store.unit_of_work() as uow:
+            assert uow.ledger.claim_replay([a], now=T0, until=T0 + timedelta(minutes=15)) == [a]
+        assert self._claim(store, [a], T0) == [a]
+
+
 class TestStats:
     """Per-province counters add up across units; the latest event time is kept."""
 
@@ -185,3 +233,43 @@ class TestStats:
                                "last_event_at": later}
         assert stats["ON"] == {"applied": 0, "duplicate": 0, "stale": 1, "dead_lettered": 0,
                                "last_event_at": None}
+
+
+def test_replays_at_once_from_several_hubs_share_the_letters_out(sql_url: str) -> None:
+    """Several stores on one database (several hubs) claim at the same moment: every
+    letter goes to exactly one of them."""
+    stores = [open_store(sql_url) for _ in range(4)]
+    try:
+        with stores[0].unit_of_work() as uow:
+            for offset in range(300):
+                uow.ledger.add_dead_letter(letter(offset))
+            uow.commit()
+        with stores[0].unit_of_work() as uow:
+            ids = [d.id for d in uow.ledger.dead_letters(limit=1000) if d.id is not None]
+        start = threading.Barrier(len(stores))
+        won: list[list[int]] = [[] for _ in stores]
+        errors: list[BaseException] = []
+
+        def claim(n: int) -> None:
+            try:
+                start.wait()
+                for part in (ids[::3], ids[1::3], ids[2::3], ids[::-1]):
+                    with stores[n].unit_of_work() as uow:
+                        won[n] += uow.ledger.claim_replay(part, now=T0,
+                                                          until=T0 + timedelta(minutes=15))
+                        uow.commit()
+            except BaseException as exc:  # reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=claim, args=(n,)) for n in range(len(stores))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        if errors:
+            pytest.fail(f"a claim failed: {errors[0]!r}")
+        every = [i for claimed in won for i in claimed]
+        assert sorted(every) == sorted(ids)   # each letter claimed once, none twice
+    finally:
+        for store in stores:
+            store.close()

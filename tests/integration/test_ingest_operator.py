@@ -184,3 +184,54 @@ async def test_topics_named_like_a_provinces_but_not_read_are_told(
 
 async def _true(value: bool) -> bool:
     return value
+
+
+@pytest.mark.parametrize("db", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def test_replays_at_once_send_each_dead_letter_once(
+        db: str, broker: EmbeddedBroker, tmp_path: Path, request: pytest.FixtureRequest,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two ``ReplayDeadLetters`` at once (an operator who ran it twice, or two hubs on
+    one store) share the letters out: each is produced back and applied once."""
+    from datetime import UTC, datetime
+
+    from hub.ingest.deliveries import Delivery, Handled
+    from hub.ingest.errors import UnreadableEvent
+
+    monkeypatch.setenv("TRANSFERHUB_SESSION_TIMEOUT_MS", "6000")
+    url = (f"sqlite:///{tmp_path / 'hub.db'}" if db == "sqlite"
+           else str(request.getfixturevalue("pg_url")))
+    letters = 400
+    store = open_store(url)
+    try:   # letters that read today: refused once by a rule the hub has since changed
+        with store.unit_of_work() as uow:
+            for n in range(letters):
+                _, key, value = upserted(rule(n), 1)
+                uow.ledger.add_dead_letter(Handled(
+                    Delivery(TOPIC, 0, n, key, value),
+                    poison=UnreadableEvent("store_rejected", "then")).dead_letter(
+                        datetime.now(UTC)))
+            uow.commit()
+    finally:
+        store.close()
+    settings = HubSettings.load(db_url=url, kafka=broker.address, grpc="127.0.0.1:0",
+                                metrics="")
+    hub = await start_hub(settings, ingest=ingest_factory)
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{hub.port}") as channel:
+            stub = pb_grpc.OperatorServiceStub(channel)
+            replays = await asyncio.gather(*(
+                stub.ReplayDeadLetters(pb.ReplayDeadLettersRequest()) for _ in range(3)))
+            assert sum(r.applied for r in replays) == letters
+            assert all(r.failed == 0 for r in replays)
+
+            async def all_applied() -> bool:
+                s = await stub.GetStatus(pb.GetStatusRequest())
+                return s.events_applied >= letters and s.lag == 0
+
+            await _until(all_applied)
+            status = await stub.GetStatus(pb.GetStatusRequest())
+            assert (status.events_applied, status.events_duplicate) == (letters, 0)
+            left = await stub.ListDeadLetters(pb.ListDeadLettersRequest())
+            assert list(left.dead_letters) == []
+    finally:
+        await hub.stop(2)

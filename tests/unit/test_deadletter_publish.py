@@ -85,3 +85,25 @@ async def test_replay_reports_a_letter_the_broker_will_not_take_back_and_sends_t
     assert [(ident, why.split(":")[0]) for ident, why in failures] == [(2, "too_large")]
     with store.unit_of_work() as uow:   # the one not sent stays to replay
         assert [x.value for x in uow.ledger.dead_letters()] == [large]
+
+
+async def test_a_letter_another_replay_holds_is_left_to_it() -> None:
+    store = InMemoryStore()
+    with store.unit_of_work() as uow:
+        for offset in range(3):
+            uow.ledger.add_dead_letter(Handled(
+                Delivery("transferhub.events.bc", 0, offset, b"k", upserted(rule(offset), 1)[2]),
+                poison=UnreadableEvent("store_rejected", "x")).dead_letter(datetime.now(UTC)))
+        uow.commit()
+        now = datetime.now(UTC)
+    with store.unit_of_work() as uow:   # another replay, still running, holds letter 2
+        assert uow.ledger.claim_replay([2], now=now, until=now.replace(year=now.year + 1)) == [2]
+        uow.commit()
+    producer = Producer("client", limit=1 << 20)
+    assert await replay_dead_letters(store, producer, []) == (2, [])  # type: ignore[arg-type]
+    assert len(producer.published) == 2
+    replayed, failures = await replay_dead_letters(store, producer, [1, 2])  # type: ignore[arg-type]
+    assert replayed == 1   # 1 again, as asked by name; 2 is the other replay's
+    assert [(ident, why.split(":")[0]) for ident, why in failures] == [(2, "being_replayed")]
+    with store.unit_of_work() as uow:   # what this replay claimed it gave back
+        assert uow.ledger.claim_replay([1, 3], now=now, until=now, again=True) == [1, 3]

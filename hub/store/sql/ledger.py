@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, case, delete, select, true, tuple_, update
+from sqlalchemy import Connection, bindparam, case, delete, or_, select, true, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from hub.store.ports import DeadLetter, InboxKey
@@ -154,10 +154,42 @@ class SqlIngestLedger:
                            recorded_at=r["recorded_at"], replayed=bool(r["replayed"]))
                 for r in self._conn.execute(query).mappings()]
 
-    def mark_replayed(self, ids: Iterable[int]) -> None:
-        """Flag dead letters as re-driven."""
+    def claim_replay(self, ids: Iterable[int], now: datetime, until: datetime,
+                     again: bool = False) -> list[int]:
+        """Claim dead letters for one replay (see the port).
+
+        One ``UPDATE … WHERE id IN (free ones) RETURNING id``. On PostgreSQL the
+        free ones are read ``FOR UPDATE SKIP LOCKED``: rows another replay is
+        claiming right now are passed over rather than waited for (and two
+        replays never lock in crossed orders), and a claim committed meanwhile
+        is re-read and found taken. SQLite runs one writer at a time.
+        """
         self.flush()
-        stmt = (update(t.dead_letter).values(replayed=True)
+        c = t.dead_letter.c
+        free = select(c.id).where(
+            c.id.in_(bindparam("ids", expanding=True)),
+            or_(c.replay_claimed_until.is_(None), c.replay_claimed_until <= now))
+        if not again:
+            free = free.where(c.replayed != true())
+        stmt = (update(t.dead_letter).values(replay_claimed_until=until)
+                .where(c.id.in_(free.with_for_update(skip_locked=True)))
+                .returning(c.id))
+        claimed: list[int] = []
+        for part in chunks(list(ids)):
+            claimed.extend(self._conn.execute(stmt, {"ids": part}).scalars())
+        return sorted(claimed)
+
+    def release_replay(self, ids: Iterable[int]) -> None:
+        """Give back claims on dead letters not re-driven."""
+        self._set_letters(ids, replay_claimed_until=None)
+
+    def mark_replayed(self, ids: Iterable[int]) -> None:
+        """Flag dead letters as re-driven (and give back their claims)."""
+        self._set_letters(ids, replayed=True, replay_claimed_until=None)
+
+    def _set_letters(self, ids: Iterable[int], **values: Any) -> None:
+        self.flush()
+        stmt = (update(t.dead_letter).values(**values)
                 .where(t.dead_letter.c.id.in_(bindparam("ids", expanding=True))))
         for part in chunks(list(ids)):
             self._conn.execute(stmt, {"ids": part})

@@ -203,6 +203,8 @@ class DeadLetterRow(SQLModel, table=True):
     event_id: str | None = Field(default=None, max_length=128)
     recorded_at: datetime = Field(sa_type=UtcDateTime)
     replayed: bool = Field(default=False, index=True)
+    # Held by a replay re-driving the letter; another replay skips it until then.
+    replay_claimed_until: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
 
 class ProvinceStatsRow(SQLModel, table=True):
