@@ -16,7 +16,7 @@ import pytest
 from aiokafka.errors import MessageSizeTooLargeError
 
 from hub.ingest.deadletters import publish_dead_letters, replay_dead_letters
-from hub.ingest.deliveries import Delivery, Handled
+from hub.ingest.deliveries import Delivery, Handled, read
 from hub.ingest.errors import UnreadableEvent
 from hub.store.memory_ledger import InMemoryStore
 from tests.integration.ingest_helpers import rule, upserted
@@ -85,6 +85,21 @@ async def test_replay_reports_a_letter_the_broker_will_not_take_back_and_sends_t
     assert [(ident, why.split(":")[0]) for ident, why in failures] == [(2, "too_large")]
     with store.unit_of_work() as uow:   # the one not sent stays to replay
         assert [x.value for x in uow.ledger.dead_letters()] == [large]
+
+
+async def test_a_tombstone_replayed_is_still_called_a_tombstone() -> None:
+    store = InMemoryStore()
+    with store.unit_of_work() as uow:
+        for handled in read([Delivery("transferhub.events.bc", 0, offset, b"k", value)
+                             for offset, value in enumerate((None, b""))]):
+            uow.ledger.add_dead_letter(handled.dead_letter(datetime.now(UTC)))
+        uow.commit()
+    with store.unit_of_work() as uow:
+        recorded = [x.reason for x in uow.ledger.dead_letters()]
+    replayed, failures = await replay_dead_letters(store, Producer("client"), [])  # type: ignore[arg-type]
+    assert replayed == 0
+    assert [why for _, why in failures] == recorded  # each fails for the reason it was kept
+    assert "tombstone" in failures[0][1] and "empty" in failures[1][1]
 
 
 async def test_a_letter_another_replay_holds_is_left_to_it() -> None:
