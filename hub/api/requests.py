@@ -20,9 +20,9 @@ from hub.domain.answers import Completed, StackQuery, TransferQuery
 from hub.domain.dates import parse_completion_date
 from hub.domain.errors import InvalidDate, InvalidIdentifier
 from hub.domain.identifiers import (
-    PROVINCE_RE,
     parse_credential_id,
     parse_institution_id,
+    parse_province,
 )
 from hub.memo import Memo
 from transferhub.hub.v1 import query_service_pb2 as pb
@@ -88,19 +88,18 @@ def credential(value: str, field: str = "credential") -> str:
 
 def province(value: str, field: str = "province") -> str | None:
     """A checked two-letter province, or ``None`` when empty."""
-    text = check_string(value, field).strip().upper()
-    if not text:
-        return None
-    if not PROVINCE_RE.match(text):
-        raise InvalidIdentifier(f"{value!r} is not a two-letter province (e.g. BC)", field=field)
-    return text
+    text = check_string(value, field).strip()
+    return parse_province(text, field=field) if text else None
 
 
 def institution_or_province(value: str, field: str = "to") -> str | None:
-    """A checked ``PROV:INST`` or ``PROV`` (``to`` of ListEquivalents), or ``None`` when empty."""
-    text = check_string(value, field).strip().upper()
+    """A checked ``PROV:INST`` or ``PROV`` (``to`` of ListEquivalents), or ``None`` when empty.
+
+    Both are checked as written, before upper-casing: ``ſk`` upper-cases to ``SK``.
+    """
+    text = check_string(value, field).strip()
     if not text:
         return None
     if ":" in text:
         return parse_institution_id(text, field=field)
-    return province(text, field)
+    return parse_province(text, field=field)

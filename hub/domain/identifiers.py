@@ -32,6 +32,15 @@ def institution_of(credential_id: str) -> str:
     return f"{prov}:{inst}"
 
 
+def parse_province(text: str, *, field: str | None = None) -> str:
+    """Check and return a province ``PROV`` (two ASCII letters, upper-cased)."""
+    candidate = text.strip().upper()
+    # ASCII first, as for institutions: "ſk" is not SK, and "ß" is not SS.
+    if not text.isascii() or not PROVINCE_RE.match(candidate):
+        raise InvalidIdentifier(f"{text!r} is not a two-letter province (e.g. BC)", field=field)
+    return candidate
+
+
 def parse_institution_id(text: str, *, field: str | None = None) -> str:
     """Check and return an institution id ``PROV:INST``."""
     candidate = text.strip().upper()

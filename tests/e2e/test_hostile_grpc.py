@@ -258,3 +258,30 @@ class TestHostileQueriesOnPostgres:
         stub = QueryServiceStub(pg_channel)
         for method, request in _string_fields(text):
             await answered(getattr(stub, method)(request), request)
+
+
+# Upper-cased, each reads as a real province or institution: "ſk" is SK, "ß" SS, "ﬀ" FF.
+LOOK_ALIKES = ["ſk", "ß", "ﬀ", "ſk:uregina", "bc:capı"]
+
+
+@pytest.mark.parametrize("text", LOOK_ALIKES)
+async def test_a_look_alike_province_is_refused_not_upper_cased(
+        channel: grpc.aio.Channel, text: str) -> None:
+    """MODEL.md: PROV is two capital letters. A province or institution is checked as
+    written, as Transfer's receiving institution is, never after ``upper()``."""
+    query, operator = QueryServiceStub(channel), OperatorServiceStub(channel)
+    requests: list[tuple[Any, Message]] = [
+        (query.ListEquivalents, pb.ListEquivalentsRequest(credential="BC:CAPU:ENGL 100",
+                                                          to=text))]
+    if ":" not in text:
+        requests.append((query.ListInstitutions, pb.ListInstitutionsRequest(province=text)))
+    for method, request in requests:
+        with pytest.raises(grpc.aio.AioRpcError) as refused:
+            await method(request)
+        assert refused.value.code() is grpc.StatusCode.INVALID_ARGUMENT, request
+        assert text in (refused.value.details() or ""), refused.value.details()
+    if ":" not in text:
+        call = operator.WatchEvents(op.WatchEventsRequest(province=text))
+        with pytest.raises(grpc.aio.AioRpcError) as refused:
+            await asyncio.wait_for(call.read(), timeout=10)
+        assert refused.value.code() is grpc.StatusCode.INVALID_ARGUMENT

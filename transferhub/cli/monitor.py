@@ -120,7 +120,7 @@ def run_monitor(args: argparse.Namespace) -> int:
     from transferhub.cli import tables
 
     console = tables.console()
-    request = pb.WatchEventsRequest(province=args.province.strip().upper())
+    request = pb.WatchEventsRequest(province=args.province.strip())  # the hub checks it
     view = _View()
     events = stream(address, OperatorServiceStub, "WatchEvents", request)
     try:
