@@ -155,6 +155,18 @@ class TestTransferCommand:
                           "--transcript", str(transcript)))
         assert [a["rule"] for a in doc["awarded"]] == ["BC:88213"]
 
+    def test_transcript_files_given_twice_are_one_transcript(self, hub: str,
+                                                             tmp_path: Path) -> None:
+        """The second ``--transcript`` once replaced the first, whose rows were in no part
+        of the answer."""
+        first, second = tmp_path / "capu.csv", tmp_path / "more.csv"
+        first.write_text("credential,grade,completed\nBC:CAPU:ENGL 100,B+,2016-04\n")
+        second.write_text("credential,grade,completed\nBC:CAPU:BADM 101,A,2016-04\n")
+        doc = json_of(cli("transfer", "--to", "BC:UBCV", "--json", "--hub", hub,
+                          "--transcript", str(first), "--transcript", str(second)))
+        assert [a["rule"] for a in doc["awarded"]] == ["BC:88213"]
+        assert [n["credential"] for n in doc["not_transferred"]] == ["BC:CAPU:BADM 101"]
+
     def test_without_json_a_table_for_people(self, hub: str) -> None:
         result = cli("transfer", "--to", "BC:UBCV", "--completed",
                      "BC:CAPU:ENGL 100=B+@2016-04", hub=hub)

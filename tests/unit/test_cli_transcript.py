@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from transferhub.cli.transcript import BadTranscript, read_transcript
+from transferhub.cli.transcript import MAX_LINE, BadTranscript, read_transcript
 
 
 def test_columns_are_found_by_name_in_any_order_beside_others(tmp_path: Path) -> None:
@@ -30,3 +30,20 @@ def test_a_header_missing_or_repeating_a_column_is_refused(tmp_path: Path, heade
     path.write_text(f"{header}\nBC:CAPU:ENGL 100,B+,2016-04,A\n", encoding="utf-8")
     with pytest.raises(BadTranscript, match="once each"):
         read_transcript(path)
+
+
+def test_a_file_without_line_ends_is_refused_without_reading_it_whole(tmp_path: Path) -> None:
+    """``--transcript /dev/zero`` grew to 3 GB: csv reads a whole line before it checks."""
+    path = tmp_path / "t.csv"
+    path.write_text("credential,grade,completed\nBC:CAPU:ENGL 100,B+,2016-04\n"
+                    + "x" * (MAX_LINE + 1), encoding="utf-8")
+    with pytest.raises(BadTranscript, match=f"{path} line 3: longer than"):
+        read_transcript(path)
+
+
+def test_dev_zero_is_refused(tmp_path: Path) -> None:
+    zero = Path("/dev/zero")
+    if not zero.exists():
+        pytest.skip("no /dev/zero on this system")
+    with pytest.raises(BadTranscript, match="line 1: longer than"):
+        read_transcript(zero)

@@ -43,9 +43,10 @@ def _transcript_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--completed", action="append", default=[], metavar="REF=GRADE@DATE",
                         help="a completed credential, e.g. 'BC:CAPU:ENGL 100=B+@2016-04' "
                              "(repeat for each)")
-    parser.add_argument("--transcript", type=Path, metavar="FILE",
+    parser.add_argument("--transcript", type=Path, action="append", default=[],
+                        metavar="FILE",
                         help="a CSV with the header credential,grade,completed "
-                             "(- reads it from standard input)")
+                             "(- reads it from standard input; repeat for each file)")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -81,8 +82,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _completed(args: argparse.Namespace, sources: list[str]) -> list[pb.CompletedCredential]:
     """The learner's items, ``--completed`` first; ``sources`` gets where each came from."""
     items = [(source_of(text), parse_completed(text)) for text in args.completed]
-    if args.transcript is not None:
-        items.extend(read_transcript(args.transcript, max(MAX_COMPLETED - len(items), 0)))
+    if [str(path) for path in args.transcript].count("-") > 1:
+        raise BadTranscript("--transcript -: standard input can be read only once")
+    # Several files are one transcript (a learner's record from two institutions),
+    # read in the order given.
+    for path in args.transcript:
+        items.extend(read_transcript(path, max(MAX_COMPLETED - len(items), 0)))
     if not items:
         raise BadTranscript("give at least one --completed REF=GRADE@DATE or a --transcript FILE")
     sources.extend(where for where, _ in items)

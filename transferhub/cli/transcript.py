@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -25,6 +25,10 @@ from hub.domain.identifiers import parse_credential_id
 from transferhub.hub.v1 import query_service_pb2 as pb
 
 TRANSCRIPT_HEADER = ("credential", "grade", "completed")
+MAX_LINE = 1 << 20
+"""Characters in one line of a transcript: a row is a few dozen. The csv module reads a
+whole line before it checks a field's size, so a file with no line end (``/dev/zero``, a
+binary file) would otherwise be read whole into memory."""
 _HUB_ITEM_RE = re.compile(r"\bcompleted\[(\d+)\](\.\w+)?")
 
 
@@ -71,7 +75,7 @@ def read_transcript(path: Path, limit: int = MAX_COMPLETED
     source = "standard input" if str(path) == "-" else str(path)
     try:
         with _opened(path) as handle:
-            reader = csv.DictReader(handle)
+            reader = csv.DictReader(_lines(handle, source))
             # "Credential, Grade, Completed" (a spreadsheet's export) is the same header:
             # the rows are read by the names as checked, not as written. The columns are
             # found by name, in any order, beside any others a student system exports.
@@ -98,6 +102,17 @@ def read_transcript(path: Path, limit: int = MAX_COMPLETED
         raise BadTranscript(f"{source}: has a header but no rows; "
                             "a transcript lists at least one completed credential")
     return items
+
+
+def _lines(handle: IO[str], source: str) -> Iterator[str]:
+    """The lines of ``handle``, each refused once longer than :data:`MAX_LINE`."""
+    number = 0
+    while line := handle.readline(MAX_LINE + 1):
+        number += 1
+        if len(line) > MAX_LINE:
+            raise BadTranscript(f"{source} line {number}: longer than {MAX_LINE:,} characters, "
+                                "not a transcript row (is it the right file?)")
+        yield line
 
 
 def _opened(path: Path) -> IO[str]:
