@@ -20,14 +20,14 @@ from hub.domain.answers import Completed, StackQuery, TransferQuery
 from hub.domain.dates import parse_completion_date
 from hub.domain.errors import InvalidDate, InvalidIdentifier
 from hub.domain.identifiers import (
-    parse_credential_id,
     parse_institution_id,
+    parse_printable_credential_id,
     parse_province,
 )
 from hub.memo import Memo
 from transferhub.hub.v1 import query_service_pb2 as pb
 
-_CREDENTIAL_IDS = Memo(parse_credential_id, 100_000)
+_CREDENTIAL_IDS = Memo(parse_printable_credential_id, 100_000)
 _DATES = Memo(parse_completion_date, 10_000)
 
 
@@ -35,7 +35,7 @@ def _credential_id(text: str, field: str) -> str:
     try:
         return _CREDENTIAL_IDS[text]  # type: ignore[no-any-return]
     except InvalidIdentifier:
-        return parse_credential_id(text, field=field)  # raises again, naming the field
+        return parse_printable_credential_id(text, field=field)  # raises again, naming the field
 
 
 def _completion_date(text: str, field: str) -> date:
@@ -76,14 +76,14 @@ def stack_query(request: pb.StackRequest) -> StackQuery:
     """A ``StackRequest`` as the domain's ``StackQuery``."""
     target = check_string(request.target, "target", required=True)
     return StackQuery(
-        target=parse_credential_id(target, field="target"),
+        target=parse_printable_credential_id(target, field="target"),
         completed=completed_items(request.completed),
     )
 
 
 def credential(value: str, field: str = "credential") -> str:
     """A checked, normalised credential id."""
-    return parse_credential_id(check_string(value, field, required=True), field=field)
+    return parse_printable_credential_id(check_string(value, field, required=True), field=field)
 
 
 def province(value: str, field: str = "province") -> str | None:

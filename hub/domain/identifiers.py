@@ -71,6 +71,20 @@ def parse_credential_id(text: str, *, field: str | None = None) -> str:
     return f"{institution}:{code}"
 
 
+def parse_printable_credential_id(text: str, *, field: str | None = None) -> str:
+    """A checked credential id (:func:`parse_credential_id`) without control characters.
+
+    What the hub keeps and what it is asked: a control character (an ESC, a
+    zero-width space) is invisible to whoever reads the id and can name no kept
+    credential, so a query naming one is refused rather than answered
+    ``unknown_credential``.
+    """
+    checked = parse_credential_id(text, field=field)
+    if not checked.isprintable():
+        raise InvalidIdentifier(f"{text!r} holds a control character", field=field)
+    return checked
+
+
 def credential_id(institution_id: str, code: str) -> str:
     """The credential id of ``code`` at ``institution_id``."""
     return f"{institution_id}:{normalise_code(code)}"

@@ -31,14 +31,13 @@ from collections.abc import Callable
 from typing import Any
 
 from hub.domain.dates import parse_iso_date
-from hub.domain.errors import InvalidIdentifier
 from hub.domain.identifiers import (
     MAX_CODE_LENGTH,
     PROVINCE_RE,
     institution_of,
     normalise_code,
-    parse_credential_id,
     parse_institution_id,
+    parse_printable_credential_id,
 )
 from hub.domain.model import MAX_AMOUNT, MAX_NAME, GrantKind
 from hub.ingest.errors import UnreadableEvent
@@ -79,18 +78,10 @@ def amount(number: float, field: str) -> float:
     return number + 0.0
 
 
-def _printable_credential_id(text: str, *, field: str) -> str:
-    """A checked credential id (:func:`parse_credential_id`) without control characters."""
-    checked = parse_credential_id(text, field=field)
-    if not checked.isprintable():
-        raise InvalidIdentifier(f"{text!r} holds a control character", field=field)
-    return checked
-
-
 INSTITUTION_ID = _checked(parse_institution_id, "institution_id", 10_000)
 RECEIVING = _checked(parse_institution_id, "receiving_institution", 10_000)
-CREDENTIAL_ID = _checked(_printable_credential_id, "credential_id", 100_000)
-STACK_TARGET = _checked(_printable_credential_id, "stacks_into.target", 10_000)
+CREDENTIAL_ID = _checked(parse_printable_credential_id, "credential_id", 100_000)
+STACK_TARGET = _checked(parse_printable_credential_id, "stacks_into.target", 10_000)
 VALID_FROM = _checked(parse_iso_date, "valid_from", 10_000)
 VALID_TO = _checked(parse_iso_date, "valid_to", 10_000)
 EFFECTIVE_START = _checked(parse_iso_date, "effective_start", 10_000)
@@ -100,7 +91,7 @@ _GRANT_KIND = {kind.value: kind for kind in GrantKind}  # Enum(text) is slow on 
 
 def _sending_credential(text: str) -> tuple[str, str]:
     """(the checked credential id, its institution)."""
-    checked = _printable_credential_id(text, field="sending")
+    checked = parse_printable_credential_id(text, field="sending")
     return checked, institution_of(checked)
 
 

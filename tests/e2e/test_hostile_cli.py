@@ -110,7 +110,7 @@ CASES: list[tuple[str, list[str | bytes], int, str]] = [
                                        "--transcript", "{files}/unterminated-quote.csv"],
      2, "unterminated-quote.csv"),
     ("transcript-nul", ["transfer", "--to", "BC:UBCV", "--transcript", "{files}/nul.csv"],
-     2, "nul.csv line 2 (completed[0].credential): 'BC:CAPU:ENGL\\x00 100' contains a NUL"),
+     2, "nul.csv line 2: 'BC:CAPU:ENGL\\x00 100' holds a control character"),
     ("transcript-bad-grade", ["stack", "--toward", "ON:HUMB:CERT-DA",
                               "--transcript", "{files}/bad-grade-row-3.csv"],
      2, "bad-grade-row-3.csv line 3 (completed[1].grade): grade 'B++'"),

@@ -285,3 +285,25 @@ async def test_a_look_alike_province_is_refused_not_upper_cased(
         with pytest.raises(grpc.aio.AioRpcError) as refused:
             await asyncio.wait_for(call.read(), timeout=10)
         assert refused.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+
+
+@pytest.mark.parametrize("code", ["\x1b[31mENGL 100", "ENGL\u200b100", "ENGL 100\x7f"])
+async def test_a_credential_holding_a_control_character_is_refused(
+        channel: grpc.aio.Channel, code: str) -> None:
+    """No kept credential holds one (the ingest refuses them), so a query naming one is bad
+    input naming its field, not an ``unknown_credential`` answer."""
+    stub = QueryServiceStub(channel)
+    text = f"BC:CAPU:{code}"
+    for method, request, field in [
+            (stub.Transfer, pb.TransferRequest(receiving_institution="BC:UBCV",
+                                               completed=[done(text, "A", "2016-04")]),
+             "completed[0].credential"),
+            (stub.Stack, pb.StackRequest(target=text, completed=[
+                done("BC:CAPU:ENGL 100", "A", "2016-04")]), "target"),
+            (stub.GetCredential, pb.GetCredentialRequest(credential=text), "credential"),
+            (stub.ListEquivalents, pb.ListEquivalentsRequest(credential=text), "credential")]:
+        with pytest.raises(grpc.aio.AioRpcError) as refused:
+            await method(request)
+        assert refused.value.code() is grpc.StatusCode.INVALID_ARGUMENT, request
+        assert (refused.value.details() or "").startswith(f"{field}: "), refused.value.details()
+        assert "control character" in (refused.value.details() or "")

@@ -21,7 +21,7 @@ from typing import IO
 from hub.api.limits import MAX_COMPLETED
 from hub.domain.dates import parse_completion_date
 from hub.domain.errors import DomainError
-from hub.domain.identifiers import parse_credential_id
+from hub.domain.identifiers import parse_printable_credential_id
 from transferhub.hub.v1 import query_service_pb2 as pb
 
 TRANSCRIPT_HEADER = ("credential", "grade", "completed")
@@ -40,7 +40,7 @@ def _item(credential: str, grade: str, completed: str, where: str) -> pb.Complet
     if not credential.strip() or not grade.strip() or not completed.strip():
         raise BadTranscript(f"{where}: credential, grade and date are all required")
     try:
-        credential_id = parse_credential_id(credential)
+        credential_id = parse_printable_credential_id(credential)
         parse_completion_date(completed)
     except DomainError as exc:
         raise BadTranscript(f"{where}: {exc}") from None
