@@ -47,3 +47,13 @@ def test_dev_zero_is_refused(tmp_path: Path) -> None:
         pytest.skip("no /dev/zero on this system")
     with pytest.raises(BadTranscript, match="line 1: longer than"):
         read_transcript(zero)
+
+
+def test_a_row_with_more_fields_than_the_header_is_refused(tmp_path: Path) -> None:
+    """An unquoted comma in a title shifts the row: its extra field was dropped unsaid."""
+    path = tmp_path / "t.csv"
+    path.write_text("title,credential,grade,completed\n"
+                    "Writing,BC:CAPU:ENGL 100,B+,2016-04\n"
+                    "Writing, Part 2,BC:CAPU:ENGL 101,B+,2016-04\n", encoding="utf-8")
+    with pytest.raises(BadTranscript, match=f"{path} line 3: 5 fields, but the header names 4"):
+        read_transcript(path)

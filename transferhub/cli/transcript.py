@@ -85,11 +85,21 @@ def read_transcript(path: Path, limit: int = MAX_COMPLETED
                                     f"{','.join(TRANSCRIPT_HEADER)} once each, not "
                                     f"{','.join(header)!r}")
             reader.fieldnames = header
+            # More fields than the header names: a comma left unquoted. Past the three
+            # columns it is harmless (a note "from Capilano, really") and tolerated; in a
+            # column before one of them, it moved that one's value, which is refused.
+            named = [header.index(name) for name in TRANSCRIPT_HEADER]
+            shifted = any(i < max(named) for i, name in enumerate(header)
+                          if name not in TRANSCRIPT_HEADER)
             items = []
             for row in reader:
                 if _blank(row):  # "   " or ",,": a spreadsheet's empty row, not an item
                     continue
                 where = f"{source} line {reader.line_num}"
+                if None in row and shifted:
+                    raise BadTranscript(
+                        f"{where}: {len(header) + len(row[None])} fields, but the header "
+                        f"names {len(header)}; a value holding a comma must be quoted")
                 if len(items) == limit:
                     raise BadTranscript(f"{where}: one row too many; one query answers at most "
                                         f"{MAX_COMPLETED} completed items (--completed and "
