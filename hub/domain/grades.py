@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 
 from hub.domain.errors import InvalidGrade
 
@@ -55,7 +56,8 @@ class GradingScale:
         text = grade.strip().upper()
         if _PERCENT_RE.match(text):
             value = float(text.rstrip("%"))
-            if value > 100:
+            # Read exactly: "100.0000000000000001" is 100.0 as a float, yet over 100.
+            if value >= 100 and Decimal(text.rstrip("%")) > 100:
                 raise InvalidGrade(f"grade {grade!r} is over 100 percent", field=field)
             return value
         for letter, percent in self.letters:

@@ -87,6 +87,14 @@ class TestGradeScales:
         assert reasons(answer) == {"BC:CAPU:ENGL 100": "below_min_grade"}
 
 
+@pytest.mark.parametrize("grade", ["100.0000000000000001", "100.01%", "101"])
+def test_a_percent_over_100_by_any_amount_is_refused(grade: str) -> None:
+    """As a float, 100.0000000000000001 is 100.0: the check reads the text exactly."""
+    with pytest.raises(InvalidGrade, match="over 100"):
+        DEFAULT_SCALE.to_percent(grade)
+    assert DEFAULT_SCALE.to_percent("100.000") == 100.0
+
+
 class TestCompletionDates:
     """A month alone means its last day."""
 
