@@ -35,6 +35,10 @@ class EquivalencyReader(Protocol):
     def named_by_rules(self, credential_ids: Iterable[str]) -> set[str]:
         """Those of ``credential_ids`` that any unrevoked rule names as sending."""
 
+    def retired_among(self, credential_ids: Iterable[str]) -> set[str]:
+        """Those of ``credential_ids`` the hub had a record of, since retired (not one
+        retired before the hub ever saw it: of that it has no record)."""
+
     def stacking_into(self, target_id: str) -> list[Credential]:
         """Unretired credentials whose record says they stack into ``target_id``."""
 

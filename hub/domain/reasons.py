@@ -5,7 +5,8 @@ In order:
 - ``unknown_credential``: the hub has no record of it and no rule names it.
   Choice: a *retired* credential (one that vanished from its province's
   export) counts as no record, and only unrevoked rules name a credential
-  (a revocation removes a rule as though it had never been granted);
+  (a revocation removes a rule as though it had never been granted); the
+  detail of a retired one says it was retired, not that it was never known;
 - ``no_credit`` / ``individual_assessment``: a ``no_credit`` / ``assessment``
   rule to the receiving institution applies to it (it qualifies, and so do
   the partners the rule needs: for "any N of", N-1 others);
@@ -86,18 +87,29 @@ def _granting_reason(reading: RuleReading, entry: Entry,
     return (Reason.USED_ELSEWHERE, f"rule {rule.id} applies but was not chosen{where}")
 
 
+def unknown_detail(credential: str, retired: bool) -> str:
+    """The detail of ``unknown_credential``: a retired one's says so (a registrar who
+    finds it in an old guide learns why it is unknown now)."""
+    if retired:
+        return (f"{credential} was retired (its province's export no longer lists it), "
+                "and no rule names it")
+    return f"the hub has no record of {credential} and no rule names it"
+
+
 def explain(entry: Entry, receiving_institution: str, known: bool,
-            readings: Sequence[RuleReading], used_by: Mapping[str, str]) -> NotTransferred:
+            readings: Sequence[RuleReading], used_by: Mapping[str, str],
+            retired: bool = False) -> NotTransferred:
     """The first reason that holds for ``entry`` (see the module docstring).
 
     ``known``: the hub has a record of the credential or a rule names it;
     ``readings``: the rules to the receiving institution that name it, by id;
-    ``used_by``: each credential used by an awarded rule, with that rule's id.
+    ``used_by``: each credential used by an awarded rule, with that rule's id;
+    ``retired``: not known, but retired since the hub had a record of it.
     """
     credential = entry.credential
     if not known:
         return NotTransferred(credential, Reason.UNKNOWN_CREDENTIAL,
-                              f"the hub has no record of {credential} and no rule names it")
+                              unknown_detail(credential, retired))
     for outcome, reason, words in (
             (GrantKind.NO_CREDIT, Reason.NO_CREDIT, "grants no credit for"),
             (GrantKind.ASSESSMENT, Reason.INDIVIDUAL_ASSESSMENT, "assesses individually")):

@@ -158,9 +158,13 @@ def _own_not_stacking(reader: EquivalencyReader, ids: list[str], link_value: dic
     """The target institution's own completed credentials with no link into the target."""
     own = [c for c in ids if c not in link_value and institution_of(c) == home_id]
     known = reader.get_credentials(own) if own else {}
+    unknown = [c for c in own if c not in known]
+    retired = reader.retired_among(unknown) if unknown else set()
     return [NotCounted(c, DOES_NOT_STACK, f"{c} has no record that it stacks into {target_id}")
             if c in known else
-            NotCounted(c, Reason.UNKNOWN_CREDENTIAL, f"the hub has no record of {c}")
+            NotCounted(c, Reason.UNKNOWN_CREDENTIAL,
+                       f"{c} was retired (its province's export no longer lists it)"
+                       if c in retired else f"the hub has no record of {c}")
             for c in own]
 
 

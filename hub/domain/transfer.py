@@ -91,8 +91,11 @@ def answer_transfer(reader: EquivalencyReader, query: TransferQuery) -> Transfer
         rest = [c for c in unnamed if c not in known]
         if rest:
             known |= reader.named_by_rules(rest)
+    unknown = [c for c in leftover if c not in known]
+    retired = reader.retired_among(unknown) if unknown else set()
     not_transferred = tuple(
-        explain(transcript.entries[c], receiving_id, c in known, naming[c], used_by)
+        explain(transcript.entries[c], receiving_id, c in known, naming[c], used_by,
+                retired=c in retired)
         for c in leftover)
 
     no_agreement = [n.credential for n in not_transferred if n.reason is Reason.NO_AGREEMENT]

@@ -81,6 +81,12 @@ class InMemoryEquivalencyRepository:
         with self._lock:
             return {c for c in credential_ids if self._rules_by_sending.get(c)}
 
+    def retired_among(self, credential_ids: Iterable[str]) -> set[str]:
+        """Those of ``credential_ids`` the hub had a record of, since retired."""
+        with self._lock:
+            return {c for c in credential_ids
+                    if (found := self._credentials.get(c)) is not None and found.retired}
+
     def stacking_into(self, target_id: str) -> list[Credential]:
         """Unretired credentials whose record says they stack into ``target_id``."""
         with self._lock:

@@ -83,6 +83,17 @@ class TestCredentials:
             assert retired is not None and retired.retired and retired.version == 2
             assert repo.get_credential("BC:X:Y") is None
 
+    def test_retired_among_names_those_once_known(self, store: Store) -> None:
+        write(store, course("BC:CAPU:ENGL 100"), course("BC:CAPU:ENGL 101"))
+        with store.unit_of_work() as uow:
+            uow.equivalencies.retire_credential("BC:CAPU:ENGL 101", 2)
+            uow.equivalencies.retire_credential("BC:CAPU:NEVER 1", 2)  # never seen
+            uow.commit()
+        with store.reader() as repo:
+            assert repo.retired_among(["BC:CAPU:ENGL 100", "BC:CAPU:ENGL 101", "BC:X:Y",
+                                       "BC:CAPU:NEVER 1"]) == {"BC:CAPU:ENGL 101"}
+            assert repo.retired_among([]) == set()
+
     def test_stacking_into_follows_the_records(self, store: Store) -> None:
         cert = "ON:HUMB:CERT-DA"
         write(store, course("ON:HUMB:MC-1", stacks_into=(StackLink(cert, 28.0),)),

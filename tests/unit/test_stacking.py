@@ -115,6 +115,13 @@ class TestNotCounted:
         assert [n.credential for n in answer.not_counted] == sorted(self.why(answer))
         assert CERT in answer.not_counted[1].detail  # OTHER: "… stacks into ON:HUMB:CERT-DA"
 
+    def test_an_own_retired_credential_is_unknown_and_said_retired(self):
+        repo = humber(credential("ON:HUMB:OLD", 28))
+        repo.retire_credential("ON:HUMB:OLD", 2)
+        answer = stack(repo, done(MC1), done("ON:HUMB:OLD"))
+        assert self.why(answer) == {"ON:HUMB:OLD": "unknown_credential"}
+        assert "was retired" in answer.not_counted[0].detail
+
     def test_other_institutions_carry_the_transfer_reason(self):
         repo = humber(credential(SENE, 42), credential("ON:SENE:DAT 102", 42),
                       rule("ON:R1", SENE, "ON:HUMB", course("MC-DA-03", 28), min_grade="B"))

@@ -30,6 +30,17 @@ class TestUnknownAndNoAgreement:
     def test_unknown_credential_has_no_record_and_no_rule(self):
         assert reasons(transfer(world(), UBC, done(A))) == {A: "unknown_credential"}
 
+    def test_a_retired_credential_is_unknown_and_the_detail_says_it_was_retired(self):
+        """MODEL.md: no record and no rule names it. The hub keeps a retired one's old
+        record, so the detail says which it is rather than "no record"."""
+        repo = world(credential(A), credential(B))
+        repo.retire_credential(A, 2)
+        answer = transfer(repo, UBC, done(A), done(C))
+        assert reasons(answer) == {A: "unknown_credential", C: "unknown_credential"}
+        assert detail(answer, A) == (f"{A} was retired (its province's export no longer "
+                                     "lists it), and no rule names it")
+        assert detail(answer, C) == f"the hub has no record of {C} and no rule names it"
+
     def test_a_recorded_credential_without_a_rule_has_no_agreement(self):
         answer = transfer(world(credential(BADM)), UBC, done(BADM))
         assert reasons(answer) == {BADM: "no_agreement"}

@@ -32,6 +32,7 @@ from hub.store.sql.statements import (
     INSTITUTION,
     INSTITUTIONS,
     NAMED,
+    RETIRED,
     RULES_FROM,
     RULES_FROM_PROVINCE,
     RULES_FROM_TO,
@@ -125,6 +126,15 @@ class SqlEquivalencyReader:
         for part in chunks(_unique(credential_ids)):
             named.update(row[0] for row in fetch_rows(self._conn, NAMED, {"ids": padded(part)}))
         return named
+
+    def retired_among(self, credential_ids: Iterable[str]) -> set[str]:
+        """Those of ``credential_ids`` the hub had a record of, since retired (a
+        tombstone of one retired before the hub saw it, kind ``""``, is no record)."""
+        retired: set[str] = set()
+        for part in chunks(_unique(credential_ids)):
+            retired.update(row[0] for row in fetch_rows(self._conn, RETIRED,
+                                                        {"ids": padded(part)}))
+        return retired
 
     def stacking_into(self, target_id: str) -> list[Credential]:
         """Unretired credentials whose record says they stack into ``target_id``."""

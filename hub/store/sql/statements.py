@@ -12,7 +12,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, false, func, or_, select
+from sqlalchemy import Connection, and_, bindparam, false, func, or_, select, true
 
 from hub.store.sql import tables as t
 from hub.store.sql.codec import RULE_READ_COLUMNS
@@ -54,6 +54,9 @@ CREDENTIAL_NAMES = tuple(column.name for column in t.credential.columns)
 CREDENTIALS = select(t.credential).where(t.credential.c.id.in_(_IDS),
                                          t.credential.c.retired == false())
 CREDENTIAL = select(t.credential).where(t.credential.c.id == bindparam("id"))
+RETIRED = select(t.credential.c.id).where(t.credential.c.id.in_(_IDS),
+                                          t.credential.c.retired == true(),
+                                          t.credential.c.kind != "")
 INSTITUTION = select(t.institution).where(t.institution.c.id == bindparam("id"))
 INSTITUTIONS = select(t.institution).order_by(t.institution.c.id)
 STACKING = (select(t.credential)
