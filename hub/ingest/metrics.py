@@ -44,6 +44,10 @@ class IngestMetrics:
             "transferhub_ingest_store_behind_group",
             "Assigned partitions whose committed group offset is past this store's: another "
             "hub with another store consumes in the same group", registry=self.registry)
+        self.stalled = Gauge(
+            "transferhub_ingest_stalled_seconds",
+            "Seconds the consumer group's store has applied nothing while events wait "
+            "(0 while it progresses or is caught up)", registry=self.registry)
         self.retrying = Gauge("transferhub_ingest_retrying",
                               "1 while the ingest retries an operation (the store or the broker "
                               "unreachable), by operation", ["what"], registry=self.registry)

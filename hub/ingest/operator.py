@@ -65,6 +65,8 @@ class HubIngest:
         self._lag_at: float | None = None  # monotonic time of the last measurement
         self._behind: set[tuple[str, int]] = set()  # see check_group
         self._odd_topics: set[str] = set()  # see check_topics
+        self._progress: tuple[int, float] | None = None  # see _watch_progress
+        self._stalled = False
         self.ingest.metrics.lag_known.set_function(lambda: float(self.lag_known()))
 
     async def start(self) -> None:
@@ -178,6 +180,40 @@ class HubIngest:
             lag[topic_province(tp.topic)] += max(0, end - done.get((tp.topic, tp.partition), 0))
         self._lag = dict(lag)
         self.ingest.metrics.set_lag(self._lag)
+        self._watch_progress(done)
+
+    def _watch_progress(self, done: dict[tuple[str, int], int]) -> None:
+        """Log ``ingest.stalled`` once when the group's store has applied nothing for
+        ``stall_seconds`` while events wait, and ``ingest.stall_over`` when it moves again.
+
+        The store's offsets are the whole group's progress (replicas share the store),
+        so every replica sees the same stall. A scale-out tester's group, left stuck
+        rebalancing by the embedded broker after replicas were frozen and killed,
+        applied nothing for good while every hub logged nothing at all; a store or
+        broker that cannot be reached stalls it too (``ingest.retrying`` says which).
+        """
+        moved, now = sum(done.values()), time.monotonic()
+        waiting = sum(self._lag.values())
+        if self._progress is None or moved != self._progress[0] or not waiting:
+            if self._stalled:
+                log.info("ingest.stall_over", group=self.ingest.settings.group,
+                         stalled_seconds=round(now - self._progress[1]) if self._progress
+                         else None, lag=waiting)
+            self._progress, self._stalled = (moved, now), False
+            self.ingest.metrics.stalled.set(0)
+            return
+        still = now - self._progress[1]
+        self.ingest.metrics.stalled.set(still)
+        if still >= self.ingest.settings.stall_seconds and not self._stalled:
+            self._stalled = True
+            consumer = self.ingest.consumer
+            log.warning("ingest.stalled", group=self.ingest.settings.group,
+                        seconds=round(still), lag=waiting,
+                        partitions_here=len(consumer.assignment()) if consumer else 0,
+                        hint="nothing applied in this consumer group while events wait: the "
+                             "store or the broker may be unreachable (ingest.retrying), or the "
+                             "group is stuck rebalancing (the embedded broker's can be: "
+                             "restart the hubs with a new --group, or the broker)")
 
     def lag_known(self) -> bool:
         """Whether the lag was measured in the last :data:`LAG_KNOWN_SECONDS`.
@@ -262,12 +298,15 @@ class HubIngest:
 def ingest_factory(store: Store, settings: HubSettings) -> HubIngest:
     """The ingest ``transferhub serve`` runs (``start_hub(..., ingest=ingest_factory)``).
 
-    ``TRANSFERHUB_SESSION_TIMEOUT_MS`` and ``TRANSFERHUB_MAX_BATCH`` override
-    the settings' consumer session timeout and batch size (tests shorten them).
+    ``TRANSFERHUB_SESSION_TIMEOUT_MS``, ``TRANSFERHUB_MAX_BATCH`` and
+    ``TRANSFERHUB_STALL_SECONDS`` override the settings' consumer session timeout,
+    batch size and how long no progress is quiet (tests shorten them).
     """
     session = int(os.environ.get("TRANSFERHUB_SESSION_TIMEOUT_MS") or settings.session_timeout_ms)
     batch = int(os.environ.get("TRANSFERHUB_MAX_BATCH") or settings.max_batch)
+    stall = os.environ.get("TRANSFERHUB_STALL_SECONDS")
     return HubIngest(store, IngestSettings.of(
         settings.kafka, group=settings.consumer_group, max_batch=batch,
         session_timeout_ms=session, heartbeat_interval_ms=max(300, session // 6),
+        stall_seconds=float(stall) if stall else None,
     ), metrics=process_metrics())

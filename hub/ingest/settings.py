@@ -31,6 +31,7 @@ class IngestSettings:
     metadata_max_age_ms: int = 3_000  # how soon a new province's topic is picked up
     poll_timeout_ms: int = 200
     retry_max_wait: float = 5.0
+    stall_seconds: float = 60.0  # no progress this long while events wait: ingest.stalled
 
     @classmethod
     def of(cls, bootstrap: str, **overrides: object) -> IngestSettings:

@@ -235,3 +235,54 @@ async def test_replays_at_once_send_each_dead_letter_once(
             assert list(left.dead_letters) == []
     finally:
         await hub.stop(2)
+
+
+
+@pytest.mark.postgres
+async def test_an_ingest_that_applies_nothing_while_events_wait_says_so(
+        broker: EmbeddedBroker, pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``ingest.stalled`` once nothing is applied for TRANSFERHUB_STALL_SECONDS while events
+    wait, ``ingest.stall_over`` after. Here another session holds the offsets table against
+    writes (reads go on, so the lag is measured), as a stuck consumer group would leave
+    the store unmoved."""
+    import psycopg
+
+    monkeypatch.setenv("TRANSFERHUB_SESSION_TIMEOUT_MS", "6000")
+    monkeypatch.setenv("TRANSFERHUB_STALL_SECONDS", "3")
+    settings = HubSettings.load(db_url=pg_url, kafka=broker.address, grpc="127.0.0.1:0",
+                                metrics="")
+    hub = await start_hub(settings, ingest=ingest_factory)
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{hub.port}") as channel:
+            stub = pb_grpc.OperatorServiceStub(channel)
+            await produce(broker.address, [upserted(rule(n), 1) for n in range(5)])
+
+            async def applied(n: int) -> bool:
+                s = await stub.GetStatus(pb.GetStatusRequest())
+                return s.events_applied >= n and s.lag == 0
+
+            await _until(lambda: applied(5))
+            with capture_logs() as logs:
+                holder = psycopg.connect(pg_url.replace("postgresql+psycopg", "postgresql"))
+                holder.execute("LOCK TABLE consumer_offset IN EXCLUSIVE MODE")
+                try:
+                    await produce(broker.address, [upserted(rule(n), 1) for n in range(5, 10)])
+
+                    async def stalled() -> bool:
+                        return any(e["event"] == "ingest.stalled" for e in logs)
+
+                    await _until(stalled, timeout=40)
+                finally:
+                    holder.rollback()
+                    holder.close()
+                await _until(lambda: applied(10))
+
+                async def over() -> bool:
+                    return any(e["event"] == "ingest.stall_over" for e in logs)
+
+                await _until(over, timeout=20)
+            (warning,) = [e for e in logs if e["event"] == "ingest.stalled"]
+            assert warning["log_level"] == "warning" and 0 < warning["lag"] <= 5
+            assert warning["seconds"] >= 3 and "stuck rebalancing" in warning["hint"]
+    finally:
+        await hub.stop(2)
