@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol, TypeVar
+from typing import NamedTuple, Protocol, TypeVar
 
 import grpc
 
@@ -42,6 +42,15 @@ class AppliedNotice:
     missed: int = 0    # events this watch lost just before this one (it fell behind)
 
 
+class Replayed(NamedTuple):
+    """What a replay did: ``applied`` re-driven, ``failures`` each ``(id, reason)`` in id
+    order, and ``being_replayed``, the letters left to another replay running now."""
+
+    applied: int
+    failures: list[tuple[int, str]]
+    being_replayed: int = 0
+
+
 class IngestControl(Protocol):
     """What the ingest running in the same process offers operators (a port)."""
 
@@ -63,9 +72,8 @@ class IngestControl(Protocol):
         iterator is closed; a watcher that falls behind loses events, counted in the
         next notice's ``missed``."""
 
-    async def replay(self, ids: Sequence[int]) -> tuple[int, list[tuple[int, str]]]:
-        """Re-drive dead letters (all unreplayed when empty); ``(applied, failures)``, each
-        failure ``(id, reason)``."""
+    async def replay(self, ids: Sequence[int]) -> Replayed:
+        """Re-drive dead letters (all unreplayed when empty)."""
 
 
 def _rfc3339(value: object) -> str:
@@ -173,8 +181,8 @@ class OperatorServicer(pb_grpc.OperatorServiceServicer):
             if letter_id < 1:
                 raise InvalidQuery(f"{letter_id} is not a dead letter id (they start at 1)",
                                    field=f"ids[{i}]")
-        applied, failures = await self._require_ingest("ReplayDeadLetters").replay(
-            list(request.ids))
+        done = await self._require_ingest("ReplayDeadLetters").replay(list(request.ids))
         return pb.ReplayDeadLettersResponse(
-            applied=applied, failed=len(failures),
-            failures=[pb.ReplayFailure(id=ident, reason=why) for ident, why in failures])
+            applied=done.applied, failed=len(done.failures),
+            failures=[pb.ReplayFailure(id=ident, reason=why) for ident, why in done.failures],
+            being_replayed=done.being_replayed)

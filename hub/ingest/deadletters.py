@@ -22,6 +22,7 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import MessageSizeTooLargeError
 
+from hub.api.operator import Replayed
 from hub.domain.errors import NotFound
 from hub.ingest.deliveries import Handled
 from hub.ingest.errors import PoisonEvent
@@ -123,13 +124,13 @@ def _claimed_elsewhere(ident: int) -> tuple[int, str]:
 
 
 async def replay_dead_letters(store: Store, producer: AIOKafkaProducer,
-                              ids: Sequence[int]) -> tuple[int, list[tuple[int, str]]]:
-    """Re-drive dead letters (every unreplayed one when ``ids`` is empty);
-    ``(applied, failures)``.
+                              ids: Sequence[int]) -> Replayed:
+    """Re-drive dead letters (every unreplayed one when ``ids`` is empty).
 
     ``applied`` counts those produced back to their topic (the ingest applies
     them from there); ``failures`` those that still do not read and stay, each
-    ``(id, reason)``, in id order.
+    ``(id, reason)``, in id order; ``being_replayed`` those left to another
+    replay (counted, not failures, when no ids are named).
     An id the hub has no dead letter for raises ``NotFound`` naming it, and
     nothing is replayed: an operator's typo must not read as "nothing to do".
 
@@ -158,6 +159,7 @@ async def replay_dead_letters(store: Store, producer: AIOKafkaProducer,
     letters, claimed = await asyncio.to_thread(load_and_claim)
     failures = [_claimed_elsewhere(x.id or 0) for x in letters
                 if ids and x.id not in claimed]
+    elsewhere = 0 if ids else sum(1 for x in letters if x.id not in claimed)
     letters = [x for x in letters if x.id in claimed]
     good: list[DeadLetter] = []
     try:
@@ -189,4 +191,4 @@ async def replay_dead_letters(store: Store, producer: AIOKafkaProducer,
         if claimed:
             await asyncio.shield(asyncio.to_thread(settle))
     failures.sort()
-    return len(good), failures
+    return Replayed(len(good), failures, elsewhere)

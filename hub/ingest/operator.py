@@ -24,7 +24,7 @@ import structlog
 from aiokafka import TopicPartition
 from prometheus_client import REGISTRY
 
-from hub.api.operator import AppliedNotice
+from hub.api.operator import AppliedNotice, Replayed
 from hub.ingest.consumer import Ingest, IngestSettings
 from hub.ingest.deadletters import replay_dead_letters
 from hub.ingest.metrics import IngestMetrics
@@ -119,8 +119,8 @@ class HubIngest:
         """End every watch stream: the hub is shutting down (see ``RunningHub.stop``)."""
         self.ingest.feed.close()
 
-    async def replay(self, ids: Sequence[int]) -> tuple[int, list[tuple[int, str]]]:
-        """Re-drive dead letters to their topics; ``(applied, failures)``, each ``(id, reason)``."""
+    async def replay(self, ids: Sequence[int]) -> Replayed:
+        """Re-drive dead letters to their topics (see :func:`replay_dead_letters`)."""
         if self.ingest.producer is None:
             raise ConnectionError("the ingest is not connected to the broker yet")
         return await replay_dead_letters(self.store, self.ingest.producer, ids)

@@ -166,7 +166,7 @@ class TestOperatorCommands:
 
     def test_replay_json_reports_counts(self, hub: str) -> None:
         assert json_of(cli("deadletters", "replay", "--json", hub=hub)) == {
-            "applied": 0, "failed": 0, "failures": []}
+            "applied": 0, "failed": 0, "failures": [], "being_replayed": 0}
 
     @pytest.mark.parametrize("args", [["deadletters", "list", "--limit", "0"],
                                       ["deadletters", "list", "--limit", "many"],

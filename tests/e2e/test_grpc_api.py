@@ -16,7 +16,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 from hub.api.limits import MAX_COMPLETED, MAX_STRING
-from hub.api.operator import AppliedNotice
+from hub.api.operator import AppliedNotice, Replayed
 from hub.api.server import OPERATOR_SERVICE, QUERY_SERVICE, create_server, stop_server
 from hub.domain.model import Credential
 from hub.ingest.feed import AppliedFeed
@@ -54,9 +54,9 @@ class FeedIngest:
     def watch(self, province: str = "") -> AsyncIterator[AppliedNotice]:
         return self.feed.watch(province)
 
-    async def replay(self, ids: Sequence[int]) -> tuple[int, list[tuple[int, str]]]:
+    async def replay(self, ids: Sequence[int]) -> Replayed:
         self.replayed.extend(ids)
-        return len(ids), []
+        return Replayed(len(ids), [])
 
 
 @pytest.fixture

@@ -82,7 +82,7 @@ class TestOperatorCommandsOverABroker:
             # Said as every failed command says it (README), with each id and why.
             assert json.loads(replay.stdout) == {
                 "applied": 0, "failed": 1,
-                "failures": [{"id": letter["id"], "reason": letter["reason"]}],
+                "failures": [{"id": letter["id"], "reason": letter["reason"]}], "being_replayed": 0,
                 "error": replay.stderr.split(": ", 1)[1].strip(),
                 "code": "FAILED_PRECONDITION", "exit_code": 1}
             assert f"{letter['id']}: {letter['reason']}" in replay.stderr

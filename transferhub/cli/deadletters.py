@@ -132,7 +132,8 @@ def run_replay(args: argparse.Namespace) -> int:
     except (HubUnreachable, HubRefused) as exc:
         return failed(args, exc)
     failures = [{"id": f.id, "reason": f.reason} for f in response.failures]
-    doc: Json = {"applied": response.applied, "failed": response.failed, "failures": failures}
+    doc: Json = {"applied": response.applied, "failed": response.failed, "failures": failures,
+                 "being_replayed": response.being_replayed}
     if response.failed:
         said = "; ".join(f"{f['id']}: {f['reason']}" for f in failures[:FAILURES_SAID])
         more = len(failures) - FAILURES_SAID
@@ -143,5 +144,7 @@ def run_replay(args: argparse.Namespace) -> int:
     if args.json:
         print_json(doc)
     else:
-        print(f"replayed: {doc['applied']} applied, {doc['failed']} failed again")
+        elsewhere = (f", {response.being_replayed} left to another replay running now"
+                     if response.being_replayed else "")
+        print(f"replayed: {doc['applied']} applied, {doc['failed']} failed again{elsewhere}")
     return EXIT_FAILED if response.failed else EXIT_OK

@@ -124,14 +124,16 @@ class ReplayDeadLettersRequest(_message.Message):
     def __init__(self, ids: _Optional[_Iterable[int]] = ...) -> None: ...
 
 class ReplayDeadLettersResponse(_message.Message):
-    __slots__ = ("applied", "failed", "failures")
+    __slots__ = ("applied", "failed", "failures", "being_replayed")
     APPLIED_FIELD_NUMBER: _ClassVar[int]
     FAILED_FIELD_NUMBER: _ClassVar[int]
     FAILURES_FIELD_NUMBER: _ClassVar[int]
+    BEING_REPLAYED_FIELD_NUMBER: _ClassVar[int]
     applied: int
     failed: int
     failures: _containers.RepeatedCompositeFieldContainer[ReplayFailure]
-    def __init__(self, applied: _Optional[int] = ..., failed: _Optional[int] = ..., failures: _Optional[_Iterable[_Union[ReplayFailure, _Mapping]]] = ...) -> None: ...
+    being_replayed: int
+    def __init__(self, applied: _Optional[int] = ..., failed: _Optional[int] = ..., failures: _Optional[_Iterable[_Union[ReplayFailure, _Mapping]]] = ..., being_replayed: _Optional[int] = ...) -> None: ...
 
 class ReplayFailure(_message.Message):
     __slots__ = ("id", "reason")
