@@ -295,6 +295,35 @@ class HubIngest:
         return found
 
 
+_TUNING = {"TRANSFERHUB_SESSION_TIMEOUT_MS": int, "TRANSFERHUB_MAX_BATCH": int,
+           "TRANSFERHUB_STALL_SECONDS": float}
+
+
+def _tuned(name: str) -> int | float | None:
+    """The positive number an ingest tuning variable sets, or None when unset."""
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        value = _TUNING[name](text)
+    except ValueError:
+        value = 0
+    if not 0 < value < float("inf"):
+        raise ValueError(f"{name}={text!r} is not a positive "
+                         f"{'whole number' if _TUNING[name] is int else 'number'}")
+    return value
+
+
+def tuning_problem() -> str | None:
+    """What is wrong with the ingest's tuning variables (``serve`` exits 2 on it), or None."""
+    for name in _TUNING:
+        try:
+            _tuned(name)
+        except ValueError as exc:
+            return str(exc)
+    return None
+
+
 def ingest_factory(store: Store, settings: HubSettings) -> HubIngest:
     """The ingest ``transferhub serve`` runs (``start_hub(..., ingest=ingest_factory)``).
 
@@ -302,11 +331,10 @@ def ingest_factory(store: Store, settings: HubSettings) -> HubIngest:
     ``TRANSFERHUB_STALL_SECONDS`` override the settings' consumer session timeout,
     batch size and how long no progress is quiet (tests shorten them).
     """
-    session = int(os.environ.get("TRANSFERHUB_SESSION_TIMEOUT_MS") or settings.session_timeout_ms)
-    batch = int(os.environ.get("TRANSFERHUB_MAX_BATCH") or settings.max_batch)
-    stall = os.environ.get("TRANSFERHUB_STALL_SECONDS")
+    session = int(_tuned("TRANSFERHUB_SESSION_TIMEOUT_MS") or settings.session_timeout_ms)
+    batch = int(_tuned("TRANSFERHUB_MAX_BATCH") or settings.max_batch)
     return HubIngest(store, IngestSettings.of(
         settings.kafka, group=settings.consumer_group, max_batch=batch,
         session_timeout_ms=session, heartbeat_interval_ms=max(300, session // 6),
-        stall_seconds=float(stall) if stall else None,
+        stall_seconds=_tuned("TRANSFERHUB_STALL_SECONDS"),
     ), metrics=process_metrics())

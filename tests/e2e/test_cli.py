@@ -322,6 +322,20 @@ class TestBadInputWithoutAHub:
         assert "Traceback" not in result.stderr
         assert result.stdout == ""
 
+    @pytest.mark.parametrize(("name", "value"), [
+        ("TRANSFERHUB_STALL_SECONDS", "abc"), ("TRANSFERHUB_STALL_SECONDS", "-1"),
+        ("TRANSFERHUB_MAX_BATCH", "2.5"), ("TRANSFERHUB_SESSION_TIMEOUT_MS", "nan")])
+    def test_serve_with_a_bad_tuning_variable_exits_2_naming_it(self, name: str,
+                                                                 value: str) -> None:
+        """It was a ValueError traceback from deep in the ingest's start."""
+        env = {**os.environ, name: value}
+        result = subprocess.run([*CLI, "serve", "--db", "memory://", "--grpc", "127.0.0.1:0",
+                                 "--metrics", ""], capture_output=True, text=True, env=env,
+                                timeout=60)
+        assert result.returncode == 2, result.stderr
+        assert f"{name}={value!r}" in result.stderr
+        assert "Traceback" not in result.stderr
+
     @pytest.mark.parametrize(("args", "code", "exit_code"), [
         (("transfer", "--json", "--completed", "BC:CAPU:ENGL 100=A@2016-04"),
          "INVALID_ARGUMENT", 2),                       # argparse: --to is required

@@ -110,6 +110,10 @@ def run(args: argparse.Namespace) -> int:
                "--metrics" if args.metrics else "TRANSFERHUB_METRICS", settings.metrics))
            or addresses.bootstrap_problem("--kafka" if args.kafka else "TRANSFERHUB_KAFKA",
                                           settings.kafka))
+    if not bad:
+        from hub.ingest.operator import tuning_problem
+
+        bad = tuning_problem()
     if bad:
         print(f"transferhub serve: {bad}", file=sys.stderr)
         return EXIT_USAGE
