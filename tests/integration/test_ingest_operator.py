@@ -6,6 +6,8 @@ import asyncio
 import json
 import subprocess
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import grpc
@@ -186,11 +188,25 @@ async def _true(value: bool) -> bool:
     return value
 
 
+@asynccontextmanager
+async def _operator(db_url: str, broker: EmbeddedBroker
+                    ) -> AsyncIterator[pb_grpc.OperatorServiceStub]:
+    """A hub serving with its ingest over ``db_url``, and an OperatorService stub to it."""
+    settings = HubSettings.load(db_url=db_url, kafka=broker.address, grpc="127.0.0.1:0",
+                                metrics="")
+    hub = await start_hub(settings, ingest=ingest_factory)
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{hub.port}") as channel:
+            yield pb_grpc.OperatorServiceStub(channel)
+    finally:
+        await hub.stop(2)
+
+
 @pytest.mark.parametrize("db", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 async def test_replays_at_once_send_each_dead_letter_once(
         db: str, broker: EmbeddedBroker, tmp_path: Path, request: pytest.FixtureRequest,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    """Two ``ReplayDeadLetters`` at once (an operator who ran it twice, or two hubs on
+    """Several ``ReplayDeadLetters`` at once (an operator who ran it twice, two hubs on
     one store) share the letters out: each is produced back and applied once."""
     from datetime import UTC, datetime
 
@@ -213,29 +229,21 @@ async def test_replays_at_once_send_each_dead_letter_once(
             uow.commit()
     finally:
         store.close()
-    settings = HubSettings.load(db_url=url, kafka=broker.address, grpc="127.0.0.1:0",
-                                metrics="")
-    hub = await start_hub(settings, ingest=ingest_factory)
-    try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{hub.port}") as channel:
-            stub = pb_grpc.OperatorServiceStub(channel)
-            replays = await asyncio.gather(*(
-                stub.ReplayDeadLetters(pb.ReplayDeadLettersRequest()) for _ in range(3)))
-            assert sum(r.applied for r in replays) == letters
-            assert all(r.failed == 0 for r in replays)
+    async with _operator(url, broker) as stub:
+        replays = await asyncio.gather(*(
+            stub.ReplayDeadLetters(pb.ReplayDeadLettersRequest()) for _ in range(3)))
+        assert sum(r.applied for r in replays) == letters
+        assert all(r.failed == 0 for r in replays)
 
-            async def all_applied() -> bool:
-                s = await stub.GetStatus(pb.GetStatusRequest())
-                return s.events_applied >= letters and s.lag == 0
+        async def all_applied() -> bool:
+            s = await stub.GetStatus(pb.GetStatusRequest())
+            return s.events_applied >= letters and s.lag == 0
 
-            await _until(all_applied)
-            status = await stub.GetStatus(pb.GetStatusRequest())
-            assert (status.events_applied, status.events_duplicate) == (letters, 0)
-            left = await stub.ListDeadLetters(pb.ListDeadLettersRequest())
-            assert list(left.dead_letters) == []
-    finally:
-        await hub.stop(2)
-
+        await _until(all_applied)
+        status = await stub.GetStatus(pb.GetStatusRequest())
+        assert (status.events_applied, status.events_duplicate) == (letters, 0)
+        left = await stub.ListDeadLetters(pb.ListDeadLettersRequest())
+        assert list(left.dead_letters) == []
 
 
 @pytest.mark.postgres
@@ -249,40 +257,33 @@ async def test_an_ingest_that_applies_nothing_while_events_wait_says_so(
 
     monkeypatch.setenv("TRANSFERHUB_SESSION_TIMEOUT_MS", "6000")
     monkeypatch.setenv("TRANSFERHUB_STALL_SECONDS", "3")
-    settings = HubSettings.load(db_url=pg_url, kafka=broker.address, grpc="127.0.0.1:0",
-                                metrics="")
-    hub = await start_hub(settings, ingest=ingest_factory)
-    try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{hub.port}") as channel:
-            stub = pb_grpc.OperatorServiceStub(channel)
-            await produce(broker.address, [upserted(rule(n), 1) for n in range(5)])
+    async with _operator(pg_url, broker) as stub:
+        await produce(broker.address, [upserted(rule(n), 1) for n in range(5)])
 
-            async def applied(n: int) -> bool:
-                s = await stub.GetStatus(pb.GetStatusRequest())
-                return s.events_applied >= n and s.lag == 0
+        async def applied(n: int) -> bool:
+            s = await stub.GetStatus(pb.GetStatusRequest())
+            return s.events_applied >= n and s.lag == 0
 
-            await _until(lambda: applied(5))
-            with capture_logs() as logs:
-                holder = psycopg.connect(pg_url.replace("postgresql+psycopg", "postgresql"))
-                holder.execute("LOCK TABLE consumer_offset IN EXCLUSIVE MODE")
-                try:
-                    await produce(broker.address, [upserted(rule(n), 1) for n in range(5, 10)])
+        await _until(lambda: applied(5))
+        with capture_logs() as logs:
+            holder = psycopg.connect(pg_url.replace("postgresql+psycopg", "postgresql"))
+            holder.execute("LOCK TABLE consumer_offset IN EXCLUSIVE MODE")
+            try:
+                await produce(broker.address, [upserted(rule(n), 1) for n in range(5, 10)])
 
-                    async def stalled() -> bool:
-                        return any(e["event"] == "ingest.stalled" for e in logs)
+                async def stalled() -> bool:
+                    return any(e["event"] == "ingest.stalled" for e in logs)
 
-                    await _until(stalled, timeout=40)
-                finally:
-                    holder.rollback()
-                    holder.close()
-                await _until(lambda: applied(10))
+                await _until(stalled, timeout=40)
+            finally:
+                holder.rollback()
+                holder.close()
+            await _until(lambda: applied(10))
 
-                async def over() -> bool:
-                    return any(e["event"] == "ingest.stall_over" for e in logs)
+            async def over() -> bool:
+                return any(e["event"] == "ingest.stall_over" for e in logs)
 
-                await _until(over, timeout=20)
-            (warning,) = [e for e in logs if e["event"] == "ingest.stalled"]
-            assert warning["log_level"] == "warning" and 0 < warning["lag"] <= 5
-            assert warning["seconds"] >= 3 and "stuck rebalancing" in warning["hint"]
-    finally:
-        await hub.stop(2)
+            await _until(over, timeout=20)
+        (warning,) = [e for e in logs if e["event"] == "ingest.stalled"]
+        assert warning["log_level"] == "warning" and 0 < warning["lag"] <= 5
+        assert warning["seconds"] >= 3 and "stuck rebalancing" in warning["hint"]
