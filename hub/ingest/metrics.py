@@ -46,8 +46,9 @@ class IngestMetrics:
             "hub with another store consumes in the same group", registry=self.registry)
         self.stalled = Gauge(
             "transferhub_ingest_stalled_seconds",
-            "Seconds the consumer group's store has applied nothing while events wait "
-            "(0 while it progresses or is caught up)", registry=self.registry)
+            "The longest a partition with events waiting has gone unmoved in the store, in "
+            "seconds (0 while every partition progresses or is caught up)",
+            registry=self.registry)
         self.retrying = Gauge("transferhub_ingest_retrying",
                               "1 while the ingest retries an operation (the store or the broker "
                               "unreachable), by operation", ["what"], registry=self.registry)

@@ -65,8 +65,8 @@ class HubIngest:
         self._lag_at: float | None = None  # monotonic time of the last measurement
         self._behind: set[tuple[str, int]] = set()  # see check_group
         self._odd_topics: set[str] = set()  # see check_topics
-        self._progress: tuple[int, float] | None = None  # see _watch_progress
-        self._stalled = False
+        self._since: dict[tuple[str, int], tuple[int, float]] = {}  # see _watch_progress
+        self._stuck: set[str] = set()
         self.ingest.metrics.lag_known.set_function(lambda: float(self.lag_known()))
 
     async def start(self) -> None:
@@ -180,40 +180,47 @@ class HubIngest:
             lag[topic_province(tp.topic)] += max(0, end - done.get((tp.topic, tp.partition), 0))
         self._lag = dict(lag)
         self.ingest.metrics.set_lag(self._lag)
-        self._watch_progress(done)
+        self._watch_progress(ends, done)
 
-    def _watch_progress(self, done: dict[tuple[str, int], int]) -> None:
-        """Log ``ingest.stalled`` once when the group's store has applied nothing for
-        ``stall_seconds`` while events wait, and ``ingest.stall_over`` when it moves again.
+    def _watch_progress(self, ends: dict[TopicPartition, int],
+                        done: dict[tuple[str, int], int]) -> None:
+        """Log ``ingest.stalled`` when partitions with events waiting have not moved in
+        the store for ``stall_seconds``, and ``ingest.stall_over`` when none is left.
 
         The store's offsets are the whole group's progress (replicas share the store),
-        so every replica sees the same stall. A scale-out tester's group, left stuck
-        rebalancing by the embedded broker after replicas were frozen and killed,
-        applied nothing for good while every hub logged nothing at all; a store or
-        broker that cannot be reached stalls it too (``ingest.retrying`` says which).
+        so every replica sees the same stall; each partition is watched on its own, so
+        one stuck partition is told while the others move. A scale-out tester's group,
+        left stuck rebalancing by the embedded broker after replicas were frozen and
+        killed, applied nothing for good while every hub logged nothing at all. (A
+        store or broker that cannot be reached leaves the lag unmeasured instead:
+        ``ingest.retrying`` and ``lag_known`` tell that.)
         """
-        moved, now = sum(done.values()), time.monotonic()
-        waiting = sum(self._lag.values())
-        if self._progress is None or moved != self._progress[0] or not waiting:
-            if self._stalled:
-                log.info("ingest.stall_over", group=self.ingest.settings.group,
-                         stalled_seconds=round(now - self._progress[1]) if self._progress
-                         else None, lag=waiting)
-            self._progress, self._stalled = (moved, now), False
-            self.ingest.metrics.stalled.set(0)
-            return
-        still = now - self._progress[1]
-        self.ingest.metrics.stalled.set(still)
-        if still >= self.ingest.settings.stall_seconds and not self._stalled:
-            self._stalled = True
+        now, wait = time.monotonic(), self.ingest.settings.stall_seconds
+        still: dict[str, tuple[float, int]] = {}  # partition: (seconds unmoved, lag)
+        for tp, end in ends.items():
+            key = (tp.topic, tp.partition)
+            at = done.get(key, 0)
+            seen = self._since.get(key)
+            if end <= at or seen is None or seen[0] != at:
+                self._since[key] = (at, now)
+            else:
+                still[f"{tp.topic}[{tp.partition}]"] = (now - seen[1], end - at)
+        self.ingest.metrics.stalled.set(max((s for s, _ in still.values()), default=0))
+        stuck = {name for name, (seconds, _) in still.items() if seconds >= wait}
+        if stuck - self._stuck:
             consumer = self.ingest.consumer
             log.warning("ingest.stalled", group=self.ingest.settings.group,
-                        seconds=round(still), lag=waiting,
+                        partitions=sorted(stuck), lag=sum(still[n][1] for n in stuck),
+                        seconds=round(max(still[n][0] for n in stuck)),
                         partitions_here=len(consumer.assignment()) if consumer else 0,
-                        hint="nothing applied in this consumer group while events wait: the "
-                             "store or the broker may be unreachable (ingest.retrying), or the "
-                             "group is stuck rebalancing (the embedded broker's can be: "
-                             "restart the hubs with a new --group, or the broker)")
+                        hint="nothing applied from these partitions while events wait: the "
+                             "group may be stuck rebalancing (the embedded broker's can be: "
+                             "restart the hubs with a new --group, or the broker), or the "
+                             "store may be holding the hub's writes")
+        elif self._stuck and not stuck:
+            log.info("ingest.stall_over", group=self.ingest.settings.group,
+                     lag=sum(lag for _, lag in still.values()))
+        self._stuck = stuck
 
     def lag_known(self) -> bool:
         """Whether the lag was measured in the last :data:`LAG_KNOWN_SECONDS`.

@@ -287,3 +287,5 @@ async def test_an_ingest_that_applies_nothing_while_events_wait_says_so(
         (warning,) = [e for e in logs if e["event"] == "ingest.stalled"]
         assert warning["log_level"] == "warning" and 0 < warning["lag"] <= 5
         assert warning["seconds"] >= 3 and "stuck rebalancing" in warning["hint"]
+        assert warning["partitions"] and all(name.startswith(f"{TOPIC}[")
+                                             for name in warning["partitions"])
