@@ -118,9 +118,23 @@ less; were a replay to outlast its claim, a second replay could send a letter
 again, which the ingest counts a duplicate and applies once."""
 
 
+REPLAY_CHUNK = 1000
+"""Letters sent between two marks in the store: a replay killed part-way sends again
+at most this many that were already sent (a tester's 60,000-letter replay killed
+half-way, marked only at its end, sent 31,279 twice once its claim ran out)."""
+
+
+def _mark_replayed(store: Store, letters: Sequence[DeadLetter]) -> None:
+    if letters:
+        with store.unit_of_work() as uow:
+            uow.ledger.mark_replayed([x.id for x in letters if x.id is not None])
+            uow.commit()
+
+
 def _claimed_elsewhere(ident: int) -> tuple[int, str]:
-    return ident, ("being_replayed: another replay (another request, or another hub) is "
-                   "re-driving this dead letter now; list the dead letters when it ends")
+    return ident, ("being_replayed: another replay holds this dead letter (one running "
+                   "now, on this hub or another, or one that stopped less than "
+                   f"{CLAIM_SECONDS // 60} minutes ago); this replay did not send it")
 
 
 async def replay_dead_letters(store: Store, producer: AIOKafkaProducer,
@@ -165,30 +179,33 @@ async def replay_dead_letters(store: Store, producer: AIOKafkaProducer,
     try:
         failures += [(x.id or 0, why) for x in letters if (why := _still_poison(x))]
         failed = {ident for ident, _ in failures}
-        sent: list[tuple[DeadLetter, asyncio.Future[Any]]] = []
-        for x in letters:
-            if (x.id or 0) not in failed:
+        waiting = [x for x in letters if (x.id or 0) not in failed]
+        for start in range(0, len(waiting), REPLAY_CHUNK):
+            sent: list[tuple[DeadLetter, asyncio.Future[Any]]] = []
+            for x in waiting[start:start + REPLAY_CHUNK]:
                 try:
                     sent.append((x, await producer.send(x.topic, value=x.value, key=x.key)))
                 except MessageSizeTooLargeError:
                     failures.append((x.id or 0, _too_large(x)))
-        for x, future in sent:
-            try:
-                await future
-            except MessageSizeTooLargeError:
-                failures.append((x.id or 0, _too_large(x)))
-            else:
-                good.append(x)
+            acked: list[DeadLetter] = []
+            for x, future in sent:
+                try:
+                    await future
+                except MessageSizeTooLargeError:
+                    failures.append((x.id or 0, _too_large(x)))
+                else:
+                    acked.append(x)
+            await asyncio.to_thread(_mark_replayed, store, acked)
+            good += acked
     finally:
         done = {x.id for x in good}
 
-        def settle() -> None:
+        def release() -> None:
             with store.unit_of_work() as uow:
-                uow.ledger.mark_replayed([x.id for x in good if x.id is not None])
                 uow.ledger.release_replay(sorted(i for i in claimed if i not in done))
                 uow.commit()
 
-        if claimed:
-            await asyncio.shield(asyncio.to_thread(settle))
+        if claimed - done:
+            await asyncio.shield(asyncio.to_thread(release))
     failures.sort()
     return Replayed(len(good), failures, elsewhere)

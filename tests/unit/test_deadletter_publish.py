@@ -123,3 +123,33 @@ async def test_a_letter_another_replay_holds_is_left_to_it() -> None:
     assert [(ident, why.split(":")[0]) for ident, why in failures] == [(2, "being_replayed")]
     with store.unit_of_work() as uow:   # what this replay claimed it gave back
         assert uow.ledger.claim_replay([1, 3], now=now, until=now, again=True) == [1, 3]
+
+
+async def test_a_replay_marks_what_it_sent_a_chunk_at_a_time(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A replay killed part-way must not send again what it had already sent: a tester's
+    60,000-letter replay, marked only at its end, sent 31,279 twice after a SIGKILL."""
+    from hub.ingest import deadletters
+
+    monkeypatch.setattr(deadletters, "REPLAY_CHUNK", 2)
+    store = InMemoryStore()
+    with store.unit_of_work() as uow:
+        for offset in range(5):
+            uow.ledger.add_dead_letter(Handled(
+                Delivery("transferhub.events.bc", 0, offset, b"k", upserted(rule(offset), 1)[2]),
+                poison=UnreadableEvent("store_rejected", "x")).dead_letter(datetime.now(UTC)))
+        uow.commit()
+
+    class Dies(Producer):
+        async def send(self, topic: str, value: bytes, key: bytes | None = None,
+                       headers: list[tuple[str, bytes]] | None = None) -> asyncio.Future[None]:
+            if len(self.published) == 3:
+                raise ConnectionError("the hub died here")
+            return await super().send(topic, value, key, headers)
+
+    with pytest.raises(ConnectionError):
+        await replay_dead_letters(store, Dies("client", limit=1 << 20), [])  # type: ignore[arg-type]
+    with store.unit_of_work() as uow:   # the first chunk is marked; the rest stay to replay
+        assert [x.id for x in uow.ledger.dead_letters()] == [3, 4, 5]
+    again = Producer("client", limit=1 << 20)
+    assert await replay_dead_letters(store, again, []) == (3, [], 0)  # type: ignore[arg-type]

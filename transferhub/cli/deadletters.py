@@ -137,14 +137,14 @@ def run_replay(args: argparse.Namespace) -> int:
     if response.failed:
         said = "; ".join(f"{f['id']}: {f['reason']}" for f in failures[:FAILURES_SAID])
         more = len(failures) - FAILURES_SAID
-        message = (f"{response.failed} dead letter(s) failed again and stay "
+        message = (f"{response.failed} dead letter(s) not re-driven, staying "
                    f"({said}{f'; and {more} more' if more > 0 else ''})")
         print(f"transferhub {args.command}: {message}", file=sys.stderr)
         doc.update(error_json(message, EXIT_FAILED))
     if args.json:
         print_json(doc)
     else:
-        elsewhere = (f", {response.being_replayed} left to another replay running now"
-                     if response.being_replayed else "")
-        print(f"replayed: {doc['applied']} applied, {doc['failed']} failed again{elsewhere}")
+        elsewhere = (f", {response.being_replayed} held by another replay (running now, or "
+                     "stopped less than 15 minutes ago)" if response.being_replayed else "")
+        print(f"replayed: {doc['applied']} applied, {doc['failed']} not re-driven{elsewhere}")
     return EXIT_FAILED if response.failed else EXIT_OK
