@@ -102,15 +102,21 @@ async def test_a_tombstone_replayed_is_still_called_a_tombstone() -> None:
     assert "tombstone" in failures[0][1] and "empty" in failures[1][1]
 
 
-async def test_a_letter_another_replay_holds_is_left_to_it() -> None:
+def _replayable(n: int) -> InMemoryStore:
+    """A store holding ``n`` dead letters that read today (ids 1 to ``n``)."""
     store = InMemoryStore()
     with store.unit_of_work() as uow:
-        for offset in range(3):
+        for offset in range(n):
             uow.ledger.add_dead_letter(Handled(
                 Delivery("transferhub.events.bc", 0, offset, b"k", upserted(rule(offset), 1)[2]),
                 poison=UnreadableEvent("store_rejected", "x")).dead_letter(datetime.now(UTC)))
         uow.commit()
-        now = datetime.now(UTC)
+    return store
+
+
+async def test_a_letter_another_replay_holds_is_left_to_it() -> None:
+    store = _replayable(3)
+    now = datetime.now(UTC)
     with store.unit_of_work() as uow:   # another replay, still running, holds letter 2
         assert uow.ledger.claim_replay([2], now=now, until=now.replace(year=now.year + 1)) == [2]
         uow.commit()
@@ -132,13 +138,7 @@ async def test_a_replay_marks_what_it_sent_a_chunk_at_a_time(
     from hub.ingest import deadletters
 
     monkeypatch.setattr(deadletters, "REPLAY_CHUNK", 2)
-    store = InMemoryStore()
-    with store.unit_of_work() as uow:
-        for offset in range(5):
-            uow.ledger.add_dead_letter(Handled(
-                Delivery("transferhub.events.bc", 0, offset, b"k", upserted(rule(offset), 1)[2]),
-                poison=UnreadableEvent("store_rejected", "x")).dead_letter(datetime.now(UTC)))
-        uow.commit()
+    store = _replayable(5)
 
     class Dies(Producer):
         async def send(self, topic: str, value: bytes, key: bytes | None = None,
