@@ -29,7 +29,7 @@ class InMemoryIngestLedger:
         self._offsets: dict[tuple[str, str, int], int] = {}
         self._logs: dict[str, str] = {}  # group: cluster id
         self._letters: list[DeadLetter] = []
-        self._claims: dict[int | None, datetime] = {}  # dead letter id: claimed until
+        self._claims: dict[int, datetime] = {}  # dead letter id: claimed until
         self._stats: dict[str, dict[str, object]] = {}
 
     def copy(self) -> InMemoryIngestLedger:
@@ -94,7 +94,7 @@ class InMemoryIngestLedger:
                    if d.id is not None and d.id in wanted and (again or not d.replayed)
                    and self._claims.get(d.id, now) <= now]
         self._claims.update(dict.fromkeys(claimed, until))
-        return [i for i in claimed if i is not None]
+        return claimed
 
     def release_replay(self, ids: Iterable[int]) -> None:
         """Give back claims on dead letters not re-driven."""
