@@ -87,12 +87,16 @@ def _granting_reason(reading: RuleReading, entry: Entry,
     return (Reason.USED_ELSEWHERE, f"rule {rule.id} applies but was not chosen{where}")
 
 
+def retired_words(credential: str) -> str:
+    """What an answer says of a credential retired since the hub had its record (a
+    registrar who finds it in an old guide learns why it is unknown now)."""
+    return f"{credential} was retired (its province's export no longer lists it)"
+
+
 def unknown_detail(credential: str, retired: bool) -> str:
-    """The detail of ``unknown_credential``: a retired one's says so (a registrar who
-    finds it in an old guide learns why it is unknown now)."""
+    """The detail of ``unknown_credential``: a retired one's says so."""
     if retired:
-        return (f"{credential} was retired (its province's export no longer lists it), "
-                "and no rule names it")
+        return f"{retired_words(credential)}, and no rule names it"
     return f"the hub has no record of {credential} and no rule names it"
 
 

@@ -71,6 +71,7 @@ from hub.domain.errors import InvalidQuery, NotFound
 from hub.domain.identifiers import credential_id, institution_of, parse_credential_id
 from hub.domain.model import CredentialKind, CreditSystem, Grant, GrantKind, Rule
 from hub.domain.ports import EquivalencyReader
+from hub.domain.reasons import retired_words
 from hub.domain.transcript import Scales, read_transcript
 from hub.domain.transfer import answer_transfer
 from hub.domain.worth import exact
@@ -163,8 +164,7 @@ def _own_not_stacking(reader: EquivalencyReader, ids: list[str], link_value: dic
     return [NotCounted(c, DOES_NOT_STACK, f"{c} has no record that it stacks into {target_id}")
             if c in known else
             NotCounted(c, Reason.UNKNOWN_CREDENTIAL,
-                       f"{c} was retired (its province's export no longer lists it)"
-                       if c in retired else f"the hub has no record of {c}")
+                       retired_words(c) if c in retired else f"the hub has no record of {c}")
             for c in own]
 
 

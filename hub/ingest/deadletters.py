@@ -99,12 +99,13 @@ def _too_large(letter: DeadLetter) -> str:
 def _still_poison(letter: DeadLetter) -> str | None:
     """Why ``letter`` still cannot be applied; None when it now reads.
 
-    A tombstone is stored with no bytes, as an empty message is; its recorded
-    reason says which it was, and the replay reads it as that again.
+    No bytes never read: a tombstone is stored with none, as an empty message is,
+    and its recorded reason says which it was.
     """
-    tombstone = not letter.value and "tombstone" in letter.reason
+    if not letter.value:
+        return letter.reason
     try:
-        translate(letter.topic, None if tombstone else letter.value)
+        translate(letter.topic, letter.value)
     except PoisonEvent as exc:
         return exc.reason
     return None
