@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -35,7 +36,11 @@ def run(monkeypatch: pytest.MonkeyPatch, stream: list[pb.AppliedEvent],
     def fake_stream(*_: Any) -> Iterator[pb.AppliedEvent]:
         yield from stream
 
+    def no_status(*_: Any) -> pb.Status:
+        raise monitor.HubUnreachable("no hub in this test")
+
     monkeypatch.setattr(monitor, "stream", fake_stream)
+    monkeypatch.setattr(monitor, "call", no_status)
     monkeypatch.setattr(monitor, "checked_address", lambda args: "127.0.0.1:1")
     if console is not None:
         monkeypatch.setattr(tables, "console", lambda: console)
@@ -106,3 +111,105 @@ class TestProvinceTextIsShownNotObeyed:
         run(monkeypatch, [self._event()])
         out = capsys.readouterr().out
         assert r"ON:HUMB:[/dim] 1 \x1b[2J" in out and "\x1b" not in out
+
+
+def status(lag_known: bool = True, **by_province: tuple[int, int, int]) -> pb.Status:
+    """A hub status: per province (events applied, lag, dead letters)."""
+    return pb.Status(lag_known=lag_known, by_province={
+        province: pb.ProvinceStatus(events_applied=applied, lag=lag, dead_lettered=dead)
+        for province, (applied, lag, dead) in by_province.items()})
+
+
+class TestStreamsTable:
+    """An operator watches the streams for throughput, lag and dead letters: the terminal
+    view shows them per province, from the hub's status (every hub on the store), not
+    from the events the monitor happened to be sent."""
+
+    def test_rate_is_the_change_in_handled_events_over_the_window(self) -> None:
+        pulse = monitor.Pulse(window=10)
+        pulse.observe(status(BC=(1_000, 50, 2), ON=(10, 0, 0)), at=100.0)
+        assert pulse.rate("BC") is None                       # one answer: no rate yet
+        pulse.observe(status(BC=(3_000, 40, 3), ON=(10, 0, 0)), at=102.0)
+        pulse.observe(status(BC=(5_000, 30, 3), ON=(10, 0, 0)), at=104.0)
+        # Handled = applied + duplicate + stale + dead lettered.
+        assert pulse.rate("BC") == pytest.approx((5_003 - 1_002) / 4)
+        assert pulse.rate("ON") == 0
+        assert pulse.rows() == [("BC", "1,000", "30", "3"), ("ON", "0", "0", "0")]
+
+    def test_old_answers_leave_the_window(self) -> None:
+        pulse = monitor.Pulse(window=10)
+        for second, applied in ((0, 0), (2, 100_000), (12, 100_100), (14, 100_300)):
+            pulse.observe(status(SK=(applied, 0, 0)), at=float(second))
+        # The burst between 0 and 2 s is over 10 s old: (100,300 - 100,000) / (14 - 2).
+        assert pulse.rate("SK") == pytest.approx(300 / 12)
+
+    def test_counts_that_went_down_start_again(self) -> None:
+        pulse = monitor.Pulse()
+        pulse.observe(status(BC=(9_000, 0, 0)), at=0.0)
+        pulse.observe(status(BC=(100, 0, 0)), at=2.0)         # a hub on an emptied store
+        assert pulse.rate("BC") is None
+        pulse.observe(status(BC=(300, 0, 0)), at=4.0)
+        assert pulse.rate("BC") == pytest.approx(100)
+
+    def test_a_province_that_appears_had_handled_none_before(self) -> None:
+        pulse = monitor.Pulse()
+        pulse.observe(status(ON=(10, 0, 0)), at=0.0)
+        pulse.observe(status(ON=(10, 0, 0), BC=(424, 0, 0)), at=2.0)   # a first BC run
+        assert pulse.rate("BC") == pytest.approx(212)
+
+    def test_a_lag_not_measured_lately_is_not_shown_as_caught_up(self) -> None:
+        pulse = monitor.Pulse()
+        pulse.observe(status(lag_known=False, BC=(5, 0, 0)), at=0.0)
+        assert pulse.rows() == [("BC", "-", "?", "0")]
+        assert "not measured lately" in pulse.footnote()
+
+    def test_only_the_province_asked_for(self) -> None:
+        pulse = monitor.Pulse("bc")
+        pulse.observe(status(BC=(5, 7, 1), ON=(9, 9, 9)), at=0.0)
+        assert [row[0] for row in pulse.rows()] == ["BC"]
+
+    def test_on_screen_with_a_status_that_could_not_be_had(self) -> None:
+        view = monitor._View()
+        view.record_status(status(BC=(1_000, 1_234, 17)))
+        view.record_status("the hub at 127.0.0.1:1 cannot be reached")
+        out = Console(file=io.StringIO(), width=140, force_terminal=False)
+        out.print(view.render())
+        text = out.file.getvalue()   # type: ignore[attr-defined]
+        assert "events/s" in text and "1,234" in text and "17" in text   # last figures kept
+        assert "status not refreshed: the hub at 127.0.0.1:1 cannot be reached" in text
+
+    def test_the_monitor_asks_for_the_status_while_it_runs(
+            self, monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+        asked: list[str] = []
+        drawn: list[Any] = []
+
+        def fake_call(address: str, stub: type, method: str, request: Any) -> pb.Status:
+            asked.append(method)
+            return status(BC=(len(asked) * 100, 5, 1))
+
+        def slow_stream(*_: Any) -> Iterator[pb.AppliedEvent]:
+            waited = threading.Event()
+            for event in events(3):
+                for _ in range(500):           # the events arrive after two status answers
+                    if len(asked) >= 2:
+                        break
+                    waited.wait(0.01)
+                yield event
+
+        render = monitor._View.render
+
+        def kept(self: monitor._View) -> Any:
+            drawn.append(self.pulse.rows())
+            return render(self)
+
+        monkeypatch.setattr(monitor, "call", fake_call)
+        monkeypatch.setattr(monitor, "STATUS_SECONDS", 0.01)
+        monkeypatch.setattr(monitor._View, "render", kept)
+        monkeypatch.setattr(monitor, "stream", slow_stream)
+        monkeypatch.setattr(monitor, "checked_address", lambda args: "127.0.0.1:1")
+        with (tmp_path / "screen").open("w") as screen:
+            console = Console(file=screen, force_terminal=True, width=140, height=50)
+            monkeypatch.setattr(tables, "console", lambda: console)
+            monitor.run_monitor(argparse.Namespace(province="", hub="127.0.0.1:1", json=False))
+        assert set(asked) == {"GetStatus"} and len(asked) >= 2
+        assert any(rows and rows[0][0] == "BC" and rows[0][2] == "5" for rows in drawn)
