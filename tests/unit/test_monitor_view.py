@@ -20,6 +20,7 @@ import pytest
 from rich.console import Console
 
 from transferhub.cli import monitor, tables
+from transferhub.cli.pulse import Pulse
 from transferhub.hub.v1 import operator_service_pb2 as pb
 
 
@@ -126,7 +127,7 @@ class TestStreamsTable:
     from the events the monitor happened to be sent."""
 
     def test_rate_is_the_change_in_handled_events_over_the_window(self) -> None:
-        pulse = monitor.Pulse(window=10)
+        pulse = Pulse(window=10)
         pulse.observe(status(BC=(1_000, 50, 2), ON=(10, 0, 0)), at=100.0)
         assert pulse.rate("BC") is None                       # one answer: no rate yet
         pulse.observe(status(BC=(3_000, 40, 3), ON=(10, 0, 0)), at=102.0)
@@ -137,14 +138,14 @@ class TestStreamsTable:
         assert pulse.rows() == [("BC", "1,000", "30", "3"), ("ON", "0", "0", "0")]
 
     def test_old_answers_leave_the_window(self) -> None:
-        pulse = monitor.Pulse(window=10)
+        pulse = Pulse(window=10)
         for second, applied in ((0, 0), (2, 100_000), (12, 100_100), (14, 100_300)):
             pulse.observe(status(SK=(applied, 0, 0)), at=float(second))
         # The burst between 0 and 2 s is over 10 s old: (100,300 - 100,000) / (14 - 2).
         assert pulse.rate("SK") == pytest.approx(300 / 12)
 
     def test_counts_that_went_down_start_again(self) -> None:
-        pulse = monitor.Pulse()
+        pulse = Pulse()
         pulse.observe(status(BC=(9_000, 0, 0)), at=0.0)
         pulse.observe(status(BC=(100, 0, 0)), at=2.0)         # a hub on an emptied store
         assert pulse.rate("BC") is None
@@ -152,19 +153,19 @@ class TestStreamsTable:
         assert pulse.rate("BC") == pytest.approx(100)
 
     def test_a_province_that_appears_had_handled_none_before(self) -> None:
-        pulse = monitor.Pulse()
+        pulse = Pulse()
         pulse.observe(status(ON=(10, 0, 0)), at=0.0)
         pulse.observe(status(ON=(10, 0, 0), BC=(424, 0, 0)), at=2.0)   # a first BC run
         assert pulse.rate("BC") == pytest.approx(212)
 
     def test_a_lag_not_measured_lately_is_not_shown_as_caught_up(self) -> None:
-        pulse = monitor.Pulse()
+        pulse = Pulse()
         pulse.observe(status(lag_known=False, BC=(5, 0, 0)), at=0.0)
         assert pulse.rows() == [("BC", "-", "?", "0")]
         assert "not measured lately" in pulse.footnote()
 
     def test_only_the_province_asked_for(self) -> None:
-        pulse = monitor.Pulse("bc")
+        pulse = Pulse("bc")
         pulse.observe(status(BC=(5, 7, 1), ON=(9, 9, 9)), at=0.0)
         assert [row[0] for row in pulse.rows()] == ["BC"]
 
