@@ -23,11 +23,14 @@ province, ending at the receiving institution:
   grade because those are the only facts the hub has about the learner.
 
 A chain of one link would be an agreement, not an inference, so chains have
-two or three links. A suggestion names the credentials it passes through
-(``via``: for ON:SENE:IPC144 → BC:CAPU:CSCI 110 → UBCV, ``BC:CAPU:CSCI 110``).
-Suggestions are deduplicated by (credential, chain), ordered by credential,
-chain length, then rule ids, and bounded per credential; they are never
-counted in any total.
+two or three links. A credential of the receiving institution itself is
+suggested nothing: the institution holds it already, and a chain out and back
+(CAPU MATH 100 → DOUG MATH 1100 → CAPU MATH 100, or on to another CAPU course)
+is a loop through other institutions' rules, not a pathway. A suggestion names
+the credentials it passes through (``via``: for ON:SENE:IPC144 → BC:CAPU:CSCI
+110 → UBCV, ``BC:CAPU:CSCI 110``). Suggestions are deduplicated by
+(credential, chain), ordered by credential, chain length, then rule ids, and
+bounded per credential; they are never counted in any total.
 
 The store's link index finds the chains (``EquivalencyReader.chains_to``: rule
 ids of complete chains into the receiving institution only), then the rules
@@ -41,6 +44,7 @@ from __future__ import annotations
 from itertools import pairwise
 
 from hub.domain.answers import Suggestion
+from hub.domain.identifiers import institution_of
 from hub.domain.links import MAX_LINKS, leads_to
 from hub.domain.model import Rule
 from hub.domain.ports import EquivalencyReader
@@ -68,7 +72,8 @@ def _via(links: tuple[Rule, ...]) -> tuple[str, ...]:
 def suggest(reader: EquivalencyReader, transcript: Transcript, receiving_institution: str,
             scales: Scales) -> tuple[Suggestion, ...]:
     """Inferred pathways for ``transcript``'s credentials into ``receiving_institution``."""
-    entries = transcript.entries
+    entries = {credential: entry for credential, entry in transcript.entries.items()
+               if institution_of(credential) != receiving_institution}
     if not entries:
         return ()
     chains = reader.chains_to(sorted(entries), receiving_institution, MAX_LINKS)

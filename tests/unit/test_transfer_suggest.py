@@ -145,3 +145,28 @@ class TestSuggestionFetching:
         answer = transfer(repo, UBC, *(done(s) for s in sources))
         assert len(answer.suggested) == len(sources)
         assert repo.calls <= 1 + 3
+
+
+class TestNoLoopsBackHome:
+    """A credential of the receiving institution is its own already: a chain that leaves it
+    and comes back (to the same course or another) is a loop, not a pathway."""
+
+    OUT = rule("BC:131", "BC:CAPU:MATH 100", "BC:DOUG", course("MATH 1100"))
+    BACK = rule("BC:132", "BC:DOUG:MATH 1100", "BC:CAPU", course("MATH 100"))
+    BACK_TO_ANOTHER = rule("BC:133", "BC:DOUG:MATH 1100", "BC:CAPU", course("MATH 101"))
+
+    def test_not_back_to_itself(self):
+        repo = world(institution("BC:DOUG"), self.OUT, self.BACK)
+        answer = transfer(repo, "BC:CAPU", done("BC:CAPU:MATH 100"))
+        assert reasons(answer) == {"BC:CAPU:MATH 100": "no_agreement"}
+        assert answer.suggested == ()
+
+    def test_not_back_to_another_course_of_its_own_institution(self):
+        repo = world(institution("BC:DOUG"), self.OUT, self.BACK_TO_ANOTHER)
+        assert transfer(repo, "BC:CAPU", done("BC:CAPU:MATH 100")).suggested == ()
+
+    def test_the_same_chain_still_serves_a_learner_from_elsewhere(self):
+        repo = world(institution("BC:DOUG"), self.OUT, self.BACK,
+                     rule("ON:1", "ON:SENE:MTH140", "BC:DOUG", course("MATH 1100")))
+        answer = transfer(repo, "BC:CAPU", done("ON:SENE:MTH140"), done("BC:CAPU:MATH 100"))
+        assert chains(answer) == [("ON:1", "BC:132")]
