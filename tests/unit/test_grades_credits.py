@@ -95,6 +95,32 @@ def test_a_percent_over_100_by_any_amount_is_refused(grade: str) -> None:
     assert DEFAULT_SCALE.to_percent("100.000") == 100.0
 
 
+class TestPercentsCompareAsWritten:
+    """grade_percent >= minimum_percent, as written: "66.999999999999999" is 67.0 as a
+    float, and met a minimum of 67 (a tester's grade, and a C+ of UofT's scale)."""
+
+    @pytest.mark.parametrize("grade,minimum,meets", [
+        ("66.999999999999999", "67", False), ("64.99999999999999999", "65", False),
+        ("67.0000000000000001", "67", True), ("67", "67", True),
+        ("78.33333333333333", "78.33", True), ("78.33333333333333", "78.34", False),
+        ("70", "69.9999999999999999", True), ("70", "70.0000000000000001", False),
+    ])
+    def test_against_a_percent_minimum(self, grade: str, minimum: str, meets: bool) -> None:
+        assert (DEFAULT_SCALE.to_percent(grade)
+                >= DEFAULT_SCALE.to_percent(minimum, minimum=True)) is meets
+
+    def test_through_a_query_against_a_letter(self) -> None:
+        repo = world(institution("ON:UOFT", "credit weight", 0.5, scale=UOFT_SCALE),
+                     institution("ON:SENE", "hours", 42),
+                     rule("ON:R1", "ON:UOFT:CSC108H1", "ON:SENE", course("CSC108"),
+                          min_grade="C+"))
+        assert UOFT_SCALE.as_dict()["C+"] == 67
+        below = transfer(repo, "ON:SENE", done("ON:UOFT:CSC108H1", "66.999999999999999"))
+        assert reasons(below) == {"ON:UOFT:CSC108H1": "below_min_grade"}
+        at = transfer(repo, "ON:SENE", done("ON:UOFT:CSC108H1", "67.000000000000000"))
+        assert [a.rule.id for a in at.awarded] == ["ON:R1"]
+
+
 class TestCompletionDates:
     """A month alone means its last day."""
 
