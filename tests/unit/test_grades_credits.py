@@ -144,3 +144,15 @@ class TestOnlyAsciiDigits:
     def test_percent_grades(self, grade: str) -> None:
         with pytest.raises(InvalidGrade):
             DEFAULT_SCALE.to_percent(grade)
+
+
+@pytest.mark.parametrize("text", ["100.0000000000000001", "100.01"])
+def test_an_adapter_refuses_a_minimum_over_100_by_any_amount(text: str) -> None:
+    """The hub reads "100.0000000000000001" as over 100 and every learner failed the rule
+    it came with (``below_min_grade``); the adapters read it as the float 100.0."""
+    from adapters.base.fields import Bad
+    from adapters.base.fields.grades import min_grade
+
+    with pytest.raises(Bad, match="min_grade must be a percent"):
+        min_grade(text, "line 2")
+    assert min_grade("100.000", "line 2") == "100.000"

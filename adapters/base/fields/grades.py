@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from decimal import Decimal
 from typing import Any
 
 from adapters.base.fields.values import Bad, check_number
@@ -24,7 +25,8 @@ def min_grade(value: Any, label: str) -> str | None:
         return f"{value:g}"
     if isinstance(value, str):
         candidate = value.strip().upper()
-        if _PERCENT_RE.match(candidate) and float(candidate) <= 100:
+        # Read exactly, as the hub does: "100.0000000000000001" is 100.0 as a float.
+        if _PERCENT_RE.match(candidate) and Decimal(candidate) <= 100:
             return candidate
         if _LETTER_RE.match(candidate):
             return candidate
