@@ -176,17 +176,28 @@ def _chain_text(item: Json) -> str:
         else " → ".join(item["chain"])
 
 
+def _sending_text(item: Json) -> str:
+    """What a rule needs: "A", "A & B" (all of them) or "any 2 of A or B or C"."""
+    if item.get("any_n"):
+        return f"any {item['any_n']} of " + " or ".join(item["from"])
+    return " & ".join(item["from"])
+
+
 def print_equivalents(console: Console, doc: Json) -> None:
-    """Every rule from a credential with its provenance."""
+    """Every rule from a credential with its provenance: what it needs (a partner course
+    or "any N of", without which a registrar would read the credential alone as earning
+    the grant), what it grants and its notes (MODEL.md: shown with every answer)."""
     doc = shown(doc)
     table = Table(title=f"Equivalents of {doc['credential']}", title_justify="left")
-    for column in ("rule", "v", "to", "grants", "min grade", "effective"):
+    for column in ("rule", "v", "from", "to", "grants", "min grade", "effective"):
         table.add_column(column)
     for item in doc["equivalents"]:
         grants = _offered_text(item) if item["grants"] else item["outcome"]
+        if item.get("notes"):
+            grants += f"\n[dim]{item['notes']}[/dim]"
         window = f"{item['effective_start'] or '…'} – {item['effective_end'] or 'present'}"
-        table.add_row(item["rule"], str(item["version"]), item["receiving_institution"],
-                      grants, item["min_grade"] or "", window)
+        table.add_row(item["rule"], str(item["version"]), _sending_text(item),
+                      item["receiving_institution"], grants, item["min_grade"] or "", window)
     console.print(table)
     if not doc["equivalents"]:
         to = f" to {doc['to']}" if doc.get("to") else ""
