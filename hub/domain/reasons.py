@@ -27,6 +27,7 @@ In order:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 
 from hub.domain.answers import NotTransferred, Reason
 from hub.domain.applicability import RuleReading, Standing
@@ -39,7 +40,10 @@ _GRANTING_ORDER = (Reason.BELOW_MIN_GRADE, Reason.OUTSIDE_EFFECTIVE_WINDOW,
 
 
 def _number(value: float) -> str:
-    return f"{value:g}"
+    """``value`` as the shortest decimal that reads back as it, never in exponent form
+    ("{:g}" showed 66.9999999 as 67 beside a minimum of 67)."""
+    text = format(Decimal(repr(float(value))), "f")
+    return text[:-2] if text.endswith(".0") else text
 
 
 def _code(credential: str) -> str:

@@ -54,3 +54,14 @@ class TestEquivalentsTable:
     def test_notes_are_shown(self) -> None:
         text = printed(equivalent("BC:104", [LANG], notes="Precludes credit for EOSC 110."))
         assert "Precludes credit for EOSC 110." in text
+
+
+class TestAmountsForPeople:
+    """Credits in tables keep their whole part and no exponent; --json is exact."""
+
+    def test_amounts(self) -> None:
+        from transferhub.cli.tables import amount
+
+        assert [amount(v) for v in (123456.75, 1_000_000.0, 3.0, 0.5, 45 * 3 / 42, 0.0,
+                                    0.001 * 3 / 42, 1e-9)] == [
+            "123456.75", "1000000", "3", "0.5", "3.214286", "0", "0.000071", "0.000000001"]

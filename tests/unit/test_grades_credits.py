@@ -156,3 +156,20 @@ def test_an_adapter_refuses_a_minimum_over_100_by_any_amount(text: str) -> None:
     with pytest.raises(Bad, match="min_grade must be a percent"):
         min_grade(text, "line 2")
     assert min_grade("100.000", "line 2") == "100.000"
+
+
+def test_a_numeric_minimum_keeps_its_value() -> None:
+    """Ontario's ``"min_grade": 66.9999999`` went out as the minimum "67" ("{:g}")."""
+    from adapters.base.fields.grades import min_grade
+
+    assert [min_grade(v, "line 2") for v in (66.9999999, 65, 65.0, 0.00001, 64.123456)] == [
+        "66.9999999", "65", "65.0", "0.00001", "64.123456"]
+
+
+def test_the_detail_shows_the_grade_as_read() -> None:
+    repo = world(institution("BC:CAPU"), institution("BC:UBCV"),
+                 rule("BC:1", "BC:CAPU:ENGL 100", "BC:UBCV", course("ENGL 110"),
+                      min_grade="67"))
+    answer = transfer(repo, "BC:UBCV", done("BC:CAPU:ENGL 100", "66.9999999"))
+    (item,) = answer.not_transferred
+    assert "(66.9999999%)" in item.detail and "(67%)" in item.detail

@@ -7,6 +7,7 @@ from disagreeing.
 from __future__ import annotations
 
 import os
+from decimal import Decimal
 from typing import Any
 
 from rich.console import Console
@@ -70,15 +71,26 @@ def shown(value: Any) -> Any:
 _ORDINALS = {1: "1st", 2: "2nd", 3: "3rd", 4: "4th"}
 
 
+def amount(value: float) -> str:
+    """Credits for people: up to six decimals, never rounded in its whole part and never
+    in exponent form ("{:g}" printed 123456.75 hours as 123457 and 1,000,000 credit
+    weight as 1e+06); a value too small for six decimals keeps two digits. ``--json``
+    gives every value exactly."""
+    text = f"{value:.6f}".rstrip("0").rstrip(".")
+    if text in ("0", "-0") and value:
+        return format(Decimal(f"{value:.2g}"), "f")
+    return "0" if text == "-0" else text
+
+
 def _grant_text(grant: Json) -> str:
     if grant["kind"] == "block":
-        text = f"block toward {grant['program']} ({grant['credits']:g})"
+        text = f"block toward {grant['program']} ({amount(grant['credits'])})"
     else:
         # Unassigned credit read the way transfer guides print it ("ENGL 1st").
         year = grant["level"] if grant["kind"] == "unassigned" else None
         level = f" {_ORDINALS.get(year, f'{year}th')}" if year else ""
         code = grant["code"] or f"{grant['subject']}{level}"
-        credits = "-" if grant.get("unknown_credits") else f"{grant['credits']:g}"
+        credits = "-" if grant.get("unknown_credits") else amount(grant["credits"])
         text = f"{code} ({credits})"
     if grant.get("designation"):
         text += f" \\[{grant['designation']}]"
@@ -100,8 +112,8 @@ def _credits_text(item: Json, key: str) -> str:
     """An award's credits, saying where some are unknown (``(-)``, counted as 0):
     "0 (unknown)" when that is all it grants, "3 + unknown" beside known credits."""
     if not item.get("unknown_credits"):
-        return f"{item[key]:g}"
-    return f"{item[key]:g} + unknown" if item[key] else "0 (unknown)"
+        return amount(item[key])
+    return f"{amount(item[key])} + unknown" if item[key] else "0 (unknown)"
 
 
 def print_transfer(console: Console, doc: Json) -> None:
@@ -132,8 +144,8 @@ def print_transfer(console: Console, doc: Json) -> None:
         console.print(suggested)
     # MODEL.md: unknown credits count as 0 "and the answer says so".
     unknown = any(item.get("unknown_credits") for item in doc["awarded"])
-    console.print(f"Total: [bold]{doc['total_credits']:g} {unit}[/bold] "
-                  f"({doc['total_tc']:g} tc)"
+    console.print(f"Total: [bold]{amount(doc['total_credits'])} {unit}[/bold] "
+                  f"({amount(doc['total_tc'])} tc)"
                   + ("; unknown credits counted as 0" if unknown else ""))
 
 
@@ -160,11 +172,11 @@ def print_stack(console: Console, doc: Json) -> None:
         via = item.get("via_rule", "")
         if via and item.get("counts_as"):
             via = f"{via} (as {item['counts_as']})"
-        table.add_row(item["credential"], f"{item['value']:g}", via)
+        table.add_row(item["credential"], amount(item["value"]), via)
     console.print(table)
     _print_reasons(console, "Not counted", doc.get("not_counted", []))
-    console.print(f"Required {doc['required']:g}, earned {doc['earned']:g}, "
-                  f"[bold]remaining {doc['remaining']:g}[/bold] {doc['unit']}")
+    console.print(f"Required {amount(doc['required'])}, earned {amount(doc['earned'])}, "
+                  f"[bold]remaining {amount(doc['remaining'])}[/bold] {doc['unit']}")
 
 
 def _chain_text(item: Json) -> str:

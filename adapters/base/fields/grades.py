@@ -22,7 +22,8 @@ def min_grade(value: Any, label: str) -> str | None:
     if isinstance(value, int | float) and not isinstance(value, bool):
         if not math.isfinite(value) or not 0 <= value <= 100:
             raise Bad(f"{label}: min_grade {value!r} is not a percent 0–100")
-        return f"{value:g}"
+        # As written: "{:g}" kept six digits, so 66.9999999 became a minimum of "67".
+        return str(value) if isinstance(value, int) else format(Decimal(repr(value)), "f")
     if isinstance(value, str):
         candidate = value.strip().upper()
         # Read exactly, as the hub does: "100.0000000000000001" is 100.0 as a float.
