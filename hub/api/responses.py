@@ -115,6 +115,7 @@ def stack_response(answer: StackAnswer) -> pb.StackResponse:
     return pb.StackResponse(
         target=answer.target, unit=answer.unit, required=answer.required,
         earned=answer.earned, remaining=answer.remaining,
+        required_unknown=answer.required_unknown,
         counted=[pb.CountedCredential(credential=c.credential, value=c.value,
                                       via_rule=c.via_rule or "", counts_as=c.counts_as or "")
                  for c in answer.counted],

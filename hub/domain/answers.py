@@ -152,3 +152,5 @@ class StackAnswer:
     counted: tuple[Counted, ...] = field(default_factory=tuple)
     not_counted: tuple[NotCounted, ...] = field(default_factory=tuple)
     """Every other completed credential, by credential id."""
+    required_unknown: bool = False
+    """The target's record gives no value: ``required`` (0) says nothing of its need."""

@@ -2,7 +2,8 @@
 
 The target (a certificate, diploma or degree; any other kind is refused as
 ``InvalidQuery`` on ``target``) requires its own ``value``, in the target
-institution's unit (an unknown value requires 0). What counts:
+institution's unit (an unknown value requires 0, and the answer says so:
+``required_unknown``, as MODEL.md has unknown credits said). What counts:
 
 - a completed credential of the target's institution whose record says it
   stacks into the target, with that link's value. Choice: completing it is
@@ -149,6 +150,7 @@ def answer_stack(reader: EquivalencyReader, query: StackQuery) -> StackAnswer:
     counted.sort(key=lambda c: (c.credential, c.counts_as or ""))
     required = exact(target.value)
     return StackAnswer(target=target_id, unit=system.unit, required=float(required),
+                       required_unknown=target.value is None,
                        earned=float(earned), remaining=float(max(Fraction(0), required - earned)),
                        counted=tuple(counted),
                        not_counted=tuple(sorted(not_counted, key=lambda n: n.credential)))

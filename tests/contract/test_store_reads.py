@@ -71,6 +71,17 @@ class TestCredentials:
             assert repo.get_credential(micro.id) == micro
             assert repo.get_credentials([micro.id]) == {micro.id: micro}
 
+    def test_no_value_stays_no_value_not_zero(self, store: Store) -> None:
+        """A stacking answer says a target's requirement is unknown from this None."""
+        from hub.domain.model import Credential
+
+        diploma = Credential(id="ON:HUMB:DIP-X", kind=CredentialKind.DIPLOMA, value=None)
+        nothing = Credential(id="ON:HUMB:DIP-0", kind=CredentialKind.DIPLOMA, value=0.0)
+        write(store, diploma, nothing)
+        with store.reader() as repo:
+            assert repo.get_credential(diploma.id).value is None  # type: ignore[union-attr]
+            assert repo.get_credential(nothing.id).value == 0.0  # type: ignore[union-attr]
+
     def test_get_credentials_skips_unknown_and_retired(self, store: Store) -> None:
         write(store, course("BC:CAPU:ENGL 100"), course("BC:CAPU:ENGL 101"))
         with store.unit_of_work() as uow:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import replace
 from datetime import date
 
@@ -186,6 +187,20 @@ class TestResponses:
         assert (response.unit, response.required, response.earned, response.remaining) == (
             "hours", 112.0, 56.0, 56.0)
         assert [c.via_rule for c in response.counted] == ["", "ON:1"]
+        assert not response.required_unknown
+        assert "required_unknown" not in render.stack(response)
+
+    def test_a_required_value_unknown_is_said_in_every_view(self) -> None:
+        response = responses.stack_response(StackAnswer(
+            "ON:HUMB:DIP-X", "hours", 0.0, 28.0, 0.0, (Counted("ON:HUMB:MC-X", 28.0),),
+            required_unknown=True))
+        doc = render.stack(response)
+        assert doc["required_unknown"] is True and doc["remaining"] == 0.0
+        out = Console(file=io.StringIO(), width=200, force_terminal=False)
+        tables.print_stack(out, doc)
+        text = out.file.getvalue()   # type: ignore[attr-defined]
+        assert "Required unknown (the target's record gives no value), earned 28 hours" in text
+        assert "remaining" not in text
 
 
 class TestRender:

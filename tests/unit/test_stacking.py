@@ -42,6 +42,15 @@ class TestOwnInstitution:
         answer = stack(repo, done(MC1), done(MC2), done(MC3), done("ON:HUMB:MC-DA-04"))
         assert (answer.earned, answer.remaining) == (140.0, 0.0)
 
+    def test_a_target_whose_record_gives_no_value_says_so(self):
+        """remaining 0 read as "done": the answer says the requirement is unknown."""
+        repo = humber(credential("ON:HUMB:DIP-X", None, kind="diploma"),
+                      credential("ON:HUMB:MC-X", 28, [("ON:HUMB:DIP-X", 28)]))
+        answer = answer_stack(repo, StackQuery("ON:HUMB:DIP-X", (done("ON:HUMB:MC-X"),)))
+        assert (answer.required, answer.earned, answer.remaining) == (0.0, 28.0, 0.0)
+        assert answer.required_unknown
+        assert not stack(humber(), done(MC1)).required_unknown
+
     def test_unknown_target(self):
         with pytest.raises(NotFound) as caught:
             answer_stack(humber(), StackQuery("ON:HUMB:NOPE", (done(MC1),)))

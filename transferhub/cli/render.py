@@ -104,9 +104,12 @@ def stack(response: pb.StackResponse) -> Json:
     not_counted = [{"credential": n.credential,
                     "reason": _enum_word(pb.Reason, n.reason, "REASON_"), "detail": n.detail}
                    for n in response.not_counted]
-    return {"target": response.target, "unit": response.unit, "required": response.required,
-            "earned": response.earned, "remaining": response.remaining, "counted": counted,
-            "not_counted": not_counted}
+    out = {"target": response.target, "unit": response.unit, "required": response.required,
+           "earned": response.earned, "remaining": response.remaining, "counted": counted,
+           "not_counted": not_counted}
+    if response.required_unknown:
+        out["required_unknown"] = True   # the target's record gives no value
+    return out
 
 
 def equivalent(item: pb.Equivalent) -> Json:

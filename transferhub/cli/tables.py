@@ -175,6 +175,10 @@ def print_stack(console: Console, doc: Json) -> None:
         table.add_row(item["credential"], amount(item["value"]), via)
     console.print(table)
     _print_reasons(console, "Not counted", doc.get("not_counted", []))
+    if doc.get("required_unknown"):
+        console.print(f"Required unknown (the target's record gives no value), earned "
+                      f"[bold]{amount(doc['earned'])}[/bold] {doc['unit']}")
+        return
     console.print(f"Required {amount(doc['required'])}, earned {amount(doc['earned'])}, "
                   f"[bold]remaining {amount(doc['remaining'])}[/bold] {doc['unit']}")
 

@@ -203,7 +203,7 @@ class NotCountedCredential(_message.Message):
     def __init__(self, credential: _Optional[str] = ..., reason: _Optional[_Union[Reason, str]] = ..., detail: _Optional[str] = ...) -> None: ...
 
 class StackResponse(_message.Message):
-    __slots__ = ("target", "unit", "required", "earned", "remaining", "counted", "not_counted")
+    __slots__ = ("target", "unit", "required", "earned", "remaining", "counted", "not_counted", "required_unknown")
     TARGET_FIELD_NUMBER: _ClassVar[int]
     UNIT_FIELD_NUMBER: _ClassVar[int]
     REQUIRED_FIELD_NUMBER: _ClassVar[int]
@@ -211,6 +211,7 @@ class StackResponse(_message.Message):
     REMAINING_FIELD_NUMBER: _ClassVar[int]
     COUNTED_FIELD_NUMBER: _ClassVar[int]
     NOT_COUNTED_FIELD_NUMBER: _ClassVar[int]
+    REQUIRED_UNKNOWN_FIELD_NUMBER: _ClassVar[int]
     target: str
     unit: str
     required: float
@@ -218,7 +219,8 @@ class StackResponse(_message.Message):
     remaining: float
     counted: _containers.RepeatedCompositeFieldContainer[CountedCredential]
     not_counted: _containers.RepeatedCompositeFieldContainer[NotCountedCredential]
-    def __init__(self, target: _Optional[str] = ..., unit: _Optional[str] = ..., required: _Optional[float] = ..., earned: _Optional[float] = ..., remaining: _Optional[float] = ..., counted: _Optional[_Iterable[_Union[CountedCredential, _Mapping]]] = ..., not_counted: _Optional[_Iterable[_Union[NotCountedCredential, _Mapping]]] = ...) -> None: ...
+    required_unknown: bool
+    def __init__(self, target: _Optional[str] = ..., unit: _Optional[str] = ..., required: _Optional[float] = ..., earned: _Optional[float] = ..., remaining: _Optional[float] = ..., counted: _Optional[_Iterable[_Union[CountedCredential, _Mapping]]] = ..., not_counted: _Optional[_Iterable[_Union[NotCountedCredential, _Mapping]]] = ..., required_unknown: _Optional[bool] = ...) -> None: ...
 
 class Equivalent(_message.Message):
     __slots__ = ("rule", "province", "version", "any_n", "receiving_institution", "outcome", "grants", "alternatives", "min_grade", "effective_start", "effective_end", "notes", "notation")
