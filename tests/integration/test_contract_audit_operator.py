@@ -99,6 +99,8 @@ class TestOperatorCommandsOverABroker:
             stop(serve)
         outcomes = sorted(line.split()[-1] for line in lines)
         assert outcomes == ["applied"] * RULES + ["dead_lettered"]
-        assert all(" BC " in line for line in lines)
-        assert any(" rule upserted BC:0 v1 applied" in line for line in lines)
-        assert any(" unreadable " in line and line.endswith("dead_lettered\n") for line in lines)
+        # Six tab-separated fields: time, province, change, entity, version, outcome.
+        fields = [line.rstrip("\n").split("\t") for line in lines]
+        assert all(len(f) == 6 and f[1] == "BC" for f in fields)
+        assert ["rule upserted", "BC:0", "v1", "applied"] in [f[2:] for f in fields]
+        assert any(f[2] == "unreadable" and f[5] == "dead_lettered" for f in fields)

@@ -214,3 +214,20 @@ class TestStreamsTable:
             monitor.run_monitor(argparse.Namespace(province="", hub="127.0.0.1:1", json=False))
         assert set(asked) == {"GetStatus"} and len(asked) >= 2
         assert any(rows and rows[0][0] == "BC" and rows[0][2] == "5" for rows in drawn)
+
+
+def test_piped_lines_are_six_tab_separated_fields(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """An entity id ("BC:CAPU:ENGL 100") and a change ("rule upserted") hold spaces; an
+    unreadable event has no entity: a script splitting on spaces got 5, 7 or 8 fields."""
+    stream = [pb.AppliedEvent(event_id="e1", province="BC", entity_key="BC:CAPU:ENGL 100",
+                              version=2, outcome="applied", change="credential_upserted",
+                              applied_at="2026-11-30T18:00:00Z"),
+              pb.AppliedEvent(event_id="e2", province="BC", entity_key="", version=0,
+                              outcome="dead_lettered", change="",
+                              applied_at="2026-11-30T18:00:01Z")]
+    run(monkeypatch, stream)
+    first, second = (line.split("\t") for line in capsys.readouterr().out.splitlines())
+    assert first == ["2026-11-30T18:00:00Z", "BC", "credential upserted", "BC:CAPU:ENGL 100",
+                     "v2", "applied"]
+    assert second == ["2026-11-30T18:00:01Z", "BC", "unreadable", "", "v0", "dead_lettered"]

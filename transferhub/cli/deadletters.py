@@ -104,12 +104,12 @@ def run_list(args: argparse.Namespace) -> int:
         console.print("no dead letters")
         return EXIT_OK
     table = Table(title="dead letters")
-    for column in ("id", "province", "where", "recorded", "replayed", "reason"):
+    for column in ("id", "province", "where", "event", "recorded", "replayed", "reason"):
         table.add_column(column, justify="right" if column == "id" else "left")
     for x in tables.shown(doc["dead_letters"]):
         table.add_row(str(x["id"]), x["province"] or "-",
-                      f"{x['topic']}[{x['partition']}]@{x['offset']}", x["recorded_at"] or "-",
-                      "yes" if x["replayed"] else "no", x["reason"])
+                      f"{x['topic']}[{x['partition']}]@{x['offset']}", x["event_id"] or "-",
+                      x["recorded_at"] or "-", "yes" if x["replayed"] else "no", x["reason"])
     console.print(table)
     return EXIT_OK
 

@@ -169,8 +169,11 @@ def run_monitor(args: argparse.Namespace) -> int:
                 e = applied_event(event)
                 if e["missed"]:
                     print(not_shown(e["missed"]))
-                print(visible(f"{e['applied_at']} {e['province']} {_change(e)} "
-                              f"{e['entity_key']} v{e['version']} {e['outcome']}"), flush=True)
+                # Tab-separated: an entity id ("BC:CAPU:ENGL 100") and a change ("rule
+                # upserted") hold spaces, and a script splits on tabs into six fields.
+                print("\t".join(visible(field) for field in (
+                    e["applied_at"], e["province"], _change(e), e["entity_key"],
+                    f"v{e['version']}", e["outcome"])), flush=True)
     except KeyboardInterrupt:
         return EXIT_OK
     except (HubUnreachable, HubRefused) as exc:

@@ -69,12 +69,15 @@ def _print_table(doc: dict[str, Any]) -> None:
         table.add_column(column, justify="left" if column in ("province", "last event")
                          else "right")
     for province, p in tables.shown(doc["by_province"]).items():
+        # A lag not measured lately is "?", as in the monitor: a 0 would read as caught up.
+        lag = str(p["lag"]) if doc["lag_known"] else "?"
         table.add_row(province, str(p["events_applied"]), str(p["events_duplicate"]),
-                      str(p["events_stale"]), str(p["dead_lettered"]), str(p["lag"]),
+                      str(p["events_stale"]), str(p["dead_lettered"]), lag,
                       p["last_event_at"] or "-")
     console.print(table)
     console.print(f"applied {doc['events_applied']}, duplicates {doc['events_duplicate']}, "
-                  f"dead letters {doc['dead_lettered']}, lag {doc['lag']}"
+                  f"dead letters {doc['dead_lettered']}, "
+                  f"lag {doc['lag'] if doc['lag_known'] else '?'}"
                   + ("" if doc["lag_known"] else
                      " (not measured lately: is the broker reachable?)"))
     console.print(f"store: {doc['institutions']} institutions, {doc['credentials']} "

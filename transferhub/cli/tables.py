@@ -88,7 +88,7 @@ def _grant_text(grant: Json) -> str:
     else:
         # Unassigned credit read the way transfer guides print it ("ENGL 1st").
         year = grant["level"] if grant["kind"] == "unassigned" else None
-        level = f" {_ORDINALS.get(year, f'{year}th')}" if year else ""
+        level = f" {_ORDINALS.get(year, f'{year}th')}" if year else " XXX"   # no level: XXX
         code = grant["code"] or f"{grant['subject']}{level}"
         credits = "-" if grant.get("unknown_credits") else amount(grant["credits"])
         text = f"{code} ({credits})"
@@ -108,6 +108,21 @@ def _offered_text(item: Json) -> str:
     return _grants_text(item["grants"])
 
 
+def _described(item: Json) -> str:
+    """An item's grants, then in dim lines the Guide's own text and the rules' notes.
+
+    The grants are rebuilt from the model ("GEN 1st (3)" for every generic subject,
+    "1st" for the Guide's "1XX" and "100 lev"); the Guide's text (a BC rule's
+    ``notation``) says which ("UBCV ARTS 1st (3)"), as a registrar knows it. Notes
+    are MODEL.md's "shown with every answer that uses the rule"."""
+    text = _offered_text(item)
+    if item.get("notation"):
+        text += f"\n[dim]Guide: {item['notation']}[/dim]"
+    if item.get("notes"):
+        text += f"\n[dim]{item['notes']}[/dim]"
+    return text
+
+
 def _credits_text(item: Json, key: str) -> str:
     """An award's credits, saying where some are unknown (``(-)``, counted as 0):
     "0 (unknown)" when that is all it grants, "3 + unknown" beside known credits."""
@@ -124,10 +139,7 @@ def print_transfer(console: Console, doc: Json) -> None:
     for column in ("rule", "from", "grants", unit, "tc"):
         awarded.add_column(column, justify="right" if column in (unit, "tc") else "left")
     for item in doc["awarded"]:
-        grants = _offered_text(item)
-        if item.get("notes"):
-            grants += f"\n[dim]{item['notes']}[/dim]"
-        awarded.add_row(item["rule"], "\n".join(item["from"]), grants,
+        awarded.add_row(item["rule"], "\n".join(item["from"]), _described(item),
                         _credits_text(item, "credits"), _credits_text(item, "tc"))
     if doc["awarded"]:
         console.print(awarded)
@@ -136,10 +148,11 @@ def print_transfer(console: Console, doc: Json) -> None:
     _print_reasons(console, "Not transferred", doc["not_transferred"])
     if doc["suggested"]:
         suggested = Table(title="Suggested (inferred, not counted)", title_justify="left")
-        for column in ("from", "grants", "chain"):
-            suggested.add_column(column)
+        for column in ("from", "grants", unit, "tc", "chain"):
+            suggested.add_column(column, justify="right" if column in (unit, "tc") else "left")
         for item in doc["suggested"]:
-            suggested.add_row("\n".join(item["from"]), _offered_text(item),
+            suggested.add_row("\n".join(item["from"]), _described(item),
+                              _credits_text(item, "credits"), _credits_text(item, "tc"),
                               _chain_text(item))
         console.print(suggested)
     # MODEL.md: unknown credits count as 0 "and the answer says so".
@@ -173,7 +186,10 @@ def print_stack(console: Console, doc: Json) -> None:
         if via and item.get("counts_as"):
             via = f"{via} (as {item['counts_as']})"
         table.add_row(item["credential"], amount(item["value"]), via)
-    console.print(table)
+    if doc["counted"]:
+        console.print(table)
+    else:
+        console.print(f"Nothing counted toward {doc['target']}.")
     _print_reasons(console, "Not counted", doc.get("not_counted", []))
     if doc.get("required_unknown"):
         console.print(f"Required unknown (the target's record gives no value), earned "
@@ -208,8 +224,8 @@ def print_equivalents(console: Console, doc: Json) -> None:
     for column in ("rule", "v", "from", "to", "grants", "min grade", "effective"):
         table.add_column(column)
     for item in doc["equivalents"]:
-        grants = _offered_text(item) if item["grants"] else item["outcome"]
-        if item.get("notes"):
+        grants = _described(item) if item["grants"] else item["outcome"]
+        if not item["grants"] and item.get("notes"):
             grants += f"\n[dim]{item['notes']}[/dim]"
         window = f"{item['effective_start'] or '…'} – {item['effective_end'] or 'present'}"
         table.add_row(item["rule"], str(item["version"]), _sending_text(item),
