@@ -98,8 +98,9 @@ class QueryServiceServicer:
 
     def Stack(self, request, context):
         """Stack answers a stacking query: how far a transcript goes toward a target credential.
-        Errors: INVALID_ARGUMENT (a malformed target, credential id, grade or date;
-        the message names the field), NOT_FOUND (the target is unknown), UNAVAILABLE.
+        Errors: INVALID_ARGUMENT (a malformed target, credential id, grade or date, or a
+        target that is not a certificate, diploma or degree; the message names the
+        field), NOT_FOUND (the target is unknown), UNAVAILABLE.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -108,7 +109,10 @@ class QueryServiceServicer:
     def ListEquivalents(self, request, context):
         """ListEquivalents lists every rule that starts from a credential, with provenance.
         Errors: INVALID_ARGUMENT (a malformed credential id or `to`), NOT_FOUND (the
-        hub has no record of the credential and no rule names it), UNAVAILABLE.
+        hub has no record of the credential and no rule starts from it; or, when no
+        rule from it leads there, `to` names an institution the hub has no record of
+        or a province where it has none: the message names the field, `to` or
+        `credential`), UNAVAILABLE.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
