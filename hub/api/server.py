@@ -17,12 +17,12 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1.health import aio as health_aio
-from grpc_reflection.v1alpha import reflection
 
 from hub.api.decoding import UndecodableRequests
 from hub.api.errors import log_client_gone_quietly
 from hub.api.operator import IngestControl, OperatorServicer
 from hub.api.query import QueryServicer, StackEngine, TransferEngine
+from hub.api.reflection import enable_reflection
 from hub.api.store_health import STORE_PROBE_SECONDS, watch_store
 from hub.store.ports import Store
 from transferhub.hub.v1 import operator_service_pb2, query_service_pb2
@@ -98,9 +98,8 @@ async def create_server(
         OperatorServicer(store, executor, operator), server)
     health = _Health()
     health_pb2_grpc.add_HealthServicer_to_server(health, server)
-    reflection.enable_server_reflection(
-        (*SERVICES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
-         reflection.SERVICE_NAME), server)
+    enable_reflection(server, (*SERVICES, health_pb2.DESCRIPTOR.services_by_name["Health"]
+                               .full_name))
     port = server.add_insecure_port(address)
     if port == 0:
         raise OSError(f"cannot bind the hub's gRPC server to {address}")

@@ -402,6 +402,23 @@ class TestGenericTools:
         assert {"transferhub.hub.v1.QueryService", "transferhub.hub.v1.OperatorService",
                 "grpc.health.v1.Health"} <= names
 
+    async def test_reflection_answers_under_its_v1_name_too(
+            self, channel: grpc.aio.Channel) -> None:
+        """Tools ask grpc.reflection.v1 first; some never fall back to v1alpha."""
+        call = channel.stream_stream(
+            "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
+            request_serializer=reflection_pb2.ServerReflectionRequest.SerializeToString,
+            response_deserializer=reflection_pb2.ServerReflectionResponse.FromString)()
+        await call.write(reflection_pb2.ServerReflectionRequest(list_services=""))
+        listed = await call.read()
+        await call.write(reflection_pb2.ServerReflectionRequest(
+            file_containing_symbol="transferhub.hub.v1.QueryService"))
+        described = await call.read()
+        await call.done_writing()
+        assert "transferhub.hub.v1.QueryService" in {
+            s.name for s in listed.list_services_response.service}
+        assert described.file_descriptor_response.file_descriptor_proto   # the service's file
+
 
 class TestUndecodableRequests:
     """Bytes protobuf cannot decode are bad input: INVALID_ARGUMENT, never UNKNOWN."""
