@@ -138,6 +138,17 @@ def _claimed_elsewhere(ident: int) -> tuple[int, str]:
                    f"{CLAIM_SECONDS // 60} minutes ago); this replay did not send it")
 
 
+NAMED_IN_A_MESSAGE = 10
+"""Unknown ids a NOT_FOUND names; 500 of them made a message of a few KiB (an integrator)."""
+
+
+def _no_such(unknown: list[int]) -> str:
+    """``no dead letter has id 4, 9`` (the first ten, and how many more)."""
+    named = ", ".join(map(str, unknown[:NAMED_IN_A_MESSAGE]))
+    more = len(unknown) - NAMED_IN_A_MESSAGE
+    return f"no dead letter has id {named}" + (f" (and {more:,} more)" if more > 0 else "")
+
+
 async def replay_dead_letters(store: Store, producer: AIOKafkaProducer,
                               ids: Sequence[int]) -> Replayed:
     """Re-drive dead letters (every unreplayed one when ``ids`` is empty).
@@ -163,8 +174,7 @@ async def replay_dead_letters(store: Store, producer: AIOKafkaProducer,
             letters = [x for x in letters if not wanted or x.id in wanted]
             unknown = sorted(wanted.difference(x.id for x in letters))
             if unknown:
-                raise NotFound(f"no dead letter has id {', '.join(map(str, unknown))}",
-                               field="ids")
+                raise NotFound(_no_such(unknown), field="ids")
             claimed = uow.ledger.claim_replay(
                 [x.id for x in letters if x.id is not None], now=now,
                 until=now + timedelta(seconds=CLAIM_SECONDS), again=bool(ids))

@@ -153,3 +153,19 @@ async def test_a_replay_marks_what_it_sent_a_chunk_at_a_time(
         assert [x.id for x in uow.ledger.dead_letters()] == [3, 4, 5]
     again = Producer("client", limit=1 << 20)
     assert await replay_dead_letters(store, again, []) == (3, [], 0)  # type: ignore[arg-type]
+
+
+async def test_ids_that_name_no_dead_letter_are_named_ten_at_most() -> None:
+    """500 unknown ids made a NOT_FOUND message of a few KiB (an integrator)."""
+    from hub.domain.errors import NotFound
+
+    store = _replayable(2)
+    producer = Producer("client", limit=1 << 20)
+    with pytest.raises(NotFound) as few:
+        await replay_dead_letters(store, producer, [1, 9, 7])  # type: ignore[arg-type]
+    assert str(few.value).endswith("no dead letter has id 7, 9")
+    with pytest.raises(NotFound) as many:
+        await replay_dead_letters(store, producer, list(range(3, 503)))  # type: ignore[arg-type]
+    assert str(many.value).endswith(
+        "no dead letter has id 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 (and 490 more)")
+    assert few.value.field == many.value.field == "ids" and producer.published == []
