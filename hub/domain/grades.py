@@ -4,26 +4,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from decimal import Decimal
 
 from hub.domain.errors import InvalidGrade
+from hub.domain.percents import EXACT_DECIMALS, ExactPercent
 
 _PERCENT_RE = re.compile(r"^[0-9]{1,3}(?:\.[0-9]+)?%?$")  # ASCII digits only, not "７８"
 
-EXACT_DECIMALS = 12
-"""Decimal places a percent is read to. Two percents of up to 12 decimals differ by at
-least 1e-12, many times a float's spacing below 1000 (1.1e-13), so as floats they compare
-exactly as written. A longer text ("66.999999999999999", which ``float`` reads as 67.0,
-or a system's 78.33333333333333) is cut to 12 places toward failing: a learner's grade
-down, a minimum up. So a grade below a minimum never meets it; the one case cut wrongly
-is a grade and a minimum both longer than 12 places within 1e-12 of each other."""
-_PLACES = Decimal(1).scaleb(-EXACT_DECIMALS)
-
-# Grades read before, by (scale identity, grade text, minimum or not): every query reads
-# its transcript's grades and its rules' minimum grades, from a few thousand distinct
-# texts. The entry holds the scale, so its id is not reused while kept; cleared whole
-# when full.
-_READ: dict[tuple[int, str, bool], tuple[GradingScale, float]] = {}
+# Grades read before, by (scale identity, grade text): every query reads its transcript's
+# grades and its rules' minimum grades, from a few thousand distinct texts. The entry
+# holds the scale, so its id is not reused while kept; cleared whole when full.
+_READ: dict[tuple[int, str], tuple[GradingScale, float]] = {}
 _READ_LIMIT = 16_384
 
 
@@ -44,28 +35,27 @@ class GradingScale:
         """The scale as ``{letter: lowest percent}``."""
         return dict(self.letters)
 
-    def to_percent(self, grade: str, *, field: str | None = None,
-                   minimum: bool = False) -> float:
-        """A grade (percent such as ``78`` or a letter of this scale) as a percent;
-        ``minimum`` when it is a rule's minimum grade, not a learner's grade.
+    def to_percent(self, grade: str, *, field: str | None = None) -> float:
+        """A grade (percent such as ``78`` or a letter of this scale) as a percent.
 
         A letter counts as its lowest percent; letters compare as :meth:`of` keeps
         them (upper-cased, trimmed), however the scale was built, so every store
         reads a declared ``b+`` as the learner's ``B+``. Anything the scale cannot
         read raises :class:`InvalidGrade`: an unreadable grade is never a silent pass.
-        A percent of more than :data:`EXACT_DECIMALS` places is cut toward failing.
+        A percent written with more than 12 decimals compares as written
+        (:class:`~hub.domain.percents.ExactPercent`).
         """
-        key = (id(self), grade, minimum)
+        key = (id(self), grade)
         read = _READ.get(key)
         if read is not None and read[0] is self:
             return read[1]
-        value = self._read(grade, field, minimum)
+        value = self._read(grade, field)
         if len(_READ) >= _READ_LIMIT:
             _READ.clear()
         _READ[key] = (self, value)
         return value
 
-    def _read(self, grade: str, field: str | None, minimum: bool) -> float:
+    def _read(self, grade: str, field: str | None) -> float:
         text = grade.strip().upper()
         if _PERCENT_RE.match(text):
             number = text.rstrip("%")
@@ -74,8 +64,7 @@ class GradingScale:
             if value >= 100 and Decimal(number) > 100:
                 raise InvalidGrade(f"grade {grade!r} is over 100 percent", field=field)
             if len(number.partition(".")[2]) > EXACT_DECIMALS:
-                value = float(Decimal(number).quantize(
-                    _PLACES, rounding=ROUND_CEILING if minimum else ROUND_FLOOR))
+                return ExactPercent(number)   # float() would make 66.999999999999999 67
             return value
         for letter, percent in self.letters:
             if letter == text or letter.strip().upper() == text:

@@ -27,23 +27,16 @@ In order:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from decimal import Decimal
 
 from hub.domain.answers import NotTransferred, Reason
 from hub.domain.applicability import RuleReading, Standing
 from hub.domain.identifiers import institution_of
 from hub.domain.model import GrantKind, Rule
+from hub.domain.percents import written
 from hub.domain.transcript import Entry
 
 _GRANTING_ORDER = (Reason.BELOW_MIN_GRADE, Reason.OUTSIDE_EFFECTIVE_WINDOW,
                    Reason.INCOMPLETE_COMBINATION, Reason.USED_ELSEWHERE)
-
-
-def _number(value: float) -> str:
-    """``value`` as the shortest decimal that reads back as it, never in exponent form
-    ("{:g}" showed 66.9999999 as 67 beside a minimum of 67)."""
-    text = format(Decimal(repr(float(value))), "f")
-    return text[:-2] if text.endswith(".0") else text
 
 
 def _code(credential: str) -> str:
@@ -71,8 +64,8 @@ def _granting_reason(reading: RuleReading, entry: Entry,
                     f"rule {rule.id}'s minimum grade {rule.min_grade!r} cannot be read "
                     f"on {institution_of(credential)}'s scale")
         return (Reason.BELOW_MIN_GRADE,
-                f"grade {entry.grade} ({_number(entry.percent)}%) is below rule {rule.id}'s "
-                f"minimum {rule.min_grade} ({_number(reading.minimum)}%)")
+                f"grade {entry.grade} ({written(entry.percent)}%) is below rule {rule.id}'s "
+                f"minimum {rule.min_grade} ({written(reading.minimum)}%)")
     if standing is Standing.OUTSIDE_EFFECTIVE_WINDOW:
         return (Reason.OUTSIDE_EFFECTIVE_WINDOW,
                 f"completed {entry.completed_on.isoformat()}, outside rule {rule.id}'s "

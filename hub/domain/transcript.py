@@ -70,7 +70,7 @@ class Scales:
             found: float | None = 0.0
         else:
             try:
-                found = self.of(sending_institution).to_percent(min_grade, minimum=True)
+                found = self.of(sending_institution).to_percent(min_grade)
             except InvalidGrade:
                 found = None
         self._minimums[key] = found

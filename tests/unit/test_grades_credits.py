@@ -18,7 +18,7 @@ from transfer_world import (
 
 from hub.domain.dates import parse_completion_date
 from hub.domain.errors import InvalidDate, InvalidGrade
-from hub.domain.grades import DEFAULT_SCALE
+from hub.domain.grades import DEFAULT_SCALE, GradingScale
 from hub.domain.model import CreditSystem
 from hub.domain.worth import exact, to_tc
 
@@ -104,10 +104,21 @@ class TestPercentsCompareAsWritten:
         ("67.0000000000000001", "67", True), ("67", "67", True),
         ("78.33333333333333", "78.33", True), ("78.33333333333333", "78.34", False),
         ("70", "69.9999999999999999", True), ("70", "70.0000000000000001", False),
+        # The same long text on both sides meets (a reviewer: cutting each side its own
+        # way made it fail), and two long texts 1e-17 apart are told apart.
+        ("78.33333333333333", "78.33333333333333", True),
+        ("70.00000000000000002", "70.00000000000000001", True),
+        ("70.00000000000000001", "70.00000000000000002", False),
     ])
     def test_against_a_percent_minimum(self, grade: str, minimum: str, meets: bool) -> None:
-        assert (DEFAULT_SCALE.to_percent(grade)
-                >= DEFAULT_SCALE.to_percent(minimum, minimum=True)) is meets
+        assert (DEFAULT_SCALE.to_percent(grade) >= DEFAULT_SCALE.to_percent(minimum)) is meets
+        assert (DEFAULT_SCALE.to_percent(grade) < DEFAULT_SCALE.to_percent(minimum)) is not meets
+
+    def test_against_a_letter_whose_percent_is_long(self) -> None:
+        """A scale's 66.66666666666667 is that decimal, not its float's binary tail."""
+        scale = GradingScale.of({"C+": 66.66666666666667, "F": 0})
+        assert scale.to_percent("66.66666666666667") >= scale.to_percent("C+")
+        assert not scale.to_percent("66.666666666666669999") >= scale.to_percent("C+")
 
     def test_through_a_query_against_a_letter(self) -> None:
         repo = world(institution("ON:UOFT", "credit weight", 0.5, scale=UOFT_SCALE),
@@ -163,7 +174,7 @@ def test_a_numeric_minimum_keeps_its_value() -> None:
     from adapters.base.fields.grades import min_grade
 
     assert [min_grade(v, "line 2") for v in (66.9999999, 65, 65.0, 0.00001, 64.123456)] == [
-        "66.9999999", "65", "65.0", "0.00001", "64.123456"]
+        "66.9999999", "65", "65", "0.00001", "64.123456"]
 
 
 def test_the_detail_shows_the_grade_as_read() -> None:

@@ -10,6 +10,7 @@ from typing import Any
 from adapters.base.fields.values import Bad, check_number
 from hub.domain.grades import GradingScale
 from hub.domain.model import MAX_ITEMS
+from hub.domain.percents import written
 
 _LETTER_RE = re.compile(r"^[A-Z]{1,3}[+-]?$")
 _PERCENT_RE = re.compile(r"^[0-9]{1,3}(?:\.[0-9]+)?$")  # ASCII digits only
@@ -22,8 +23,7 @@ def min_grade(value: Any, label: str) -> str | None:
     if isinstance(value, int | float) and not isinstance(value, bool):
         if not math.isfinite(value) or not 0 <= value <= 100:
             raise Bad(f"{label}: min_grade {value!r} is not a percent 0–100")
-        # As written: "{:g}" kept six digits, so 66.9999999 became a minimum of "67".
-        return str(value) if isinstance(value, int) else format(Decimal(repr(value)), "f")
+        return written(value)   # "{:g}" kept six digits: 66.9999999 became a minimum of "67"
     if isinstance(value, str):
         candidate = value.strip().upper()
         # Read exactly, as the hub does: "100.0000000000000001" is 100.0 as a float.
