@@ -135,7 +135,13 @@ class TestStreamsTable:
         # Handled = applied + duplicate + stale + dead lettered.
         assert pulse.rate("BC") == pytest.approx((5_003 - 1_002) / 4)
         assert pulse.rate("ON") == 0
-        assert pulse.rows() == [("BC", "1,000", "30", "3"), ("ON", "0", "0", "0")]
+        assert pulse.rows() == [("BC", "1,000", "30", "3"), ("ON", "0.0", "0", "0")]
+
+    def test_a_trickle_is_not_shown_as_none(self) -> None:
+        pulse = Pulse()
+        pulse.observe(status(SK=(0, 0, 0)), at=0.0)
+        pulse.observe(status(SK=(3, 0, 0)), at=10.0)
+        assert pulse.rows() == [("SK", "0.3", "0", "0")]
 
     def test_old_answers_leave_the_window(self) -> None:
         pulse = Pulse(window=10)

@@ -82,7 +82,8 @@ class Pulse:
             if self.province and province != self.province:
                 continue
             rate = self.rate(province)
-            rows.append((province, "-" if rate is None else f"{rate:,.0f}",
+            shown = "-" if rate is None else f"{rate:,.0f}" if rate >= 10 else f"{rate:.1f}"
+            rows.append((province, shown,
                          f"{counts.lag:,}" if known else "?", f"{counts.dead_lettered:,}"))
         return rows
 

@@ -72,8 +72,8 @@ _ORDINALS = {1: "1st", 2: "2nd", 3: "3rd", 4: "4th"}
 
 
 def amount(value: float) -> str:
-    """Credits for people: up to six decimals, never rounded in its whole part and never
-    in exponent form ("{:g}" printed 123456.75 hours as 123457 and 1,000,000 credit
+    """Credits for people: rounded to six decimals, never to six significant digits and
+    never in exponent form ("{:g}" printed 123456.75 hours as 123457 and 1,000,000 credit
     weight as 1e+06); a value too small for six decimals keeps two digits. ``--json``
     gives every value exactly."""
     text = f"{value:.6f}".rstrip("0").rstrip(".")
