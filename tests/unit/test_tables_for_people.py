@@ -56,6 +56,17 @@ class TestTransferTable:
         assert "BC:99007: Precludes credit for ZZB CPSC 100" in text
         assert "Total: 0 credits" in text      # never counted
 
+    def test_alternatives_of_several_grants_each_take_a_line(self) -> None:
+        """"MATH 111 (3) & MATH 1st (1) or MATH 2nd (4)" read as either grouping."""
+        math = {"kind": "course", "code": "MATH 111", "credits": 3.0}
+        first = {**GEN_1ST, "subject": "MATH", "credits": 1.0}
+        second = {**GEN_1ST, "subject": "MATH", "level": 2, "credits": 4.0}
+        award = {"rule": "BC:3", "from": ["BC:X:MATH 1"], "grants": [math, first],
+                 "alternatives": [[math, first], [second]], "credits": 4.0, "tc": 4.0}
+        lines = printed(tables.print_transfer, transfer(awarded=[award])).splitlines()
+        cells = [line.split("│")[3].strip() for line in lines if line.startswith("│")]
+        assert cells[:2] == ["MATH 111 (3) & MATH 1st (1)", "or MATH 2nd (4)"]
+
     def test_unassigned_credit_at_no_level_is_not_read_as_a_course(self) -> None:
         grant = {"kind": "unassigned", "code": None, "subject": "CHIN", "level": None,
                  "credits": 3.0}

@@ -104,7 +104,12 @@ def _grants_text(grants: list[Json]) -> str:
 def _offered_text(item: Json) -> str:
     """An item's grants, or every alternative joined by "or" when it has several."""
     if "alternatives" in item:
-        return " or ".join(_grants_text(alt) for alt in item["alternatives"])
+        texts = [_grants_text(alt) for alt in item["alternatives"]]
+        if any(len(alt) > 1 for alt in item["alternatives"]):
+            # "A & B or C" reads two ways: one alternative a line, each after the first
+            # with its "or".
+            return "\nor ".join(texts)
+        return " or ".join(texts)
     return _grants_text(item["grants"])
 
 
