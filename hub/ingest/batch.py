@@ -1,9 +1,12 @@
 """One polled batch through the hub, the step the consume loop (:mod:`hub.ingest.consumer`) runs.
 
 Translated, its dead letters published, applied in one transaction (retried
-while the store is down, the partitions paused meanwhile), the events the
-store refused published, its offsets committed to Kafka, then metrics and
-the watch feed.
+while the store is down, the partitions paused meanwhile), counted and sent to
+the watch feed, the events the store refused published, its offsets committed
+to Kafka. Counted once in the store, not after Kafka's copy of the offsets: that
+commit waits out a broker that is down, and an operator's metrics and monitor
+fell a minute behind the store meanwhile (a tester: 61,145 counted, 77,097
+applied).
 """
 
 from __future__ import annotations
@@ -61,8 +64,9 @@ async def handle_batch(ingest: Ingest, records: list[list]) -> None:  # type: ig
                                                  ingest.stopping)
     except Exception as failure:
         # Fenced, or the loop stopped while the store was down: halves committed
-        # before that stored dead letters the topic must still get. What publishing
-        # them meets must not hide why the batch failed.
+        # before that are applied (counted) and stored dead letters the topic must
+        # still get. What publishing them meets must not hide why the batch failed.
+        _count(ingest, committed)
         try:
             await _publish_refused(ingest, committed)
         except Exception as exc:
@@ -74,10 +78,11 @@ async def handle_batch(ingest: Ingest, records: list[list]) -> None:  # type: ig
             with contextlib.suppress(Exception):
                 ingest.consumer.resume(*(tp for tp in assigned
                                          if tp in ingest.consumer.assignment()))
+    # Every committed transaction counts, a failed try's committed halves too.
+    _count(ingest, committed)
     await _publish_refused(ingest, committed)
     await _commit(ingest, report.next_offsets)
-    # Every committed transaction counts, a failed try's committed halves too.
-    _observe(ingest, committed, time.perf_counter() - started)
+    ingest.metrics.batch_seconds.observe(time.perf_counter() - started)
 
 
 async def _publish_refused(ingest: Ingest, committed: list[BatchReport]) -> None:
@@ -104,8 +109,8 @@ async def _commit(ingest: Ingest, next_offsets: dict[tuple[str, int], int]) -> N
         log.info("ingest.kafka_commit_skipped", error=repr(exc))
 
 
-def _observe(ingest: Ingest, committed: list[BatchReport], seconds: float) -> None:
-    ingest.metrics.batch_seconds.observe(seconds)
+def _count(ingest: Ingest, committed: list[BatchReport]) -> None:
+    """Metrics and the watch feed for what the store committed."""
     for report in committed:
         for province, counts in report.counts().items():
             for outcome, n in counts.items():

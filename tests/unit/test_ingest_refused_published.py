@@ -133,3 +133,33 @@ class TestStopWhileTakingApart:
         ingest.stop()
         with pytest.raises(StopAsked):
             asyncio.run(handle_batch(ingest, records))
+
+
+class TestCountedOnceStored:
+    """Metrics and the monitor follow the store, not Kafka's copy of the offsets."""
+
+    def test_counted_and_shown_before_the_kafka_commit(self) -> None:
+        """A broker that is down holds the Kafka commit for as long as it is down; the
+        metrics and monitor fell a minute behind the store meanwhile (a tester)."""
+        from hub.ingest.feed import _Watcher
+        from hub.store.memory_ledger import InMemoryStore
+
+        ingest = Ingest(InMemoryStore(), IngestSettings("unused:9092"))
+        watcher = _Watcher("")
+        ingest.feed._watchers.add(watcher)    # a monitor is watching
+        at_commit: list[tuple[float | None, int]] = []
+
+        class SlowCommit(FakeConsumer):
+            async def commit(self, offsets: dict[TopicPartition, int]) -> None:
+                at_commit.append((ingest.metrics.registry.get_sample_value(
+                    "transferhub_events_total", {"province": "BC", "outcome": "applied"}),
+                    len(watcher.notices)))
+                await super().commit(offsets)
+
+        messages = [upserted(rule(n), 1) for n in range(1, 11)]
+        records = [[SimpleNamespace(topic=BC, partition=0, offset=i, key=key, value=value)
+                    for i, (_, key, value) in enumerate(messages)]]
+        ingest.consumer = SlowCommit(TopicPartition(BC, 0))  # type: ignore[assignment]
+        ingest.producer = FakeProducer()  # type: ignore[assignment]
+        asyncio.run(handle_batch(ingest, records))
+        assert at_commit == [(10.0, 10)]
