@@ -166,10 +166,15 @@ class OperatorServicer(pb_grpc.OperatorServiceServicer):
         """Dead letters, oldest first."""
         if not 0 <= request.limit <= MAX_DEAD_LETTERS:
             raise InvalidQuery(f"must be between 0 and {MAX_DEAD_LETTERS}", field="limit")
+        if request.after_id < 0:
+            raise InvalidQuery("must be 0 or a dead letter id", field="after_id")
         limit = request.limit or 100
-        letters = await self._in_unit(
-            lambda uow: uow.ledger.dead_letters(limit, request.include_replayed))
-        return pb.ListDeadLettersResponse(dead_letters=[_dead_letter(x) for x in letters])
+        # One more than asked says whether more follow (an operator with 3,010 letters
+        # saw the oldest 100 and nothing said there were more).
+        letters = await self._in_unit(lambda uow: uow.ledger.dead_letters(
+            limit + 1, request.include_replayed, after_id=request.after_id))
+        return pb.ListDeadLettersResponse(dead_letters=[_dead_letter(x) for x in letters[:limit]],
+                                          more=len(letters) > limit)
 
     @maps_errors
     async def ReplayDeadLetters(self, request: pb.ReplayDeadLettersRequest,

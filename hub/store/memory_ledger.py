@@ -81,9 +81,11 @@ class InMemoryIngestLedger:
         """Keep a dead letter for operators (numbered from 1, as SQL would)."""
         self._letters.append(replace(letter, id=len(self._letters) + 1))
 
-    def dead_letters(self, limit: int = 100, include_replayed: bool = False) -> list[DeadLetter]:
-        """Dead letters, oldest first."""
-        found = [d for d in self._letters if include_replayed or not d.replayed]
+    def dead_letters(self, limit: int = 100, include_replayed: bool = False,
+                     after_id: int = 0) -> list[DeadLetter]:
+        """Dead letters, oldest first, those with an id above ``after_id``."""
+        found = [d for d in self._letters if (include_replayed or not d.replayed)
+                 and (d.id or 0) > after_id]
         return found[:limit]
 
     def claim_replay(self, ids: Iterable[int], now: datetime, until: datetime,

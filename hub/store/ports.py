@@ -133,8 +133,9 @@ class IngestLedger(Protocol):
     def add_dead_letter(self, letter: DeadLetter) -> None:
         """Keep a dead letter for operators."""
 
-    def dead_letters(self, limit: int = 100, include_replayed: bool = False) -> list[DeadLetter]:
-        """Dead letters, oldest first."""
+    def dead_letters(self, limit: int = 100, include_replayed: bool = False,
+                     after_id: int = 0) -> list[DeadLetter]:
+        """Dead letters, oldest first, those with an id above ``after_id`` (a page's last)."""
 
     def claim_replay(self, ids: Iterable[int], now: datetime, until: datetime,
                      again: bool = False) -> list[int]:

@@ -167,6 +167,19 @@ class TestDeadLetters:
             every = uow.ledger.dead_letters(include_replayed=True)
             assert [(d.offset, d.replayed) for d in every] == [(1, True), (2, True), (3, False)]
 
+    def test_read_a_page_at_a_time_after_an_id(self, store: Store) -> None:
+        with store.unit_of_work() as uow:
+            for offset in range(1, 8):
+                uow.ledger.add_dead_letter(letter(offset))
+            uow.commit()
+        with store.unit_of_work() as uow:
+            first = uow.ledger.dead_letters(limit=3)
+            rest = uow.ledger.dead_letters(limit=3, after_id=first[-1].id)  # type: ignore[arg-type]
+            last = uow.ledger.dead_letters(limit=3, after_id=rest[-1].id)  # type: ignore[arg-type]
+            assert [[d.offset for d in page] for page in (first, rest, last)] == [
+                [1, 2, 3], [4, 5, 6], [7]]
+            assert uow.ledger.dead_letters(after_id=last[-1].id) == []  # type: ignore[arg-type]
+
 
 class TestReplayClaims:
     """A replay claims the dead letters it re-drives; another replay gets none of them."""

@@ -59,6 +59,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                          help=f"at most N (1-{LIST_LIMIT_MAX}, default 100)")
     listing.add_argument("--all", action="store_true",
                          help="include dead letters already replayed")
+    listing.add_argument("--after", type=_dead_letter_id, default=0, metavar="ID",
+                         help="only those after dead letter ID (the next page: the last ID "
+                              "listed)")
     listing.add_argument("--json", action="store_true", help="print one JSON document")
     hub_option(listing)
     listing.set_defaults(func=run_list, command="deadletters list")
@@ -89,10 +92,12 @@ def run_list(args: argparse.Namespace) -> int:
     try:
         response = call(address, OperatorServiceStub, "ListDeadLetters",
                         pb.ListDeadLettersRequest(limit=args.limit,
-                                                  include_replayed=args.all))
+                                                  include_replayed=args.all,
+                                                  after_id=args.after))
     except (HubUnreachable, HubRefused) as exc:
         return failed(args, exc)
-    doc = {"dead_letters": [dead_letter(x) for x in response.dead_letters]}
+    doc = {"dead_letters": [dead_letter(x) for x in response.dead_letters],
+           "more": response.more}
     if args.json:
         print_json(doc)
         return EXIT_OK
@@ -111,6 +116,9 @@ def run_list(args: argparse.Namespace) -> int:
                       f"{x['topic']}[{x['partition']}]@{x['offset']}", x["event_id"] or "-",
                       x["recorded_at"] or "-", "yes" if x["replayed"] else "no", x["reason"])
     console.print(table)
+    if doc["more"]:
+        console.print(f"more dead letters follow: --after {doc['dead_letters'][-1]['id']} "
+                      "lists the next ones")
     return EXIT_OK
 
 

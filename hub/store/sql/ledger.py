@@ -142,10 +142,13 @@ class SqlIngestLedger:
             "province": letter.province, "event_id": letter.event_id,
             "recorded_at": letter.recorded_at, "replayed": letter.replayed})
 
-    def dead_letters(self, limit: int = 100, include_replayed: bool = False) -> list[DeadLetter]:
-        """Dead letters, oldest first."""
+    def dead_letters(self, limit: int = 100, include_replayed: bool = False,
+                     after_id: int = 0) -> list[DeadLetter]:
+        """Dead letters, oldest first, those with an id above ``after_id``."""
         self.flush()
         query = select(t.dead_letter).order_by(t.dead_letter.c.id).limit(limit)
+        if after_id:
+            query = query.where(t.dead_letter.c.id > after_id)
         if not include_replayed:
             query = query.where(t.dead_letter.c.replayed != true())
         return [DeadLetter(id=r["id"], topic=r["topic"], partition=r["partition"],

@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n)transferhub/hub/v1/operator_service.proto\x12\x12transferhub.hub.v1\"\x12\n\x10GetStatusRequest\"\x93\x01\n\x0eProvinceStatus\x12\x16\n\x0e\x65vents_applied\x18\x01 \x01(\x03\x12\x18\n\x10\x65vents_duplicate\x18\x02 \x01(\x03\x12\x14\n\x0c\x65vents_stale\x18\x03 \x01(\x03\x12\x15\n\rdead_lettered\x18\x04 \x01(\x03\x12\x15\n\rlast_event_at\x18\x05 \x01(\t\x12\x0b\n\x03lag\x18\x06 \x01(\x03\"\xc3\x02\n\x06Status\x12\x16\n\x0e\x65vents_applied\x18\x01 \x01(\x03\x12\x18\n\x10\x65vents_duplicate\x18\x02 \x01(\x03\x12\x15\n\rdead_lettered\x18\x03 \x01(\x03\x12\x0b\n\x03lag\x18\x04 \x01(\x03\x12?\n\x0b\x62y_province\x18\x05 \x03(\x0b\x32*.transferhub.hub.v1.Status.ByProvinceEntry\x12\x14\n\x0cinstitutions\x18\x06 \x01(\x03\x12\x13\n\x0b\x63redentials\x18\x07 \x01(\x03\x12\r\n\x05rules\x18\x08 \x01(\x03\x12\x11\n\tlag_known\x18\t \x01(\x08\x1aU\n\x0f\x42yProvinceEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x31\n\x05value\x18\x02 \x01(\x0b\x32\".transferhub.hub.v1.ProvinceStatus:\x02\x38\x01\"&\n\x12WatchEventsRequest\x12\x10\n\x08province\x18\x01 \x01(\t\"\x9c\x01\n\x0c\x41ppliedEvent\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x10\n\x08province\x18\x02 \x01(\t\x12\x12\n\nentity_key\x18\x03 \x01(\t\x12\x0f\n\x07version\x18\x04 \x01(\x03\x12\x0f\n\x07outcome\x18\x05 \x01(\t\x12\x12\n\napplied_at\x18\x06 \x01(\t\x12\x0e\n\x06\x63hange\x18\x07 \x01(\t\x12\x0e\n\x06missed\x18\x08 \x01(\x03\"A\n\x16ListDeadLettersRequest\x12\r\n\x05limit\x18\x01 \x01(\x05\x12\x18\n\x10include_replayed\x18\x02 \x01(\x08\"\xa5\x01\n\nDeadLetter\x12\n\n\x02id\x18\x01 \x01(\x03\x12\r\n\x05topic\x18\x02 \x01(\t\x12\x11\n\tpartition\x18\x03 \x01(\x05\x12\x0e\n\x06offset\x18\x04 \x01(\x03\x12\x0e\n\x06reason\x18\x05 \x01(\t\x12\x10\n\x08province\x18\x06 \x01(\t\x12\x10\n\x08\x65vent_id\x18\x07 \x01(\t\x12\x13\n\x0brecorded_at\x18\x08 \x01(\t\x12\x10\n\x08replayed\x18\t \x01(\x08\"O\n\x17ListDeadLettersResponse\x12\x34\n\x0c\x64\x65\x61\x64_letters\x18\x01 \x03(\x0b\x32\x1e.transferhub.hub.v1.DeadLetter\"\'\n\x18ReplayDeadLettersRequest\x12\x0b\n\x03ids\x18\x01 \x03(\x03\"\x89\x01\n\x19ReplayDeadLettersResponse\x12\x0f\n\x07\x61pplied\x18\x01 \x01(\x03\x12\x0e\n\x06\x66\x61iled\x18\x02 \x01(\x03\x12\x33\n\x08\x66\x61ilures\x18\x03 \x03(\x0b\x32!.transferhub.hub.v1.ReplayFailure\x12\x16\n\x0e\x62\x65ing_replayed\x18\x04 \x01(\x03\"+\n\rReplayFailure\x12\n\n\x02id\x18\x01 \x01(\x03\x12\x0e\n\x06reason\x18\x02 \x01(\t2\x99\x03\n\x0fOperatorService\x12M\n\tGetStatus\x12$.transferhub.hub.v1.GetStatusRequest\x1a\x1a.transferhub.hub.v1.Status\x12Y\n\x0bWatchEvents\x12&.transferhub.hub.v1.WatchEventsRequest\x1a .transferhub.hub.v1.AppliedEvent0\x01\x12j\n\x0fListDeadLetters\x12*.transferhub.hub.v1.ListDeadLettersRequest\x1a+.transferhub.hub.v1.ListDeadLettersResponse\x12p\n\x11ReplayDeadLetters\x12,.transferhub.hub.v1.ReplayDeadLettersRequest\x1a-.transferhub.hub.v1.ReplayDeadLettersResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n)transferhub/hub/v1/operator_service.proto\x12\x12transferhub.hub.v1\"\x12\n\x10GetStatusRequest\"\x93\x01\n\x0eProvinceStatus\x12\x16\n\x0e\x65vents_applied\x18\x01 \x01(\x03\x12\x18\n\x10\x65vents_duplicate\x18\x02 \x01(\x03\x12\x14\n\x0c\x65vents_stale\x18\x03 \x01(\x03\x12\x15\n\rdead_lettered\x18\x04 \x01(\x03\x12\x15\n\rlast_event_at\x18\x05 \x01(\t\x12\x0b\n\x03lag\x18\x06 \x01(\x03\"\xc3\x02\n\x06Status\x12\x16\n\x0e\x65vents_applied\x18\x01 \x01(\x03\x12\x18\n\x10\x65vents_duplicate\x18\x02 \x01(\x03\x12\x15\n\rdead_lettered\x18\x03 \x01(\x03\x12\x0b\n\x03lag\x18\x04 \x01(\x03\x12?\n\x0b\x62y_province\x18\x05 \x03(\x0b\x32*.transferhub.hub.v1.Status.ByProvinceEntry\x12\x14\n\x0cinstitutions\x18\x06 \x01(\x03\x12\x13\n\x0b\x63redentials\x18\x07 \x01(\x03\x12\r\n\x05rules\x18\x08 \x01(\x03\x12\x11\n\tlag_known\x18\t \x01(\x08\x1aU\n\x0f\x42yProvinceEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x31\n\x05value\x18\x02 \x01(\x0b\x32\".transferhub.hub.v1.ProvinceStatus:\x02\x38\x01\"&\n\x12WatchEventsRequest\x12\x10\n\x08province\x18\x01 \x01(\t\"\x9c\x01\n\x0c\x41ppliedEvent\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x10\n\x08province\x18\x02 \x01(\t\x12\x12\n\nentity_key\x18\x03 \x01(\t\x12\x0f\n\x07version\x18\x04 \x01(\x03\x12\x0f\n\x07outcome\x18\x05 \x01(\t\x12\x12\n\napplied_at\x18\x06 \x01(\t\x12\x0e\n\x06\x63hange\x18\x07 \x01(\t\x12\x0e\n\x06missed\x18\x08 \x01(\x03\"S\n\x16ListDeadLettersRequest\x12\r\n\x05limit\x18\x01 \x01(\x05\x12\x18\n\x10include_replayed\x18\x02 \x01(\x08\x12\x10\n\x08\x61\x66ter_id\x18\x03 \x01(\x03\"\xa5\x01\n\nDeadLetter\x12\n\n\x02id\x18\x01 \x01(\x03\x12\r\n\x05topic\x18\x02 \x01(\t\x12\x11\n\tpartition\x18\x03 \x01(\x05\x12\x0e\n\x06offset\x18\x04 \x01(\x03\x12\x0e\n\x06reason\x18\x05 \x01(\t\x12\x10\n\x08province\x18\x06 \x01(\t\x12\x10\n\x08\x65vent_id\x18\x07 \x01(\t\x12\x13\n\x0brecorded_at\x18\x08 \x01(\t\x12\x10\n\x08replayed\x18\t \x01(\x08\"]\n\x17ListDeadLettersResponse\x12\x34\n\x0c\x64\x65\x61\x64_letters\x18\x01 \x03(\x0b\x32\x1e.transferhub.hub.v1.DeadLetter\x12\x0c\n\x04more\x18\x02 \x01(\x08\"\'\n\x18ReplayDeadLettersRequest\x12\x0b\n\x03ids\x18\x01 \x03(\x03\"\x89\x01\n\x19ReplayDeadLettersResponse\x12\x0f\n\x07\x61pplied\x18\x01 \x01(\x03\x12\x0e\n\x06\x66\x61iled\x18\x02 \x01(\x03\x12\x33\n\x08\x66\x61ilures\x18\x03 \x03(\x0b\x32!.transferhub.hub.v1.ReplayFailure\x12\x16\n\x0e\x62\x65ing_replayed\x18\x04 \x01(\x03\"+\n\rReplayFailure\x12\n\n\x02id\x18\x01 \x01(\x03\x12\x0e\n\x06reason\x18\x02 \x01(\t2\x99\x03\n\x0fOperatorService\x12M\n\tGetStatus\x12$.transferhub.hub.v1.GetStatusRequest\x1a\x1a.transferhub.hub.v1.Status\x12Y\n\x0bWatchEvents\x12&.transferhub.hub.v1.WatchEventsRequest\x1a .transferhub.hub.v1.AppliedEvent0\x01\x12j\n\x0fListDeadLetters\x12*.transferhub.hub.v1.ListDeadLettersRequest\x1a+.transferhub.hub.v1.ListDeadLettersResponse\x12p\n\x11ReplayDeadLetters\x12,.transferhub.hub.v1.ReplayDeadLettersRequest\x1a-.transferhub.hub.v1.ReplayDeadLettersResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -46,17 +46,17 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_APPLIEDEVENT']._serialized_start=602
   _globals['_APPLIEDEVENT']._serialized_end=758
   _globals['_LISTDEADLETTERSREQUEST']._serialized_start=760
-  _globals['_LISTDEADLETTERSREQUEST']._serialized_end=825
-  _globals['_DEADLETTER']._serialized_start=828
-  _globals['_DEADLETTER']._serialized_end=993
-  _globals['_LISTDEADLETTERSRESPONSE']._serialized_start=995
-  _globals['_LISTDEADLETTERSRESPONSE']._serialized_end=1074
-  _globals['_REPLAYDEADLETTERSREQUEST']._serialized_start=1076
-  _globals['_REPLAYDEADLETTERSREQUEST']._serialized_end=1115
-  _globals['_REPLAYDEADLETTERSRESPONSE']._serialized_start=1118
-  _globals['_REPLAYDEADLETTERSRESPONSE']._serialized_end=1255
-  _globals['_REPLAYFAILURE']._serialized_start=1257
-  _globals['_REPLAYFAILURE']._serialized_end=1300
-  _globals['_OPERATORSERVICE']._serialized_start=1303
-  _globals['_OPERATORSERVICE']._serialized_end=1712
+  _globals['_LISTDEADLETTERSREQUEST']._serialized_end=843
+  _globals['_DEADLETTER']._serialized_start=846
+  _globals['_DEADLETTER']._serialized_end=1011
+  _globals['_LISTDEADLETTERSRESPONSE']._serialized_start=1013
+  _globals['_LISTDEADLETTERSRESPONSE']._serialized_end=1106
+  _globals['_REPLAYDEADLETTERSREQUEST']._serialized_start=1108
+  _globals['_REPLAYDEADLETTERSREQUEST']._serialized_end=1147
+  _globals['_REPLAYDEADLETTERSRESPONSE']._serialized_start=1150
+  _globals['_REPLAYDEADLETTERSRESPONSE']._serialized_end=1287
+  _globals['_REPLAYFAILURE']._serialized_start=1289
+  _globals['_REPLAYFAILURE']._serialized_end=1332
+  _globals['_OPERATORSERVICE']._serialized_start=1335
+  _globals['_OPERATORSERVICE']._serialized_end=1744
 # @@protoc_insertion_point(module_scope)

@@ -82,12 +82,14 @@ class AppliedEvent(_message.Message):
     def __init__(self, event_id: _Optional[str] = ..., province: _Optional[str] = ..., entity_key: _Optional[str] = ..., version: _Optional[int] = ..., outcome: _Optional[str] = ..., applied_at: _Optional[str] = ..., change: _Optional[str] = ..., missed: _Optional[int] = ...) -> None: ...
 
 class ListDeadLettersRequest(_message.Message):
-    __slots__ = ("limit", "include_replayed")
+    __slots__ = ("limit", "include_replayed", "after_id")
     LIMIT_FIELD_NUMBER: _ClassVar[int]
     INCLUDE_REPLAYED_FIELD_NUMBER: _ClassVar[int]
+    AFTER_ID_FIELD_NUMBER: _ClassVar[int]
     limit: int
     include_replayed: bool
-    def __init__(self, limit: _Optional[int] = ..., include_replayed: _Optional[bool] = ...) -> None: ...
+    after_id: int
+    def __init__(self, limit: _Optional[int] = ..., include_replayed: _Optional[bool] = ..., after_id: _Optional[int] = ...) -> None: ...
 
 class DeadLetter(_message.Message):
     __slots__ = ("id", "topic", "partition", "offset", "reason", "province", "event_id", "recorded_at", "replayed")
@@ -112,10 +114,12 @@ class DeadLetter(_message.Message):
     def __init__(self, id: _Optional[int] = ..., topic: _Optional[str] = ..., partition: _Optional[int] = ..., offset: _Optional[int] = ..., reason: _Optional[str] = ..., province: _Optional[str] = ..., event_id: _Optional[str] = ..., recorded_at: _Optional[str] = ..., replayed: _Optional[bool] = ...) -> None: ...
 
 class ListDeadLettersResponse(_message.Message):
-    __slots__ = ("dead_letters",)
+    __slots__ = ("dead_letters", "more")
     DEAD_LETTERS_FIELD_NUMBER: _ClassVar[int]
+    MORE_FIELD_NUMBER: _ClassVar[int]
     dead_letters: _containers.RepeatedCompositeFieldContainer[DeadLetter]
-    def __init__(self, dead_letters: _Optional[_Iterable[_Union[DeadLetter, _Mapping]]] = ...) -> None: ...
+    more: bool
+    def __init__(self, dead_letters: _Optional[_Iterable[_Union[DeadLetter, _Mapping]]] = ..., more: _Optional[bool] = ...) -> None: ...
 
 class ReplayDeadLettersRequest(_message.Message):
     __slots__ = ("ids",)

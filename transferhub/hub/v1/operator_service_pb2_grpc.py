@@ -79,8 +79,10 @@ class OperatorServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListDeadLetters(self, request, context):
-        """ListDeadLetters lists the events the hub could not apply, oldest first.
-        Errors: INVALID_ARGUMENT (a limit below 0 or above 1000), UNAVAILABLE.
+        """ListDeadLetters lists the events the hub could not apply, oldest first, a page at a
+        time (`after_id`, `more`).
+        Errors: INVALID_ARGUMENT (a limit below 0 or above 1000, an after_id below 0),
+        UNAVAILABLE.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
