@@ -30,8 +30,10 @@ def summary_json(summary: RunSummary) -> dict[str, Any]:
     this export was rejected, kept at their last good version; ``redelivered``,
     events an earlier run recorded but could not deliver (the broker was
     down), delivered by this run before its own (not in ``published``);
-    ``removals_withheld``, true when the export is cut short and nothing was
-    retired or revoked (see ``RunSummary``); ``vanished_institutions``,
+    ``removals_withheld``, true when nothing was retired or revoked (the export is
+    cut short, a rejected record's id does not read, or it is older than the last:
+    see ``RunSummary``), with ``withheld_because`` saying which and ``older_rules``
+    counting the rules below the version already published; ``vanished_institutions``,
     institutions no longer in the export: no event retires an institution (the
     canonical events have none), so the hub keeps them, and this says so;
     ``recovered``, how many entities a state that remembered no run was rebuilt
@@ -47,6 +49,8 @@ def summary_json(summary: RunSummary) -> dict[str, Any]:
         "kept": summary.kept,
         "redelivered": summary.redelivered,
         "removals_withheld": summary.removals_withheld,
+        "withheld_because": summary.withheld_because,
+        "older_rules": summary.older_rules,
         "vanished_institutions": summary.vanished_institutions,
         "earlier_runs_unknown": summary.earlier_runs_unknown,
         "recovered": summary.recovered,

@@ -60,7 +60,11 @@ class RunSummary:
     rejected: their last good version stays (adapters.base.snapshot).
     ``removals_withheld``: the export is cut short (its last line stops part-way,
     ``Rejection.cut_short``), or a rejected record's id does not read
-    (``Rejection.unidentified``), so nothing absent from it was retired or revoked.
+    (``Rejection.unidentified``), or it holds rules at versions below those already
+    published (``older_rules``: an export older than the last one, re-run, would
+    revoke every rule added since: a tester's re-run of last week's Ontario export
+    revoked 1,510), so nothing absent from it was retired or revoked;
+    ``withheld_because`` says which, for people.
     ``recovered``: the state had no record of any run, yet the province's topic
     holds events (the state folder was lost, or is new beside a used topic): the
     state was rebuilt from the topic (:mod:`adapters.base.recovery`), this many
@@ -79,6 +83,8 @@ class RunSummary:
     vanished_institutions: list[str] = field(default_factory=list)
     redelivered: int = 0
     removals_withheld: bool = False
+    withheld_because: list[str] = field(default_factory=list)
+    older_rules: int = 0
     earlier_runs_unknown: bool = False
     recovered: int = 0
 
@@ -257,8 +263,11 @@ async def run_adapter_async(reader: ExportReader, path: Path, *, publisher: Even
         if not good:
             raise _nothing_read(path, summary)
         # A cut-short export cannot say what vanished: every record after the cut would;
-        # nor can one with a record whose id does not read: it would.
-        summary.removals_withheld = any(r.cut_short or r.unidentified for r in summary.rejected)
+        # nor can one with a record whose id does not read: it would; nor one older
+        # than the last: the rules added since would.
+        summary.older_rules = differ.older
+        summary.withheld_because = _withheld_because(summary)
+        summary.removals_withheld = bool(summary.withheld_because)
         for gone in () if summary.removals_withheld else differ.vanished():
             summary.kept += gone.kept
             if not gone.writes:
@@ -279,6 +288,21 @@ async def run_adapter_async(reader: ExportReader, path: Path, *, publisher: Even
         held.close()
     summary.rejected = in_document_order(summary.rejected)
     return summary
+
+
+def _withheld_because(summary: RunSummary) -> list[str]:
+    """Why this run may not retire or revoke what is absent from its export, for people."""
+    why = []
+    if any(r.cut_short for r in summary.rejected):
+        why.append("the export is cut short (its last line stops part-way)")
+    if any(r.unidentified for r in summary.rejected):
+        why.append("a rejected record's id does not read, so it may be any record absent "
+                   "from the export")
+    if summary.older_rules:
+        why.append(f"{summary.older_rules:,} rule{'s are' if summary.older_rules > 1 else ' is'}"
+                   " at a version below the one already published: the export may be older "
+                   "than the last one, and would revoke the rules added since")
+    return why
 
 
 def _natural(where: str) -> tuple[tuple[int, int | str], ...]:

@@ -120,6 +120,9 @@ class SnapshotDiffer:
                                               source=source,
                                               export_generated_at=export_generated_at)
         self._kept: set[str] = set()
+        # Rules of this export at a version below the one published: the export may be
+        # older than the last one (the runner then removes nothing).
+        self.older = 0
         # One shared state for every record published in this run: a second copy of
         # the record in the chunk only needs to see seen_run == run (never changed).
         self._published = EntityState(0, b"", True, run)
@@ -213,6 +216,7 @@ class SnapshotDiffer:
                               f"to publish it again raise its version above {state.version}")
             return version, None
         if version < state.version:
+            self.older += 1
             return None, (f"rule {key} has version {version}, lower than version "
                           f"{state.version} already published; raise it above {state.version}")
         if version == state.version:

@@ -199,8 +199,9 @@ class TestCommandLine:
         doc = json.loads(done.stdout)
         # CLI.md's keys in its order, then the added ones (CLI.md allows more keys)
         assert list(doc) == ["province", "published", "retired", "unchanged", "rejected", "kept",
-                             "redelivered", "removals_withheld", "vanished_institutions",
-                             "earlier_runs_unknown", "recovered"]
+                             "redelivered", "removals_withheld", "withheld_because",
+                             "older_rules", "vanished_institutions", "earlier_runs_unknown",
+                             "recovered"]
         assert (doc["province"], doc["published"], doc["retired"], doc["unchanged"],
                 doc["kept"], doc["redelivered"], doc["removals_withheld"],
                 doc["vanished_institutions"], doc["earlier_runs_unknown"]) == (

@@ -154,3 +154,59 @@ class TestStateLost:
         times = {pb.EventEnvelope.FromString(m.value).export_generated_at
                  for m in publisher.sent}
         assert times == {"2026-11-15T06:00:00Z"}
+
+
+ONTARIO = [
+    '{"type":"institution","id":"SENE","name":"Seneca","sector":"college",'
+    '"credit_unit":"hours","standard_course":42}',
+    '{"type":"institution","id":"YORK","name":"York","sector":"university",'
+    '"credit_unit":"credit weight","standard_course":0.5}',
+]
+
+
+def _rule(ident: str, version: int) -> str:
+    return json.dumps({"type": "equivalency", "id": ident, "version": version,
+                       "from": [f"SENE:{ident}"],
+                       "to": {"institution": "YORK", "grant": "course",
+                              "courses": [{"code": f"EECS {ident}", "value": 0.5}]},
+                       "effective_start": "2019-09-01", "effective_end": None})
+
+
+class TestOlderExportWithoutATime:
+    """Ontario and BC exports carry no time; one with rules below the versions already
+    published may be last week's, re-run: it removes nothing (a tester's re-run revoked
+    the 1,510 rules added since), and says why."""
+
+    def _export(self, tmp_path: Path, name: str, rules: list[str]) -> Path:
+        path = tmp_path / name
+        path.write_text("\n".join([*ONTARIO, *rules]) + "\n", encoding="utf-8")
+        return path
+
+    def test_removals_are_withheld_and_said(self, tmp_path: Path) -> None:
+        from adapters.base.report import summary_json
+        from adapters.ontario.reader import OntarioReader
+
+        state, publisher = tmp_path / "state", FakePublisher()
+        last_week = self._export(tmp_path, "a.jsonl", [_rule("1", 1), _rule("2", 1)])
+        this_week = self._export(tmp_path, "b.jsonl",
+                                 [_rule("1", 2), _rule("2", 1), _rule("3", 1)])
+        run_adapter(OntarioReader(), last_week, kafka=publisher, state_dir=state)
+        run_adapter(OntarioReader(), this_week, kafka=publisher, state_dir=state)
+        again = run_adapter(OntarioReader(), last_week, kafka=publisher, state_dir=state)
+        assert (again.retired, again.older_rules, again.removals_withheld) == (0, 1, True)
+        (rejected,) = again.rejected
+        assert "rule ON:1 has version 1, lower than version 2" in rejected.reason
+        doc = summary_json(again)
+        assert doc["older_rules"] == 1 and "older than the last one" in doc["withheld_because"][0]
+
+    def test_a_rule_really_removed_still_is(self, tmp_path: Path) -> None:
+        from adapters.ontario.reader import OntarioReader
+
+        state, publisher = tmp_path / "state", FakePublisher()
+        run_adapter(OntarioReader(), self._export(tmp_path, "a.jsonl", [_rule("1", 1),
+                                                                        _rule("2", 1)]),
+                    kafka=publisher, state_dir=state)
+        later = run_adapter(OntarioReader(), self._export(tmp_path, "b.jsonl", [_rule("1", 2)]),
+                            kafka=publisher, state_dir=state)
+        assert (later.retired, later.older_rules, later.removals_withheld) == (1, 0, False)
+        assert later.withheld_because == []

@@ -93,8 +93,9 @@ def watched_line(target: Path, report: dict[str, Any], folder: Path) -> str:
         return line
     if target.parent == folder:
         return f"{line}: cut short, left in place to be read again once it changes"
-    return (f"{line}: nothing retired or revoked this run (a rejected record's id does not "
-            "read, so it may be any record absent from the export)")
+    because = "; ".join(report.get("withheld_because") or ()) or (
+        "a rejected record's id does not read, so it may be any record absent from the export")
+    return f"{line}: nothing retired or revoked this run ({because})"
 
 
 def handle(args: argparse.Namespace) -> int:

@@ -78,9 +78,8 @@ def show_summary(summary: RunSummary) -> None:
     console.print(table)
     if summary.redelivered:
         console.print(f"delivered {summary.redelivered} events left by an earlier run first")
-    if summary.removals_withheld:
-        console.print("[yellow]note:[/] the export is cut short (its last line stops part-way): "
-                      "nothing was retired or revoked this run")
+    for why in summary.withheld_because:
+        console.print(f"[yellow]note:[/] nothing was retired or revoked this run: {why}")
     if summary.recovered:
         console.print(f"[yellow]note:[/] {RECOVERED.format(n=summary.recovered)}")
     for institution in summary.vanished_institutions:
