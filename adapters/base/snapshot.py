@@ -212,6 +212,7 @@ class SnapshotDiffer:
             return version, None
         if not state.present:
             if version <= state.version:
+                self.older += 1   # the export may predate the revocation
                 return None, (f"rule {key} was revoked at version {state.version}; "
                               f"to publish it again raise its version above {state.version}")
             return version, None

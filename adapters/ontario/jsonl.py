@@ -70,11 +70,24 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return obj
 
 
+class _Written(float):
+    """A JSON number with a fraction or exponent, as a float that keeps its text: a
+    ``min_grade`` of ``66.99999999999999999`` is that, not the float 67.0."""
+
+    text: str
+
+
+def _number(text: str) -> float:
+    number = _Written(text)
+    number.text = text
+    return number
+
+
 def decode(text: bytes) -> dict[str, Any]:
     """One line as a JSON object; ``Bad`` when it is not one an event can carry."""
     try:
         obj = json.loads(text.decode("utf-8"), parse_constant=_no_constant,
-                         object_pairs_hook=_unique_keys)
+                         object_pairs_hook=_unique_keys, parse_float=_number)
     except _RepeatedKey as exc:
         raise f.Bad(f"key {exc.args[0]!r} appears twice in one object; keep the one "
                     "that is meant") from None

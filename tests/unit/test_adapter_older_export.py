@@ -210,3 +210,17 @@ class TestOlderExportWithoutATime:
                             kafka=publisher, state_dir=state)
         assert (later.retired, later.older_rules, later.removals_withheld) == (1, 0, False)
         assert later.withheld_because == []
+
+    def test_a_rule_back_at_a_version_not_above_its_revocation_counts_as_older(
+            self, tmp_path: Path) -> None:
+        """A reviewer: rule 2 was revoked at v1; an export holding it at v1 again, beside
+        a rule really removed, revoked that rule."""
+        from adapters.ontario.reader import OntarioReader
+
+        state, publisher = tmp_path / "state", FakePublisher()
+        for name, rules in (("a.jsonl", [_rule("1", 1), _rule("2", 1), _rule("3", 1)]),
+                            ("b.jsonl", [_rule("1", 1), _rule("3", 1)]),       # 2 revoked
+                            ("c.jsonl", [_rule("1", 1), _rule("2", 1)])):      # 3 gone?
+            last = run_adapter(OntarioReader(), self._export(tmp_path, name, rules),
+                               kafka=publisher, state_dir=state)
+        assert (last.retired, last.older_rules, last.removals_withheld) == (0, 1, True)

@@ -184,3 +184,26 @@ def test_the_detail_shows_the_grade_as_read() -> None:
     answer = transfer(repo, "BC:UBCV", done("BC:CAPU:ENGL 100", "66.9999999"))
     (item,) = answer.not_transferred
     assert "(66.9999999%)" in item.detail and "(67%)" in item.detail
+
+
+class TestOntarioNumbersAsWritten:
+    """Ontario's JSON numbers were floats before anything read them: a min_grade of
+    66.99999999999999999 went out as "67", and 100.0000000000000001 as 100."""
+
+    def _min_grade(self, number: str) -> str | None:
+        from adapters.base.fields.grades import min_grade
+        from adapters.ontario.jsonl import decode
+
+        return min_grade(decode(b'{"min_grade": ' + number.encode() + b"}")["min_grade"],
+                         "line 2")
+
+    def test_kept_as_written(self) -> None:
+        assert self._min_grade("66.99999999999999999") == "66.99999999999999999"
+        assert self._min_grade("65") == "65" and self._min_grade("6.5e1") == "65"
+
+    @pytest.mark.parametrize("number", ["100.0000000000000001", "1e999", "-0.5"])
+    def test_over_100_by_any_amount_is_refused(self, number: str) -> None:
+        from adapters.base.fields import Bad
+
+        with pytest.raises(Bad, match="is not a percent 0–100"):
+            self._min_grade(number)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import re
 from decimal import Decimal
 from typing import Any
@@ -21,9 +20,14 @@ def min_grade(value: Any, label: str) -> str | None:
     if value is None or value == "":
         return None
     if isinstance(value, int | float) and not isinstance(value, bool):
-        if not math.isfinite(value) or not 0 <= value <= 100:
-            raise Bad(f"{label}: min_grade {value!r} is not a percent 0–100")
-        return written(value)   # "{:g}" kept six digits: 66.9999999 became a minimum of "67"
+        # As written where the reader kept the text (Ontario's JSON numbers): as a float,
+        # 66.99999999999999999 is 67 and 100.0000000000000001 is 100. ("{:g}" kept six
+        # digits: 66.9999999 became a minimum of "67".)
+        exact = Decimal(getattr(value, "text", None) or written(value))
+        if not exact.is_finite() or not 0 <= exact <= 100:
+            raise Bad(f"{label}: min_grade {getattr(value, 'text', value)!r} is not a percent "
+                      "0–100")
+        return format(exact, "f")
     if isinstance(value, str):
         candidate = value.strip().upper()
         # Read exactly, as the hub does: "100.0000000000000001" is 100.0 as a float.
