@@ -86,3 +86,5 @@ def test_the_cli_says_more_follow_and_where(monkeypatch: pytest.MonkeyPatch,
     doc = json.loads(capsys.readouterr().out)
     assert [x["id"] for x in doc["dead_letters"]] == [5] and doc["more"] is False
     assert [r.after_id for r in asked] == [0, 4]
+    assert deadletters.run_list(argparse.Namespace(**{**vars(args), "all": True})) == 0
+    assert "--after 2 --all lists the next ones" in capsys.readouterr().out

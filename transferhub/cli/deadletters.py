@@ -117,8 +117,9 @@ def run_list(args: argparse.Namespace) -> int:
                       x["recorded_at"] or "-", "yes" if x["replayed"] else "no", x["reason"])
     console.print(table)
     if doc["more"]:
-        console.print(f"more dead letters follow: --after {doc['dead_letters'][-1]['id']} "
-                      "lists the next ones")
+        again = " --all" if args.all else ""   # the same list, its next page
+        console.print(f"more dead letters follow: --after {doc['dead_letters'][-1]['id']}"
+                      f"{again} lists the next ones")
     return EXIT_OK
 
 
