@@ -110,11 +110,12 @@ async def _commit(ingest: Ingest, next_offsets: dict[tuple[str, int], int]) -> N
 
 
 def _count(ingest: Ingest, committed: list[BatchReport]) -> None:
-    """Metrics and the watch feed for what the store committed."""
+    """Metrics, the watch feed and the store's statistics for what the store committed."""
     for report in committed:
         for province, counts in report.counts().items():
             for outcome, n in counts.items():
                 ingest.metrics.count(province, outcome, n)
+            ingest.statistics.applied(counts.get("applied", 0))
         if ingest.feed.watchers:
             ingest.feed.publish(_notices(report))
 

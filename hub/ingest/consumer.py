@@ -57,6 +57,7 @@ from hub.ingest.isolating import is_retryable
 from hub.ingest.metrics import IngestMetrics
 from hub.ingest.retrying import retrying
 from hub.ingest.settings import IngestSettings
+from hub.ingest.statistics import StatisticsRefresh
 from hub.runtime import tune_gc
 from hub.store.ports import Store
 from transferhub.broker import EVENT_TOPIC_PATTERN
@@ -92,6 +93,7 @@ class Ingest:
         self.settings = settings
         self.metrics = metrics or IngestMetrics()
         self.feed = feed or AppliedFeed()
+        self.statistics = StatisticsRefresh(store)
         self.in_flight = asyncio.Lock()
         self.consumer: AIOKafkaConsumer | None = None
         self.producer: AIOKafkaProducer | None = None
@@ -225,6 +227,7 @@ class Ingest:
         finally:
             if applying is not None:  # failing: let the batch in flight end before closing
                 await asyncio.wait({applying})
+            await self.statistics.wait()
             await self._close()
 
     def _assigned_records(self, got: dict[TopicPartition, list]) -> list[list]:  # type: ignore[type-arg]

@@ -172,6 +172,9 @@ class InMemoryStore:
         """The committed repository as it is now; later commits do not change it."""
         yield self._state[0]
 
+    def refresh_statistics(self) -> None:
+        """Nothing to refresh: no planner here."""
+
     def close(self) -> None:
         """Nothing to release."""
 

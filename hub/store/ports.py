@@ -193,5 +193,9 @@ class Store(Protocol):
         query, and may be used from any thread.
         """
 
+    def refresh_statistics(self) -> None:
+        """Have the database re-read what its tables hold, so that its planner uses the
+        indexes after a large change (PostgreSQL's ``ANALYZE``; nothing elsewhere)."""
+
     def close(self) -> None:
         """Release connections."""

@@ -172,3 +172,31 @@ class TestIndexRowsFollowTheRules:
                 assert links, "the links were not exercised"
         finally:
             store.close()
+
+
+def test_refreshed_statistics_tell_the_planner_what_the_tables_hold(sql_url: str) -> None:
+    """PostgreSQL's ANALYZE (a no-op on SQLite): after it, the rule tables are no longer
+    the never-analyzed tables the planner guesses about (reltuples -1)."""
+    from hub.store.factory import open_store
+    from tests.contract.builders import rule
+    from tests.contract.test_store_reads import write
+
+    store = open_store(sql_url)
+    try:
+        write(store, *(rule(f"BC:{n}") for n in range(50)))
+        store.refresh_statistics()
+        if not sql_url.startswith("postgresql"):
+            return
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(sql_url)
+        try:
+            with engine.connect() as conn:
+                rows = dict(conn.execute(text(
+                    "select relname, reltuples from pg_class "
+                    "where relname in ('rule', 'rule_sending')")).all())
+        finally:
+            engine.dispose()
+        assert rows == {"rule": 50, "rule_sending": 50}
+    finally:
+        store.close()

@@ -5,12 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, text
 
+from hub.store.sql import tables as t
 from hub.store.sql.caches import InstitutionCache, RuleCache
 from hub.store.sql.errors import translate, translated
 from hub.store.sql.ledger import SqlIngestLedger
 from hub.store.sql.repository import SqlEquivalencyRepository
+
+ANALYZED = (t.institution, t.credential, t.stack_link, t.rule, t.rule_sending, t.rule_link,
+            t.dead_letter)
+"""The tables queries read through their indexes (the ledger's small ones aside)."""
 
 
 class SqlUnitOfWork:
@@ -93,6 +98,20 @@ class SqlStore:
                 yield SqlEquivalencyRepository(conn, self._rules, self._institutions)
             finally:
                 conn.rollback()
+
+    def refresh_statistics(self) -> None:
+        """``ANALYZE`` the hub's tables on PostgreSQL (:mod:`hub.ingest.statistics`).
+
+        SQLite's planner picks the indexes without statistics (its own ``ANALYZE``
+        would hold the one writer over a million rows), so nothing is done there.
+        """
+        if self._writer.dialect.name != "postgresql":
+            return
+        quote = self._writer.dialect.identifier_preparer.format_table
+        names = ", ".join(quote(table) for table in ANALYZED)
+        with translated("refreshing the store's statistics"), self._writer.connect() as conn:
+            conn.execute(text(f"ANALYZE {names}"))
+            conn.commit()
 
     def close(self) -> None:
         """Release connections."""
