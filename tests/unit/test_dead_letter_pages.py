@@ -8,29 +8,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from hub.api.operator import OperatorServicer
-from hub.ingest.deliveries import Delivery, Handled
-from hub.ingest.errors import UnreadableEvent
 from hub.store.memory_ledger import InMemoryStore
-from tests.integration.ingest_helpers import rule, upserted
+from tests.unit.test_deadletter_publish import _replayable
 from transferhub.cli import deadletters
 from transferhub.hub.v1 import operator_service_pb2 as pb
-
-
-def _store(n: int) -> InMemoryStore:
-    store = InMemoryStore()
-    with store.unit_of_work() as uow:
-        for offset in range(n):
-            uow.ledger.add_dead_letter(Handled(
-                Delivery("transferhub.events.bc", 0, offset, b"k", upserted(rule(offset), 1)[2]),
-                poison=UnreadableEvent("store_rejected", "x")).dead_letter(datetime.now(UTC)))
-        uow.commit()
-    return store
 
 
 def _list(store: InMemoryStore, **request: Any) -> pb.ListDeadLettersResponse:
@@ -42,7 +28,7 @@ class TestPages:
     """``after_id`` reads on from a page's last id; ``more`` says whether to."""
 
     def test_every_letter_once_over_the_pages(self) -> None:
-        store = _store(7)
+        store = _replayable(7)
         pages, after = [], 0
         while True:
             page = _list(store, limit=3, after_id=after)
@@ -53,13 +39,13 @@ class TestPages:
         assert pages == [[0, 1, 2], [3, 4, 5], [6]]
 
     def test_a_full_last_page_says_no_more(self) -> None:
-        page = _list(_store(3), limit=3)
+        page = _list(_replayable(3), limit=3)
         assert len(page.dead_letters) == 3 and not page.more
 
     def test_a_negative_after_id_is_refused(self) -> None:
         from hub.domain.errors import InvalidQuery
 
-        servicer = OperatorServicer(_store(1), None)   # type: ignore[arg-type]
+        servicer = OperatorServicer(_replayable(1), None)   # type: ignore[arg-type]
         with pytest.raises(InvalidQuery) as refused:
             asyncio.run(servicer.ListDeadLetters.__wrapped__(   # type: ignore[attr-defined]
                 servicer, pb.ListDeadLettersRequest(after_id=-1), None))
@@ -72,7 +58,7 @@ def test_the_cli_says_more_follow_and_where(monkeypatch: pytest.MonkeyPatch,
 
     def fake_call(address: str, stub: type, method: str, request: Any) -> Any:
         asked.append(request)
-        return _list(_store(5), limit=request.limit, after_id=request.after_id)
+        return _list(_replayable(5), limit=request.limit, after_id=request.after_id)
 
     monkeypatch.setattr(deadletters, "call", fake_call)
     monkeypatch.setattr(deadletters, "checked_address", lambda args: "127.0.0.1:1")
