@@ -60,10 +60,11 @@ class RunSummary:
     rejected: their last good version stays (adapters.base.snapshot).
     ``removals_withheld``: the export is cut short (its last line stops part-way,
     ``Rejection.cut_short``), or a rejected record's id does not read
-    (``Rejection.unidentified``), or it holds rules at versions below those already
-    published (``older_rules``: an export older than the last one, re-run, would
-    revoke every rule added since: a tester's re-run of last week's Ontario export
-    revoked 1,510), so nothing absent from it was retired or revoked;
+    (``Rejection.unidentified``), or most of its rules published before are at
+    versions below those published (``older_rules`` counts them: an export older
+    than the last one, re-run, would revoke every rule added since: a tester's
+    re-run of last week's Ontario export revoked 1,510), so nothing absent from it
+    was retired or revoked;
     ``withheld_because`` says which, for people.
     ``recovered``: the state had no record of any run, yet the province's topic
     holds events (the state folder was lost, or is new beside a used topic): the
@@ -266,7 +267,7 @@ async def run_adapter_async(reader: ExportReader, path: Path, *, publisher: Even
         # nor can one with a record whose id does not read: it would; nor one older
         # than the last: the rules added since would.
         summary.older_rules = differ.older
-        summary.withheld_because = _withheld_because(summary)
+        summary.withheld_because = _withheld_because(summary, differ.known_rules)
         summary.removals_withheld = bool(summary.withheld_because)
         for gone in () if summary.removals_withheld else differ.vanished():
             summary.kept += gone.kept
@@ -290,18 +291,25 @@ async def run_adapter_async(reader: ExportReader, path: Path, *, publisher: Even
     return summary
 
 
-def _withheld_because(summary: RunSummary) -> list[str]:
-    """Why this run may not retire or revoke what is absent from its export, for people."""
+def _withheld_because(summary: RunSummary, known_rules: int) -> list[str]:
+    """Why this run may not retire or revoke what is absent from its export, for people.
+
+    Older rules withhold removals only when they are most of the export's rules
+    published before (``known_rules``): a newer export may hold a stale version of a
+    rule or two, which are rejected while the rest goes on as usual (MODEL.md orders
+    versions by number, never by arrival), but an export most of whose known rules
+    are below what was published is an older export.
+    """
     why = []
     if any(r.cut_short for r in summary.rejected):
         why.append("the export is cut short (its last line stops part-way)")
     if any(r.unidentified for r in summary.rejected):
         why.append("a rejected record's id does not read, so it may be any record absent "
                    "from the export")
-    if summary.older_rules:
-        why.append(f"{summary.older_rules:,} rule{'s are' if summary.older_rules > 1 else ' is'}"
-                   " at a version below the one already published: the export may be older "
-                   "than the last one, and would revoke the rules added since")
+    if summary.older_rules * 2 > known_rules:
+        why.append(f"{summary.older_rules:,} of its {known_rules:,} rules published before are "
+                   "at a version below the one published: the export is older than the last "
+                   "one, and would revoke the rules added since")
     return why
 
 

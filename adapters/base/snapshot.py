@@ -120,8 +120,10 @@ class SnapshotDiffer:
                                               source=source,
                                               export_generated_at=export_generated_at)
         self._kept: set[str] = set()
-        # Rules of this export at a version below the one published: the export may be
-        # older than the last one (the runner then removes nothing).
+        # Rules of this export published before, and those of them at a version below
+        # the one published: when most are, the export is older than the last one (the
+        # runner then removes nothing).
+        self.known_rules = 0
         self.older = 0
         # One shared state for every record published in this run: a second copy of
         # the record in the chunk only needs to see seen_run == run (never changed).
@@ -210,6 +212,7 @@ class SnapshotDiffer:
             return max(self.run_version, state.version + 1), None
         if state is None:
             return version, None
+        self.known_rules += 1
         if not state.present:
             if version <= state.version:
                 self.older += 1   # the export may predate the revocation
