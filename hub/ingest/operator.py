@@ -240,12 +240,6 @@ class HubIngest:
         Kafka, so replicas sharing one store are never behind, however they interleave.
         Logs ``ingest.store_behind_group`` when partitions newly fall behind, and sets
         ``transferhub_ingest_store_behind_group``.
-
-        An offset past the end of its partition's log is no one's progress in it: a
-        commit from a log since replaced (a batch read before the embedded broker
-        restarted, its Kafka commit retried until the new broker answered) left it
-        there, and the hubs, reading the new log from its beginning, were all called
-        behind (a tester). It is not compared; the next commit there replaces it.
         """
         consumer = self.ingest.consumer
         if consumer is None:
@@ -253,9 +247,6 @@ class HubIngest:
         tps = [TopicPartition(t, p) for t in sorted(consumer.subscription())
                for p in sorted(consumer.partitions_for_topic(t) or ())]
         committed = [await consumer.committed(tp) for tp in tps]  # one request each
-        ends = await consumer.end_offsets(tps) if tps else {}
-        committed = [None if offset is not None and offset > ends.get(tp, offset) else offset
-                     for tp, offset in zip(tps, committed, strict=True)]
 
         def stored() -> dict[tuple[str, int], int]:
             with self.store.unit_of_work() as uow:

@@ -164,24 +164,3 @@ class TestGroupSharedByTwoStores:
         finally:
             for hub in hubs:
                 await hub.stop()
-
-    async def test_an_offset_past_the_end_of_the_log_is_no_ones_progress(
-            self, broker: EmbeddedBroker, store: Store) -> None:
-        """A batch read before the embedded broker restarted had its Kafka commit retried
-        into the new broker's log; every hub on the store was then called behind."""
-
-        await produce(broker.address, _backlog())
-        hub = HubIngest(store, fast_settings(broker.address, max_batch=100), IngestMetrics())
-        try:
-            await _running(hub)
-            await _until(lambda: handled(store) >= EVENTS)
-            consumer = hub.ingest.consumer
-            assert consumer is not None
-            tp = sorted(consumer.assignment())[0]
-            end = (await consumer.end_offsets([tp]))[tp]
-            await consumer.commit({tp: end + 34_898})     # an old log's offset
-            assert await consumer.committed(tp) == end + 34_898
-            assert await hub.check_group() == []
-            assert _gauge(hub, "store_behind_group") == 0
-        finally:
-            await hub.stop()
