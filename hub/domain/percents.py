@@ -13,6 +13,8 @@ written, and the same text on both sides always meets.
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -31,6 +33,15 @@ def written(value: float) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
+def _exactly(compare: Callable[[Decimal, Decimal], bool]) -> Callable[[Any, Any], Any]:
+    """A comparison of an :class:`ExactPercent` with a number, by exact decimal values."""
+    def method(self: ExactPercent, other: Any) -> Any:
+        if isinstance(other, bool) or not isinstance(other, int | float):
+            return NotImplemented
+        return compare(self.exact, exact_value(other))
+    return method
+
+
 class ExactPercent(float):
     """A percent written with more than :data:`EXACT_DECIMALS` decimals, compared exactly."""
 
@@ -41,33 +52,10 @@ class ExactPercent(float):
         percent.exact = Decimal(text)
         return percent
 
-    def _other(self, other: Any) -> Decimal | None:
-        if isinstance(other, bool) or not isinstance(other, int | float):
-            return None
-        return exact_value(other)
-
-    def __lt__(self, other: Any) -> Any:
-        found = self._other(other)
-        return NotImplemented if found is None else self.exact < found
-
-    def __le__(self, other: Any) -> Any:
-        found = self._other(other)
-        return NotImplemented if found is None else self.exact <= found
-
-    def __gt__(self, other: Any) -> Any:
-        found = self._other(other)
-        return NotImplemented if found is None else self.exact > found
-
-    def __ge__(self, other: Any) -> Any:
-        found = self._other(other)
-        return NotImplemented if found is None else self.exact >= found
-
-    def __eq__(self, other: Any) -> Any:
-        found = self._other(other)
-        return NotImplemented if found is None else self.exact == found
-
-    def __ne__(self, other: Any) -> Any:
-        found = self._other(other)
-        return NotImplemented if found is None else self.exact != found
-
+    __lt__ = _exactly(operator.lt)
+    __le__ = _exactly(operator.le)
+    __gt__ = _exactly(operator.gt)
+    __ge__ = _exactly(operator.ge)
+    __eq__ = _exactly(operator.eq)
+    __ne__ = _exactly(operator.ne)
     __hash__ = float.__hash__   # equal exact values are equal floats

@@ -44,10 +44,10 @@ class Pulse:
         self.samples: dict[str, deque[tuple[float, int]]] = {}
         self.latest: pb.Status | None = None
         self.problem = ""
-        self._last_at = 0.0
+        self._last_at: float | None = None   # when the last answer was asked
 
     def observe(self, status: pb.Status, at: float) -> None:
-        asked_before = None if self.latest is None else self._last_at
+        asked_before = self._last_at
         self.latest, self.problem, self._last_at = status, "", at
         for province, counts in status.by_province.items():
             handled = sum(getattr(counts, name) for name in HANDLED)
